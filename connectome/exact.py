@@ -1,0 +1,109 @@
+"""Exact arithmetic of the counting rule: numbers as written, apportionment, derived connections."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import networkx as nx
+
+from .errors import InputError
+
+MAX_STRENGTH = 1000
+
+
+@lru_cache(maxsize=65536)
+def _float_fraction(value: float) -> Fraction:
+    return Fraction(repr(value))
+
+
+def exact(value: int | float | Fraction | Decimal) -> Fraction:
+    """The number as written: 0.3 is 3/10, not the binary double nearest to it."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, float):
+        return _float_fraction(value)
+    return Fraction(value)
+
+
+def is_number(value: object) -> bool:
+    """True for int and float values that are not booleans."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_positive(value: object, *, maximum: float | None = None) -> str | None:
+    """Why `value` is not a positive finite number (at most `maximum`), or None when it is."""
+    if not is_number(value):
+        return f"must be a number, got {value!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be finite, got {value!r}"
+    if value <= 0:
+        return f"must be > 0, got {value!r}"
+    if maximum is not None and value > maximum:
+        return f"must be ≤ {maximum:g}, got {value!r}"
+    return None
+
+
+def parse_count(text: str | int, what: str = "--neurons") -> int:
+    """A whole number ≥ 1 from `10000000`, `10_000_000`, `1e7` or `1.5e9`."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = Decimal(text)
+    else:
+        try:
+            value = Decimal(str(text).strip().replace("_", ""))
+        except InvalidOperation:
+            raise InputError(f"{what}: must be a whole number ≥ 1, got {text!r}") from None
+    if not value.is_finite() or value != value.to_integral_value() or value < 1:
+        raise InputError(f"{what}: must be a whole number ≥ 1, got {text!r}")
+    return int(value)
+
+
+def apportion(total: int, shares: Sequence[int | float]) -> list[int]:
+    """Largest-remainder apportionment of `total` by `shares`; ties go to the one listed first."""
+    weights = [exact(s) for s in shares]
+    whole = sum(weights, Fraction(0))
+    quotas = [total * w / whole for w in weights]
+    counts = [q.numerator // q.denominator for q in quotas]
+    leftover = total - sum(counts)
+    by_remainder = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - counts[i]), i))
+    for i in by_remainder[:leftover]:
+        counts[i] += 1
+    return counts
+
+
+def connections(source_neurons: int, target_neurons: int, strength: int | float) -> int:
+    """floor(N_s · N_t · strength / 1000), exactly, as a Python int of any size."""
+    s = exact(strength)
+    return (source_neurons * target_neurons * s.numerator) // (s.denominator * MAX_STRENGTH)
+
+
+def region_neurons(graph: nx.DiGraph, total: int) -> dict[str, int]:
+    """Neurons per region when the topology has `total` neurons, in the graph's region order."""
+    names = list(graph.nodes)
+    return dict(zip(names, apportion(total, [graph.nodes[n]["share"] for n in names])))
+
+
+def projection_connections(
+    graph: nx.DiGraph, sizes: dict[str, int]
+) -> Iterable[tuple[str, str, float, int]]:
+    """(source, target, strength, connections) for every projection, given region sizes."""
+    for s, t, strength in graph.edges(data="strength"):
+        yield s, t, strength, connections(sizes[s], sizes[t], strength)
+
+
+def derived_counts(graph: nx.DiGraph, total: int) -> dict:
+    """Region sizes, per-projection connections and their exact total for `total` neurons."""
+    sizes = region_neurons(graph, total)
+    projections = [
+        {"source": s, "target": t, "strength": w, "connections": c}
+        for s, t, w, c in projection_connections(graph, sizes)
+    ]
+    return {
+        "neurons": total,
+        "regions": [{"name": n, "neurons": c} for n, c in sizes.items()],
+        "projections": projections,
+        "total_connections": sum(p["connections"] for p in projections),
+    }

@@ -1,0 +1,84 @@
+"""Shared plumbing of the readers and writers: path-or-file input and output, text decoding."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+from typing import IO, Iterator, Union
+
+from ..errors import InputError
+
+Source = Union[str, os.PathLike, IO[bytes], IO[str]]
+
+
+def label(source: Source) -> str:
+    """The name to show in messages for a path or file object."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return getattr(source, "name", None) or "<stream>"
+
+
+def read_bytes(source: Source, limit: int | None = None) -> bytes:
+    """All bytes of a path or file object; a missing file or one above `limit` is an InputError."""
+    name = label(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            if path.is_dir():
+                raise InputError(f"{name}: is a folder, not a file")
+            if limit is not None and path.stat().st_size > limit:
+                raise InputError(f"{name}: larger than the {limit:,}-byte limit for this format")
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{name}: no such file") from None
+        except PermissionError:
+            raise InputError(f"{name}: permission denied") from None
+    data = source.read() if limit is None else source.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise InputError(f"{name}: larger than the {limit:,}-byte limit for this format")
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text with or without a byte-order mark; anything else is an InputError."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+
+
+def read_text(source: Source) -> str:
+    """The UTF-8 text of a path or file object."""
+    return decode(read_bytes(source), label(source))
+
+
+@contextlib.contextmanager
+def open_output(target: Source, *, binary: bool = False) -> Iterator[IO]:
+    """A writable file for a path (replaced atomically on success) or the file object itself."""
+    if not isinstance(target, (str, os.PathLike)):
+        yield target
+        return
+    path = Path(target)
+    if not path.parent.exists():
+        raise InputError(f"{path}: folder {str(path.parent)!r} does not exist")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_text(target: Source, text: str) -> None:
+    """Write text to a path (atomically) or to a text or binary file object."""
+    with open_output(target) as fh:
+        fh.write(text if isinstance(fh, io.TextIOBase) else text.encode("utf-8"))
+
+
+def text_stream(handle: IO) -> IO[str]:
+    """A text view of a file object that may be binary."""
+    return handle if isinstance(handle, io.TextIOBase) else io.TextIOWrapper(handle, encoding="utf-8", newline="")

@@ -1,0 +1,145 @@
+"""The canonical JSON format: the reference format every other one converts through."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import networkx as nx
+
+from ..errors import located
+from ..exact import MAX_STRENGTH, check_positive
+from ..graph import RESERVED_PROJECTION_KEYS, _check_extra, build_graph, to_document, validate
+from ._io import Source, label, read_text, write_text
+
+def _no_constants(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+def _check_object_extras(name: str, where: str, obj: dict, known: tuple[str, ...]) -> dict:
+    extras = {k: v for k, v in obj.items() if k not in known}
+    for key, value in extras.items():
+        problem = _check_extra(value)
+        if problem:
+            raise located(name, f"{where}.{key}", problem)
+    return extras
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def parse_document(doc: Any, name: str = "", *, name_override: str | None = None) -> nx.DiGraph:
+    """A validated topology graph from a decoded canonical JSON document."""
+    if not isinstance(doc, dict):
+        raise located(name, "", f"the top level must be a JSON object, got {type(doc).__name__}")
+    topo_name = name_override if name_override is not None else doc.get("name")
+    if not isinstance(topo_name, str) or not topo_name.strip():
+        field = "--name" if name_override is not None else "name"
+        problem = "is missing" if "name" not in doc and name_override is None else f"must be a non-empty string, got {topo_name!r}"
+        raise located(name, field, problem)
+    description = doc.get("description")
+    if description is not None and not isinstance(description, str):
+        raise located(name, "description", f"must be a string, got {description!r}")
+    neurons = doc.get("neurons")
+    if neurons is not None and not _whole(neurons):
+        raise located(name, "neurons", f"must be a whole number ≥ 1, got {neurons!r}")
+
+    raw_regions = doc.get("regions")
+    if raw_regions is None:
+        raise located(name, "regions", "is missing")
+    if not isinstance(raw_regions, list):
+        raise located(name, "regions", f"must be a list, got {type(raw_regions).__name__}")
+    if not raw_regions:
+        raise located(name, "regions", "must list at least one region")
+    by_count = isinstance(raw_regions[0], dict) and "neurons" in raw_regions[0]
+    regions: dict[str, dict] = {}
+    for i, r in enumerate(raw_regions):
+        where = f"regions[{i}]"
+        if not isinstance(r, dict):
+            raise located(name, where, f"must be an object, got {type(r).__name__}")
+        rname = r.get("name")
+        if not isinstance(rname, str) or not rname.strip():
+            raise located(name, f"{where}.name", "is missing" if "name" not in r else f"must be a non-empty string, got {rname!r}")
+        if rname in regions:
+            raise located(name, f"{where}.name", f"duplicate region {rname!r}")
+        if by_count:
+            if "share" in r or "neurons" not in r:
+                raise located(name, where, "give every region either `share` or `neurons`, not a mix")
+            if not _whole(r["neurons"]):
+                raise located(name, f"{where}.neurons", f"must be a whole number ≥ 1, got {r['neurons']!r}")
+            share = r["neurons"]
+        else:
+            if "neurons" in r:
+                raise located(name, where, "give every region either `share` or `neurons`, not a mix")
+            if "share" not in r:
+                raise located(name, f"{where}.share", "is missing")
+            share = r["share"]
+            problem = check_positive(share)
+            if problem:
+                raise located(name, f"{where}.share", problem)
+        regions[rname] = {"share": share, **_check_object_extras(name, where, r, ("name", "share", "neurons"))}
+    if by_count:
+        total = sum(r["share"] for r in regions.values())
+        if neurons is not None and neurons != total:
+            raise located(name, "neurons", f"must equal the sum of the regions' neurons ({total}), got {neurons}")
+        neurons = total
+
+    raw_projections = doc.get("projections", [])
+    if not isinstance(raw_projections, list):
+        raise located(name, "projections", f"must be a list, got {type(raw_projections).__name__}")
+    projections: dict[tuple[str, str], dict] = {}
+    for i, p in enumerate(raw_projections):
+        where = f"projections[{i}]"
+        if not isinstance(p, dict):
+            raise located(name, where, f"must be an object, got {type(p).__name__}")
+        for end in RESERVED_PROJECTION_KEYS:
+            if end not in p:
+                raise located(name, f"{where}.{end}", "is missing")
+            if not isinstance(p[end], str) or p[end] not in regions:
+                raise located(name, f"{where}.{end}", f"unknown region {p[end]!r}")
+        key = (p["source"], p["target"])
+        if key in projections:
+            raise located(name, where, f"duplicate projection {key[0]!r} -> {key[1]!r}")
+        if "strength" not in p:
+            raise located(name, f"{where}.strength", "is missing")
+        problem = check_positive(p["strength"], maximum=MAX_STRENGTH)
+        if problem:
+            raise located(name, f"{where}.strength", problem)
+        projections[key] = {"strength": p["strength"], **_check_object_extras(name, where, p, ("source", "target", "strength"))}
+
+    graph = build_graph(
+        topo_name,
+        regions.items(),
+        ((s, t, a) for (s, t), a in projections.items()),
+        description=description,
+        neurons=neurons,
+    )
+    return validate(graph, name)
+
+
+def read_json(source: Source, *, name: str | None = None) -> nx.DiGraph:
+    """Read a topology from canonical JSON (path or file object); `name` overrides the file's name."""
+    where = label(source)
+    text = read_text(source)
+    if not text.strip():
+        raise located(where, "", "the file is empty")
+    try:
+        doc = json.loads(text, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise located(where, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    except ValueError as exc:
+        raise located(where, "", f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise located(where, "", "not valid JSON: nested too deeply") from None
+    return parse_document(doc, where, name_override=name)
+
+
+def dumps(graph: nx.DiGraph) -> str:
+    """The canonical JSON text of a topology graph."""
+    return json.dumps(to_document(graph), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_json(graph: nx.DiGraph, target: Source) -> None:
+    """Write a topology as canonical JSON to a path or file object."""
+    write_text(target, dumps(validate(graph, label(target))))

@@ -1,0 +1,135 @@
+"""The in-memory model: a DiGraph of regions and projections, its validation and canonical form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any, Iterable, Mapping
+
+import networkx as nx
+
+from .errors import located
+from .exact import MAX_STRENGTH, check_positive
+
+RESERVED_REGION_KEYS = ("name", "neurons")
+RESERVED_PROJECTION_KEYS = ("source", "target")
+
+
+def build_graph(
+    name: str,
+    regions: Iterable[tuple[str, Mapping[str, Any]]],
+    projections: Iterable[tuple[str, str, Mapping[str, Any]]],
+    *,
+    description: str | None = None,
+    neurons: int | None = None,
+) -> nx.DiGraph:
+    """A topology DiGraph from (name, attrs) regions and (source, target, attrs) projections."""
+    graph = nx.DiGraph(name=name)
+    if description is not None:
+        graph.graph["description"] = description
+    if neurons is not None:
+        graph.graph["neurons"] = neurons
+    graph.add_nodes_from(regions)
+    graph.add_edges_from(projections)
+    return graph
+
+
+def _check_extra(value: Any) -> str | None:
+    """Why an extra attribute value cannot be stored, or None when it can."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be finite, got {value!r}"
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return None
+    if isinstance(value, list):
+        return next(filter(None, map(_check_extra, value)), None)
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return "object keys must be strings"
+        return next(filter(None, map(_check_extra, value.values())), None)
+    return f"must be a string, number, boolean, list or object, got {type(value).__name__}"
+
+
+def _check_attrs(source: object, where: str, attrs: Mapping[str, Any], reserved: tuple[str, ...]) -> None:
+    for key, value in attrs.items():
+        if key in reserved:
+            raise located(source, f"{where}.{key}", "is a reserved name and cannot be an attribute")
+        problem = _check_extra(value)
+        if problem:
+            raise located(source, f"{where}.{key}", problem)
+
+
+def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
+    """Check a topology graph against the data model; raise InputError naming the first fault."""
+    if graph.is_multigraph() or not graph.is_directed():
+        kind = "a multigraph" if graph.is_multigraph() else "undirected"
+        raise located(source, "", f"the graph is {kind}; a topology is a directed graph without parallel edges")
+    name = graph.graph.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise located(source, "name", f"must be a non-empty string, got {name!r}")
+    description = graph.graph.get("description")
+    if description is not None and not isinstance(description, str):
+        raise located(source, "description", f"must be a string, got {description!r}")
+    neurons = graph.graph.get("neurons")
+    if neurons is not None and (not isinstance(neurons, int) or isinstance(neurons, bool) or neurons < 1):
+        raise located(source, "neurons", f"must be a whole number ≥ 1, got {neurons!r}")
+    if graph.number_of_nodes() == 0:
+        raise located(source, "regions", "must list at least one region")
+    for region, attrs in graph.nodes(data=True):
+        where = f"region {region!r}"
+        if not isinstance(region, str) or not region.strip():
+            raise located(source, "regions", f"region names must be non-empty strings, got {region!r}")
+        if "share" not in attrs:
+            raise located(source, f"{where}.share", "is missing")
+        problem = check_positive(attrs["share"])
+        if problem:
+            raise located(source, f"{where}.share", problem)
+        _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "share"}, RESERVED_REGION_KEYS)
+    for s, t, attrs in graph.edges(data=True):
+        where = f"projection {s!r} -> {t!r}"
+        if "strength" not in attrs:
+            raise located(source, f"{where}.strength", "is missing")
+        problem = check_positive(attrs["strength"], maximum=MAX_STRENGTH)
+        if problem:
+            raise located(source, f"{where}.strength", problem)
+        _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "strength"}, RESERVED_PROJECTION_KEYS)
+    return graph
+
+
+def _extras(attrs: Mapping[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in sorted(attrs.items()) if k != key}
+
+
+def to_document(graph: nx.DiGraph, *, canonical: bool = False) -> dict[str, Any]:
+    """The canonical JSON document of a topology; `canonical` also sorts regions and projections."""
+    regions = [
+        {"name": n, "share": float(a["share"]), **_extras(a, "share")} for n, a in graph.nodes(data=True)
+    ]
+    projections = [
+        {"source": s, "target": t, "strength": float(a["strength"]), **_extras(a, "strength")}
+        for s, t, a in graph.edges(data=True)
+    ]
+    if canonical:
+        regions.sort(key=lambda r: r["name"])
+        projections.sort(key=lambda p: (p["source"], p["target"]))
+    doc: dict[str, Any] = {"name": graph.graph.get("name")}
+    if graph.graph.get("description") is not None:
+        doc["description"] = graph.graph["description"]
+    if graph.graph.get("neurons") is not None:
+        doc["neurons"] = graph.graph["neurons"]
+    doc["regions"] = regions
+    doc["projections"] = projections
+    return doc
+
+
+def content_hash(graph: nx.DiGraph) -> str:
+    """SHA-256 of the canonical content; name and description are labels and left out."""
+    doc = to_document(graph, canonical=True)
+    content = {k: doc[k] for k in ("neurons", "regions", "projections") if k in doc}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def same_topology(a: nx.DiGraph, b: nx.DiGraph) -> bool:
+    """True when two graphs have identical labels and content (region order aside)."""
+    return to_document(a, canonical=True) == to_document(b, canonical=True)
