@@ -1,0 +1,76 @@
+"""Readers and writers of topology files, one module per format, chosen by name, extension or content."""
+
+from __future__ import annotations
+
+import os
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from ..errors import InputError
+
+# format name -> (module, reader, writer, file extensions)
+FORMATS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "json": ("canonical", "read_json", "write_json", (".json",)),
+    "csv": ("csvfiles", "read_csv", "write_csv", (".csv",)),
+    "graphml": ("graphml", "read_graphml", "write_graphml", (".graphml", ".xml")),
+    "tvb": ("tvb", "read_tvb", "write_tvb", (".zip",)),
+}
+# options that only some readers take: CLI option -> (reader keyword, formats)
+READER_OPTIONS = {"--regions": ("regions", ("csv",)), "--strength-scale": ("strength_scale", ("tvb",))}
+
+
+def _function(fmt: str, which: int):
+    module, reader, writer, _ = FORMATS[fmt]
+    return getattr(import_module(f"{__name__}.{module}"), (reader, writer)[which])
+
+
+def detect(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The format of `path`: as given, else by extension, else by its first bytes."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise InputError(f"--format: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+        return fmt
+    p = Path(path)
+    if p.is_dir():
+        return "tvb"
+    suffixes = [s.lower() for s in p.suffixes]
+    for name, (*_, extensions) in FORMATS.items():
+        if suffixes and suffixes[-1] in extensions:
+            return name
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read: {exc.strerror}") from None
+    if head.startswith(b"PK"):
+        return "tvb"
+    if head.startswith(b"{"):
+        return "json"
+    if head.startswith(b"<"):
+        return "graphml"
+    if head.startswith(b"BZh") or not head:
+        raise InputError(f"{p}: cannot tell the format from the name or content; give --format")
+    return "csv"
+
+
+def read(path: str | os.PathLike, *, format: str | None = None, name: str | None = None,
+         **options: Any) -> nx.DiGraph:
+    """Read a topology file in any supported format; `options` are reader-specific (regions, strength_scale)."""
+    fmt = detect(path, format)
+    given = {k: v for k, v in options.items() if v is not None}
+    for flag, (keyword, formats) in READER_OPTIONS.items():
+        if keyword in given and fmt not in formats:
+            raise InputError(f"{flag}: applies only to {'/'.join(formats)} files, not {fmt}")
+    return _function(fmt, 0)(path, name=name, **given)
+
+
+def write(graph: nx.DiGraph, path: str | os.PathLike, *, format: str | None = None) -> None:
+    """Write a topology in the format named or implied by the extension (JSON when unknown)."""
+    fmt = format or next((n for n, (*_, ext) in FORMATS.items() if Path(path).suffix.lower() in ext), "json")
+    detect(path, fmt)
+    _function(fmt, 1)(graph, path)

@@ -1,0 +1,58 @@
+"""What changed between two topology versions: regions, projections, attributes and derived connections."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import networkx as nx
+
+from .exact import projection_connections, region_neurons
+
+_MISSING = object()
+
+
+def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Attribute by attribute, {"old", "new"} where the values differ (None where absent)."""
+    out = {}
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key, _MISSING), new.get(key, _MISSING)
+        if a is _MISSING or b is _MISSING or a != b or type(a) is not type(b) and not (
+                isinstance(a, (int, float)) and isinstance(b, (int, float))):
+            out[key] = {"old": None if a is _MISSING else a, "new": None if b is _MISSING else b}
+    return out
+
+
+def _connections(graph: nx.DiGraph, neurons: int) -> dict[tuple[str, str], int]:
+    sizes = region_neurons(graph, neurons)
+    return {(s, t): c for s, t, _, c in projection_connections(graph, sizes)}
+
+
+def diff(old: nx.DiGraph, new: nx.DiGraph, *, neurons: int | None = None) -> dict[str, Any]:
+    """The differences from `old` to `new`; with `neurons`, also the change in derived connections."""
+    result: dict[str, Any] = {
+        "regions_added": [n for n in new if n not in old],
+        "regions_removed": [n for n in old if n not in new],
+        "regions_changed": [
+            {"name": n, "changes": c} for n in old if n in new and (c := _changes(old.nodes[n], new.nodes[n]))
+        ],
+        "projections_added": [{"source": s, "target": t, **a} for s, t, a in new.edges(data=True) if not old.has_edge(s, t)],
+        "projections_removed": [{"source": s, "target": t, **a} for s, t, a in old.edges(data=True) if not new.has_edge(s, t)],
+        "projections_changed": [
+            {"source": s, "target": t, "changes": c}
+            for s, t, a in old.edges(data=True) if new.has_edge(s, t) and (c := _changes(a, new.edges[s, t]))
+        ],
+    }
+    if neurons is not None:
+        before, after = _connections(old, neurons), _connections(new, neurons)
+        rows = []
+        for key in list(before) + [k for k in after if k not in before]:
+            a, b = before.get(key, 0), after.get(key, 0)
+            if a != b:
+                rows.append({"source": key[0], "target": key[1], "old": a, "new": b, "delta": b - a})
+        total_old, total_new = sum(before.values()), sum(after.values())
+        result["connections_delta"] = {
+            "neurons": neurons,
+            "total": {"old": total_old, "new": total_new, "delta": total_new - total_old},
+            "projections": rows,
+        }
+    return result

@@ -1,0 +1,79 @@
+"""SQLAlchemy 2.0 models of the store; the schema itself is created only by migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata the migration tests compare with the migrated schema."""
+
+
+class Topology(Base):
+    """A named topology; its content lives in immutable versions."""
+
+    __tablename__ = "topologies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TopologyVersion(Base):
+    """One immutable snapshot vN of a topology, with the hash of its canonical content."""
+
+    __tablename__ = "topology_versions"
+    __table_args__ = (UniqueConstraint("topology_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topology_id: Mapped[int] = mapped_column(ForeignKey("topologies.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    message: Mapped[Optional[str]] = mapped_column(Text)
+    source: Mapped[Optional[str]] = mapped_column(Text)
+    reference_neurons: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Region(Base):
+    """A region of a version: its name, relative size and extra attributes."""
+
+    __tablename__ = "regions"
+    __table_args__ = (UniqueConstraint("version_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("topology_versions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    share: Mapped[float] = mapped_column(Float)
+    attrs: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
+
+
+class Projection(Base):
+    """A projection source → target of a version: strength per 1000 neuron pairs and extra attributes."""
+
+    __tablename__ = "projections"
+    __table_args__ = (UniqueConstraint("version_id", "source_id", "target_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("topology_versions.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    strength: Mapped[float] = mapped_column(Float)
+    attrs: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
+
+
+class Run(Base):
+    """A recorded simulation run of a topology version."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("topology_versions.id", ondelete="CASCADE"), index=True)
+    neurons: Mapped[int] = mapped_column(BigInteger)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seed: Mapped[Optional[int]] = mapped_column(BigInteger)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    output: Mapped[Optional[str]] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    wall_s: Mapped[float] = mapped_column(Float)
+    peak_rss_bytes: Mapped[Optional[int]] = mapped_column(BigInteger)
