@@ -97,13 +97,15 @@ def migration_transaction(connection: Connection) -> Iterator[Connection]:
     """One transaction for a migration; on SQLite foreign keys are off and must check clean before commit.
 
     Batch mode rebuilds a SQLite table by copy-and-drop; with foreign keys on, the drop would cascade
-    and silently delete child rows. The pragma only takes effect outside a transaction.
+    and silently delete child rows. The pragma only takes effect outside a transaction. Legacy ALTER
+    TABLE lets the rebuilt table take its old name without SQLite re-checking the views that use it.
     """
     is_sqlite = connection.dialect.name == "sqlite"
     if is_sqlite:
         if connection.in_transaction():
             raise DatabaseError("internal: a migration must start on a connection outside any transaction")
         connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        connection.connection.driver_connection.execute("PRAGMA legacy_alter_table=ON")
     try:
         with connection.execution_options(**{IMMEDIATE: True}).begin():
             yield connection
@@ -113,6 +115,7 @@ def migration_transaction(connection: Connection) -> Iterator[Connection]:
                     raise DatabaseError(f"migration aborted: it would leave {len(broken)} broken foreign keys, first {tuple(broken[0])}")
     finally:
         if is_sqlite:
+            connection.connection.driver_connection.execute("PRAGMA legacy_alter_table=OFF")
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

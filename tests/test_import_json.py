@@ -1,0 +1,112 @@
+"""Importing canonical JSON through the CLI: good files, names kept verbatim, and every bad input refused."""
+
+import json
+
+import pytest
+
+from conftest import EXAMPLE, assert_one_line_error, table_counts
+
+GOOD = {"name": "t", "regions": [{"name": "a", "share": 1}, {"name": "b", "share": 2}],
+        "projections": [{"source": "a", "target": "b", "strength": 0.5}]}
+
+
+def _variant(**changes):
+    doc = json.loads(json.dumps(GOOD))
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        node = doc
+        for p in parents:
+            node = node[int(p)] if p.isdigit() else node[p]
+        if value is KeyError:
+            del node[int(last) if last.isdigit() else last]
+        else:
+            node[int(last) if last.isdigit() else last] = value
+    return json.dumps(doc)
+
+
+BAD = {
+    "empty": ("", "empty"),
+    "whitespace": ("  \n", "empty"),
+    "truncated": (json.dumps(GOOD)[:40], "line 1 column"),
+    "not json": ("name: t\nregions: []\n", "not valid JSON"),
+    "root list": ("[1, 2]", "top level must be a JSON object"),
+    "missing regions": (_variant(regions=KeyError), "regions: is missing"),
+    "missing name": (_variant(name=KeyError), "name: is missing"),
+    "empty name": (_variant(name="  "), "name: must be a non-empty string"),
+    "missing strength": (_variant(projections__0__strength=KeyError), "projections[0].strength: is missing"),
+    "no regions": (_variant(regions=[], projections=[]), "regions: must list at least one region"),
+    "unknown source": (_variant(projections__0__source="zz"), "projections[0].source: unknown region 'zz'"),
+    "unknown target": (_variant(projections__0__target="zz"), "projections[0].target: unknown region 'zz'"),
+    "duplicate region": (_variant(regions__1__name="a"), "regions[1].name: duplicate region 'a'"),
+    "duplicate projection": (json.dumps({**GOOD, "projections": GOOD["projections"] * 2}), "projections[1]: duplicate projection"),
+    "NaN": (_variant().replace('"share": 2', '"share": NaN'), "NaN is not a JSON number"),
+    "Infinity": (_variant().replace('"strength": 0.5', '"strength": Infinity'), "Infinity is not a JSON number"),
+    "string share": (_variant(regions__0__share="1"), "regions[0].share: must be a number, got '1'"),
+    "boolean strength": (_variant(projections__0__strength=True), "projections[0].strength: must be a number"),
+    "zero share": (_variant(regions__0__share=0), "regions[0].share: must be > 0"),
+    "negative strength": (_variant(projections__0__strength=-0.2), "projections[0].strength: must be > 0, got -0.2"),
+    "strength above 1000": (_variant(projections__0__strength=1000.5), "projections[0].strength: must be ≤ 1000"),
+    "empty region name": (_variant(regions__0__name=""), "regions[0].name: must be a non-empty string"),
+    "region not object": (_variant(regions__0="a"), "regions[0]: must be an object"),
+    "mixed share and neurons": (_variant(regions__0__neurons=5), "regions[0]: give every region either"),
+    "non-utf8": ("\xff\xfe{}", "not UTF-8"),
+    "huge exponent": (_variant().replace('"strength": 0.5', '"strength": 1e999'), "projections[0].strength: must be finite"),
+}
+
+
+@pytest.fixture
+def populated(run, db):
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+    return table_counts(db)
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_file_is_refused_and_store_unchanged(case, run, db, tmp_path, populated):
+    text, fragment = BAD[case]
+    path = tmp_path / "bad.json"
+    path.write_bytes(text.encode("latin-1") if case == "non-utf8" else text.encode("utf-8"))
+    outcome = run("topology", "import", path)
+    assert_one_line_error(outcome, str(path), fragment)
+    assert table_counts(db) == populated
+
+
+def test_missing_file(run, db, tmp_path):
+    outcome = run("topology", "import", tmp_path / "nope.json")
+    assert_one_line_error(outcome, "nope.json", "no such file")
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "1.5", "abc"])
+def test_bad_neurons(value, run, populated):
+    assert_one_line_error(run("topology", "stats", "v1", "--neurons", value), "--neurons", repr(value))
+
+
+def test_hostile_names_are_stored_verbatim(run, tmp_path):
+    names = ["it's \"quoted\"", "'); DROP TABLE regions;--", "海马体 ünïcödé 🧠", "  spaced  out "]
+    doc = {"name": "Robert'); DROP TABLE topologies;--", "regions": [{"name": n, "share": 1} for n in names],
+           "projections": [{"source": names[0], "target": names[1], "strength": 0.25}]}
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert run("topology", "import", path).exit_code == 0
+    shown = run("topology", "show", f"{doc['name']}@v1", "--json").json()
+    assert shown["name"] == doc["name"]
+    assert [r["name"] for r in shown["regions"]] == names
+    assert shown["projections"][0]["source"] == names[0]
+
+
+def test_region_neurons_instead_of_share(run, tmp_path):
+    doc = {"name": "counted", "regions": [{"name": "a", "neurons": 300}, {"name": "b", "neurons": 700}],
+           "projections": [{"source": "a", "target": "b", "strength": 10}]}
+    path = tmp_path / "counted.json"
+    path.write_text(json.dumps(doc))
+    assert run("topology", "import", path).exit_code == 0
+    stats = run("topology", "stats", "counted", "--json").json()  # the reference scale is the sum, 1000
+    assert stats["neurons"] == 1000
+    assert [r["neurons"] for r in stats["regions"]] == [300, 700]
+    assert stats["total_connections"] == 300 * 700 * 10 // 1000
+
+
+def test_name_option_overrides_file_name(run):
+    out = run("topology", "import", EXAMPLE, "--name", "renamed", "--json").json()
+    assert out["ref"] == "renamed@v1"
+    assert run("topology", "show", "renamed@v1", "--json").json()["name"] == "renamed"

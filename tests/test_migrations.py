@@ -1,0 +1,225 @@
+"""Schema migrations: the standard four checks, the SQLite traps, stale databases and safe upgrades."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from connectome import db as dbmod
+from connectome.formats.canonical import read_json
+from connectome.models import Base
+from connectome.store import Store
+from conftest import EXAMPLE, ROOT, assert_one_line_error, table_counts
+
+
+@pytest.fixture
+def engine(db):
+    e = dbmod.make_engine(dbmod.resolve_url(str(db)))
+    yield e
+    e.dispose()
+
+
+def _revisions():
+    script = ScriptDirectory.from_config(dbmod.alembic_config())
+    return [r.revision for r in script.walk_revisions()][::-1]
+
+
+# ---- the four standard checks (what pytest-alembic runs), on Alembic's command API
+
+def test_single_head():
+    assert len(ScriptDirectory.from_config(dbmod.alembic_config()).get_heads()) == 1
+
+
+def test_upgrade_from_empty_to_head(engine):
+    dbmod.upgrade(engine)
+    assert dbmod.current_revision(engine) == dbmod.head_revision()
+
+
+def test_up_down_consistency(engine):
+    revisions = _revisions()
+    for rev in revisions:
+        dbmod.upgrade(engine, rev)
+        assert dbmod.current_revision(engine) == rev
+    for previous in revisions[:-1][::-1] + ["base"]:
+        dbmod.downgrade(engine, previous)
+        assert dbmod.current_revision(engine) == (None if previous == "base" else previous)
+    assert dbmod.current_revision(engine) is None
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == ["alembic_version"]
+    dbmod.upgrade(engine)
+    assert dbmod.current_revision(engine) == dbmod.head_revision()
+
+
+def test_models_match_migrated_schema(engine):
+    dbmod.upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+# ---- the SQLite traps
+
+def _rebuild_versions_table(conn, column):
+    """A batch-mode migration step: SQLite rebuilds topology_versions by copy-and-drop."""
+    ops = Operations(MigrationContext.configure(conn, opts={"render_as_batch": True}))
+    with ops.batch_alter_table("topology_versions", recreate="always") as batch:
+        batch.add_column(sa.Column(column, sa.Text()))
+
+
+def _example_store(db):
+    store = Store(str(db))
+    store.save(read_json(EXAMPLE))
+    return store
+
+
+def test_batch_rebuild_keeps_child_rows(db):
+    store = _example_store(db)
+    before = table_counts(db)
+    with store.engine.connect() as conn, dbmod.migration_transaction(conn):
+        _rebuild_versions_table(conn, "note")
+    assert table_counts(db) == before
+    assert store.load("v1").number_of_edges() == 8
+    # the trap is real: the same rebuild with foreign keys on cascades the drop into regions and projections
+    with store.engine.connect() as conn:
+        conn.connection.driver_connection.execute("PRAGMA legacy_alter_table=ON")
+        with conn.begin():
+            _rebuild_versions_table(conn, "note2")
+    assert table_counts(db)["regions"] == 0
+    store.close()
+
+
+def test_migration_refuses_to_commit_broken_foreign_keys(db):
+    store = _example_store(db)
+    before = table_counts(db)
+    with pytest.raises(dbmod.DatabaseError, match="broken foreign keys"):
+        with store.engine.connect() as conn, dbmod.migration_transaction(conn):
+            conn.exec_driver_sql("DELETE FROM topology_versions")
+    assert table_counts(db) == before
+    store.close()
+
+
+def test_failed_migration_leaves_no_half_work(engine):
+    dbmod.upgrade(engine)
+    with pytest.raises(RuntimeError):
+        with engine.connect() as conn, dbmod.migration_transaction(conn):
+            conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
+            conn.exec_driver_sql("ALTER TABLE topologies ADD COLUMN half TEXT")
+            raise RuntimeError("migration step failed")
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        assert "half_done" not in inspector.get_table_names()
+        assert "half" not in [c["name"] for c in inspector.get_columns("topologies")]
+
+
+def test_default_driver_mode_would_have_committed_the_ddl(tmp_path):
+    """Why the engine takes over BEGIN: pysqlite's default mode commits DDL it should have kept pending."""
+    path = tmp_path / "plain.db"
+    conn = sqlite3.connect(path)  # Python 3.11 default: implicit transactions, DDL outside them
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.rollback()
+    conn.close()
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT name FROM sqlite_master").fetchall() == [("t",)]
+
+
+# ---- stale, foreign and newer databases
+
+def _at_revision_0001_with_data(db):
+    """A database as connectome 0001 left it: two topologies written with that revision's tables."""
+    engine = dbmod.make_engine(dbmod.resolve_url(str(db)))
+    dbmod.upgrade(engine, "0001")
+    engine.dispose()
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO topologies VALUES (1, 'legacy', '2026-01-01 00:00:00')")
+        conn.execute("INSERT INTO topology_versions VALUES (1, 1, 1, 'h1', 'old', 'first', 'x.json', 1000, '2026-01-01 00:00:00')")
+        conn.execute("INSERT INTO topology_versions VALUES (2, 1, 2, 'h2', NULL, NULL, NULL, NULL, '2026-01-02 00:00:00')")
+        conn.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
+                         [(1, 1, 'a', 0.25, '{"threshold": 0.4}'), (2, 1, 'b', 0.75, None),
+                          (3, 2, 'a', 0.5, None), (4, 2, 'b', 0.5, '{"hemisphere": "left"}')])
+        conn.executemany("INSERT INTO projections VALUES (?, ?, ?, ?, ?, ?)",
+                         [(1, 1, 1, 2, 0.3, '{"tract_length": 12.5}'), (2, 2, 3, 4, 0.7, None), (3, 2, 4, 3, 0.1, None)])
+
+
+def test_stale_database_is_refused_by_every_command(run, db):
+    _at_revision_0001_with_data(db)
+    before = table_counts(db)
+    for args in (["topology", "list"], ["topology", "import", EXAMPLE], ["topology", "show", "v1"],
+                 ["topology", "stats", "v1", "--neurons", "10"], ["runs", "list"]):
+        outcome = run(*args)
+        assert_one_line_error(outcome, "revision 0001", f"expects {dbmod.head_revision()}", "python cli.py db upgrade", code=3)
+    assert table_counts(db) == before
+    assert "0001" in run("db", "current").stdout
+
+
+def test_upgrade_keeps_every_row_and_backs_up(run, db):
+    _at_revision_0001_with_data(db)
+    before = table_counts(db)
+    outcome = run("db", "upgrade")
+    assert outcome.exit_code == 0, outcome.stderr
+    backup = db.with_name(db.name + ".bak-0001")
+    assert f"backed up to {backup}" in outcome.stdout
+    assert table_counts(backup) == before
+    after = table_counts(db)
+    assert {k: v for k, v in after.items() if k != "runs"} == {k: v for k, v in before.items()}
+    assert after["runs"] == 0
+    assert [v["ref"] for v in run("topology", "list", "--json").json()] == ["legacy@v1", "legacy@v2"]
+    v1 = run("topology", "show", "legacy@v1", "--json").json()
+    assert v1 == {"name": "legacy", "description": "old", "neurons": 1000,
+                  "regions": [{"name": "a", "share": 0.25, "threshold": 0.4}, {"name": "b", "share": 0.75}],
+                  "projections": [{"source": "a", "target": "b", "strength": 0.3, "tract_length": 12.5}]}
+    assert run("topology", "stats", "legacy@v2", "--neurons", "1000", "--json").json()["total_connections"] == 500 * 500 * 8 // 10000
+    assert "already at" in run("db", "upgrade").stdout
+
+
+def test_backup_includes_what_sits_in_the_wal(run, db):
+    _at_revision_0001_with_data(db)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("INSERT INTO topologies VALUES (2, 'only_in_wal', '2026-01-03 00:00:00')")
+    plain_copy = db.with_name("plain-copy.db")
+    shutil.copyfile(db, plain_copy)
+    try:
+        assert run("db", "upgrade").exit_code == 0
+    finally:
+        writer.close()
+    backup = db.with_name(db.name + ".bak-0001")
+    with sqlite3.connect(backup) as conn:
+        assert ("only_in_wal",) in conn.execute("SELECT name FROM topologies").fetchall()
+    with sqlite3.connect(plain_copy) as conn:  # what a file copy would have kept
+        assert ("only_in_wal",) not in conn.execute("SELECT name FROM topologies").fetchall()
+
+
+def test_newer_database_is_refused(run, db):
+    Store(str(db)).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    assert_one_line_error(run("topology", "list"), "revision 9999", "unknown to this version", code=3)
+    assert_one_line_error(run("db", "upgrade"), "cannot upgrade", code=3)
+
+
+def test_foreign_database_is_refused(run, db):
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER)")
+    assert_one_line_error(run("topology", "list"), "not a connectome database", "customers", code=3)
+    assert table_counts(db) == {"customers": 0}
+
+
+def test_alembic_command_line_reaches_the_same_database(tmp_path):
+    db = tmp_path / "via-alembic.db"
+    env = {**os.environ, "CONNECTOME_DB": str(db)}
+    done = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with Store(str(db)) as store:  # at head: the store opens it without complaint
+        assert store.versions() == []
+    current = subprocess.run([sys.executable, "-m", "alembic", "current"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert dbmod.head_revision() in current.stdout

@@ -1,0 +1,180 @@
+"""The store's library API on real SQLite files: versions, references, round trips, transactions, concurrency."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from connectome.errors import InputError, ReferenceNotFound
+from connectome.formats.canonical import dumps, read_json
+from connectome.graph import content_hash, same_topology, to_document
+from connectome.store import Store
+from conftest import EXAMPLE, ROOT, table_counts
+
+
+@pytest.fixture
+def store(db):
+    with Store(str(db)) as s:
+        yield s
+
+
+def _graph(name="t", strength=0.5, **region_attrs):
+    g = nx.DiGraph(name=name)
+    g.add_node("a", share=1.0, **region_attrs)
+    g.add_node("b", share=3.0)
+    g.add_edge("a", "b", strength=strength, tract_length=12.5, sign=-1)
+    return g
+
+
+def test_new_database_is_created_by_migration(db):
+    with Store(str(db)):
+        pass
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_connections_have_foreign_keys_and_busy_timeout(store):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_versions_and_identical_content(store):
+    first = store.save(_graph(), message="one")
+    again = store.save(_graph(name="t"))
+    changed = store.save(_graph(strength=0.6))
+    assert (first.version, first.created) == (1, True)
+    assert (again.version, again.created, again.content_hash) == (1, False, first.content_hash)
+    assert (changed.ref, changed.created) == ("t@v2", True)
+    assert [v["ref"] for v in store.versions()] == ["t@v1", "t@v2"]
+    assert store.versions()[0]["message"] == "one"
+
+
+def test_labels_are_not_content(store):
+    g = _graph()
+    relabelled = _graph()
+    relabelled.graph["description"] = "now described"
+    assert content_hash(g) == content_hash(relabelled)
+    store.save(g)
+    assert store.save(relabelled).created is False
+
+
+def test_versions_are_immutable_snapshots(store):
+    store.save(_graph(strength=0.5))
+    store.save(_graph(strength=0.9))
+    assert store.load("t@v1").edges["a", "b"]["strength"] == 0.5
+    assert store.load("t@v2").edges["a", "b"]["strength"] == 0.9
+
+
+def test_references(store):
+    store.save(_graph("alpha"))
+    store.save(_graph("alpha", strength=0.7))
+    store.save(_graph("beta"))
+    assert store.resolve("alpha").ref == "alpha@v2"
+    assert store.resolve("alpha@latest").ref == "alpha@v2"
+    assert store.resolve("alpha@v1").ref == "alpha@v1"
+    assert store.resolve("v2").ref == "alpha@v2"
+    with pytest.raises(ReferenceNotFound, match=r"v1: ambiguous, 2 topologies have it: alpha@v1, beta@v1"):
+        store.resolve("v1")
+    with pytest.raises(ReferenceNotFound, match="no topology has a version 9"):
+        store.resolve("v9")
+    with pytest.raises(ReferenceNotFound, match="no topology named 'gamma'"):
+        store.resolve("gamma")
+    with pytest.raises(ReferenceNotFound, match="has no version v7"):
+        store.resolve("alpha@v7")
+
+
+def test_names_with_at_signs(store):
+    store.save(_graph("me@lab"))
+    assert store.resolve("me@lab").ref == "me@lab@v1"
+    assert store.resolve("me@lab@v1").ref == "me@lab@v1"
+
+
+def test_extra_attributes_survive(store):
+    g = _graph(threshold=0.4, hemisphere="left", centre=[1.0, -2.5, 3.0], meta={"atlas": "DK", "ok": True})
+    store.save(g)
+    back = store.load("t")
+    assert back.nodes["a"] == g.nodes["a"]
+    assert back.edges["a", "b"] == {"strength": 0.5, "tract_length": 12.5, "sign": -1}
+    assert same_topology(g, back)
+
+
+def test_invalid_graph_is_refused_before_writing(store, db):
+    before = table_counts(db)
+    g = _graph(strength=5000.0)
+    with pytest.raises(InputError, match="strength: must be ≤ 1000"):
+        store.save(g)
+    assert table_counts(db) == before
+
+
+def test_failed_import_leaves_nothing(store, db):
+    """A failure in the middle of an import (here a trigger) rolls back every row already inserted."""
+    store.save(_graph("kept"))
+    before = table_counts(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TRIGGER no_sign BEFORE INSERT ON projections "
+                     "WHEN json_extract(NEW.attrs, '$.sign') = -1 BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with pytest.raises(Exception, match="refused"):
+        store.save(_graph("new"))
+    assert table_counts(db) == before
+    assert [v["ref"] for v in store.versions()] == ["kept@v1"]
+
+
+_names = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=12).filter(lambda s: s.strip())
+_values = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=64),
+                    st.integers(-2**53, 2**53), st.text(max_size=8), st.booleans())
+
+
+@st.composite
+def topologies(draw):
+    names = draw(st.lists(_names, min_size=1, max_size=6, unique=True))
+    g = nx.DiGraph(name=draw(_names))
+    if draw(st.booleans()):
+        g.graph["description"] = draw(st.text(max_size=20))
+    for n in names:
+        extra = draw(st.dictionaries(st.sampled_from(["threshold", "x", "label", "ok"]), _values, max_size=3))
+        g.add_node(n, share=draw(st.floats(min_value=5e-324, max_value=1e300)), **extra)
+    for s, t in draw(st.lists(st.tuples(st.sampled_from(names), st.sampled_from(names)), max_size=10, unique=True)):
+        g.add_edge(s, t, strength=draw(st.floats(min_value=5e-324, max_value=1000)),
+                   **draw(st.dictionaries(st.sampled_from(["tract_length", "sign"]), _values, max_size=2)))
+    return g
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(graph=topologies())
+def test_round_trip_graph_json_store_graph(graph, tmp_path_factory):
+    path = tmp_path_factory.mktemp("rt") / "t.json"
+    path.write_text(dumps(graph), encoding="utf-8")
+    from_json = read_json(path)
+    with Store(str(path.with_suffix(".db"))) as store:
+        saved = store.save(from_json)
+        back = store.load(saved.ref)
+    assert to_document(back) == to_document(graph)
+    assert list(back.nodes) == list(graph.nodes)
+    assert content_hash(back) == content_hash(graph) == saved.content_hash
+
+
+def test_two_processes_import_at_the_same_moment(tmp_path):
+    """Two importers racing on one new database both succeed, with distinct versions."""
+    db = tmp_path / "race.db"
+    docs = []
+    for i in range(2):
+        doc = json.loads(EXAMPLE.read_text())
+        doc["projections"][0]["strength"] = 0.3 + i / 10
+        docs.append(tmp_path / f"race{i}.json")
+        docs[-1].write_text(json.dumps(doc))
+    code = ("import sys, time; from connectome.cli import main; t = float(sys.argv[1]);\n"
+            "time.sleep(max(0, t - time.time())); main(['--db', sys.argv[2], 'topology', 'import', sys.argv[3], '--json'])")
+    import time
+    start = time.time() + 1.5
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(start), str(db), str(d)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in docs]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    versions = sorted(json.loads(out)["version"] for out, _ in results)
+    assert versions == [1, 2]
