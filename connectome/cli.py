@@ -231,6 +231,135 @@ def _changed(changes: dict) -> str:
                      for k, v in changes.items())
 
 
+# ---------------------------------------------------------------- engine
+
+def _simulation_options(func: Callable) -> Callable:
+    for option in reversed([
+        click.option("--topology", "ref", required=True, metavar="REF", help="Topology version: NAME@vN, NAME or vN."),
+        click.option("--neurons", callback=_neurons, required=True, metavar="N", help="Total neurons: 1e7, 10_000_000, …"),
+        click.option("--duration", type=float, default=1000.0, show_default=True, help="Simulated time in ms."),
+        click.option("--dt", type=float, default=0.1, show_default=True, help="Time step in ms."),
+        click.option("--record-every", type=float, metavar="MS", help="Record activity every MS ms [default: every step]."),
+        click.option("--speed", type=float, metavar="MM_PER_MS", help="Conduction speed; delays from `tract_length` [default: no delays]."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _estimate(graph: Any, neurons: int, duration: float, dt: float, record_every: float | None,
+              speed: float | None) -> dict[str, Any]:
+    from .engine import estimate
+
+    return estimate(graph, neurons, duration_ms=duration, dt_ms=dt, record_every_ms=record_every,
+                    speed_mm_per_ms=speed)
+
+
+@cli.command()
+@_simulation_options
+@json_option
+@click.pass_context
+def estimate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
+             speed: float | None, as_json: bool) -> None:
+    """Estimate the memory a run takes, next to what explicit connection lists would take."""
+    found = _store(ctx).resolve(ref)
+    est = _estimate(_store(ctx).load(found), neurons, duration, dt, record_every, speed)
+    if as_json:
+        return _emit(est)
+    click.echo(f"{found.ref} at {neurons:,} neurons: {est['total_connections']:,} connections")
+    click.echo(f"  this run:         {_bytes(est['run_bytes'])}")
+    click.echo(f"  explicit storage: {_bytes(est['explicit_bytes'])} (8 bytes per connection)")
+    click.echo(f"  available:        {_bytes(est['available_bytes'])} -> {'fits' if est['fits'] else 'does NOT fit'}")
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+@cli.command()
+@_simulation_options
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and recorded].")
+@click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
+              help="Constant input to a region while on (ms); repeatable.")
+@click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no sampling noise.")
+@click.option("--output", type=click.Path(path_type=str), help="Write time, activity and region names (.npz or .csv).")
+@json_option
+@click.pass_context
+def simulate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
+             speed: float | None, seed: int | None, stimuli: tuple[str, ...], deterministic: bool,
+             output: str | None, as_json: bool) -> None:
+    """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded."""
+    from .engine import check_memory, parse_stimulus
+    from .runs import check_output, simulate_version
+
+    store = _store(ctx)
+    found = store.resolve(ref)
+    graph = store.load(found)
+    parsed = [parse_stimulus(text) for text in stimuli]
+    check_output(output)
+    warning = check_memory(_estimate(graph, neurons, duration, dt, record_every, speed))
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    summary = simulate_version(
+        store, found, graph, neurons, output=output,
+        show_progress=not as_json and sys.stderr.isatty(),
+        duration_ms=duration, dt_ms=dt, seed=seed, stimuli=parsed, deterministic=deterministic,
+        speed_mm_per_ms=speed, record_every_ms=record_every,
+    )
+    if as_json:
+        return _emit(summary)
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    mode = "deterministic" if summary["deterministic"] else f"seed {summary['seed']}"
+    click.echo(f"run {summary['run_id']}: {summary['ref']} at {summary['neurons']:,} neurons, "
+               f"{summary['duration_ms']:g} ms in steps of {summary['dt_ms']:g} ms ({mode})")
+    click.echo(f"total connections (derived, never stored): {summary['total_connections']:,}")
+    click.echo(_table([(r["name"], r["neurons"], f"{r['peak_activity']:.4f}", f"{r['mean_activity']:.4f}",
+                        "-" if r["activation_ms"] is None else f"{r['activation_ms']:g}") for r in summary["regions"]],
+                      ["region", "neurons", "peak", "mean", "activated_ms"]))
+    click.echo(f"propagation: {' -> '.join(summary['propagation_order']) or '(no region activated)'}")
+    click.echo(f"wall {summary['wall_s']:.2f} s, peak RSS {_bytes(summary['peak_rss_bytes'])}"
+               + (f", activity written to {summary['output']}" if summary["output"] else ""))
+
+
+# ---------------------------------------------------------------- runs
+
+@cli.group()
+def runs() -> None:
+    """Recorded simulation runs."""
+
+
+@runs.command("list")
+@json_option
+@click.pass_context
+def runs_list(ctx: click.Context, as_json: bool) -> None:
+    """List recorded runs, oldest first."""
+    found = _store(ctx).runs()
+    if as_json:
+        return _emit(found)
+    click.echo(_table([(r["id"], r["ref"], r["neurons"], r["started_at"], f"{r['wall_s']:.2f}",
+                        " -> ".join(r["summary"]["propagation_order"])) for r in found],
+                      ["id", "ref", "neurons", "started_at", "wall_s", "propagation"]))
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@json_option
+@click.pass_context
+def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
+    """Show one recorded run: its parameters and summary."""
+    found = _store(ctx).run(run_id)
+    if as_json:
+        return _emit(found)
+    _print_summary(found["summary"])
+    click.echo("parameters: " + json.dumps(found["parameters"], ensure_ascii=False))
+
+
 # ---------------------------------------------------------------- db
 
 @cli.group("db")

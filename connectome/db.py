@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from .errors import DatabaseError, InputError
 
@@ -48,7 +48,10 @@ def sqlite_path(url: str) -> Path | None:
 def make_engine(url: str) -> Engine:
     """An engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions around DDL."""
     if not url.startswith("sqlite"):
-        return create_engine(url)
+        try:
+            return create_engine(url)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise InputError(f"--db: cannot use {make_url(url).drivername!r}: {exc}") from None
     path = sqlite_path(url)
     if path is not None and not path.parent.is_dir():
         raise InputError(f"--db: folder {str(path.parent)!r} does not exist")

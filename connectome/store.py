@@ -221,7 +221,7 @@ class Store:
         return [
             {"id": run.id, "ref": f"{name}@v{version}", "neurons": run.neurons, "seed": run.seed,
              "parameters": run.parameters, "started_at": _stamp(run.started_at), "wall_s": run.wall_s,
-             "peak_rss_bytes": run.peak_rss_bytes, "output": run.output, "summary": run.summary}
+             "peak_rss_bytes": run.peak_rss_bytes, "output": run.output, "summary": {**run.summary, "run_id": run.id}}
             for run, name, version in rows
         ]
 
