@@ -211,7 +211,7 @@ class Store:
             )).inserted_primary_key[0]
 
     def _runs(self, run_id: int | None = None) -> list[dict[str, Any]]:
-        query = (select(Run, Topology.name, TopologyVersion.version)
+        query = (select(Run.__table__, Topology.name.label("topology"), TopologyVersion.version)
                  .join(TopologyVersion, TopologyVersion.id == Run.version_id)
                  .join(Topology, Topology.id == TopologyVersion.topology_id).order_by(Run.id))
         if run_id is not None:
@@ -219,10 +219,10 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
-            {"id": run.id, "ref": f"{name}@v{version}", "neurons": run.neurons, "seed": run.seed,
-             "parameters": run.parameters, "started_at": _stamp(run.started_at), "wall_s": run.wall_s,
-             "peak_rss_bytes": run.peak_rss_bytes, "output": run.output, "summary": {**run.summary, "run_id": run.id}}
-            for run, name, version in rows
+            {"id": r.id, "ref": f"{r.topology}@v{r.version}", "neurons": r.neurons, "seed": r.seed,
+             "parameters": r.parameters, "started_at": _stamp(r.started_at), "wall_s": r.wall_s,
+             "peak_rss_bytes": r.peak_rss_bytes, "output": r.output, "summary": {**r.summary, "run_id": r.id}}
+            for r in rows
         ]
 
     def runs(self) -> list[dict[str, Any]]:
