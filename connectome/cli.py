@@ -285,12 +285,14 @@ def _bytes(n: int) -> str:
 @click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
               help="Constant input to a region while on (ms); repeatable.")
 @click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no sampling noise.")
+@click.option("--coupling", type=float, default=1.0, show_default=True, help="Global coupling g of the network input.")
+@click.option("--width", type=float, default=0.1, show_default=True, help="Width of the regions' response sigmoid.")
 @click.option("--output", type=click.Path(path_type=str), help="Write time, activity and region names (.npz or .csv).")
 @json_option
 @click.pass_context
 def simulate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
              speed: float | None, seed: int | None, stimuli: tuple[str, ...], deterministic: bool,
-             output: str | None, as_json: bool) -> None:
+             coupling: float, width: float, output: str | None, as_json: bool) -> None:
     """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded."""
     from .engine import check_memory, parse_stimulus
     from .runs import check_output, simulate_version
@@ -307,7 +309,7 @@ def simulate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: fl
         store, found, graph, neurons, output=output,
         show_progress=not as_json and sys.stderr.isatty(),
         duration_ms=duration, dt_ms=dt, seed=seed, stimuli=parsed, deterministic=deterministic,
-        speed_mm_per_ms=speed, record_every_ms=record_every,
+        speed_mm_per_ms=speed, record_every_ms=record_every, coupling=coupling, width=width,
     )
     if as_json:
         return _emit(summary)

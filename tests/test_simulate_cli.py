@@ -1,0 +1,155 @@
+"""`simulate`, `estimate` and `runs` through the real CLI: summaries, recorded runs, outputs, bad arguments."""
+
+import csv
+import fcntl
+import os
+import pty
+import struct
+import termios
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import EXAMPLE, ROOT, assert_one_line_error, table_counts
+
+SUMMARY_KEYS = {"run_id", "ref", "neurons", "duration_ms", "dt_ms", "seed", "deterministic", "total_connections",
+                "regions", "propagation_order", "wall_s", "peak_rss_bytes", "output"}
+
+
+@pytest.fixture
+def imported(run):
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+
+
+def _sim(run, *extra):
+    return run("simulate", "--topology", "v1", "--neurons", "1e7", "--duration", "200", *extra)
+
+
+def test_summary_json_and_recorded_run(run, imported):
+    out = _sim(run, "--stimulus", "sensory_cortex=1.0@10:150", "--seed", "7", "--json")
+    assert out.exit_code == 0, out.stderr
+    summary = out.json()
+    assert set(summary) == SUMMARY_KEYS
+    assert (summary["ref"], summary["neurons"], summary["seed"], summary["deterministic"]) == ("multi_region@v1", 10**7, 7, False)
+    assert summary["total_connections"] == 6_537_500_000
+    assert summary["propagation_order"][0] == "sensory_cortex"
+    assert summary["propagation_order"][-1] == "motor_cortex"
+    regions = {r["name"]: r for r in summary["regions"]}
+    assert set(regions["sensory_cortex"]) == {"name", "neurons", "peak_activity", "mean_activity", "activation_ms"}
+    assert regions["sensory_cortex"]["activation_ms"] > 10
+    listed = run("runs", "list", "--json").json()
+    assert [r["id"] for r in listed] == [summary["run_id"]]
+    shown = run("runs", "show", str(summary["run_id"]), "--json").json()
+    assert shown["summary"] == summary
+    assert shown["seed"] == 7 and shown["neurons"] == 10**7
+    assert shown["parameters"]["stimuli"] == [{"region": "sensory_cortex", "amplitude": 1.0, "start_ms": 10.0, "end_ms": 150.0}]
+    assert "propagation" in run("runs", "show", str(summary["run_id"])).stdout
+
+
+def test_no_stimulus_activates_nothing(run, imported):
+    summary = _sim(run, "--deterministic", "--json").json()
+    assert summary["propagation_order"] == []
+    assert all(r["activation_ms"] is None for r in summary["regions"])
+    assert "(no region activated)" in _sim(run, "--deterministic").stdout
+
+
+def test_seed_is_drawn_and_recorded_so_the_run_repeats(run, imported, tmp_path):
+    first = _sim(run, "--stimulus", "sensory_cortex=0.7", "--output", tmp_path / "a.npz", "--json").json()
+    again = _sim(run, "--stimulus", "sensory_cortex=0.7", "--seed", str(first["seed"]),
+                 "--output", tmp_path / "b.npz", "--json").json()
+    a, b = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
+    assert np.array_equal(a["activity"], b["activity"])
+    assert first["regions"] == again["regions"]
+
+
+def test_outputs(run, imported, tmp_path):
+    npz = tmp_path / "run.npz"
+    summary = _sim(run, "--record-every", "1", "--output", npz, "--json").json()
+    assert summary["output"] == str(npz)
+    data = np.load(npz)
+    assert list(data["regions"]) == ["sensory_cortex", "association_cortex", "executive_cortex",
+                                     "memory_hippocampus", "motor_cortex"]
+    assert data["activity"].shape == (len(data["time_ms"]), 5)
+    assert data["time_ms"][1] - data["time_ms"][0] == pytest.approx(1.0)
+    table = tmp_path / "run.csv"
+    assert _sim(run, "--output", table).exit_code == 0
+    rows = list(csv.reader(table.open()))
+    assert rows[0][0] == "time_ms" and rows[0][1:] == list(data["regions"])
+
+
+def test_table_output(run, imported):
+    text = _sim(run, "--stimulus", "sensory_cortex=1", "--seed", "1").stdout
+    assert "run 1: multi_region@v1 at 10,000,000 neurons" in text
+    assert "total connections (derived, never stored): 6,537,500,000" in text
+    assert "propagation: sensory_cortex -> association_cortex" in text
+
+
+def test_estimate_json(run, imported):
+    est = run("estimate", "--topology", "v1", "--neurons", "1e7", "--json").json()
+    assert {"neurons", "total_connections", "run_bytes", "explicit_bytes", "available_bytes", "fits"} <= set(est)
+    assert est["explicit_bytes"] == 8 * 6_537_500_000
+    assert est["fits"] is True
+    big = run("estimate", "--topology", "v1", "--neurons", "1e11", "--json").json()
+    assert big["run_bytes"] == est["run_bytes"]
+    assert big["explicit_bytes"] == 8 * 653_750_000_000_000_000
+
+
+def test_a_run_too_long_for_memory_is_refused(run, imported, db):
+    before = table_counts(db)
+    outcome = run("simulate", "--topology", "v1", "--neurons", "1e7", "--duration", "1e12")
+    assert_one_line_error(outcome, "bytes")
+    assert table_counts(db) == before
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--neurons", "0"], "--neurons"),
+    (["--neurons", "-5"], "--neurons"),
+    (["--neurons", "2.5"], "--neurons"),
+    (["--neurons", "lots"], "--neurons"),
+    (["--stimulus", "thalamus=1"], "thalamus"),
+    (["--stimulus", "sensory_cortex"], "--stimulus"),
+    (["--dt", "0"], "--dt"),
+    (["--dt", "-0.1"], "--dt"),
+    (["--duration", "0"], "--duration"),
+    (["--duration", "-10"], "--duration"),
+    (["--duration", "1", "--dt", "2"], "--dt"),
+    (["--topology", "nothing@v1"], "nothing"),
+    (["--topology", "v9"], "v9"),
+    (["--output", "no/such/folder/run.npz"], "does not exist"),
+    (["--output", "run.txt"], ".npz or .csv"),
+])
+def test_bad_arguments(run, imported, db, args, fragment):
+    base = {"--topology": "v1", "--neurons": "1e4", "--duration": "50"}
+    for flag, value in zip(args[::2], args[1::2]):
+        base[flag] = value
+    before = table_counts(db)
+    outcome = run("simulate", *[x for pair in base.items() for x in pair])
+    assert_one_line_error(outcome, fragment)
+    assert table_counts(db) == before
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    db = tmp_path / "tty.db"
+    cli = [sys.executable, str(ROOT / "cli.py"), "--db", str(db)]
+    subprocess.run(cli + ["topology", "import", str(EXAMPLE)], check=True, capture_output=True)
+    long_run = cli + ["simulate", "--topology", "v1", "--neurons", "1e4", "--duration", "12000", "--record-every", "10"]
+    piped = subprocess.run(long_run, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and piped.stderr == ""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new pty has 0 columns
+    proc = subprocess.Popen(long_run, stdout=subprocess.DEVNULL, stderr=follower, close_fds=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=300) == 0
+    os.close(leader)
+    assert b"step" in seen and b"%" in seen
