@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Table, Text, func, insert, select, text, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from .db import IMMEDIATE, ensure_schema, make_engine, resolve_url
@@ -25,6 +26,26 @@ def _now() -> datetime:
 
 def _stamp(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat() + "Z"
+
+
+def _attrs_json(attrs: dict[str, Any], key: str) -> str | None:
+    """The extra attributes as JSON text, or None when there are none."""
+    if len(attrs) == 1:
+        return None
+    return json.dumps({k: v for k, v in attrs.items() if k != key}, ensure_ascii=False, allow_nan=False)
+
+
+def _insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Bulk insert through the driver's executemany, without per-row processing (JSON given as text)."""
+    if not rows:
+        return
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
+    names = ", ".join(columns)
+    if mark is None:
+        binds = ", ".join(f":{c}" for c in columns)
+        conn.execute(text(f"INSERT INTO {table.name} ({names}) VALUES ({binds})"), [dict(zip(columns, r)) for r in rows])
+    else:
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))})", rows)
 
 
 @dataclass(frozen=True)
@@ -119,19 +140,14 @@ class Store:
                 description=graph.graph.get("description"), message=message, source=source,
                 reference_neurons=graph.graph.get("neurons"), created_at=_now(),
             )).inserted_primary_key[0]
-            conn.execute(insert(Region), [
-                {"version_id": version_id, "name": n, "share": float(a["share"]),
-                 "attrs": {k: v for k, v in a.items() if k != "share"} or None}
-                for n, a in graph.nodes(data=True)
+            _insert_rows(conn, Region.__table__, ("version_id", "name", "share", "attrs"), [
+                (version_id, n, float(a["share"]), _attrs_json(a, "share")) for n, a in graph.nodes(data=True)
             ])
             ids = dict(conn.execute(select(Region.name, Region.id).where(Region.version_id == version_id)).all())
-            if graph.number_of_edges():
-                conn.execute(insert(Projection), [
-                    {"version_id": version_id, "source_id": ids[s], "target_id": ids[t],
-                     "strength": float(a["strength"]),
-                     "attrs": {k: v for k, v in a.items() if k != "strength"} or None}
-                    for s, t, a in graph.edges(data=True)
-                ])
+            _insert_rows(conn, Projection.__table__, ("version_id", "source_id", "target_id", "strength", "attrs"), [
+                (version_id, ids[s], ids[t], float(a["strength"]), _attrs_json(a, "strength"))
+                for s, t, a in graph.edges(data=True)
+            ])
             return result(version, True)
 
     def resolve(self, ref: str) -> VersionRef:
@@ -170,16 +186,19 @@ class Store:
         with self.engine.connect() as conn:
             head = conn.execute(select(TopologyVersion.description, TopologyVersion.reference_neurons)
                                 .where(TopologyVersion.id == found.id)).one()
-            regions = conn.execute(select(Region.id, Region.name, Region.share, Region.attrs)
+            regions = conn.execute(select(Region.id, Region.name, Region.share, type_coerce(Region.attrs, Text))
                                    .where(Region.version_id == found.id).order_by(Region.id)).all()
-            names = {r.id: r.name for r in regions}
+            names = {r[0]: r[1] for r in regions}
             projections = conn.execute(
-                select(Projection.source_id, Projection.target_id, Projection.strength, Projection.attrs)
-                .where(Projection.version_id == found.id).order_by(Projection.id)).all()
+                select(Projection.source_id, Projection.target_id, Projection.strength,
+                       type_coerce(Projection.attrs, Text))
+                .where(Projection.version_id == found.id).order_by(Projection.id))
+            edges = [(names[s], names[t], {"strength": w} if a is None else {"strength": w, **json.loads(a)})
+                     for s, t, w, a in projections]
         return build_graph(
             found.name,
-            ((r.name, {"share": r.share, **(r.attrs or {})}) for r in regions),
-            ((names[s], names[t], {"strength": w, **(a or {})}) for s, t, w, a in projections),
+            ((n, {"share": w} if a is None else {"share": w, **json.loads(a)}) for _, n, w, a in regions),
+            edges,
             description=head.description,
             neurons=head.reference_neurons,
         )

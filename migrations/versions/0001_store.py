@@ -79,8 +79,6 @@ def upgrade() -> None:
         sa.Column("attrs", sa.JSON(), nullable=True),
         sa.UniqueConstraint("version_id", "source_id", "target_id"),
     )
-    op.create_index("ix_projections_source_id", "projections", ["source_id"])
-    op.create_index("ix_projections_target_id", "projections", ["target_id"])
     for name, query in VIEWS.items():
         op.execute(f"CREATE VIEW {name} AS {query}")
 
