@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+import numbers
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from typing import Iterable, Sequence
 
 import networkx as nx
+import numpy as np
 
 from .errors import InputError
 
 MAX_STRENGTH = 1000
+MAX_NEURONS = 10**18  # beyond any brain, and within the 64-bit integers a database column holds
 
 
 @lru_cache(maxsize=65536)
@@ -22,23 +25,25 @@ def _float_fraction(value: float) -> Fraction:
 
 def exact(value: int | float | Fraction | Decimal) -> Fraction:
     """The number as written: 0.3 is 3/10, not the binary double nearest to it."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         raise TypeError("a boolean is not a number")
-    if isinstance(value, float):
-        return _float_fraction(value)
-    return Fraction(value)
+    if isinstance(value, numbers.Integral):
+        return Fraction(int(value))
+    if isinstance(value, (Fraction, Decimal)):
+        return Fraction(value)
+    return _float_fraction(float(value))  # float() first: numpy's repr is "np.float64(0.3)"
 
 
 def is_number(value: object) -> bool:
-    """True for int and float values that are not booleans."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """True for real numbers (numpy's included) that are not booleans."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def check_positive(value: object, *, maximum: float | None = None) -> str | None:
     """Why `value` is not a positive finite number (at most `maximum`), or None when it is."""
     if not is_number(value):
         return f"must be a number, got {value!r}"
-    if isinstance(value, float) and not math.isfinite(value):
+    if not math.isfinite(value):
         return f"must be finite, got {value!r}"
     if value <= 0:
         return f"must be > 0, got {value!r}"
@@ -58,6 +63,8 @@ def parse_count(text: str | int, what: str = "--neurons") -> int:
             raise InputError(f"{what}: must be a whole number ≥ 1, got {text!r}") from None
     if not value.is_finite() or value != value.to_integral_value() or value < 1:
         raise InputError(f"{what}: must be a whole number ≥ 1, got {text!r}")
+    if value > MAX_NEURONS:
+        raise InputError(f"{what}: at most 1e18, got {text!r}")
     return int(value)
 
 

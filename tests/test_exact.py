@@ -78,3 +78,17 @@ def test_parse_count_accepts(text, value):
 def test_parse_count_refuses(text):
     with pytest.raises(InputError, match="--neurons"):
         parse_count(text)
+
+
+def test_numpy_numbers_are_numbers():
+    import numpy as np
+
+    assert exact(np.float64(0.3)) == Fraction(3, 10)
+    assert exact(np.int64(7)) == 7
+    assert connections(90, 1000, np.float64(0.7)) == 63
+
+
+def test_neurons_upper_bound():
+    assert parse_count("1e18") == 10**18
+    with pytest.raises(InputError, match="at most 1e18"):
+        parse_count("1e19")
