@@ -43,7 +43,7 @@ def simulate_version(store: Store, version: VersionRef, graph: nx.DiGraph, neuro
                      **params: Any) -> dict[str, Any]:
     """Run the engine on a stored version, write its activity if asked, record the run and return its summary."""
     check_output(output)
-    if seed is None:
+    if seed is None and not params.get("deterministic"):
         seed = int(np.random.SeedSequence().entropy % 2**63)  # drawn here so that the run can be repeated
     steps = max(1, round(params.get("duration_ms", 1000.0) / params.get("dt_ms", 0.1)))
     started = datetime.now(UTC)
