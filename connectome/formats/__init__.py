@@ -35,7 +35,11 @@ def detect(path: str | os.PathLike, fmt: str | None = None) -> str:
         return fmt
     p = Path(path)
     if p.is_dir():
-        return "tvb"
+        from .tvb import looks_like_tvb
+
+        if looks_like_tvb(p):
+            return "tvb"
+        raise InputError(f"{p}: a folder, but not a TVB connectivity (no weights.txt)")
     suffixes = [s.lower() for s in p.suffixes]
     for name, (*_, extensions) in FORMATS.items():
         if suffixes and suffixes[-1] in extensions:
@@ -53,7 +57,7 @@ def detect(path: str | os.PathLike, fmt: str | None = None) -> str:
         return "json"
     if head.startswith(b"<"):
         return "graphml"
-    if head.startswith(b"BZh") or not head:
+    if not head:
         raise InputError(f"{p}: cannot tell the format from the name or content; give --format")
     return "csv"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import threading
 from pathlib import Path
 from typing import IO, Iterator, Union
 
@@ -61,13 +62,17 @@ def open_output(target: Source, *, binary: bool = False) -> Iterator[IO]:
         yield target
         return
     path = Path(target)
-    if not path.parent.exists():
+    if not path.parent.is_dir():
         raise InputError(f"{path}: folder {str(path.parent)!r} does not exist")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
         with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             yield fh
         os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
