@@ -41,6 +41,9 @@ def is_number(value: object) -> bool:
 
 def check_positive(value: object, *, maximum: float | None = None) -> str | None:
     """Why `value` is not a positive finite number (at most `maximum`), or None when it is."""
+    kind = type(value)
+    if (kind is float or kind is int) and 0 < value < math.inf and (maximum is None or value <= maximum):
+        return None  # the common case, without the numbers.Real check
     if not is_number(value):
         return f"must be a number, got {value!r}"
     if not math.isfinite(value):

@@ -17,6 +17,8 @@ def _no_constants(token: str) -> Any:
 
 
 def _check_object_extras(name: str, where: str, obj: dict, known: tuple[str, ...]) -> dict:
+    if len(obj) == len(known) and all(k in obj for k in known):
+        return {}  # only the known keys, which the caller checks
     extras = {k: v for k, v in obj.items() if k not in known}
     for key, value in extras.items():
         problem = _check_extra(value)
@@ -78,7 +80,7 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
             problem = check_positive(share)
             if problem:
                 raise located(name, f"{where}.share", problem)
-        regions[rname] = {"share": share, **_check_object_extras(name, where, r, ("name", "share", "neurons"))}
+        regions[rname] = {"share": share, **_check_object_extras(name, where, r, ("name", "neurons" if by_count else "share"))}
     if by_count:
         total = sum(r["share"] for r in regions.values())
         if neurons is not None and neurons != total:
