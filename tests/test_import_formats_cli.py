@@ -98,3 +98,40 @@ def test_hostile_files_leave_store_and_disk_alone(case, run, db, tmp_path):
     assert fragment.lower() in outcome.stderr.lower()
     assert table_counts(db) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == files_before
+
+
+def test_csv_import_with_regions_and_export_round_trip(run, tmp_path):
+    edges = tmp_path / "edges.csv"
+    edges.write_text("source,target,strength,tract_length\nV1,V2,0.3,12.5\nV2,LGN,1,\n")
+    regions = tmp_path / "areas.csv"
+    regions.write_text("name,share,hemisphere\nV1,2,left\nV2,1.5,left\nLGN,0.5,\n")
+    out = run("topology", "import", edges, "--regions", regions, "--name", "visual", "--json")
+    assert out.exit_code == 0, out.stderr
+    shown = run("topology", "show", "visual", "--json").json()
+    assert shown["regions"][0] == {"name": "V1", "share": 2.0, "hemisphere": "left"}
+    assert shown["projections"][1] == {"source": "V2", "target": "LGN", "strength": 1.0}
+    for name in ("exported.csv", "exported.graphml"):
+        assert run("topology", "export", "visual", "-o", tmp_path / name).exit_code == 0
+        again = run("topology", "import", tmp_path / name, "--json").json()   # the CSV pair is found beside it
+        assert again["content_hash"] == out.json()["content_hash"], name
+    assert (tmp_path / "exported.regions.csv").exists()
+
+
+def test_csv_errors_name_the_line(run, tmp_path, db):
+    edges = tmp_path / "edges.csv"
+    edges.write_text("source,target,strength\nV1,V2,0.3\nV2,V9,zero\n")
+    assert_one_line_error(run("topology", "import", edges), "edges.csv: line 3: strength: must be a number, got 'zero'")
+    assert not db.exists()
+    assert_one_line_error(run("topology", "import", EXAMPLE, "--regions", edges), "--regions", "csv")
+
+
+def test_tvb_export_refuses_labels_with_spaces(run, tmp_path):
+    doc = json.loads(EXAMPLE.read_text())
+    doc["regions"][0]["name"] = "sensory cortex"
+    doc["projections"] = [p for p in doc["projections"] if p["source"] != "sensory_cortex"]
+    spaced = tmp_path / "spaced.json"
+    spaced.write_text(json.dumps(doc))
+    assert run("topology", "import", spaced, "--name", "spaced").exit_code == 0
+    target = tmp_path / "out.zip"
+    assert_one_line_error(run("topology", "export", "spaced", "-o", target), "sensory cortex")
+    assert not target.exists()
