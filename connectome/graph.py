@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring
 import math
 from typing import Any, Iterable, Mapping
 
@@ -151,7 +152,21 @@ def attrs_text(attrs: Mapping[str, Any], key: str) -> str | None:
     """The extra attributes (all but `key`) as canonical JSON text, or None when there are none."""
     if len(attrs) == 1:
         return None
-    return _encode_sorted({k: v for k, v in attrs.items() if k != key})
+    extras = sorted((k, v) for k, v in attrs.items() if k != key)
+    parts = []
+    for k, v in extras:
+        # flat strings and finite numbers spelled as JSONEncoder spells them, without its per-call set-up
+        kind = type(v)
+        if kind is float and v - v == 0:
+            text = float.__repr__(v)
+        elif kind is int:
+            text = int.__repr__(v)
+        elif kind is str:
+            text = encode_basestring(v)
+        else:
+            return _encode_sorted(dict(extras))
+        parts.append(f"{encode_basestring(k)}:{text}")
+    return "{" + ",".join(parts) + "}"
 
 
 def content_rows(graph: nx.DiGraph) -> tuple[list[RegionRow], list[ProjectionRow]]:

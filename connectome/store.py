@@ -12,6 +12,7 @@ import networkx as nx
 from sqlalchemy import Connection, Engine, Select, Table, Text, func, insert, select, text, type_coerce
 from sqlalchemy.exc import IntegrityError
 
+from .bulk import without_gc
 from .db import IMMEDIATE, ensure_schema, make_engine, resolve_url
 from .errors import InputError, ReferenceNotFound
 from .graph import build_graph, content_hash, content_rows, validate
@@ -114,6 +115,7 @@ class Store:
     def _write(self):
         return self.engine.connect().execution_options(**{IMMEDIATE: True})
 
+    @without_gc
     def save(self, graph: nx.DiGraph, *, name: str | None = None, message: str | None = None,
              source: str | None = None) -> SaveResult:
         """Store `graph` as the next version of its topology, in one transaction; identical content is not stored twice."""
@@ -193,6 +195,7 @@ class Store:
             raise ReferenceNotFound(f"{ref}: no topology named {name!r} (see `topology list`)")
         raise ReferenceNotFound(f"{ref}: topology {name!r} has no version {suffix}")
 
+    @without_gc
     def load(self, ref: str | VersionRef) -> nx.DiGraph:
         """The DiGraph of a version, with regions and projections in their stored order."""
         found = ref if isinstance(ref, VersionRef) else self.resolve(ref)

@@ -178,3 +178,12 @@ def test_two_processes_import_at_the_same_moment(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], results
     versions = sorted(json.loads(out)["version"] for out, _ in results)
     assert versions == [1, 2]
+
+
+@given(st.dictionaries(st.text(max_size=5), st.one_of(_values, st.none(), st.lists(st.integers(), max_size=2)), max_size=4))
+def test_attribute_text_is_canonical_json(extras):
+    from connectome.graph import _encode_sorted, attrs_text
+
+    attrs = {"strength": 1.0, **{k: v for k, v in extras.items() if k != "strength"}}
+    expected = None if len(attrs) == 1 else _encode_sorted({k: v for k, v in attrs.items() if k != "strength"})
+    assert attrs_text(attrs, "strength") == expected

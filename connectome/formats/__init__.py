@@ -9,6 +9,7 @@ from typing import Any
 
 import networkx as nx
 
+from ..bulk import without_gc
 from ..errors import InputError
 
 # format name -> (module, reader, writer, file extensions)
@@ -62,6 +63,7 @@ def detect(path: str | os.PathLike, fmt: str | None = None) -> str:
     return "csv"
 
 
+@without_gc
 def read(path: str | os.PathLike, *, format: str | None = None, name: str | None = None,
          **options: Any) -> nx.DiGraph:
     """Read a topology file in any supported format; `options` are reader-specific (regions, strength_scale)."""
