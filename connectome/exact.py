@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
@@ -42,11 +43,15 @@ def is_number(value: object) -> bool:
 def check_positive(value: object, *, maximum: float | None = None) -> str | None:
     """Why `value` is not a positive finite number (at most `maximum`), or None when it is."""
     kind = type(value)
-    if (kind is float or kind is int) and 0 < value < math.inf and (maximum is None or value <= maximum):
+    if (kind is float or kind is int) and 0 < value <= sys.float_info.max and (maximum is None or value <= maximum):
         return None  # the common case, without the numbers.Real check
     if not is_number(value):
         return f"must be a number, got {value!r}"
-    if not math.isfinite(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        return f"must be at most {sys.float_info.max:.17g}, got an integer of {len(str(abs(int(value))))} digits"
+    if not finite:
         return f"must be finite, got {value!r}"
     if value <= 0:
         return f"must be > 0, got {value!r}"

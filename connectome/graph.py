@@ -66,6 +66,8 @@ def _plain(value: Any) -> bool:
 
 def _check_attrs(source: object, where: str, attrs: Mapping[str, Any], reserved: tuple[str, ...]) -> None:
     for key, value in attrs.items():
+        if not isinstance(key, str):
+            raise located(source, where, f"attribute names must be strings, got {key!r}")
         if key in reserved:
             raise located(source, f"{where}.{key}", "is a reserved name and cannot be an attribute")
         problem = _check_extra(value)
@@ -101,8 +103,8 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
         _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "share"}, RESERVED_REGION_KEYS)
     for s, t, attrs in graph.edges(data=True):
         strength = attrs.get("strength")
-        if type(strength) is float and 0 < strength <= MAX_STRENGTH and all(map(_plain, attrs.values())) and (
-                "source" not in attrs and "target" not in attrs):
+        if type(strength) is float and 0 < strength <= MAX_STRENGTH and all(map(_plain, attrs.values())) and all(
+                type(k) is str for k in attrs) and "source" not in attrs and "target" not in attrs:
             continue  # the common case, checked without building messages
         where = f"projection {s!r} -> {t!r}"
         if "strength" not in attrs:

@@ -1,6 +1,9 @@
-"""The CSV reader and writer: encodings, quoting, strict numbers with line numbers, pairs of files, round trips."""
+"""The CSV reader and writer: encodings, quoting, strict numbers with line numbers, file pairs, round trips."""
+
+from __future__ import annotations
 
 import io
+import re
 
 import networkx as nx
 import pytest
@@ -10,131 +13,259 @@ from connectome.errors import InputError
 from connectome.formats.csvfiles import read_csv, write_csv
 from connectome.graph import content_hash
 
+EDGES = "source,target,strength\n"
 
-def _write(path, text, encoding="utf-8"):
+
+def _file(path, text, encoding="utf-8"):
     path.write_bytes(text.encode(encoding))
     return path
 
 
-def test_edges_only_gives_equal_shares_in_order_of_appearance(tmp_path):
-    g = read_csv(_write(tmp_path / "net.csv", "source,target,strength\nb,a,0.5\na,c,2\n"))
-    assert g.graph["name"] == "net"
+def _error(call) -> str:
+    with pytest.raises(InputError) as info:
+        call()
+    message = str(info.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_edges_only_gives_equal_shares_in_order_of_first_appearance(tmp_path):
+    g = read_csv(_file(tmp_path / "net.csv", EDGES + "b,a,0.5\na,c,2\nc,c,1000\n"))
+    assert g.graph == {"name": "net"}
     assert list(g.nodes(data=True)) == [("b", {"share": 1.0}), ("a", {"share": 1.0}), ("c", {"share": 1.0})]
-    assert g.edges["a", "c"] == {"strength": 2.0}
+    assert list(g.edges(data=True)) == [("b", "a", {"strength": 0.5}), ("a", "c", {"strength": 2.0}),
+                                        ("c", "c", {"strength": 1000.0})]
 
 
-def test_bom_crlf_quotes_and_extra_columns(tmp_path):
-    edges = _write(tmp_path / "e.csv", '\ufeffsource,target,strength,tract_length,kind\r\n'
-                                       '"V1, left","it\'s ""quoted""",0.25,12,feed\r\n"V1, left",x,1e-3,,\r\n')
-    regions = _write(tmp_path / "r.csv", 'name,share,hemisphere\r\n"V1, left",2,left\r\n'
-                                         '"it\'s ""quoted""",1.5,right\r\nx,0.5,\r\n')
+def test_bom_crlf_quoted_fields_and_typed_extra_columns(tmp_path):
+    edges = _file(tmp_path / "e.csv", '\ufeffsource,target,strength,tract_length,kind,delay\r\n'
+                                      '"V1, left","it\'s ""quoted""",0.25,12,feed,\r\n'
+                                      '"V1, left",x,1e-3,,,-2.5E+2\r\n')
+    regions = _file(tmp_path / "r.csv", '\ufeffname,share,hemisphere,"multi\nline"\r\n"V1, left",2,left,7\r\n'
+                                        '"it\'s ""quoted""",1.5,right,\r\nx,.5,,\r\n')
     g = read_csv(edges, regions=regions, name="quoted")
-    assert g.nodes["V1, left"] == {"share": 2.0, "hemisphere": "left"}
+    assert g.graph["name"] == "quoted"
+    assert list(g.nodes) == ["V1, left", 'it\'s "quoted"', "x"]
+    assert g.nodes["V1, left"] == {"share": 2.0, "hemisphere": "left", "multi\nline": 7}
     assert g.nodes["x"] == {"share": 0.5}
     assert g.edges["V1, left", 'it\'s "quoted"'] == {"strength": 0.25, "tract_length": 12, "kind": "feed"}
-    assert g.edges["V1, left", "x"] == {"strength": 0.001}
+    assert g.edges["V1, left", "x"] == {"strength": 0.001, "delay": -250.0}
+    assert type(g.edges["V1, left", 'it\'s "quoted"']["tract_length"]) is int
+
+
+def test_cells_that_are_not_numbers_stay_text_verbatim(tmp_path):
+    g = read_csv(_file(tmp_path / "t.csv", EDGES.rstrip() + ",note\n"
+                       "a,b,1, 7\n a ,b,1,nan\na,c,1,1_000\na,d,1,٣\na,e,1,+1\n"))
+    notes = {t: a.get("note") for _, t, a in g.edges(data=True)}
+    assert notes == {"b": "nan", "c": "1_000", "d": "٣", "e": 1}
+    assert g.edges["a", "b"]["note"] == " 7" and " a " in g  # spaces are kept, in names too
+
+
+def test_quoted_newlines_and_blank_lines_keep_line_numbers(tmp_path):
+    path = _file(tmp_path / "lines.csv", EDGES + '"a\nb",c,1\n\nd,e,oops\n')
+    assert "lines.csv: line 5: strength: must be a number, got 'oops'" in _error(lambda: read_csv(path))
+    regions = _file(tmp_path / "areas.csv", 'name,share,"two\nline header"\na,1,\nb,x,\n')
+    assert "areas.csv: line 4: share: must be a number, got 'x'" in _error(lambda: read_csv(path, regions=regions))
+
+
+def test_regions_file_found_beside_the_edge_file(tmp_path):
+    edges = _file(tmp_path / "pair.csv", EDGES + "a,b,1\n")
+    _file(tmp_path / "pair.regions.csv", "name,share\na,3\nb,1\nlonely,2\n")
+    g = read_csv(edges)
+    assert dict(g.nodes(data="share")) == {"a": 3.0, "b": 1.0, "lonely": 2.0}
+    other = _file(tmp_path / "other.csv", "name,share\na,1\nb,1\n")
+    assert dict(read_csv(edges, regions=other).nodes(data="share")) == {"a": 1.0, "b": 1.0}
 
 
 def test_file_objects(tmp_path):
-    g = read_csv(io.BytesIO(b"source,target,strength\na,b,1\n"), name="stream")
-    assert g.graph["name"] == "stream" and g.number_of_edges() == 1
-    with pytest.raises(InputError, match="give a name"):
-        read_csv(io.StringIO("source,target,strength\na,b,1\n"))
+    g = read_csv(io.BytesIO(b"\xef\xbb\xbf" + EDGES.encode() + b"a,b,1\n"), name="stream",
+                 regions=io.StringIO("name,share\na,1\nb,2\n"))
+    assert g.graph["name"] == "stream" and dict(g.nodes(data="share")) == {"a": 1.0, "b": 2.0}
+    assert "<stream>: --name: is required" in _error(lambda: read_csv(io.StringIO(EDGES + "a,b,1\n")))
+    with open(_file(tmp_path / "named.csv", EDGES + "a,b,1\n"), "rb") as fh:
+        assert read_csv(fh).graph["name"] == "named"
+    assert "--name: must be a non-empty string" in _error(
+        lambda: read_csv(_file(tmp_path / "x.csv", EDGES + "a,b,1\n"), name=" "))
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("", "the file is empty"),
-    ("source,target\na,b\n", "line 1: missing column 'strength'"),
-    ("source,target,strength,source\na,b,1,c\n", "duplicate or empty column"),
-    ("source,target,strength\na,b,abc\n", "line 2: strength: must be a number, got 'abc'"),
-    ("source,target,strength\na,b,1\na,c,nan\n", "line 3: strength: must be a number, got 'nan'"),
-    ("source,target,strength\na,b,inf\n", "line 2: strength: must be a number"),
-    ("source,target,strength\na,b,1_000\n", "must be a number"),
-    ("source,target,strength\na,b,\n", "line 2: strength: must be a number, got ''"),
-    ("source,target,strength\na,b,0\n", "line 2: strength: must be > 0"),
-    ("source,target,strength\na,b,-1\n", "line 2: strength: must be > 0"),
-    ("source,target,strength\na,b,1001\n", "line 2: strength: must be ≤ 1000"),
-    ("source,target,strength\na,b,1\na,b,2\n", "line 3: duplicate projection 'a' -> 'b'"),
-    ("source,target,strength\na,b,1,9\n", "line 2: 4 fields, the header has 3"),
-    ("source,target,strength\n,b,1\n", "line 2: source: must be a non-empty region name"),
-    ('source,target,strength\n"a,b,1\n', "bad CSV"),
+    ("", ": the file is empty"),
+    ("\ufeff\r\n\n", ": the file is empty"),
+    ("source,target\na,b\n", "line 1: no 'strength' column (expected source,target,strength[,extra…])"),
+    ("Source,Target,Strength\na,b,1\n", "line 1: no 'source' column"),
+    ("source,target,strength,source\na,b,1,c\n", "line 1: column 'source' appears twice"),
+    ("source,target,strength,\na,b,1,\n", "line 1: column 4 has no name"),
+    ("\nsource,target,strength\n", "line 1: is blank; expected the header source,target,strength"),
+    (EDGES, ": lists no projections, and without a regions file there are no regions"),
+    (EDGES + "a,b,abc\n", "line 2: strength: must be a number, got 'abc'"),
+    (EDGES + "a,b,1\na,c,nan\n", "line 3: strength: must be a number, got 'nan'"),
+    (EDGES + "a,b,inf\n", "line 2: strength: must be a number, got 'inf'"),
+    (EDGES + "a,b,1_000\n", "line 2: strength: must be a number, got '1_000'"),
+    (EDGES + "a,b, 1\n", "line 2: strength: must be a number, got ' 1'"),
+    (EDGES + "a,b,\n", "line 2: strength: must be a number, got ''"),
+    (EDGES + "a,b,0\n", "line 2: strength: must be > 0, got 0.0"),
+    (EDGES + "a,b,-0.2\n", "line 2: strength: must be > 0, got -0.2"),
+    (EDGES + "a,b,1000.5\n", "line 2: strength: must be ≤ 1000, got 1000.5"),
+    (EDGES + "a,b,1e400\n", "line 2: strength: must be finite, got inf"),
+    (EDGES + "a,b,1\nc,d,1\na,b,2\n", "line 4: duplicate projection 'a' -> 'b' (first on line 2)"),
+    (EDGES + "a,b\n", "line 2: expected 3 fields, got 2"),
+    (EDGES + "a,b,1,9\n", "line 2: expected 3 fields, got 4"),
+    (EDGES + ",b,1\n", "line 2: source: must be a non-empty region name, got ''"),
+    (EDGES + "a,  ,1\n", "line 2: target: must be a non-empty region name, got '  '"),
+    (EDGES + 'a,"b,1\n', "line 2: not valid CSV"),
+    (EDGES + 'a,"b"x,1\n', "line 2: not valid CSV"),
+    ("source,target,strength,w\na,b,1,1e999\n", "line 2: w: must be finite, got '1e999'"),
 ])
 def test_bad_edge_files(tmp_path, text, fragment):
-    path = _write(tmp_path / "bad.csv", text)
-    with pytest.raises(InputError) as info:
-        read_csv(path)
-    assert str(path) in str(info.value) and fragment in str(info.value)
+    path = _file(tmp_path / "bad.csv", text)
+    message = _error(lambda: read_csv(path))
+    assert message.startswith(f"{path}: ") and fragment in message, message
 
 
-def test_bad_regions_files(tmp_path):
-    edges = _write(tmp_path / "e.csv", "source,target,strength\na,b,1\na,z,1\n")
-    good = _write(tmp_path / "r.csv", "name,share\na,1\nb,1\n")
-    with pytest.raises(InputError, match=r"e.csv: line 3: target: unknown region 'z'"):
-        read_csv(edges, regions=good)
-    for text, fragment in [("name\na\n", "missing column 'share'"), ("name,share\na,1\na,2\n", "line 3: duplicate region 'a'"),
-                           ("name,share\na,zero\n", "line 2: share: must be a number"), ("name,share\n", "no regions listed"),
-                           ("name,share\na,-2\n", "line 2: share: must be > 0")]:
-        with pytest.raises(InputError, match=fragment):
-            read_csv(edges, regions=_write(tmp_path / "bad_regions.csv", text))
-    with pytest.raises(InputError, match="no such file"):
-        read_csv(tmp_path / "missing.csv")
-    with pytest.raises(InputError, match="not UTF-8"):
-        read_csv(_write(tmp_path / "latin.csv", "source,target,strength\nä,b,1\n", "latin-1"))
+@pytest.mark.parametrize("text, fragment", [
+    ("", ": the file is empty"),
+    ("name\na\n", "line 1: no 'share' column (expected name,share[,extra…])"),
+    ("name,share\n", ": lists no regions"),
+    ("name,share\na,1\nb,1\na,2\n", "line 4: name: duplicate region 'a' (first on line 2)"),
+    ("name,share\na,zero\nb,1\n", "line 2: share: must be a number, got 'zero'"),
+    ("name,share\na,-2\nb,1\n", "line 2: share: must be > 0, got -2.0"),
+    ("name,share\na,1\nb,NaN\n", "line 3: share: must be a number, got 'NaN'"),
+    ("name,share\na,1\n,1\n", "line 3: name: must be a non-empty region name"),
+    ("name,share,neurons\na,1,5\nb,1,\n", "line 1: column 'neurons' is a reserved name"),
+])
+def test_bad_regions_files(tmp_path, text, fragment):
+    edges = _file(tmp_path / "e.csv", EDGES + "a,b,1\n")
+    regions = _file(tmp_path / "areas.csv", text)
+    message = _error(lambda: read_csv(edges, regions=regions))
+    assert message.startswith(f"{regions}: ") and fragment in message, message
 
 
-def test_writer_pairs_files_and_reader_finds_the_pair(tmp_path):
-    g = nx.DiGraph(name="pair", description="a label CSV does not keep")
-    g.add_node("a", share=0.25, x=1.5, label="left")
+def test_unknown_region_names_the_edge_file_and_line(tmp_path):
+    edges = _file(tmp_path / "e.csv", EDGES + "a,b,1\na,z,1\n")
+    regions = _file(tmp_path / "r.csv", "name,share\na,1\nb,1\n")
+    assert _error(lambda: read_csv(edges, regions=regions)) == f"{edges}: line 3: target: unknown region 'z'"
+
+
+def test_unreadable_files(tmp_path):
+    assert "missing.csv: no such file" in _error(lambda: read_csv(tmp_path / "missing.csv"))
+    latin = _file(tmp_path / "latin.csv", EDGES + "ä,b,1\n", "latin-1")
+    assert "latin.csv: not UTF-8 text" in _error(lambda: read_csv(latin))
+    edges = _file(tmp_path / "e.csv", EDGES + "a,b,1\n")
+    assert "nope.csv: no such file" in _error(lambda: read_csv(edges, regions=tmp_path / "nope.csv"))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _graph(**graph_attrs) -> nx.DiGraph:
+    g = nx.DiGraph(name="pair", **graph_attrs)
+    g.add_node("a, \"left\"", share=0.25, x=1.5, label="left", n=3)
     g.add_node("b", share=0.75)
-    g.add_edge("a", "b", strength=0.3, tract_length=12.5, sign=-1)
+    g.add_edge("a, \"left\"", "b", strength=0.3, tract_length=12.5, sign=-1)
+    g.add_edge("b", "b", strength=1000)
+    return g
+
+
+def test_writer_writes_the_pair_and_reads_back_exactly(tmp_path):
+    g = _graph(description="a label CSV does not keep")
     edges, regions = write_csv(g, tmp_path / "pair.csv")
-    assert regions == tmp_path / "pair.regions.csv"
-    assert edges.read_text().splitlines() == ["source,target,strength,sign,tract_length", "a,b,0.3,-1,12.5"]
+    assert (edges, regions) == (tmp_path / "pair.csv", tmp_path / "pair.regions.csv")
+    assert edges.read_bytes().decode() == ('source,target,strength,tract_length,sign\n'
+                                           '"a, ""left""",b,0.3,12.5,-1\nb,b,1000.0,,\n')
+    assert regions.read_bytes().decode() == 'name,share,x,label,n\n"a, ""left""",0.25,1.5,left,3\nb,0.75,,,\n'
     back = read_csv(edges)
     assert content_hash(back) == content_hash(g)
-    assert back.nodes["a"] == {"share": 0.25, "x": 1.5, "label": "left"}
+    assert back.graph == {"name": "pair"} and back.nodes["a, \"left\""] == g.nodes["a, \"left\""]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pair.csv", "pair.regions.csv"]
+
+
+def test_writer_takes_a_regions_path_and_drops_neurons(tmp_path):
+    g = _graph(neurons=5000)
+    (tmp_path / "sub").mkdir()
+    edges, regions = write_csv(g, tmp_path / "e.csv", regions_target=tmp_path / "sub" / "areas.csv")
+    assert regions == tmp_path / "sub" / "areas.csv"
+    back = read_csv(edges, regions=regions)
+    del g.graph["neurons"]  # documented: CSV has no place for the reference scale
+    assert content_hash(back) == content_hash(g)
 
 
 @pytest.mark.parametrize("attrs, fragment", [
-    ({"flag": True}, "cannot carry bool"), ({"tags": ["a"]}, "cannot carry list"), ({"note": None}, "cannot carry NoneType"),
-    ({"code": "42"}, "cannot carry the text '42'"), ({"code": ""}, "cannot carry the text ''"),
+    ({"flag": True}, "region 'a'.flag: CSV cannot carry the boolean True"),
+    ({"tags": ["x"]}, "region 'a'.tags: CSV cannot carry a list"),
+    ({"meta": {"k": 1}}, "region 'a'.meta: CSV cannot carry an object"),
+    ({"note": None}, "region 'a'.note: CSV cannot carry a null value"),
+    ({"code": "42"}, "region 'a'.code: CSV cannot carry the string '42': it would read back as a number"),
+    ({"code": "1e3"}, "cannot carry the string '1e3'"),
+    ({"code": ""}, "region 'a'.code: CSV cannot carry an empty string"),
+    ({"": 1}, "region 'a': CSV cannot carry an attribute named ''"),
 ])
 def test_writer_refuses_what_would_read_back_differently(tmp_path, attrs, fragment):
     g = nx.DiGraph(name="lossy")
     g.add_node("a", share=1.0, **attrs)
-    with pytest.raises(InputError, match=fragment):
-        write_csv(g, tmp_path / "lossy.csv")
+    g.add_node("b", share=1.0)
+    message = _error(lambda: write_csv(g, tmp_path / "lossy.csv"))
+    assert message.startswith(str(tmp_path)) and fragment in message, message
     assert list(tmp_path.iterdir()) == []
 
 
-def test_writer_refuses_reference_neurons(tmp_path):
-    g = nx.DiGraph(name="scaled", neurons=1000)
-    g.add_node("a", share=1.0)
-    with pytest.raises(InputError, match="reference neurons"):
-        write_csv(g, tmp_path / "scaled.csv")
+def test_writer_refusal_on_a_projection_leaves_existing_files_alone(tmp_path):
+    edges, regions = write_csv(_graph(), tmp_path / "keep.csv")
+    before = edges.read_bytes(), regions.read_bytes()
+    g = _graph()
+    g.edges["b", "b"]["ok"] = False
+    message = _error(lambda: write_csv(g, edges))
+    assert "keep.csv: projection 'b' -> 'b'.ok: CSV cannot carry the boolean False" in message
+    assert (edges.read_bytes(), regions.read_bytes()) == before
 
 
-_names = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\r"), min_size=1, max_size=10).filter(str.strip)
-_numbers = st.floats(min_value=5e-324, max_value=1000).filter(lambda x: x > 0)
-_texts = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\r"), min_size=1, max_size=8).filter(
-    lambda s: not __import__("re").fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", s))
+def test_writer_is_all_or_nothing_and_takes_paths_only(tmp_path):
+    target = tmp_path / "e.csv"
+    message = _error(lambda: write_csv(_graph(), target, regions_target=tmp_path / "missing" / "r.csv"))
+    assert "does not exist" in message
+    assert list(tmp_path.iterdir()) == []
+    assert "would overwrite the edge file" in _error(lambda: write_csv(_graph(), target, regions_target=target))
+    assert "give paths" in _error(lambda: write_csv(_graph(), io.StringIO()))
+    assert "is a folder" in _error(lambda: write_csv(_graph(), tmp_path))
+    bad = _graph()
+    bad.nodes["b"]["share"] = -1
+    assert "region 'b'.share: must be > 0" in _error(lambda: write_csv(bad, target))
+    assert list(tmp_path.iterdir()) == []
+
+
+_NAME_CHARS = st.characters(blacklist_categories=["Cs"])
+_names = st.one_of(
+    st.sampled_from(["'); DROP TABLE regions;--", 'a "quoted", name', "comma,here", "line\nbreak", "cr\ronly",
+                     "crlf\r\nend", " padded ", "Ünïcödé ✓ 脑区 🧠", "1", "1.5", "nan", "\ufeffbom", "=SUM(A1)"]),
+    st.text(_NAME_CHARS, min_size=1, max_size=12)).filter(str.strip)
+_strengths = st.one_of(st.sampled_from([5e-324, 1000.0, 0.1, 0.3, 1 / 3, 2.2250738585072014e-308]),
+                       st.floats(min_value=5e-324, max_value=1000))
+_shares = st.one_of(_strengths, st.sampled_from([1e300, 1.7976931348623157e308]), st.floats(min_value=5e-324, allow_infinity=False))
+_texts = st.text(_NAME_CHARS, min_size=1, max_size=8).filter(lambda s: not re.fullmatch(
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", s))
+_extras = st.one_of(_texts, st.integers(-10**30, 10**30), st.floats(allow_nan=False, allow_infinity=False))
 
 
 @st.composite
-def csv_graphs(draw):
+def csv_graphs(draw) -> nx.DiGraph:
     names = draw(st.lists(_names, min_size=1, max_size=6, unique=True))
     g = nx.DiGraph(name="rt")
     for n in names:
-        g.add_node(n, share=draw(st.floats(min_value=5e-324, max_value=1e300)),
-                   **draw(st.dictionaries(st.sampled_from(["x", "label"]), st.one_of(_texts, st.integers(-10**20, 10**20), _numbers), max_size=2)))
+        g.add_node(n, share=draw(_shares),
+                   **draw(st.dictionaries(st.sampled_from(["x", "label", "a,b", 'q"']), _extras, max_size=3)))
     for s, t in draw(st.lists(st.tuples(st.sampled_from(names), st.sampled_from(names)), max_size=8, unique=True)):
-        g.add_edge(s, t, strength=draw(_numbers), **draw(st.dictionaries(st.just("tract_length"), _numbers, max_size=1)))
+        g.add_edge(s, t, strength=draw(_strengths),
+                   **draw(st.dictionaries(st.sampled_from(["tract_length", "sign"]), _extras, max_size=2)))
     return g
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graph=csv_graphs())
 def test_round_trip_keeps_the_content_hash(graph, tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")
     edges, _ = write_csv(graph, folder / "rt.csv")
-    assert content_hash(read_csv(edges)) == content_hash(graph)
+    back = read_csv(edges)
+    assert content_hash(back) == content_hash(graph)
+    assert list(back.nodes) == list(graph.nodes)

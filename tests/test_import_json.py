@@ -50,6 +50,7 @@ BAD = {
     "region not object": (_variant(regions__0="a"), "regions[0]: must be an object"),
     "mixed share and neurons": (_variant(regions__0__neurons=5), "regions[0]: give every region either"),
     "non-utf8": ("\xff\xfe{}", "not UTF-8"),
+    "400-digit share": (_variant().replace('"share": 2', '"share": 1' + '0' * 400), "regions[1].share: must be at most"),
     "huge exponent": (_variant().replace('"strength": 0.5', '"strength": 1e999'), "projections[0].strength: must be finite"),
 }
 

@@ -112,6 +112,17 @@ def test_invalid_graph_is_refused_before_writing(store, db):
     assert table_counts(db) == before
 
 
+def test_attribute_names_must_be_strings(store):
+    g = _graph()
+    g.nodes["a"][5] = "five"
+    with pytest.raises(InputError, match="attribute names must be strings, got 5"):
+        store.save(g)
+    g = _graph()
+    g.edges["a", "b"][("x",)] = 1
+    with pytest.raises(InputError, match="attribute names must be strings"):
+        store.save(g)
+
+
 def test_failed_import_leaves_nothing(store, db):
     """A failure in the middle of an import (here a trigger) rolls back every row already inserted."""
     store.save(_graph("kept"))

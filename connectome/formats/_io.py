@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import threading
 from pathlib import Path
 from typing import IO, Iterator, Union
@@ -13,12 +14,26 @@ from ..errors import InputError
 
 Source = Union[str, os.PathLike, IO[bytes], IO[str]]
 
+INTEGER = re.compile(r"[+-]?[0-9]+")
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # strict: no nan, inf, _ or blanks
+
 
 def label(source: Source) -> str:
     """The name to show in messages for a path or file object."""
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
     return getattr(source, "name", None) or "<stream>"
+
+
+def file_stem(source: Source) -> str | None:
+    """The stem of a path (a folder's whole name) or of a file object's name; None for a nameless stream."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+    elif isinstance(getattr(source, "name", None), str):
+        path = Path(source.name)
+    else:
+        return None
+    return (path.name if path.is_dir() else path.stem) or None
 
 
 def read_bytes(source: Source, limit: int | None = None) -> bytes:

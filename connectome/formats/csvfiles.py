@@ -1,21 +1,38 @@
-"""CSV: an edge list `source,target,strength[,extra…]` and an optional regions file `name,share[,extra…]`.
+"""Two CSV files: an edge list ``source,target,strength[,extra…]`` and a region list ``name,share[,extra…]``.
 
-Files are UTF-8 with or without a byte-order mark, CRLF or LF line ends, quoted fields allowed.
-Without a regions file every region named in the edge list gets share 1.0, in order of first
-appearance; `edges.csv` is paired with `edges.regions.csv` when that file sits beside it. Extra
-columns hold numbers (a cell that reads as an integer becomes an int, as a decimal a float) or
-text; an empty cell means the attribute is absent.
+The edge file is required; the regions file is optional. When none is given and the edge file is a
+path, ``STEM.regions.csv`` beside it (the name ``write_csv`` gives it) is used if it exists.
+Without a regions file every region named in the edge list gets ``share`` 1.0, in order of first
+appearance; with one, an edge naming a region the regions file does not list is an error. Columns are found by their header name (exact, case
+included), so their order is free; every other column is an extra attribute. Files are UTF-8 with
+or without a byte-order mark, with LF or CRLF line ends and RFC 4180 quoting; blank lines are
+skipped. Line numbers in messages count physical lines, the header being line 1.
 
-CSV cannot carry the reference `neurons`, booleans, null, lists or objects, nor attribute text
-that reads as a number or is empty; the writer refuses those rather than write something that
-would read back differently. The name and description are labels: the name read back is the edge
-file's name, and the description is not written.
+Cells are read strictly: ``share`` and ``strength`` must be decimal numbers (``0.3``, ``-1``,
+``2.5e-3``; no ``nan``, ``inf``, underscores, spaces or empty cells). In an extra column a cell
+that is an integer (``[+-]digits``) becomes an int, a decimal or exponent number becomes a float,
+anything else stays a string, and an empty cell means the row has no such attribute.
+
+What CSV cannot carry: the topology's ``description`` and reference ``neurons`` (``write_csv``
+drops them; the name comes from the file name or the ``name`` argument); booleans, null values,
+lists and objects; strings that read back as numbers (``"42"``, ``"1e3"``); empty strings; an
+attribute with an empty name; a string longer than the csv module's field limit (128 KiB).
+``write_csv`` refuses, naming the region or projection and the attribute, rather than write any of
+the values; everything else round-trips to the same ``content_hash`` (floats are written with
+``repr``, so exactly).
+
+Example::
+
+    >>> g = read_csv("edges.csv", regions="edges.regions.csv")   # doctest: +SKIP
+    >>> write_csv(g, "out.csv")                                    # doctest: +SKIP
+    (PosixPath('out.csv'), PosixPath('out.regions.csv'))
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 from pathlib import Path
@@ -23,44 +40,56 @@ from typing import Any, Iterator
 
 import networkx as nx
 
-from ..errors import InputError, located
+from ..errors import located
 from ..exact import MAX_STRENGTH, check_positive
-from ..graph import build_graph, validate
-from ._io import Source, label, read_text, write_text
+from ..graph import RESERVED_REGION_KEYS, build_graph, validate
+from ._io import DECIMAL, INTEGER, Source, decode, file_stem, label, open_output, read_bytes
 
-_INT = re.compile(r"[+-]?[0-9]+")
-_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 EDGE_COLUMNS = ("source", "target", "strength")
 REGION_COLUMNS = ("name", "share")
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
 
-def _rows(source: Source, required: tuple[str, ...]) -> Iterator[tuple[str, int, dict[str, str]]]:
-    """(file label, line number, {column: cell}) for every data row; the header is checked first."""
-    where = label(source)
-    text = read_text(source)
+# ---------------------------------------------------------------- reading
+
+
+def _rows(source: Source, where: str, required: tuple[str, ...],
+          reserved: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {column: cell}) for every non-blank row after the header, checked against it."""
+    text = decode(read_bytes(source), where)
     if not text.strip():
         raise located(where, "", "the file is empty")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    expected = ",".join(required) + "[,extra…]"
     try:
-        header = [h.strip() for h in next(reader)]
+        header = next(reader)
+        if not header:
+            raise located(where, "line 1", f"is blank; expected the header {expected}")
+        for i, column in enumerate(header, 1):
+            if not column:
+                raise located(where, "line 1", f"column {i} has no name")
+            if header.index(column) != i - 1:
+                raise located(where, "line 1", f"column {column!r} appears twice")
+            if column in reserved:
+                raise located(where, "line 1", f"column {column!r} is a reserved name and cannot be an attribute")
         for column in required:
             if column not in header:
-                raise located(where, "line 1", f"missing column {column!r} (the header must start {','.join(required)})")
-        duplicate = next((h for h in header if header.count(h) > 1), None)
-        if duplicate is not None or "" in header:
-            raise located(where, "line 1", f"duplicate or empty column name {duplicate or ''!r}")
-        for cells in reader:
-            if not cells or cells == [""]:
-                continue
-            if len(cells) != len(header):
-                raise located(where, f"line {reader.line_num}", f"{len(cells)} fields, the header has {len(header)}")
-            yield where, reader.line_num, dict(zip(header, cells))
+                raise located(where, "line 1", f"no {column!r} column (expected {expected})")
+        line = reader.line_num  # a quoted header cell may span lines
+        for row in reader:
+            line, end = line + 1, reader.line_num
+            if row:
+                if len(row) != len(header):
+                    raise located(where, f"line {line}", f"expected {len(header)} fields, got {len(row)}")
+                yield line, dict(zip(header, row))
+            line = end
     except csv.Error as exc:
-        raise located(where, f"line {reader.line_num}", f"bad CSV: {exc}") from None
+        raise located(where, f"line {reader.line_num}", f"not valid CSV: {exc}") from None
 
 
-def _number(where: str, line: int, column: str, cell: str, maximum: float | None = None) -> float:
-    if not _FLOAT.fullmatch(cell):
+def _positive(where: str, line: int, column: str, cell: str, maximum: float | None = None) -> float:
+    """A share or strength cell as a float, strictly parsed and checked."""
+    if not DECIMAL.fullmatch(cell):
         raise located(where, f"line {line}", f"{column}: must be a number, got {cell!r}")
     value = float(cell)
     problem = check_positive(value, maximum=maximum)
@@ -69,112 +98,181 @@ def _number(where: str, line: int, column: str, cell: str, maximum: float | None
     return value
 
 
-def _cell(cell: str) -> Any:
-    """An extra column's value: int, float or text as it reads."""
-    if _INT.fullmatch(cell):
-        return int(cell)
-    if _FLOAT.fullmatch(cell):
-        return float(cell)
+def _extras(where: str, line: int, cells: dict[str, str], known: tuple[str, ...]) -> dict[str, Any]:
+    """The row's extra attributes: int, float or str by the look of each non-empty cell."""
+    attrs: dict[str, Any] = {}
+    for column, cell in cells.items():
+        if column in known or cell == "":
+            continue
+        if INTEGER.fullmatch(cell):
+            try:
+                attrs[column] = int(cell)
+            except ValueError:  # beyond Python's int-from-text digit limit
+                raise located(where, f"line {line}", f"{column}: integer with too many digits") from None
+        elif DECIMAL.fullmatch(cell):
+            attrs[column] = value = float(cell)
+            if not math.isfinite(value):
+                raise located(where, f"line {line}", f"{column}: must be finite, got {cell!r}")
+        else:
+            attrs[column] = cell
+    return attrs
+
+
+def _region_name(where: str, line: int, column: str, cell: str) -> str:
+    if not cell.strip():
+        raise located(where, f"line {line}", f"{column}: must be a non-empty region name, got {cell!r}")
     return cell
 
 
-def _extras(row: dict[str, str], known: tuple[str, ...]) -> dict[str, Any]:
-    return {k: _cell(v) for k, v in row.items() if k not in known and v != ""}
-
-
-def _paired_regions(edges: Source) -> Path | None:
-    if not isinstance(edges, (str, os.PathLike)):
-        return None
+def regions_path_for(edges: str | os.PathLike) -> Path:
+    """The regions file that goes with an edge file: same folder, stem + ``.regions.csv``."""
     path = Path(edges)
-    sibling = path.with_name(path.stem + ".regions.csv")
-    return sibling if sibling.is_file() else None
+    return path.with_name(f"{path.stem}.regions.csv") if path.name else path
 
 
 def read_csv(edges: Source, *, regions: Source | None = None, name: str | None = None) -> nx.DiGraph:
-    """Read a topology from an edge-list CSV and an optional regions CSV (paths or file objects)."""
-    edges_label = label(edges)
-    if name is None:
-        if not isinstance(edges, (str, os.PathLike)):
-            raise InputError(f"{edges_label}: give a name for a topology read from a stream")
-        name = Path(edges).stem
-    regions = regions if regions is not None else _paired_regions(edges)
-    nodes: dict[str, dict[str, Any]] = {}
-    given_regions = regions is not None
-    if given_regions:
-        for where, line, row in _rows(regions, REGION_COLUMNS):
-            region = row["name"]
-            if not region.strip():
-                raise located(where, f"line {line}", "name: must be a non-empty string")
-            if region in nodes:
-                raise located(where, f"line {line}", f"duplicate region {region!r}")
-            nodes[region] = {"share": _number(where, line, "share", row["share"]), **_extras(row, REGION_COLUMNS)}
-        if not nodes:
-            raise located(label(regions), "", "no regions listed")
+    """Read a topology from an edge-list CSV and an optional regions CSV (paths or file objects).
+
+    Parameters: `edges` the ``source,target,strength[,extra…]`` file; `regions` the
+    ``name,share[,extra…]`` file (default: ``STEM.regions.csv`` beside the edge file if it exists,
+    else every region in the edge list with share 1.0); `name` the topology's name (default: the
+    edge file's stem). Returns a validated DiGraph. Raises InputError
+    naming the file, line and column for anything broken.
+    """
+    where = label(edges)
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise located(where, "--name", f"must be a non-empty string, got {name!r}")
+    topo_name = name if name is not None else file_stem(edges)
+    if topo_name is None:
+        raise located(where, "--name", "is required when the edge list is a stream without a file name")
+
+    if regions is None and isinstance(edges, (str, os.PathLike)):
+        companion = regions_path_for(edges)
+        if companion.is_file() and companion != Path(edges):
+            regions = companion
+    known: dict[str, dict[str, Any]] | None = None
+    if regions is not None:
+        regions_where = label(regions)
+        known, first = {}, {}
+        reserved = tuple(k for k in RESERVED_REGION_KEYS if k not in REGION_COLUMNS)
+        for line, cells in _rows(regions, regions_where, REGION_COLUMNS, reserved):
+            region = _region_name(regions_where, line, "name", cells["name"])
+            if region in known:
+                raise located(regions_where, f"line {line}",
+                              f"name: duplicate region {region!r} (first on line {first[region]})")
+            share = _positive(regions_where, line, "share", cells["share"])
+            known[region] = {"share": share, **_extras(regions_where, line, cells, REGION_COLUMNS)}
+            first[region] = line
+        if not known:
+            raise located(regions_where, "", "lists no regions")
+
+    found: dict[str, dict[str, Any]] = {}
     projections: dict[tuple[str, str], dict[str, Any]] = {}
-    for where, line, row in _rows(edges, EDGE_COLUMNS):
-        s, t = row["source"], row["target"]
-        for column, region in (("source", s), ("target", t)):
-            if not region.strip():
-                raise located(where, f"line {line}", f"{column}: must be a non-empty region name")
-            if region not in nodes:
-                if given_regions:
-                    raise located(where, f"line {line}", f"{column}: unknown region {region!r}")
-                nodes[region] = {"share": 1.0}
-        if (s, t) in projections:
-            raise located(where, f"line {line}", f"duplicate projection {s!r} -> {t!r}")
-        projections[s, t] = {"strength": _number(where, line, "strength", row["strength"], MAX_STRENGTH),
-                             **_extras(row, EDGE_COLUMNS)}
-    if not nodes:
-        raise located(edges_label, "", "no projections and no regions file: nothing to import")
-    graph = build_graph(name, nodes.items(), ((s, t, a) for (s, t), a in projections.items()))
-    return validate(graph, edges_label)
+    first_line: dict[tuple[str, str], int] = {}
+    for line, cells in _rows(edges, where, EDGE_COLUMNS):
+        ends = []
+        for column in ("source", "target"):
+            region = _region_name(where, line, column, cells[column])
+            if known is not None and region not in known:
+                raise located(where, f"line {line}", f"{column}: unknown region {region!r}")
+            found.setdefault(region, {"share": 1.0})
+            ends.append(region)
+        key = (ends[0], ends[1])
+        if key in projections:
+            raise located(where, f"line {line}",
+                          f"duplicate projection {key[0]!r} -> {key[1]!r} (first on line {first_line[key]})")
+        strength = _positive(where, line, "strength", cells["strength"], MAX_STRENGTH)
+        projections[key] = {"strength": strength, **_extras(where, line, cells, EDGE_COLUMNS)}
+        first_line[key] = line
+    if known is None and not found:
+        raise located(where, "", "lists no projections, and without a regions file there are no regions")
+
+    graph = build_graph(
+        topo_name,
+        (known if known is not None else found).items(),
+        ((s, t, attrs) for (s, t), attrs in projections.items()),
+    )
+    return validate(graph, where)
 
 
-def _text(value: Any, where: str) -> str:
-    """A value as a cell that reads back as the same value, or an InputError."""
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        raise InputError(f"{where}: CSV cannot carry {type(value).__name__} values; use JSON or GraphML")
+# ---------------------------------------------------------------- writing
+
+
+def _quote(cell: str) -> str:
+    """RFC 4180 quoting; unlike csv.writer with LF line ends, a lone CR gets quoted too."""
+    return f'"{cell.replace(chr(34), chr(34) * 2)}"' if _NEEDS_QUOTES.search(cell) else cell
+
+
+def _cell(where: str, at: str, value: Any) -> str:
+    """The CSV text of an extra attribute value, or InputError when CSV cannot carry it faithfully."""
+    if value is None:
+        raise located(where, at, "CSV cannot carry a null value (an empty cell means no attribute)")
+    if isinstance(value, bool):
+        raise located(where, at, f"CSV cannot carry the boolean {value!r} (it would read back as a string)")
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:
+            raise located(where, at, "integer with too many digits for CSV") from None
     if isinstance(value, float):
-        return repr(value)
-    if value == "" or _FLOAT.fullmatch(value):
-        raise InputError(f"{where}: CSV cannot carry the text {value!r} (it would read back as a number or as absent)")
-    return value
+        return repr(float(value))  # float(): numpy's repr is "np.float64(…)"
+    if isinstance(value, str):
+        if value == "":
+            raise located(where, at, "CSV cannot carry an empty string (an empty cell means no attribute)")
+        if DECIMAL.fullmatch(value):
+            raise located(where, at, f"CSV cannot carry the string {value!r}: it would read back as a number")
+        if len(value) > csv.field_size_limit():
+            raise located(where, at, f"a string of {len(value):,} characters is above the CSV field limit")
+        return value
+    kind = "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+    raise located(where, at, f"CSV cannot carry {kind}")
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def _table(where: str, fixed: tuple[str, ...], rows: list[tuple[str, list[str], dict[str, Any]]]) -> str:
+    """The CSV text of rows given as (label for messages, fixed cells, extra attributes)."""
+    extras: dict[str, None] = {}
+    for at, _, attrs in rows:
+        for key in attrs:
+            if not isinstance(key, str) or not key:
+                raise located(where, at, f"CSV cannot carry an attribute named {key!r}")
+            if len(key) > csv.field_size_limit():
+                raise located(where, at, "an attribute name is above the CSV field limit")
+            extras[key] = None
+    lines = [",".join(map(_quote, (*fixed, *extras)))]
+    for at, cells, attrs in rows:
+        cells = cells + ["" if k not in attrs else _cell(where, f"{at}.{k}", attrs[k]) for k in extras]
+        lines.append(",".join(map(_quote, cells)))
+    return "\n".join(lines) + "\n"
 
 
-def write_csv(graph: nx.DiGraph, target: str | os.PathLike, *, regions_target: str | os.PathLike | None = None
-              ) -> tuple[Path, Path]:
-    """Write `target` (edges) and `<stem>.regions.csv` beside it; both or neither are written."""
+def write_csv(graph: nx.DiGraph, target: str | os.PathLike, *,
+              regions_target: str | os.PathLike | None = None) -> tuple[Path, Path]:
+    """Write a topology as an edge CSV and a regions CSV; returns their paths (both or neither written).
+
+    `regions_target` defaults to the edge file's folder and stem plus ``.regions.csv``
+    (``edges.csv`` → ``edges.regions.csv``). See the module docstring for what CSV cannot carry.
+    """
+    where = label(target)
+    if not isinstance(target, (str, os.PathLike)) or (
+            regions_target is not None and not isinstance(regions_target, (str, os.PathLike))):
+        raise located(where, "", "CSV export writes two files (edges and regions): give paths, not file objects")
+    validate(graph, where)
     edges_path = Path(target)
-    regions_path = Path(regions_target) if regions_target is not None else edges_path.with_name(edges_path.stem + ".regions.csv")
-    validate(graph, str(edges_path))
-    if graph.graph.get("neurons") is not None:
-        raise InputError(f"{edges_path}: CSV cannot carry the topology's reference neurons; use JSON or GraphML")
-    region_keys = sorted({k for _, a in graph.nodes(data=True) for k in a} - {"share"})
-    edge_keys = sorted({k for _, _, a in graph.edges(data=True) for k in a} - {"strength"})
-    region_rows = []
-    for region, attrs in graph.nodes(data=True):
-        where = f"{regions_path}: region {region!r}"
-        region_rows.append([region, repr(float(attrs["share"]))] +
-                           [_text(attrs[k], f"{where}.{k}") if k in attrs else "" for k in region_keys])
-    edge_rows = []
-    for s, t, attrs in graph.edges(data=True):
-        where = f"{edges_path}: projection {s!r} -> {t!r}"
-        edge_rows.append([s, t, repr(float(attrs["strength"]))] +
-                         [_text(attrs[k], f"{where}.{k}") if k in attrs else "" for k in edge_keys])
-    regions_text = _table(list(REGION_COLUMNS) + region_keys, region_rows)
-    edges_text = _table(list(EDGE_COLUMNS) + edge_keys, edge_rows)
-    if not edges_path.parent.is_dir():
-        raise InputError(f"{edges_path}: folder {str(edges_path.parent)!r} does not exist")
-    write_text(regions_path, regions_text)
-    write_text(edges_path, edges_text)
+    if edges_path.is_dir():
+        raise located(where, "", "is a folder, not a file")
+    regions_path = Path(regions_target) if regions_target is not None else regions_path_for(edges_path)
+    if regions_path.resolve() == edges_path.resolve():
+        raise located(where, "", f"the regions file {str(regions_path)!r} would overwrite the edge file")
+
+    regions_text = _table(str(regions_path), REGION_COLUMNS, [
+        (f"region {n!r}", [n, repr(float(a["share"]))], {k: v for k, v in a.items() if k != "share"})
+        for n, a in graph.nodes(data=True)])
+    edges_text = _table(where, EDGE_COLUMNS, [
+        (f"projection {s!r} -> {t!r}", [s, t, repr(float(a["strength"]))],
+         {k: v for k, v in a.items() if k != "strength"})
+        for s, t, a in graph.edges(data=True)])
+    # both files are renamed into place only when both were written whole
+    with open_output(edges_path) as edges_fh, open_output(regions_path) as regions_fh:
+        edges_fh.write(edges_text)
+        regions_fh.write(regions_text)
     return edges_path, regions_path

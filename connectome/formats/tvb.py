@@ -80,7 +80,7 @@ import numpy as np
 from ..errors import InputError, located
 from ..exact import MAX_STRENGTH, check_positive, is_number
 from ..graph import build_graph, validate
-from ._io import Source, label, open_output, read_bytes
+from ._io import Source, file_stem, label, open_output, read_bytes
 
 MIB = 1 << 20
 MAX_ARCHIVE_BYTES = 64 * MIB
@@ -548,16 +548,6 @@ def _orientations(data: bytes | bytearray, file: str, n: int) -> list[tuple[floa
 # ---------------------------------------------------------------- the reader
 
 
-def _stem(source: Source) -> str | None:
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-    elif isinstance(getattr(source, "name", None), str):
-        path = Path(source.name)
-    else:
-        return None
-    return (path.name if path.is_dir() else path.stem) or None
-
-
 def read_tvb(source: Source, *, name: str | None = None, strength_scale: float = 1.0) -> nx.DiGraph:
     """Read a TVB connectivity (zip path, binary zip file object, or folder) into a topology graph.
 
@@ -628,7 +618,7 @@ def read_tvb(source: Source, *, name: str | None = None, strength_scale: float =
                     attrs["tract_length"] = lengths[k]
                 yield labels[source_index], labels[target], attrs
 
-    topo_name = name if name is not None else _stem(source) or folder or "connectivity"
+    topo_name = name if name is not None else file_stem(source) or folder or "connectivity"
     return validate(build_graph(topo_name, regions, projections()), where)
 
 
