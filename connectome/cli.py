@@ -155,11 +155,12 @@ def _extras(item: dict, known: tuple[str, ...]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb"]), help="Output format [default: by extension, else json].")
 @click.pass_context
 def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str | None) -> None:
-    """Export REF; importing the file again gives the same content hash."""
-    from .formats import write
+    """Export REF; importing the file again gives the same content hash, or a warning says it cannot."""
+    from .formats import carries, output_format, write
     from .formats.canonical import dumps
 
-    graph = _store(ctx).load(ref)
+    found = _store(ctx).resolve(ref)
+    graph = _store(ctx).load(found)
     if output is None:
         if fmt not in (None, "json"):
             raise InputError(f"--format {fmt}: needs -o FILE; only JSON goes to stdout")
@@ -167,6 +168,9 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
         return
     write(graph, output, format=fmt)
     click.echo(f"wrote {output}", err=True)
+    if not carries(graph, output, format=fmt):
+        click.echo(f"warning: {output}: {output_format(output, fmt)} cannot carry everything in {found.ref} "
+                   "(e.g. its reference neurons or extra attributes): importing it gives different content", err=True)
 
 
 @topology.command("stats")

@@ -135,3 +135,18 @@ def test_tvb_export_refuses_labels_with_spaces(run, tmp_path):
     target = tmp_path / "out.zip"
     assert_one_line_error(run("topology", "export", "spaced", "-o", target), "sensory cortex")
     assert not target.exists()
+
+
+def test_export_warns_when_the_format_cannot_carry_everything(run, tmp_path):
+    doc = json.loads(EXAMPLE.read_text())
+    doc["neurons"] = 10_000
+    scaled = tmp_path / "scaled.json"
+    scaled.write_text(json.dumps(doc))
+    imported = run("topology", "import", scaled, "--json").json()
+    quiet = run("topology", "export", "multi_region", "-o", tmp_path / "full.graphml")
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr
+    lossy = run("topology", "export", "multi_region", "-o", tmp_path / "lossy.csv")
+    assert lossy.exit_code == 0
+    assert "warning: " in lossy.stderr and "csv cannot carry everything in multi_region@v1" in lossy.stderr
+    again = run("topology", "import", tmp_path / "lossy.csv", "--json").json()
+    assert again["content_hash"] != imported["content_hash"]

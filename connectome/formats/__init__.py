@@ -75,8 +75,18 @@ def read(path: str | os.PathLike, *, format: str | None = None, name: str | None
     return _function(fmt, 0)(path, name=name, **given)
 
 
+def output_format(path: str | os.PathLike, format: str | None = None) -> str:
+    """The format to write: as given, else implied by the extension, else JSON."""
+    return detect(path, format or next((n for n, (*_, ext) in FORMATS.items() if Path(path).suffix.lower() in ext), "json"))
+
+
 def write(graph: nx.DiGraph, path: str | os.PathLike, *, format: str | None = None) -> None:
     """Write a topology in the format named or implied by the extension (JSON when unknown)."""
-    fmt = format or next((n for n, (*_, ext) in FORMATS.items() if Path(path).suffix.lower() in ext), "json")
-    detect(path, fmt)
-    _function(fmt, 1)(graph, path)
+    _function(output_format(path, format), 1)(graph, path)
+
+
+def carries(graph: nx.DiGraph, path: str | os.PathLike, *, format: str | None = None) -> bool:
+    """True when the file at `path` reads back to the same content as `graph` (same content hash)."""
+    from ..graph import content_hash
+
+    return content_hash(read(path, format=output_format(path, format))) == content_hash(graph)
