@@ -20,14 +20,14 @@ class _CLI(click.Group):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         try:
-            super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except ConnectomeError as exc:
             _fail(str(exc), exc.exit_code)
         except click.Abort:
             _fail("aborted", 1)
-        sys.exit(0)
+        sys.exit(code if isinstance(code, int) else 0)  # click returns the code of ctx.exit(); commands return None
 
 
 def _fail(message: str, code: int) -> None:

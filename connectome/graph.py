@@ -64,6 +64,12 @@ def _plain(value: Any) -> bool:
     return kind is str or kind is int or (kind is float and value - value == 0)
 
 
+def _plain_extras(attrs: Mapping[str, Any]) -> bool:
+    """True when every attribute name is an unreserved string and every value is plain."""
+    return (all(type(k) is str for k in attrs) and all(map(_plain, attrs.values()))
+            and "source" not in attrs and "target" not in attrs)
+
+
 def _check_attrs(source: object, where: str, attrs: Mapping[str, Any], reserved: tuple[str, ...]) -> None:
     for key, value in attrs.items():
         if not isinstance(key, str):
@@ -103,8 +109,7 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
         _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "share"}, RESERVED_REGION_KEYS)
     for s, t, attrs in graph.edges(data=True):
         strength = attrs.get("strength")
-        if type(strength) is float and 0 < strength <= MAX_STRENGTH and all(map(_plain, attrs.values())) and all(
-                type(k) is str for k in attrs) and "source" not in attrs and "target" not in attrs:
+        if type(strength) is float and 0 < strength <= MAX_STRENGTH and (len(attrs) == 1 or _plain_extras(attrs)):
             continue  # the common case, checked without building messages
         where = f"projection {s!r} -> {t!r}"
         if "strength" not in attrs:
