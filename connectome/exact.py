@@ -11,7 +11,6 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 import networkx as nx
-import numpy as np
 
 from .errors import InputError
 
@@ -26,8 +25,8 @@ def _float_fraction(value: float) -> Fraction:
 
 def exact(value: int | float | Fraction | Decimal) -> Fraction:
     """The number as written: 0.3 is 3/10, not the binary double nearest to it."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError("a boolean is not a number")
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, Decimal)):
+        raise TypeError(f"not a number: {value!r}")
     if isinstance(value, numbers.Integral):
         return Fraction(int(value))
     if isinstance(value, (Fraction, Decimal)):
@@ -37,7 +36,7 @@ def exact(value: int | float | Fraction | Decimal) -> Fraction:
 
 def is_number(value: object) -> bool:
     """True for real numbers (numpy's included) that are not booleans."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)  # numpy's bool_ is not Real
 
 
 def check_positive(value: object, *, maximum: float | None = None) -> str | None:
