@@ -9,8 +9,6 @@ Each step is timed three times and the best is reported (this VM's timings vary 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import tempfile
 import time

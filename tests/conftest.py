@@ -68,3 +68,14 @@ def assert_one_line_error(outcome: Outcome, *fragments: str, code: int = 2) -> N
     assert "Traceback" not in outcome.stderr
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
+
+
+def input_error(call) -> str:
+    """The one-line message of the InputError that `call()` raises."""
+    from connectome.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        call()
+    message = str(info.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message

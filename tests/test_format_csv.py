@@ -9,9 +9,9 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from connectome.errors import InputError
 from connectome.formats.csvfiles import read_csv, write_csv
 from connectome.graph import content_hash
+from conftest import input_error
 
 EDGES = "source,target,strength\n"
 
@@ -19,14 +19,6 @@ EDGES = "source,target,strength\n"
 def _file(path, text, encoding="utf-8"):
     path.write_bytes(text.encode(encoding))
     return path
-
-
-def _error(call) -> str:
-    with pytest.raises(InputError) as info:
-        call()
-    message = str(info.value)
-    assert "\n" not in message and "Traceback" not in message
-    return message
 
 
 # ---------------------------------------------------------------- reading
@@ -66,9 +58,9 @@ def test_cells_that_are_not_numbers_stay_text_verbatim(tmp_path):
 
 def test_quoted_newlines_and_blank_lines_keep_line_numbers(tmp_path):
     path = _file(tmp_path / "lines.csv", EDGES + '"a\nb",c,1\n\nd,e,oops\n')
-    assert "lines.csv: line 5: strength: must be a number, got 'oops'" in _error(lambda: read_csv(path))
+    assert "lines.csv: line 5: strength: must be a number, got 'oops'" in input_error(lambda: read_csv(path))
     regions = _file(tmp_path / "areas.csv", 'name,share,"two\nline header"\na,1,\nb,x,\n')
-    assert "areas.csv: line 4: share: must be a number, got 'x'" in _error(lambda: read_csv(path, regions=regions))
+    assert "areas.csv: line 4: share: must be a number, got 'x'" in input_error(lambda: read_csv(path, regions=regions))
 
 
 def test_regions_file_found_beside_the_edge_file(tmp_path):
@@ -84,10 +76,10 @@ def test_file_objects(tmp_path):
     g = read_csv(io.BytesIO(b"\xef\xbb\xbf" + EDGES.encode() + b"a,b,1\n"), name="stream",
                  regions=io.StringIO("name,share\na,1\nb,2\n"))
     assert g.graph["name"] == "stream" and dict(g.nodes(data="share")) == {"a": 1.0, "b": 2.0}
-    assert "<stream>: --name: is required" in _error(lambda: read_csv(io.StringIO(EDGES + "a,b,1\n")))
+    assert "<stream>: --name: is required" in input_error(lambda: read_csv(io.StringIO(EDGES + "a,b,1\n")))
     with open(_file(tmp_path / "named.csv", EDGES + "a,b,1\n"), "rb") as fh:
         assert read_csv(fh).graph["name"] == "named"
-    assert "--name: must be a non-empty string" in _error(
+    assert "--name: must be a non-empty string" in input_error(
         lambda: read_csv(_file(tmp_path / "x.csv", EDGES + "a,b,1\n"), name=" "))
 
 
@@ -121,7 +113,7 @@ def test_file_objects(tmp_path):
 ])
 def test_bad_edge_files(tmp_path, text, fragment):
     path = _file(tmp_path / "bad.csv", text)
-    message = _error(lambda: read_csv(path))
+    message = input_error(lambda: read_csv(path))
     assert message.startswith(f"{path}: ") and fragment in message, message
 
 
@@ -139,22 +131,22 @@ def test_bad_edge_files(tmp_path, text, fragment):
 def test_bad_regions_files(tmp_path, text, fragment):
     edges = _file(tmp_path / "e.csv", EDGES + "a,b,1\n")
     regions = _file(tmp_path / "areas.csv", text)
-    message = _error(lambda: read_csv(edges, regions=regions))
+    message = input_error(lambda: read_csv(edges, regions=regions))
     assert message.startswith(f"{regions}: ") and fragment in message, message
 
 
 def test_unknown_region_names_the_edge_file_and_line(tmp_path):
     edges = _file(tmp_path / "e.csv", EDGES + "a,b,1\na,z,1\n")
     regions = _file(tmp_path / "r.csv", "name,share\na,1\nb,1\n")
-    assert _error(lambda: read_csv(edges, regions=regions)) == f"{edges}: line 3: target: unknown region 'z'"
+    assert input_error(lambda: read_csv(edges, regions=regions)) == f"{edges}: line 3: target: unknown region 'z'"
 
 
 def test_unreadable_files(tmp_path):
-    assert "missing.csv: no such file" in _error(lambda: read_csv(tmp_path / "missing.csv"))
+    assert "missing.csv: no such file" in input_error(lambda: read_csv(tmp_path / "missing.csv"))
     latin = _file(tmp_path / "latin.csv", EDGES + "ä,b,1\n", "latin-1")
-    assert "latin.csv: not UTF-8 text" in _error(lambda: read_csv(latin))
+    assert "latin.csv: not UTF-8 text" in input_error(lambda: read_csv(latin))
     edges = _file(tmp_path / "e.csv", EDGES + "a,b,1\n")
-    assert "nope.csv: no such file" in _error(lambda: read_csv(edges, regions=tmp_path / "nope.csv"))
+    assert "nope.csv: no such file" in input_error(lambda: read_csv(edges, regions=tmp_path / "nope.csv"))
 
 
 # ---------------------------------------------------------------- writing
@@ -206,7 +198,7 @@ def test_writer_refuses_what_would_read_back_differently(tmp_path, attrs, fragme
     g = nx.DiGraph(name="lossy")
     g.add_node("a", share=1.0, **attrs)
     g.add_node("b", share=1.0)
-    message = _error(lambda: write_csv(g, tmp_path / "lossy.csv"))
+    message = input_error(lambda: write_csv(g, tmp_path / "lossy.csv"))
     assert message.startswith(str(tmp_path)) and fragment in message, message
     assert list(tmp_path.iterdir()) == []
 
@@ -216,22 +208,22 @@ def test_writer_refusal_on_a_projection_leaves_existing_files_alone(tmp_path):
     before = edges.read_bytes(), regions.read_bytes()
     g = _graph()
     g.edges["b", "b"]["ok"] = False
-    message = _error(lambda: write_csv(g, edges))
+    message = input_error(lambda: write_csv(g, edges))
     assert "keep.csv: projection 'b' -> 'b'.ok: CSV cannot carry the boolean False" in message
     assert (edges.read_bytes(), regions.read_bytes()) == before
 
 
 def test_writer_is_all_or_nothing_and_takes_paths_only(tmp_path):
     target = tmp_path / "e.csv"
-    message = _error(lambda: write_csv(_graph(), target, regions_target=tmp_path / "missing" / "r.csv"))
+    message = input_error(lambda: write_csv(_graph(), target, regions_target=tmp_path / "missing" / "r.csv"))
     assert "does not exist" in message
     assert list(tmp_path.iterdir()) == []
-    assert "would overwrite the edge file" in _error(lambda: write_csv(_graph(), target, regions_target=target))
-    assert "give paths" in _error(lambda: write_csv(_graph(), io.StringIO()))
-    assert "is a folder" in _error(lambda: write_csv(_graph(), tmp_path))
+    assert "would overwrite the edge file" in input_error(lambda: write_csv(_graph(), target, regions_target=target))
+    assert "give paths" in input_error(lambda: write_csv(_graph(), io.StringIO()))
+    assert "is a folder" in input_error(lambda: write_csv(_graph(), tmp_path))
     bad = _graph()
     bad.nodes["b"]["share"] = -1
-    assert "region 'b'.share: must be > 0" in _error(lambda: write_csv(bad, target))
+    assert "region 'b'.share: must be > 0" in input_error(lambda: write_csv(bad, target))
     assert list(tmp_path.iterdir()) == []
 
 

@@ -11,10 +11,10 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from connectome.errors import InputError
 from connectome.formats import graphml
 from connectome.formats.graphml import read_graphml, write_graphml
 from connectome.graph import content_hash
+from conftest import input_error
 
 NS = "{http://graphml.graphdrawing.org/xmlns}"
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -33,14 +33,6 @@ def _file(tmp_path, text: str, name: str = "g.graphml", encoding: str = "utf-8")
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
     return path
-
-
-def _error(call) -> str:
-    with pytest.raises(InputError) as info:
-        call()
-    message = str(info.value)
-    assert "\n" not in message and "Traceback" not in message
-    return message
 
 
 # ---------------------------------------------------------------- reading
@@ -71,8 +63,8 @@ def test_name_from_data_argument_or_stem(tmp_path):
     assert read_graphml(named).graph["name"] == "from data"
     assert read_graphml(named, name="given").graph["name"] == "given"
     assert read_graphml(io.BytesIO(_doc(NODES).encode()), name="stream").graph["name"] == "stream"
-    assert "<stream>: name: is missing" in _error(lambda: read_graphml(io.BytesIO(_doc(NODES).encode())))
-    assert "--name: must be a non-empty string" in _error(lambda: read_graphml(named, name=""))
+    assert "<stream>: name: is missing" in input_error(lambda: read_graphml(io.BytesIO(_doc(NODES).encode())))
+    assert "--name: must be a non-empty string" in input_error(lambda: read_graphml(named, name=""))
 
 
 def test_defaults_apply_and_yed_graphics_are_ignored(tmp_path):
@@ -154,7 +146,7 @@ PARALLEL = NODES + EDGE + '<edge source="a" target="b"><data key="w">2</data></e
 ])
 def test_broken_files_are_refused(tmp_path, text, fragment):
     path = _file(tmp_path, text)
-    message = _error(lambda: read_graphml(path))
+    message = input_error(lambda: read_graphml(path))
     assert message.startswith(f"{path}: ") and fragment in message, message
 
 
@@ -163,19 +155,19 @@ def test_networkx_undirected_and_multigraph_exports_are_refused(tmp_path):
     undirected.add_edge("a", "b", strength=1.0)
     nx.set_node_attributes(undirected, 1.0, "share")
     nx.write_graphml(undirected, tmp_path / "u.graphml")
-    assert "the graph is undirected" in _error(lambda: read_graphml(tmp_path / "u.graphml"))
+    assert "the graph is undirected" in input_error(lambda: read_graphml(tmp_path / "u.graphml"))
     multi = nx.MultiDiGraph(name="m")
     multi.add_edge("a", "b", strength=1.0)
     multi.add_edge("a", "b", strength=2.0)
     nx.set_node_attributes(multi, 1.0, "share")
     nx.write_graphml(multi, tmp_path / "m.graphml")
-    assert "projection 'a' -> 'b': parallel edges" in _error(lambda: read_graphml(tmp_path / "m.graphml"))
+    assert "projection 'a' -> 'b': parallel edges" in input_error(lambda: read_graphml(tmp_path / "m.graphml"))
 
 
 def test_size_limit(tmp_path, monkeypatch):
     path = _file(tmp_path, _doc(NODES))
     monkeypatch.setattr(graphml, "MAX_BYTES", 100)
-    assert "larger than the 100-byte limit" in _error(lambda: read_graphml(path))
+    assert "larger than the 100-byte limit" in input_error(lambda: read_graphml(path))
 
 
 # ---------------------------------------------------------------- hostile XML
@@ -186,7 +178,7 @@ def _bounded(call) -> str:
     tracemalloc.start()
     start = time.perf_counter()
     try:
-        message = _error(call)
+        message = input_error(call)
     finally:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -283,7 +275,7 @@ def test_export_refuses_what_graphml_cannot_carry_and_writes_nothing(tmp_path, c
     g.add_edge("a", "b", strength=1.0)
     change(g)
     target = tmp_path / "out.graphml"
-    message = _error(lambda: write_graphml(g, target))
+    message = input_error(lambda: write_graphml(g, target))
     assert message.startswith(f"{target}: ") and fragment in message, message
     assert list(tmp_path.iterdir()) == []
 
@@ -294,7 +286,7 @@ def test_refused_export_leaves_an_existing_file_alone(tmp_path):
     before = target.read_bytes()
     g = _graph()
     g.add_node("bad\x00", share=1.0)
-    _error(lambda: write_graphml(g, target))
+    input_error(lambda: write_graphml(g, target))
     assert target.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["keep.graphml"]
 
 

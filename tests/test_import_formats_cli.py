@@ -1,6 +1,5 @@
 """Importing and exporting every format through the CLI: same content hash back, hostile files refused."""
 
-import io
 import json
 import zipfile
 

@@ -1,6 +1,5 @@
 """Schema migrations: the standard four checks, the SQLite traps, stale databases and safe upgrades."""
 
-import json
 import os
 import shutil
 import sqlite3
