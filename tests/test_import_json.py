@@ -111,3 +111,11 @@ def test_name_option_overrides_file_name(run):
     out = run("topology", "import", EXAMPLE, "--name", "renamed", "--json").json()
     assert out["ref"] == "renamed@v1"
     assert run("topology", "show", "renamed@v1", "--json").json()["name"] == "renamed"
+
+
+def test_files_above_the_size_limit_are_refused_unread(run, tmp_path, populated, db):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as fh:  # a sparse file: 1 GiB and one byte, no disk used
+        fh.truncate(2**30 + 1)
+    assert_one_line_error(run("topology", "import", path), "huge.json", "larger than the 1,073,741,824-byte limit")
+    assert table_counts(db) == populated

@@ -36,7 +36,10 @@ def file_stem(source: Source) -> str | None:
     return (path.name if path.is_dir() else path.stem) or None
 
 
-def read_bytes(source: Source, limit: int | None = None) -> bytes:
+MAX_FILE_BYTES = 2**30  # 1 GiB: ten times a million-projection JSON file; bounds what a reader holds
+
+
+def read_bytes(source: Source, limit: int = MAX_FILE_BYTES) -> bytes:
     """All bytes of a path or file object; a missing file or one above `limit` is an InputError."""
     name = label(source)
     if isinstance(source, (str, os.PathLike)):
@@ -44,15 +47,15 @@ def read_bytes(source: Source, limit: int | None = None) -> bytes:
         try:
             if path.is_dir():
                 raise InputError(f"{name}: is a folder, not a file")
-            if limit is not None and path.stat().st_size > limit:
+            if path.stat().st_size > limit:
                 raise InputError(f"{name}: larger than the {limit:,}-byte limit for this format")
             return path.read_bytes()
         except FileNotFoundError:
             raise InputError(f"{name}: no such file") from None
         except PermissionError:
             raise InputError(f"{name}: permission denied") from None
-    data = source.read() if limit is None else source.read(limit + 1)
-    if limit is not None and len(data) > limit:
+    data = source.read(limit + 1)
+    if len(data) > limit:
         raise InputError(f"{name}: larger than the {limit:,}-byte limit for this format")
     return data.encode("utf-8") if isinstance(data, str) else data
 
