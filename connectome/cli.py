@@ -388,9 +388,9 @@ def db_upgrade(ctx: click.Context) -> None:
         if current == head:
             click.echo(f"already at {head} (head)")
             return
-        saved = dbmod.backup(url, current) if current is not None else None
-        if saved:
-            click.echo(f"backed up to {saved}")
+        if current is not None:
+            saved = dbmod.backup(url, current)
+            click.echo(f"backed up to {saved}" if saved else "not a SQLite file: back the database up yourself first")
         dbmod.upgrade(engine)
         click.echo(f"upgraded {current or 'empty database'} -> {head}")
     finally:
