@@ -382,19 +382,15 @@ def _engine(ctx: click.Context):
 def db_upgrade(ctx: click.Context) -> None:
     """Back up a SQLite file to FILE.bak-REVISION, then migrate it to the newest schema."""
     url = dbmod.resolve_url(ctx.find_root().obj["db"])
-    engine = dbmod.make_engine(url)
-    try:
-        current, head = dbmod.current_revision(engine), dbmod.head_revision()
-        if current == head:
-            click.echo(f"already at {head} (head)")
-            return
-        if current is not None:
-            saved = dbmod.backup(url, current)
-            click.echo(f"backed up to {saved}" if saved else "not a SQLite file: back the database up yourself first")
-        dbmod.upgrade(engine)
-        click.echo(f"upgraded {current or 'empty database'} -> {head}")
-    finally:
-        engine.dispose()
+    current, head, saved = dbmod.upgrade_with_backup(url)
+    if current == head:
+        click.echo(f"already at {head} (head)")
+        return
+    if saved:
+        click.echo(f"backed up to {saved}")
+    elif current is not None:
+        click.echo("not a SQLite file: no backup was made")
+    click.echo(f"upgraded {current or 'empty database'} -> {head}")
 
 
 @db_group.command("current")

@@ -156,6 +156,15 @@ def backup(url: str, revision: str | None) -> Path | None:
     return target
 
 
+def _refuse_foreign(engine: Engine) -> None:
+    """Refuse a database that has tables but no schema revision: it belongs to something else."""
+    with engine.connect() as conn:
+        tables = inspect(conn).get_table_names()
+    if tables:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError(f"{where}: not a connectome database (it has tables {', '.join(sorted(tables)[:5])} and no schema revision)")
+
+
 def ensure_schema(engine: Engine) -> None:
     """Create a new database at head; refuse one behind, ahead of or foreign to this version (exit 3)."""
     where = engine.url.render_as_string(hide_password=True)
@@ -164,10 +173,7 @@ def ensure_schema(engine: Engine) -> None:
     if current == head:
         return
     if current is None:
-        with engine.connect() as conn:
-            tables = inspect(conn).get_table_names()
-        if tables:
-            raise DatabaseError(f"{where}: not a connectome database (it has tables {', '.join(sorted(tables)[:5])} and no schema revision)")
+        _refuse_foreign(engine)
         upgrade(engine)
         return
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
@@ -180,6 +186,22 @@ def ensure_schema(engine: Engine) -> None:
         f"{where}: database schema is at revision {current}, this version expects {head}: "
         "back it up and run `python cli.py db upgrade`"
     )
+
+
+def upgrade_with_backup(url: str) -> tuple[str | None, str, Path | None]:
+    """`db upgrade`: back a SQLite file up, then migrate it to head; (from, to, backup path or None)."""
+    engine = make_engine(url)
+    try:
+        current, head = current_revision(engine), head_revision()
+        if current == head:
+            return current, head, None
+        if current is None:
+            _refuse_foreign(engine)
+        saved = backup(url, current) if current is not None else None
+        upgrade(engine)
+        return current, head, saved
+    finally:
+        engine.dispose()
 
 
 def history() -> list[dict[str, str | None]]:

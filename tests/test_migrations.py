@@ -208,6 +208,7 @@ def test_foreign_database_is_refused(run, db):
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE customers (id INTEGER)")
     assert_one_line_error(run("topology", "list"), "not a connectome database", "customers", code=3)
+    assert_one_line_error(run("db", "upgrade"), "not a connectome database", code=3)
     assert table_counts(db) == {"customers": 0}
 
 
