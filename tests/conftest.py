@@ -7,8 +7,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from click.testing import CliRunner
+from hypothesis import strategies as st
 
 from connectome.cli import cli
 
@@ -79,3 +81,28 @@ def input_error(call) -> str:
     message = str(info.value)
     assert "\n" not in message and "Traceback" not in message
     return message
+
+
+# ---- hypothesis: topologies for round trips, with the names and values each format can carry
+
+STRENGTHS = st.one_of(st.sampled_from([5e-324, 1000.0, 0.1, 0.3, 1 / 3, 2.2250738585072014e-308]),
+                      st.floats(min_value=5e-324, max_value=1000))
+SHARES = st.one_of(STRENGTHS, st.sampled_from([1e300, 1.7976931348623157e308]),
+                   st.floats(min_value=5e-324, allow_infinity=False))
+
+
+@st.composite
+def topologies(draw, names, values, region_keys, edge_keys, *, name=st.just("rt"), description=st.none(),
+               neurons=st.none()) -> nx.DiGraph:
+    """A valid topology whose region names, extra attribute keys and values come from the given strategies."""
+    regions = draw(st.lists(names, min_size=1, max_size=6, unique=True))
+    g = nx.DiGraph(name=draw(name))
+    for key, strategy in (("description", description), ("neurons", neurons)):
+        value = draw(strategy)
+        if value is not None:
+            g.graph[key] = value
+    for r in regions:
+        g.add_node(r, share=draw(SHARES), **draw(st.dictionaries(st.sampled_from(region_keys), values, max_size=3)))
+    for s, t in draw(st.lists(st.tuples(st.sampled_from(regions), st.sampled_from(regions)), max_size=8, unique=True)):
+        g.add_edge(s, t, strength=draw(STRENGTHS), **draw(st.dictionaries(st.sampled_from(edge_keys), values, max_size=2)))
+    return g

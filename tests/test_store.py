@@ -13,7 +13,7 @@ from connectome.errors import InputError, ReferenceNotFound
 from connectome.formats.canonical import dumps, read_json
 from connectome.graph import content_hash, same_topology, to_document
 from connectome.store import Store
-from conftest import EXAMPLE, ROOT, table_counts
+from conftest import EXAMPLE, ROOT, table_counts, topologies
 
 
 @pytest.fixture
@@ -141,23 +141,9 @@ _values = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=64),
                     st.integers(-2**53, 2**53), st.text(max_size=8), st.booleans())
 
 
-@st.composite
-def topologies(draw):
-    names = draw(st.lists(_names, min_size=1, max_size=6, unique=True))
-    g = nx.DiGraph(name=draw(_names))
-    if draw(st.booleans()):
-        g.graph["description"] = draw(st.text(max_size=20))
-    for n in names:
-        extra = draw(st.dictionaries(st.sampled_from(["threshold", "x", "label", "ok"]), _values, max_size=3))
-        g.add_node(n, share=draw(st.floats(min_value=5e-324, max_value=1e300)), **extra)
-    for s, t in draw(st.lists(st.tuples(st.sampled_from(names), st.sampled_from(names)), max_size=10, unique=True)):
-        g.add_edge(s, t, strength=draw(st.floats(min_value=5e-324, max_value=1000)),
-                   **draw(st.dictionaries(st.sampled_from(["tract_length", "sign"]), _values, max_size=2)))
-    return g
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(graph=topologies())
+@given(graph=topologies(_names, _values, ["threshold", "x", "label", "ok"], ["tract_length", "sign"], name=_names,
+                        description=st.one_of(st.none(), st.text(max_size=20))))
 def test_round_trip_graph_json_store_graph(graph, tmp_path_factory):
     path = tmp_path_factory.mktemp("rt") / "t.json"
     path.write_text(dumps(graph), encoding="utf-8")
