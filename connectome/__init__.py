@@ -1,14 +1,30 @@
-"""connectome: a versioned connectome store with aggregate edges and a constant-memory processing engine."""
+"""connectome: a versioned connectome store with aggregate edges and a constant-memory processing engine.
 
-from .diff import diff
-from .errors import ConnectomeError, DatabaseError, InputError, ReferenceNotFound, ResourceError
-from .exact import apportion, connections, derived_counts, parse_count
-from .formats import read, write
-from .graph import build_graph, content_hash, to_document, validate
-from .store import SaveResult, Store, VersionRef
+The public names are loaded on first use (PEP 562), so that a command imports only what it needs.
+"""
 
-__all__ = [
-    "ConnectomeError", "DatabaseError", "InputError", "ReferenceNotFound", "ResourceError", "SaveResult", "Store",
-    "VersionRef", "apportion", "build_graph", "connections", "content_hash", "derived_counts", "diff",
-    "parse_count", "read", "to_document", "validate", "write",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "ConnectomeError": "errors", "DatabaseError": "errors", "InputError": "errors", "ReferenceNotFound": "errors",
+    "ResourceError": "errors", "SaveResult": "store", "Store": "store", "VersionRef": "store",
+    "apportion": "exact", "connections": "exact", "derived_counts": "exact", "parse_count": "exact",
+    "build_graph": "graph", "content_hash": "graph", "to_document": "graph", "validate": "graph",
+    "diff": "diff", "read": "formats", "write": "formats",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'connectome' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import click
 
-from . import db as dbmod
+if TYPE_CHECKING:
+    from .store import Store
+    from .store.connection import Database
+
 from .errors import ConnectomeError, InputError
-from .exact import derived_counts, parse_count
-from .store import Store
+from .exact import parse_count
 
 
 class _CLI(click.Group):
@@ -74,7 +76,9 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.call_on_close(lambda: ctx.obj.get("store") and ctx.obj["store"].close())
 
 
-def _store(ctx: click.Context) -> Store:
+def _store(ctx: click.Context) -> "Store":
+    from .store import Store
+
     root = ctx.find_root()
     if "store" not in root.obj:
         root.obj["store"] = Store(root.obj["db"])
@@ -180,6 +184,8 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
 @click.pass_context
 def topology_stats(ctx: click.Context, ref: str, neurons: int | None, as_json: bool) -> None:
     """Exact region sizes and connection counts of REF at N neurons."""
+    from .exact import derived_counts
+
     store = _store(ctx)
     found = store.resolve(ref)
     graph = store.load(found)
@@ -373,23 +379,31 @@ def db_group() -> None:
     """Inspect and upgrade the database schema."""
 
 
-def _engine(ctx: click.Context):
-    return dbmod.make_engine(dbmod.resolve_url(ctx.find_root().obj["db"]))
+def _database(ctx: click.Context) -> "Database":
+    from .store.connection import Database
+    from .store.url import resolve_url
+
+    return Database(resolve_url(ctx.find_root().obj["db"]))
 
 
 @db_group.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Back up a SQLite file to FILE.bak-REVISION, then migrate it to the newest schema."""
-    url = dbmod.resolve_url(ctx.find_root().obj["db"])
-    current, head, saved = dbmod.upgrade_with_backup(url)
+    from .store.migrate import upgrade_with_backup
+
+    database = _database(ctx)
+    try:
+        current, head, saved = upgrade_with_backup(database)
+    finally:
+        database.close()
     if current == head:
         click.echo(f"already at {head} (head)")
         return
     if saved:
         click.echo(f"backed up to {saved}")
     elif current is not None:
-        click.echo("not a SQLite file: no backup was made")
+        click.echo("not a SQLite file: no backup was made; back the server database up with its own tools first")
     click.echo(f"upgraded {current or 'empty database'} -> {head}")
 
 
@@ -397,19 +411,24 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
     """Print the schema revision of the database and the one this version expects."""
-    engine = _engine(ctx)
+    from .store.migrate import HEAD, current_revision, upgrade_hint
+
+    database = _database(ctx)
     try:
-        current, head = dbmod.current_revision(engine), dbmod.head_revision()
+        with database.connect() as conn:
+            current = current_revision(conn)
     finally:
-        engine.dispose()
-    state = "up to date" if current == head else "behind: run `python cli.py db upgrade`" if current else "empty"
-    click.echo(f"{current or 'none'} (this version expects {head}; {state})")
+        database.close()
+    state = "up to date" if current == HEAD else f"behind: run `{upgrade_hint()}`" if current else "empty"
+    click.echo(f"{current or 'none'} (this version expects {HEAD}; {state})")
 
 
 @db_group.command("history")
 def db_history() -> None:
     """List the schema migrations, oldest first."""
-    for rev in dbmod.history():
+    from .store.migrate import history
+
+    for rev in history():
         click.echo(f"{rev['down_revision'] or '<base>'} -> {rev['revision']}: {rev['message']}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -52,13 +53,69 @@ def run(db: Path, monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
-def table_counts(path: Path) -> dict[str, int]:
-    """Rows per table of a SQLite file (empty dict when the file does not exist)."""
+def table_counts(target: Path | str) -> dict[str, int]:
+    """Rows per table of a SQLite file (empty dict when it does not exist) or a PostgreSQL URL, read by the driver."""
+    if "://" in str(target):
+        import psycopg
+
+        with psycopg.connect(str(target).replace("+psycopg", "")) as conn:
+            names = [r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables "
+                                                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")]
+            return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+    path = Path(target)
     if not path.exists():
         return {}
     with sqlite3.connect(path) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+def raw_sql(target: Path | str, *statements: str) -> list:
+    """Run SQL as any client would (sqlite3 or psycopg, not connectome) and return the last statement's rows."""
+    if "://" in str(target):
+        import psycopg
+
+        with psycopg.connect(str(target).replace("+psycopg", ""), autocommit=True) as conn:
+            rows = [conn.execute(s) for s in statements][-1]
+            return rows.fetchall() if rows.description else []
+    with sqlite3.connect(target, isolation_level=None) as conn:
+        rows = [conn.execute(s) for s in statements][-1]
+        return rows.fetchall()
+
+
+# ---- a real PostgreSQL server, started once per session on 127.0.0.1 and stopped at the end
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The session's PostgreSQL server; a loud skip (with the reason) where none can start."""
+    from pgserver import ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        pytest.skip(f"PostgreSQL tests NOT RUN: no server could start: {exc}")
+    yield server
+    server.stop()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A new, empty database on the session's server, dropped after the test."""
+    name = f"connectome_test_{next(_databases)}"
+    url = pg_server.create_database(name)
+    yield url
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, db: Path) -> str:
+    """The same test on a SQLite file and on a real PostgreSQL server: a path or a URL, not yet created."""
+    if request.param == "sqlite":
+        return str(db)
+    return request.getfixturevalue("pg_url")
 
 
 def assert_one_line_error(outcome: Outcome, *fragments: str, code: int = 2) -> None:

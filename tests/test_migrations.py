@@ -13,18 +13,25 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from connectome import db as dbmod
+from connectome.store import migrate as dbmod
 from connectome.formats.canonical import read_json
-from connectome.models import Base
+from connectome.store.schema import Base
 from connectome.store import Store
+from connectome.store.connection import Database
+from connectome.store.url import resolve_url
 from conftest import EXAMPLE, ROOT, assert_one_line_error, table_counts
 
 
 @pytest.fixture
-def engine(db):
-    e = dbmod.make_engine(dbmod.resolve_url(str(db)))
-    yield e
-    e.dispose()
+def database(db):
+    d = Database(resolve_url(str(db)))
+    yield d
+    d.close()
+
+
+def _current(database):
+    with database.connect() as conn:
+        return dbmod.current_revision(conn)
 
 
 def _revisions():
@@ -38,29 +45,29 @@ def test_single_head():
     assert len(ScriptDirectory.from_config(dbmod.alembic_config()).get_heads()) == 1
 
 
-def test_upgrade_from_empty_to_head(engine):
-    dbmod.upgrade(engine)
-    assert dbmod.current_revision(engine) == dbmod.head_revision()
+def test_upgrade_from_empty_to_head(database):
+    dbmod.upgrade(database)
+    assert _current(database) == dbmod.HEAD
 
 
-def test_up_down_consistency(engine):
+def test_up_down_consistency(database):
     revisions = _revisions()
     for rev in revisions:
-        dbmod.upgrade(engine, rev)
-        assert dbmod.current_revision(engine) == rev
+        dbmod.upgrade(database, rev)
+        assert _current(database) == rev
     for previous in revisions[:-1][::-1] + ["base"]:
-        dbmod.downgrade(engine, previous)
-        assert dbmod.current_revision(engine) == (None if previous == "base" else previous)
-    assert dbmod.current_revision(engine) is None
-    with engine.connect() as conn:
+        dbmod.downgrade(database, previous)
+        assert _current(database) == (None if previous == "base" else previous)
+    assert _current(database) is None
+    with database.sqlalchemy_engine().connect() as conn:
         assert sa.inspect(conn).get_table_names() == ["alembic_version"]
-    dbmod.upgrade(engine)
-    assert dbmod.current_revision(engine) == dbmod.head_revision()
+    dbmod.upgrade(database)
+    assert _current(database) == dbmod.HEAD
 
 
-def test_models_match_migrated_schema(engine):
-    dbmod.upgrade(engine)
-    with engine.connect() as conn:
+def test_models_match_migrated_schema(database):
+    dbmod.upgrade(database)
+    with database.sqlalchemy_engine().connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
@@ -82,12 +89,12 @@ def _example_store(db):
 def test_batch_rebuild_keeps_child_rows(db):
     store = _example_store(db)
     before = table_counts(db)
-    with store.engine.connect() as conn, dbmod.migration_transaction(conn):
+    with store.db.sqlalchemy_engine().connect() as conn, dbmod.migration_transaction(conn):
         _rebuild_versions_table(conn, "note")
     assert table_counts(db) == before
     assert store.load("v1").number_of_edges() == 8
     # the trap is real: the same rebuild with foreign keys on cascades the drop into regions and projections
-    with store.engine.connect() as conn:
+    with store.db.sqlalchemy_engine().connect() as conn:
         conn.connection.driver_connection.execute("PRAGMA legacy_alter_table=ON")
         with conn.begin():
             _rebuild_versions_table(conn, "note2")
@@ -99,14 +106,15 @@ def test_migration_refuses_to_commit_broken_foreign_keys(db):
     store = _example_store(db)
     before = table_counts(db)
     with pytest.raises(dbmod.DatabaseError, match="broken foreign keys"):
-        with store.engine.connect() as conn, dbmod.migration_transaction(conn):
-            conn.exec_driver_sql("DELETE FROM topology_versions")
+        with store.db.sqlalchemy_engine().connect() as conn, dbmod.migration_transaction(conn):
+            conn.exec_driver_sql("DELETE FROM topologies")
     assert table_counts(db) == before
     store.close()
 
 
-def test_failed_migration_leaves_no_half_work(engine):
-    dbmod.upgrade(engine)
+def test_failed_migration_leaves_no_half_work(database):
+    dbmod.upgrade(database)
+    engine = database.sqlalchemy_engine()
     with pytest.raises(RuntimeError):
         with engine.connect() as conn, dbmod.migration_transaction(conn):
             conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
@@ -133,9 +141,9 @@ def test_default_driver_mode_would_have_committed_the_ddl(tmp_path):
 
 def _at_revision_0001_with_data(db):
     """A database as connectome 0001 left it: two topologies written with that revision's tables."""
-    engine = dbmod.make_engine(dbmod.resolve_url(str(db)))
-    dbmod.upgrade(engine, "0001")
-    engine.dispose()
+    database = Database(resolve_url(str(db)))
+    dbmod.upgrade(database, "0001")
+    database.close()
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO topologies VALUES (1, 'legacy', '2026-01-01 00:00:00')")
         conn.execute("INSERT INTO topology_versions VALUES (1, 1, 1, 'h1', 'old', 'first', 'x.json', 1000, '2026-01-01 00:00:00')")
@@ -153,7 +161,7 @@ def test_stale_database_is_refused_by_every_command(run, db):
     for args in (["topology", "list"], ["topology", "import", EXAMPLE], ["topology", "show", "v1"],
                  ["topology", "stats", "v1", "--neurons", "10"], ["runs", "list"]):
         outcome = run(*args)
-        assert_one_line_error(outcome, "revision 0001", f"expects {dbmod.head_revision()}", "python cli.py db upgrade", code=3)
+        assert_one_line_error(outcome, "revision 0001", f"expects {dbmod.HEAD}", "db upgrade`", code=3)
     assert table_counts(db) == before
     assert "0001" in run("db", "current").stdout
 
@@ -222,4 +230,4 @@ def test_alembic_command_line_reaches_the_same_database(tmp_path):
         assert store.versions() == []
     current = subprocess.run([sys.executable, "-m", "alembic", "current"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
-    assert dbmod.head_revision() in current.stdout
+    assert dbmod.HEAD in current.stdout

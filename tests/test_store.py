@@ -1,4 +1,4 @@
-"""The store's library API on real SQLite files: versions, references, round trips, transactions, concurrency."""
+"""The store's library API, each test on a real SQLite file and on a real PostgreSQL server."""
 
 import json
 import sqlite3
@@ -13,12 +13,12 @@ from connectome.errors import InputError, ReferenceNotFound
 from connectome.formats.canonical import dumps, read_json
 from connectome.graph import content_hash, same_topology, to_document
 from connectome.store import Store
-from conftest import EXAMPLE, ROOT, table_counts, topologies
+from conftest import EXAMPLE, raw_sql, table_counts, topologies
 
 
 @pytest.fixture
-def store(db):
-    with Store(str(db)) as s:
+def store(store_url):
+    with Store(store_url) as s:
         yield s
 
 
@@ -30,18 +30,18 @@ def _graph(name="t", strength=0.5, **region_attrs):
     return g
 
 
-def test_new_database_is_created_by_migration(db):
-    with Store(str(db)):
+def test_new_database_is_created_by_migration(store_url):
+    with Store(store_url):
         pass
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
-        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert raw_sql(store_url, "SELECT version_num FROM alembic_version") == [("0003",)]
+    if "://" not in store_url:
+        assert raw_sql(store_url, "PRAGMA journal_mode") == [("wal",)]
 
 
-def test_connections_have_foreign_keys_and_busy_timeout(store):
-    with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+def test_connections_have_foreign_keys_and_busy_timeout(db):
+    with Store(str(db)) as store, store.db.connect() as conn:
+        assert conn.scalar("PRAGMA foreign_keys") == 1
+        assert conn.scalar("PRAGMA busy_timeout") == 30000
 
 
 def test_versions_and_identical_content(store):
@@ -104,12 +104,12 @@ def test_extra_attributes_survive(store):
     assert same_topology(g, back)
 
 
-def test_invalid_graph_is_refused_before_writing(store, db):
-    before = table_counts(db)
+def test_invalid_graph_is_refused_before_writing(store, store_url):
+    before = table_counts(store_url)
     g = _graph(strength=5000.0)
     with pytest.raises(InputError, match="strength: must be ≤ 1000"):
         store.save(g)
-    assert table_counts(db) == before
+    assert table_counts(store_url) == before
 
 
 def test_attribute_names_must_be_strings(store):
@@ -123,16 +123,20 @@ def test_attribute_names_must_be_strings(store):
         store.save(g)
 
 
-def test_failed_import_leaves_nothing(store, db):
+def test_failed_import_leaves_nothing(store, store_url):
     """A failure in the middle of an import (here a trigger) rolls back every row already inserted."""
     store.save(_graph("kept"))
-    before = table_counts(db)
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TRIGGER no_sign BEFORE INSERT ON projections "
-                     "WHEN json_extract(NEW.attrs, '$.sign') = -1 BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    before = table_counts(store_url)
+    if "://" in store_url:
+        raw_sql(store_url, "CREATE FUNCTION no_sign() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.attrs ->> 'sign' = '-1' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$",
+                "CREATE TRIGGER no_sign BEFORE INSERT ON projections FOR EACH ROW EXECUTE FUNCTION no_sign()")
+    else:
+        raw_sql(store_url, "CREATE TRIGGER no_sign BEFORE INSERT ON projections "
+                "WHEN json_extract(NEW.attrs, '$.sign') = -1 BEGIN SELECT RAISE(ABORT, 'refused'); END")
     with pytest.raises(Exception, match="refused"):
         store.save(_graph("new"))
-    assert table_counts(db) == before
+    assert table_counts(store_url) == before
     assert [v["ref"] for v in store.versions()] == ["kept@v1"]
 
 
@@ -144,37 +148,15 @@ _values = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=64),
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graph=topologies(_names, _values, ["threshold", "x", "label", "ok"], ["tract_length", "sign"], name=_names,
                         description=st.one_of(st.none(), st.text(max_size=20))))
-def test_round_trip_graph_json_store_graph(graph, tmp_path_factory):
+def test_round_trip_graph_json_store_graph(graph, store, tmp_path_factory):
     path = tmp_path_factory.mktemp("rt") / "t.json"
     path.write_text(dumps(graph), encoding="utf-8")
     from_json = read_json(path)
-    with Store(str(path.with_suffix(".db"))) as store:
-        saved = store.save(from_json)
-        back = store.load(saved.ref)
+    saved = store.save(from_json)
+    back = store.load(saved.ref)
     assert to_document(back) == to_document(graph)
     assert list(back.nodes) == list(graph.nodes)
     assert content_hash(back) == content_hash(graph) == saved.content_hash
-
-
-def test_two_processes_import_at_the_same_moment(tmp_path):
-    """Two importers racing on one new database both succeed, with distinct versions."""
-    db = tmp_path / "race.db"
-    docs = []
-    for i in range(2):
-        doc = json.loads(EXAMPLE.read_text())
-        doc["projections"][0]["strength"] = 0.3 + i / 10
-        docs.append(tmp_path / f"race{i}.json")
-        docs[-1].write_text(json.dumps(doc))
-    code = ("import sys, time; from connectome.cli import main; t = float(sys.argv[1]);\n"
-            "time.sleep(max(0, t - time.time())); main(['--db', sys.argv[2], 'topology', 'import', sys.argv[3], '--json'])")
-    import time
-    start = time.time() + 1.5
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(start), str(db), str(d)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in docs]
-    results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], results
-    versions = sorted(json.loads(out)["version"] for out, _ in results)
-    assert versions == [1, 2]
 
 
 @given(st.dictionaries(st.text(max_size=5), st.one_of(_values, st.none(), st.lists(st.integers(), max_size=2)), max_size=4))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -36,6 +36,10 @@ class TopologyVersion(Base):
     source: Mapped[Optional[str]] = mapped_column(Text)
     reference_neurons: Mapped[Optional[int]] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # set by the import's last statement; database triggers refuse any change to a sealed version
+    sealed: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    region_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    projection_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class Region(Base):
@@ -47,6 +51,7 @@ class Region(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("topology_versions.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(Text)
     share: Mapped[float] = mapped_column(Float)
+    share_text: Mapped[Optional[str]] = mapped_column(Text)  # the decimal as written, when a double cannot carry it
     attrs: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
 
 
@@ -62,6 +67,7 @@ class Projection(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
     target_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
     strength: Mapped[float] = mapped_column(Float)
+    strength_text: Mapped[Optional[str]] = mapped_column(Text)  # the decimal as written, when a double cannot carry it
     attrs: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
 
 

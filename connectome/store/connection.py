@@ -1,0 +1,231 @@
+"""DB-API connections for the store: sqlite3 directly for files, SQLAlchemy's pool for servers.
+
+Every query is plain SQL with `?` placeholders, run through the driver (what sqlite-utils does):
+SQLite commands start without importing SQLAlchemy, and bulk inserts skip per-row processing.
+Driver errors leave as one-line `DatabaseError`s (exit 3) that name the database, never its password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import sys
+from datetime import datetime
+from typing import Any, Iterator, Sequence
+from urllib.parse import quote
+
+from ..errors import DatabaseError, InputError
+from .url import backend, redact, sqlite_path
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def lock_key(kind: str, name: str = "") -> int:
+    """A signed 64-bit key for a PostgreSQL advisory lock on (`kind`, `name`)."""
+    digest = hashlib.sha256(f"connectome:{kind}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class Conn:
+    """One DB-API connection with `?` placeholders on every driver, and explicit transactions."""
+
+    def __init__(self, raw: Any, dialect: str, paramstyle: str) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        self._percent = paramstyle in ("format", "pyformat")
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s") if self._percent else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement and return its cursor."""
+        cursor = self.raw.cursor()
+        cursor.execute(self._sql(sql), tuple(params))
+        return cursor
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for every row, through the driver's executemany."""
+        if rows:
+            self.raw.cursor().executemany(self._sql(sql), rows)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Every row of a query, as plain tuples."""
+        return self.execute(sql, params).fetchall()
+
+    def first(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        """The first row of a query, or None."""
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = self.first(sql, params)
+        return None if row is None else row[0]
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT and return the id of the new row."""
+        if self.dialect == "sqlite":
+            return self.execute(sql, params).lastrowid
+        return self.execute(sql + " RETURNING id", params).fetchone()[0]
+
+    def stamp(self, value: datetime) -> Any:
+        """A timestamp as the driver stores it (SQLite: SQLAlchemy's text form; servers: a datetime)."""
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else value
+
+    def tables(self) -> list[str]:
+        """The names of the tables in the database (the current schema on a server)."""
+        if self.dialect == "sqlite":
+            return [r[0] for r in self.rows("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return [r[0] for r in self.rows("SELECT table_name FROM information_schema.tables "
+                                        "WHERE table_schema = current_schema() ORDER BY table_name")]
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool = True, lock: int | None = None) -> Iterator["Conn"]:
+        """One transaction: SQLite's BEGIN IMMEDIATE for writes; on PostgreSQL an advisory lock if asked."""
+        if self.dialect == "sqlite":
+            self.raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        elif lock is not None and self.dialect == "postgresql":
+            self.execute("SELECT pg_advisory_xact_lock(?)", (lock,))
+        try:
+            yield self
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.raw.rollback()
+            raise
+        self.raw.commit()
+
+
+class Database:
+    """The connections of one store, opened on demand and closed after each use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.where = redact(url)
+        self.dialect = backend(url)
+        self.path = sqlite_path(url)
+        self._engine: Any = None
+        if self.path is not None and not self.path.parent.is_dir():
+            raise InputError(f"--db: folder {str(self.path.parent)!r} does not exist")
+
+    def sqlalchemy_engine(self) -> Any:
+        """A SQLAlchemy engine on the same database (servers, and Alembic on every database)."""
+        if self._engine is None:
+            from .engines import make_engine
+
+            self._engine = make_engine(self.url)
+        return self._engine
+
+    def _open(self) -> Conn:
+        if self.dialect == "sqlite" and (self.path is not None or "://" in self.url):
+            return Conn(_open_sqlite(self.path), "sqlite", "qmark")
+        engine = self.sqlalchemy_engine()
+        return Conn(engine.raw_connection(), self.dialect, engine.dialect.paramstyle)
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Conn]:
+        """A connection for one unit of work; driver errors become one-line DatabaseErrors."""
+        with self.errors():
+            conn = self._open()
+            try:
+                yield conn
+            finally:
+                with contextlib.suppress(Exception):
+                    conn.raw.close()
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn what the driver raises about the database itself into a one-line DatabaseError."""
+        try:
+            yield
+        except Exception as exc:
+            mapped = translate(exc, self.where)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    def close(self) -> None:
+        """Release pooled server connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def _open_sqlite(path: Any) -> sqlite3.Connection:
+    """A SQLite connection with foreign keys and a busy timeout; read-only files open read-only."""
+    if path is None:
+        raw = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    else:
+        mode = _sqlite_mode(path)
+        raw = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                              isolation_level=None, check_same_thread=False)
+    raw.execute("PRAGMA foreign_keys=ON")
+    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    raw.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk imports keep their indexes in memory
+    return raw
+
+
+def _sqlite_mode(path: Any) -> str:
+    if not os.path.exists(path):
+        return "rwc"
+    if os.statvfs(path).f_flag & os.ST_RDONLY:
+        return "ro&immutable=1"  # read-only media: nothing can change it, and no -shm file can be made
+    return "rwc" if os.access(path, os.W_OK) else "ro"
+
+
+# SQLite's error names and PostgreSQL's SQLSTATEs for what a user can act on
+_CAUSES = {
+    "SQLITE_FULL": "the disk is full", "53100": "the disk is full",
+    "SQLITE_BUSY": "the database is locked by another process (waited 30 s)",
+    "SQLITE_LOCKED": "the database is locked by another process (waited 30 s)",
+    "55P03": "the database is locked by another process", "40P01": "a deadlock with another process",
+    "SQLITE_NOTADB": "not a SQLite database",
+    "SQLITE_READONLY": "the database is read-only", "25006": "the database is read-only",
+    "SQLITE_CANTOPEN": "cannot open the database file",
+    "SQLITE_CORRUPT": "the database file is corrupt",
+    "SQLITE_IOERR": "an I/O error",
+    "57P01": "the server shut the connection down", "57P02": "the server shut the connection down",
+    "57P03": "the server is not accepting connections yet", "28P01": "password authentication failed",
+    "28000": "the server refused this user", "3D000": "the database does not exist on the server",
+    "42501": "permission denied",
+}
+
+
+def translate(exc: BaseException, where: str) -> DatabaseError | None:
+    """The one-line DatabaseError for a driver error about the database, or None for anything else (a bug)."""
+    orig = getattr(exc, "orig", None) if _is_sqlalchemy_error(exc) else exc
+    if orig is None:
+        orig = exc
+    name = type(orig).__name__
+    if not (isinstance(orig, sqlite3.Error) or _is_driver_error(orig)):
+        return None
+    code = getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None) or ""
+    base = "_".join(code.split("_")[:2]) if code.startswith("SQLITE_") else code
+    cause = _CAUSES.get(code) or _CAUSES.get(base)
+    if cause is None and name not in ("OperationalError", "InterfaceError", "DatabaseError", "InternalError"):
+        return None  # IntegrityError, ProgrammingError, DataError: a bug of ours, shown with its traceback
+    detail = " ".join(str(orig).split()) or name
+    if cause is None and _lost_connection(detail):
+        cause = "the connection to the server was lost"
+    message = f"{where}: {cause or 'cannot use the database'}: {detail}" if cause else f"{where}: {detail}"
+    return DatabaseError(message[:500] + "; nothing was written" if _writes(code, detail) else message[:500])
+
+
+def _writes(code: str, detail: str) -> bool:
+    return code in ("SQLITE_FULL", "53100", "SQLITE_READONLY", "25006") or "locked" in detail
+
+
+def _lost_connection(detail: str) -> bool:
+    return any(s in detail for s in ("server closed the connection", "connection is lost", "consuming input failed",
+                                     "the connection is closed", "terminating connection"))
+
+
+def _is_sqlalchemy_error(exc: BaseException) -> bool:
+    return "sqlalchemy" in sys.modules and isinstance(exc, sys.modules["sqlalchemy"].exc.DBAPIError)
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    """A PEP 249 error of a server driver (psycopg, psycopg2, pg8000, …)."""
+    module = type(exc).__module__.split(".")[0]
+    return module not in ("builtins", "connectome", "sqlalchemy") and any(
+        c.__name__ == "Error" and c.__module__.split(".")[0] == module for c in type(exc).__mro__)

@@ -1,0 +1,271 @@
+"""The versioned topology store: save DiGraphs as sealed versions, resolve references, load them back."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import networkx as nx
+
+from ..bulk import without_gc
+from ..errors import DatabaseError, InputError, ReferenceNotFound
+from ..graph import build_graph, content_hash, content_rows, validate
+from .connection import Conn, Database, lock_key
+from .migrate import ensure_schema
+from .url import resolve_url
+
+_VERSION = re.compile(r"v([0-9]+)")
+_RETRYABLE = ("40001", "40P01")  # serialization failure, deadlock: the only conflicts a retry resolves
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _stamp(value: datetime | str | None) -> str | None:
+    """A stored time as ISO 8601 UTC (SQLite keeps text, servers a timestamp)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def _with_attrs(key: str, values: list[Any], exact: list[str | None], texts: list[str | None]) -> list[dict[str, Any]]:
+    """Attribute dicts {key: value, **extras}; the JSON texts are decoded in one pass, not one call each."""
+    present = [t for t in texts if t is not None]
+    decoded = iter(json.loads("[" + ",".join(present) + "]") if present else ())
+    values = [v if e is None else Decimal(e) for v, e in zip(values, exact)]
+    return [{key: v} if t is None else {key: v, **next(decoded)} for v, t in zip(values, texts)]
+
+
+def _number_columns(value: Any) -> tuple[float, str | None]:
+    """A share or strength as its float column and, when a double cannot carry it, its exact text."""
+    return (float(value), str(value)) if isinstance(value, Decimal) else (value, None)
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """A resolved reference: the row id and the NAME@vN it stands for."""
+
+    id: int
+    name: str
+    version: int
+
+    @property
+    def ref(self) -> str:
+        """The canonical reference text, NAME@vN."""
+        return f"{self.name}@v{self.version}"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What an import did: the version it created, or the identical one it found."""
+
+    ref: str
+    name: str
+    version: int
+    created: bool
+    regions: int
+    projections: int
+    content_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-ready form printed by `topology import --json`."""
+        return asdict(self)
+
+
+class Store:
+    """A connectome database (SQLite file or server): topologies, their versions and recorded runs."""
+
+    def __init__(self, db: str | None = None) -> None:
+        self.db = Database(resolve_url(db))
+        self.url = self.db.url
+        ensure_schema(self.db)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @without_gc
+    def save(self, graph: nx.DiGraph, *, name: str | None = None, message: str | None = None,
+             source: str | None = None) -> SaveResult:
+        """Store `graph` as the next version of its topology, in one locked transaction; identical content is not stored twice."""
+        if name is not None:
+            graph = graph.copy()
+            graph.graph["name"] = name
+        validate(graph, source)
+        rows = content_rows(graph)
+        digest = content_hash(graph, rows)
+        for attempt in range(3):
+            try:
+                with self.db.connect() as conn, conn.transaction(lock=lock_key("topology", graph.graph["name"])):
+                    return self._save(conn, graph, rows, digest, message, source)
+            except DatabaseError:
+                raise
+            except Exception as exc:
+                if getattr(exc, "sqlstate", None) not in _RETRYABLE or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save(self, conn: Conn, graph: nx.DiGraph, rows: tuple[list, list], digest: str,
+              message: str | None, source: str | None) -> SaveResult:
+        name = graph.graph["name"]
+        regions, projections = rows
+
+        def result(version: int, created: bool) -> SaveResult:
+            return SaveResult(f"{name}@v{version}", name, version, created, len(regions), len(projections), digest)
+
+        topology_id = conn.scalar("SELECT id FROM topologies WHERE name = ?", (name,))
+        if topology_id is None:
+            topology_id = conn.insert("INSERT INTO topologies (name, created_at) VALUES (?, ?)", (name, conn.stamp(_now())))
+        latest = conn.first("SELECT version, content_hash FROM topology_versions WHERE topology_id = ? "
+                            "ORDER BY version DESC LIMIT 1", (topology_id,))
+        if latest is not None and latest[1] == digest:
+            return result(latest[0], False)
+        version = 1 if latest is None else latest[0] + 1
+        version_id = conn.insert(
+            "INSERT INTO topology_versions (topology_id, version, content_hash, description, message, source, "
+            "reference_neurons, created_at, sealed, region_count, projection_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+            (topology_id, version, digest, graph.graph.get("description"), message, source, graph.graph.get("neurons"),
+             conn.stamp(_now()), False))
+        conn.executemany("INSERT INTO regions (version_id, name, share, share_text, attrs) VALUES (?, ?, ?, ?, ?)",
+                         [(version_id, n, *_number_columns(s), a) for n, s, a in regions])
+        ids = dict(conn.rows("SELECT name, id FROM regions WHERE version_id = ?", (version_id,)))
+        conn.executemany(
+            "INSERT INTO projections (version_id, source_id, target_id, strength, strength_text, attrs) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(version_id, ids[s], ids[t], *_number_columns(w), a) for s, t, w, a in projections])
+        conn.execute("UPDATE topology_versions SET sealed = ?, region_count = ?, projection_count = ? WHERE id = ?",
+                     (True, len(regions), len(projections), version_id))
+        return result(version, True)
+
+    def resolve(self, ref: str) -> VersionRef:
+        """Resolve `NAME@vN`, `NAME`, `NAME@latest` or a bare `vN` (when only one topology has version N)."""
+        query = "SELECT v.id, t.name, v.version FROM topology_versions v JOIN topologies t ON t.id = v.topology_id"
+        with self.db.connect() as conn:
+            bare = _VERSION.fullmatch(ref)
+            if bare:
+                rows = conn.rows(f"{query} WHERE v.version = ? ORDER BY t.name", (int(bare.group(1)),))
+                if len(rows) == 1:
+                    return VersionRef(*rows[0])
+                if not rows:
+                    raise ReferenceNotFound(f"{ref}: no topology has a version {bare.group(1)}")
+                candidates = ", ".join(f"{n}@v{v}" for _, n, v in rows)
+                raise ReferenceNotFound(f"{ref}: ambiguous, {len(rows)} topologies have it: {candidates}")
+            name, at, suffix = ref.rpartition("@")
+            if not at or not (suffix == "latest" or _VERSION.fullmatch(suffix)):
+                name, suffix = ref, "latest"
+            if suffix == "latest":
+                row = conn.first(f"{query} WHERE t.name = ? ORDER BY v.version DESC LIMIT 1", (name,))
+            else:
+                row = conn.first(f"{query} WHERE t.name = ? AND v.version = ?", (name, int(suffix[1:])))
+            if row is not None:
+                return VersionRef(*row)
+            known = conn.first("SELECT id FROM topologies WHERE name = ?", (name,))
+        if known is None:
+            raise ReferenceNotFound(f"{ref}: no topology named {name!r} (see `topology list`)")
+        raise ReferenceNotFound(f"{ref}: topology {name!r} has no version {suffix}")
+
+    @without_gc
+    def load(self, ref: str | VersionRef) -> nx.DiGraph:
+        """The DiGraph of a version, with regions and projections in their stored order."""
+        found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
+        with self.db.connect() as conn:
+            description, neurons = conn.first(
+                "SELECT description, reference_neurons FROM topology_versions WHERE id = ?", (found.id,))
+            regions = conn.rows("SELECT id, name, share, share_text, CAST(attrs AS TEXT) FROM regions "
+                                "WHERE version_id = ? ORDER BY id", (found.id,))
+            projections = conn.rows("SELECT source_id, target_id, strength, strength_text, CAST(attrs AS TEXT) "
+                                    "FROM projections WHERE version_id = ? ORDER BY id", (found.id,))
+        names = {r[0]: r[1] for r in regions}
+        _, region_names, shares, share_texts, region_attrs = zip(*regions) if regions else ((),) * 5
+        sources, targets, strengths, strength_texts, texts = zip(*projections) if projections else ((),) * 5
+        return build_graph(
+            found.name,
+            zip(region_names, _with_attrs("share", shares, share_texts, region_attrs)),
+            zip(map(names.__getitem__, sources), map(names.__getitem__, targets),
+                _with_attrs("strength", strengths, strength_texts, texts)),
+            description=description,
+            neurons=neurons,
+        )
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Every version of every topology, by name then version: O(versions), counts kept on the version row."""
+        with self.db.connect() as conn:
+            rows = conn.rows("SELECT t.name, v.version, v.region_count, v.projection_count, v.created_at, v.message "
+                             "FROM topology_versions v JOIN topologies t ON t.id = v.topology_id "
+                             "ORDER BY t.name, v.version")
+        return [{"name": n, "version": v, "ref": f"{n}@v{v}", "regions": r, "projections": p,
+                 "created_at": _stamp(c), "message": m} for n, v, r, p, c, m in rows]
+
+    def verify(self, ref: str | None = None) -> list[dict[str, Any]]:
+        """Recompute every version's content hash (or one version's) and compare it with the stored one."""
+        with self.db.connect() as conn:
+            rows = conn.rows("SELECT v.id, t.name, v.version, v.content_hash, v.sealed, v.region_count, "
+                             "v.projection_count FROM topology_versions v JOIN topologies t ON t.id = v.topology_id "
+                             "ORDER BY t.name, v.version")
+        wanted = None if ref is None else self.resolve(ref).id
+        report = []
+        for vid, name, version, stored, sealed, region_count, projection_count in rows:
+            if wanted is not None and vid != wanted:
+                continue
+            graph = self.load(VersionRef(vid, name, version))
+            computed = content_hash(graph)
+            counts = (graph.number_of_nodes(), graph.number_of_edges())
+            problems = ([] if computed == stored else ["content hash differs"]) + \
+                ([] if sealed else ["not sealed"]) + \
+                ([] if counts == (region_count, projection_count) else ["region or projection counts differ"])
+            report.append({"ref": f"{name}@v{version}", "stored_hash": stored, "computed_hash": computed,
+                           "ok": not problems, "problems": problems})
+        return report
+
+    def record_run(self, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
+                   summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
+                   peak_rss_bytes: int | None) -> int:
+        """Record a finished simulation run (its id inside its summary too) and return the id."""
+        def text(value: Any) -> str:
+            return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+        with self.db.connect() as conn, conn.transaction():
+            run_id = conn.insert(
+                "INSERT INTO runs (version_id, neurons, parameters, seed, summary, output, started_at, wall_s, "
+                "peak_rss_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (version.id, neurons, text(parameters), seed, text(summary), output,
+                 conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), wall_s, peak_rss_bytes))
+            conn.execute("UPDATE runs SET summary = ? WHERE id = ?", (text({**summary, "run_id": run_id}), run_id))
+        return run_id
+
+    def _runs(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        query = ("SELECT r.id, t.name, v.version, r.neurons, r.seed, CAST(r.parameters AS TEXT), r.started_at, "
+                 "r.wall_s, r.peak_rss_bytes, r.output, CAST(r.summary AS TEXT) FROM runs r "
+                 "JOIN topology_versions v ON v.id = r.version_id JOIN topologies t ON t.id = v.topology_id")
+        with self.db.connect() as conn:
+            rows = (conn.rows(f"{query} ORDER BY r.id") if run_id is None
+                    else conn.rows(f"{query} WHERE r.id = ?", (run_id,)))
+        return [
+            {"id": i, "ref": f"{n}@v{v}", "neurons": neurons, "seed": seed, "parameters": json.loads(params),
+             "started_at": _stamp(started), "wall_s": wall, "peak_rss_bytes": rss, "output": output,
+             "summary": json.loads(summary)}
+            for i, n, v, neurons, seed, params, started, wall, rss, output, summary in rows
+        ]
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every recorded run, oldest first."""
+        return self._runs()
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """One recorded run by id."""
+        found = self._runs(run_id)
+        if not found:
+            raise InputError(f"run {run_id}: no such run (see `runs list`)")
+        return found[0]
