@@ -8,11 +8,12 @@ import sys
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
-from typing import Iterable, Sequence
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 MAX_STRENGTH = 1000
 MAX_NEURONS = 10**18  # beyond any brain, and within the 64-bit integers a database column holds
@@ -63,6 +64,8 @@ def parse_count(text: str | int, what: str = "--neurons") -> int:
     """A whole number ≥ 1 from `10000000`, `10_000_000`, `1e7` or `1.5e9`."""
     if isinstance(text, int) and not isinstance(text, bool):
         value = Decimal(text)
+    elif not str(text).isascii():  # Decimal would read other scripts' digits: ١٢٣ as 123
+        raise InputError(f"{what}: must be written with ASCII digits, got {text!r}")
     else:
         try:
             value = Decimal(str(text).strip().replace("_", ""))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from json.encoder import encode_basestring
 import math
-from typing import Any, Iterable, Mapping
-
-import networkx as nx
+import unicodedata
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import located
-from .exact import MAX_STRENGTH, check_positive
+from .exact import MAX_NEURONS, MAX_STRENGTH, check_positive
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 RESERVED_REGION_KEYS = ("name", "neurons")
 RESERVED_PROJECTION_KEYS = ("source", "target")
@@ -26,6 +28,8 @@ def build_graph(
     neurons: int | None = None,
 ) -> nx.DiGraph:
     """A topology DiGraph from (name, attrs) regions and (source, target, attrs) projections."""
+    import networkx as nx
+
     graph = nx.DiGraph(name=name)
     if description is not None:
         graph.graph["description"] = description
@@ -41,6 +45,33 @@ def build_graph(
             graph.add_node(t)
         succ[s][t] = pred[t][s] = attrs
     return graph
+
+
+MAX_NAME_LENGTH = 1000
+
+
+def name_problem(value: object) -> str | None:
+    """Why `value` cannot name a topology or region, or None when it can.
+
+    Control and format characters (NUL, newlines, U+202E right-to-left override, …) are refused:
+    they cannot be typed on a command line, and they split or spoof the tables that show names.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return f"must be a non-empty string, got {value!r}"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"must be at most {MAX_NAME_LENGTH} characters, got {len(value)}"
+    if not value.isprintable():
+        for i, char in enumerate(value):
+            if unicodedata.category(char) in ("Cc", "Cf", "Cs"):
+                return f"must not contain control or format characters, got U+{ord(char):04X} at position {i + 1}"
+    return None
+
+
+def neurons_problem(value: object) -> str | None:
+    """Why `value` is not a neuron count (a whole number from 1 to 10^18), or None when it is."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_NEURONS:
+        return f"must be a whole number from 1 to 1e18, got {value!r}"
+    return None
 
 
 def _check_extra(value: Any) -> str | None:
@@ -86,21 +117,22 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
     if graph.is_multigraph() or not graph.is_directed():
         kind = "a multigraph" if graph.is_multigraph() else "undirected"
         raise located(source, "", f"the graph is {kind}; a topology is a directed graph without parallel edges")
-    name = graph.graph.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise located(source, "name", f"must be a non-empty string, got {name!r}")
+    problem = name_problem(graph.graph.get("name"))
+    if problem:
+        raise located(source, "name", problem)
     description = graph.graph.get("description")
     if description is not None and not isinstance(description, str):
         raise located(source, "description", f"must be a string, got {description!r}")
     neurons = graph.graph.get("neurons")
-    if neurons is not None and (not isinstance(neurons, int) or isinstance(neurons, bool) or neurons < 1):
-        raise located(source, "neurons", f"must be a whole number ≥ 1, got {neurons!r}")
+    if neurons is not None and neurons_problem(neurons):
+        raise located(source, "neurons", neurons_problem(neurons))
     if graph.number_of_nodes() == 0:
         raise located(source, "regions", "must list at least one region")
     for region, attrs in graph.nodes(data=True):
         where = f"region {region!r}"
-        if not isinstance(region, str) or not region.strip():
-            raise located(source, "regions", f"region names must be non-empty strings, got {region!r}")
+        problem = name_problem(region)
+        if problem:
+            raise located(source, "regions", f"region names {problem}")
         if "share" not in attrs:
             raise located(source, f"{where}.share", "is missing")
         problem = check_positive(attrs["share"])

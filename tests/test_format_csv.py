@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from connectome.formats.csvfiles import read_csv, write_csv
 from connectome.graph import content_hash
-from conftest import input_error, topologies
+from conftest import NAME_CHARS, input_error, topologies
 
 EDGES = "source,target,strength\n"
 
@@ -229,9 +229,9 @@ def test_writer_is_all_or_nothing_and_takes_paths_only(tmp_path):
 
 _NAME_CHARS = st.characters(blacklist_categories=["Cs"])
 _names = st.one_of(
-    st.sampled_from(["'); DROP TABLE regions;--", 'a "quoted", name', "comma,here", "line\nbreak", "cr\ronly",
-                     "crlf\r\nend", " padded ", "Ünïcödé ✓ 脑区 🧠", "1", "1.5", "nan", "\ufeffbom", "=SUM(A1)"]),
-    st.text(_NAME_CHARS, min_size=1, max_size=12)).filter(str.strip)
+    st.sampled_from(["'); DROP TABLE regions;--", 'a "quoted", name', "comma,here", " padded ", "Ünïcödé ✓ 脑区 🧠",
+                     "1", "1.5", "nan", "=SUM(A1)"]),
+    st.text(NAME_CHARS, min_size=1, max_size=12)).filter(str.strip)
 _texts = st.text(_NAME_CHARS, min_size=1, max_size=8).filter(lambda s: not re.fullmatch(
     r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", s))
 _extras = st.one_of(_texts, st.integers(-10**30, 10**30), st.floats(allow_nan=False, allow_infinity=False))

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from connectome.formats import graphml
 from connectome.formats.graphml import read_graphml, write_graphml
 from connectome.graph import content_hash
-from conftest import input_error, topologies
+from conftest import NAME_CHARS, input_error, topologies
 
 NS = "{http://graphml.graphdrawing.org/xmlns}"
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -142,7 +142,7 @@ PARALLEL = NODES + EDGE + '<edge source="a" target="b"><data key="w">2</data></e
           keys=KEYS + '<key id="n" for="graph" attr.name="neurons" attr.type="long"/>'),
      ": neurons: must be a 64-bit integer (long), got '9223372036854775808'"),
     (_doc('<data key="n">0</data>' + NODES, keys=KEYS + '<key id="n" for="graph" attr.name="neurons" attr.type="long"/>'),
-     ": neurons: must be a whole number ≥ 1, got 0"),
+     ": neurons: must be a whole number from 1 to 1e18, got 0"),
 ])
 def test_broken_files_are_refused(tmp_path, text, fragment):
     path = _file(tmp_path, text)
@@ -255,8 +255,8 @@ def test_writer_takes_binary_and_text_file_objects(tmp_path):
 
 
 @pytest.mark.parametrize("change, fragment", [
-    (lambda g: g.add_node("bad\x01name", share=1.0), "region 'bad\\x01name': the name contains '\\x01' (U+0001)"),
-    (lambda g: g.add_node("lone\ud800", share=1.0), "region 'lone\\ud800': the name contains '\\ud800' (U+D800)"),
+    (lambda g: g.add_node("bad\x01name", share=1.0), "regions: region names must not contain control or format characters, got U+0001 at position 4"),
+    (lambda g: g.add_node("lone\ud800", share=1.0), "regions: region names must not contain control or format characters, got U+D800 at position 5"),
     (lambda g: g.add_node("\ufffe", share=1.0), "the name contains '\\ufffe' (U+FFFE), which XML 1.0"),
     (lambda g: g.nodes["a"].update(note="bell\x07"), "region 'a'.note: the value contains '\\x07'"),
     (lambda g: g.nodes["a"].update({"k\x1f": 1}), "region 'a': the attribute name 'k\\x1f' contains"),
@@ -293,8 +293,8 @@ def test_refused_export_leaves_an_existing_file_alone(tmp_path):
 _XML_CHARS = st.characters(blacklist_categories=["Cs"], blacklist_characters="\ufffe\uffff").filter(
     lambda c: c >= " " or c in "\t\n\r")
 _text = st.text(_XML_CHARS, max_size=10)
-_names = st.one_of(st.sampled_from(["'); DROP TABLE regions;--", "<b>&amp;</b>", 'q"uo\'te', "cr\r", "\r\n",
-                                    " spaced ", "\t", "]]>", "脑区 🧠", "\u2028\x85"]), _text).filter(str.strip)
+_names = st.one_of(st.sampled_from(["'); DROP TABLE regions;--", "<b>&amp;</b>", 'q"uo\'te', " spaced ", "]]>",
+                                    "脑区 🧠"]), st.text(NAME_CHARS, max_size=10)).filter(str.strip)
 _values = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-2**63, 2**63 - 1), _text,
                     st.booleans())
 

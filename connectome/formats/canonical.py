@@ -9,7 +9,7 @@ import networkx as nx
 
 from ..errors import located
 from ..exact import MAX_STRENGTH, check_positive
-from ..graph import RESERVED_PROJECTION_KEYS, _check_extra, build_graph, to_document, validate
+from ..graph import RESERVED_PROJECTION_KEYS, _check_extra, build_graph, name_problem, neurons_problem, to_document, validate
 from ._io import Source, label, read_text, write_text
 
 def _no_constants(token: str) -> Any:
@@ -27,25 +27,21 @@ def _check_object_extras(name: str, where: str, obj: dict, known: tuple[str, ...
     return extras
 
 
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
 def parse_document(doc: Any, name: str = "", *, name_override: str | None = None) -> nx.DiGraph:
     """A validated topology graph from a decoded canonical JSON document."""
     if not isinstance(doc, dict):
         raise located(name, "", f"the top level must be a JSON object, got {type(doc).__name__}")
     topo_name = name_override if name_override is not None else doc.get("name")
-    if not isinstance(topo_name, str) or not topo_name.strip():
+    problem = name_problem(topo_name)
+    if problem:
         field = "--name" if name_override is not None else "name"
-        problem = "is missing" if "name" not in doc and name_override is None else f"must be a non-empty string, got {topo_name!r}"
-        raise located(name, field, problem)
+        raise located(name, field, "is missing" if "name" not in doc and name_override is None else problem)
     description = doc.get("description")
     if description is not None and not isinstance(description, str):
         raise located(name, "description", f"must be a string, got {description!r}")
     neurons = doc.get("neurons")
-    if neurons is not None and not _whole(neurons):
-        raise located(name, "neurons", f"must be a whole number ≥ 1, got {neurons!r}")
+    if neurons is not None and neurons_problem(neurons):
+        raise located(name, "neurons", neurons_problem(neurons))
 
     raw_regions = doc.get("regions")
     if raw_regions is None:
@@ -61,15 +57,16 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
         if not isinstance(r, dict):
             raise located(name, where, f"must be an object, got {type(r).__name__}")
         rname = r.get("name")
-        if not isinstance(rname, str) or not rname.strip():
-            raise located(name, f"{where}.name", "is missing" if "name" not in r else f"must be a non-empty string, got {rname!r}")
+        problem = name_problem(rname)
+        if problem:
+            raise located(name, f"{where}.name", "is missing" if "name" not in r else problem)
         if rname in regions:
             raise located(name, f"{where}.name", f"duplicate region {rname!r}")
         if by_count:
             if "share" in r or "neurons" not in r:
                 raise located(name, where, "give every region either `share` or `neurons`, not a mix")
-            if not _whole(r["neurons"]):
-                raise located(name, f"{where}.neurons", f"must be a whole number ≥ 1, got {r['neurons']!r}")
+            if neurons_problem(r["neurons"]):
+                raise located(name, f"{where}.neurons", neurons_problem(r["neurons"]))
             share = r["neurons"]
         else:
             if "neurons" in r:
@@ -85,6 +82,8 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
         total = sum(r["share"] for r in regions.values())
         if neurons is not None and neurons != total:
             raise located(name, "neurons", f"must equal the sum of the regions' neurons ({total}), got {neurons}")
+        if neurons_problem(total):
+            raise located(name, "regions", f"the regions' neurons must add up to at most 1e18, got {total}")
         neurons = total
 
     raw_projections = doc.get("projections", [])

@@ -6,11 +6,12 @@ import contextlib
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import DatabaseError
-from .connection import Conn, Database, lock_key
+from .connection import BUSY_TIMEOUT_MS, Conn, Database, lock_key
 from .url import sqlite_path
 
 # Every revision shipped, oldest first; tests check it against Alembic's script directory,
@@ -81,7 +82,7 @@ def migration_transaction(connection: Any) -> Iterator[Any]:
         if connection.in_transaction():
             raise DatabaseError("internal: a migration must start on a connection outside any transaction")
         driver = connection.connection.driver_connection
-        driver.execute("PRAGMA journal_mode=WAL")  # persistent: set once, when the schema is made
+        _write_ahead_log(driver)
         driver.execute("PRAGMA foreign_keys=OFF")
         driver.execute("PRAGMA legacy_alter_table=ON")
     try:
@@ -98,6 +99,22 @@ def migration_transaction(connection: Any) -> Iterator[Any]:
         if is_sqlite:
             connection.connection.driver_connection.execute("PRAGMA legacy_alter_table=OFF")
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _write_ahead_log(driver: sqlite3.Connection) -> None:
+    """Switch a SQLite file to WAL (persistent: once, when its schema is made), waiting out other openers.
+
+    The switch needs an exclusive lock, and SQLite may answer SQLITE_BUSY at once rather than call
+    the busy handler, so a file opened by several processes at its birth is retried here.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while driver.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            driver.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_BUSY" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _refuse_foreign(connection: Any, where: str) -> None:
