@@ -243,6 +243,10 @@ def _changed(changes: dict) -> str:
 
 # ---------------------------------------------------------------- engine
 
+def _max_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    return parse_count(value, "--max-steps")
+
+
 def _simulation_options(func: Callable) -> Callable:
     for option in reversed([
         click.option("--topology", "ref", required=True, metavar="REF", help="Topology version: NAME@vN, NAME or vN."),
@@ -251,17 +255,19 @@ def _simulation_options(func: Callable) -> Callable:
         click.option("--dt", type=float, default=0.1, show_default=True, help="Time step in ms."),
         click.option("--record-every", type=float, metavar="MS", help="Record activity every MS ms [default: every step]."),
         click.option("--speed", type=float, metavar="MM_PER_MS", help="Conduction speed; delays from `tract_length` [default: no delays]."),
+        click.option("--max-steps", callback=_max_steps, default="1e8", show_default=True, metavar="N",
+                     help="Refuse a run of more time steps than this."),
     ]):
         func = option(func)
     return func
 
 
 def _estimate(graph: Any, neurons: int, duration: float, dt: float, record_every: float | None,
-              speed: float | None) -> dict[str, Any]:
+              speed: float | None, max_steps: int) -> dict[str, Any]:
     from .engine import estimate
 
     return estimate(graph, neurons, duration_ms=duration, dt_ms=dt, record_every_ms=record_every,
-                    speed_mm_per_ms=speed)
+                    speed_mm_per_ms=speed, max_steps=max_steps)
 
 
 @cli.command()
@@ -269,16 +275,17 @@ def _estimate(graph: Any, neurons: int, duration: float, dt: float, record_every
 @json_option
 @click.pass_context
 def estimate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
-             speed: float | None, as_json: bool) -> None:
+             speed: float | None, max_steps: int, as_json: bool) -> None:
     """Estimate the memory a run takes, next to what explicit connection lists would take."""
     found = _store(ctx).resolve(ref)
-    est = _estimate(_store(ctx).load(found), neurons, duration, dt, record_every, speed)
+    est = _estimate(_store(ctx).load(found), neurons, duration, dt, record_every, speed, max_steps)
     if as_json:
         return _emit(est)
     click.echo(f"{found.ref} at {neurons:,} neurons: {est['total_connections']:,} connections")
     click.echo(f"  this run:         {_bytes(est['run_bytes'])}")
     click.echo(f"  explicit storage: {_bytes(est['explicit_bytes'])} (8 bytes per connection)")
     click.echo(f"  available:        {_bytes(est['available_bytes'])} -> {'fits' if est['fits'] else 'does NOT fit'}")
+    click.echo(f"  time (rough):     {est['time_s']:,.2f} s for {est['steps']:,} steps")
 
 
 def _bytes(n: int) -> str:
@@ -301,7 +308,7 @@ def _bytes(n: int) -> str:
 @json_option
 @click.pass_context
 def simulate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
-             speed: float | None, seed: int | None, stimuli: tuple[str, ...], deterministic: bool,
+             speed: float | None, max_steps: int, seed: int | None, stimuli: tuple[str, ...], deterministic: bool,
              coupling: float, width: float, output: str | None, as_json: bool) -> None:
     """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded."""
     from .engine import check_memory, parse_stimulus
@@ -312,14 +319,14 @@ def simulate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: fl
     graph = store.load(found)
     parsed = [parse_stimulus(text) for text in stimuli]
     check_output(output)
-    warning = check_memory(_estimate(graph, neurons, duration, dt, record_every, speed))
+    warning = check_memory(_estimate(graph, neurons, duration, dt, record_every, speed, max_steps))
     if warning:
         click.echo(f"warning: {warning}", err=True)
     summary = simulate_version(
         store, found, graph, neurons, output=output,
         show_progress=not as_json and sys.stderr.isatty(),
         duration_ms=duration, dt_ms=dt, seed=seed, stimuli=parsed, deterministic=deterministic,
-        speed_mm_per_ms=speed, record_every_ms=record_every, coupling=coupling, width=width,
+        speed_mm_per_ms=speed, record_every_ms=record_every, coupling=coupling, width=width, max_steps=max_steps,
     )
     if as_json:
         return _emit(summary)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import resource
 import sys
 import time
@@ -16,6 +18,7 @@ from tqdm import tqdm
 
 from .engine import simulate
 from .errors import InputError
+from .formats._io import staged
 from .store import Store, VersionRef
 
 OUTPUT_SUFFIXES = (".npz", ".csv")
@@ -51,8 +54,6 @@ def simulate_version(store: Store, version: VersionRef, graph: nx.DiGraph, neuro
     with tqdm(total=steps, unit="step", delay=2, file=sys.stderr, disable=not show_progress, leave=False) as bar:
         result = simulate(graph, neurons, seed=seed, progress=bar.update, **params)
     wall_s = time.perf_counter() - clock
-    if output is not None:
-        result.write(output)
     stimuli = [asdict(s) if is_dataclass(s) else s for s in params.pop("stimuli", ())]
     summary = {
         "run_id": None,
@@ -69,8 +70,15 @@ def simulate_version(store: Store, version: VersionRef, graph: nx.DiGraph, neuro
         "peak_rss_bytes": peak_rss_bytes(),
         "output": output,
     }
-    summary["run_id"] = store.record_run(
-        version, neurons=neurons, parameters={**params, "stimuli": stimuli}, seed=seed, summary=summary,
-        output=output, started_at=started, wall_s=wall_s, peak_rss_bytes=summary["peak_rss_bytes"],
-    )
+    record = functools.partial(
+        store.record_run, version, neurons=neurons, parameters={**params, "stimuli": stimuli}, seed=seed,
+        summary=summary, output=output, started_at=started, wall_s=wall_s, peak_rss_bytes=summary["peak_rss_bytes"])
+    if output is None:
+        summary["run_id"] = record()
+        return summary
+    with staged(output) as tmp:
+        # complete under a temporary name first; renamed inside the run's transaction, just before it
+        # commits: a killed run leaves neither a truncated file nor a record without its file
+        result.write(tmp, suffix=Path(output).suffix)
+        summary["run_id"] = record(before_commit=lambda: os.replace(tmp, output))
     return summary

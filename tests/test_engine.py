@@ -235,8 +235,10 @@ def test_csv_quotes_awkward_region_names(tmp_path):
 def test_write_refuses_unknown_formats_and_unwritable_paths(tmp_path, driven):
     with pytest.raises(InputError, match="use .npz or .csv"):
         driven.write(tmp_path / "run.txt")
-    with pytest.raises(InputError, match="cannot write"):
+    with pytest.raises(InputError, match="missing' does not exist"):
         driven.write(tmp_path / "missing" / "run.csv")
+    with pytest.raises(InputError, match="is a folder"):
+        driven.write(tmp_path, suffix=".npz")
 
 
 # --- memory ------------------------------------------------------------------------------------
@@ -254,20 +256,38 @@ def test_estimate(graph):
     assert small["run_bytes"] == large["run_bytes"]
     assert 10001 * 5 * 8 <= small["run_bytes"] < 1_000_000
     assert estimate(graph, 10**4, record_every_ms=1)["run_bytes"] < small["run_bytes"]
-    delayed = estimate(graph, 10**4, speed_mm_per_ms=0.01)  # 45 mm at 0.01 mm/ms = 45000 steps
-    assert delayed["max_delay_steps"] == 45000
-    assert delayed["run_bytes"] >= small["run_bytes"] + 45001 * 5 * 8
+    delayed = estimate(graph, 10**4, speed_mm_per_ms=0.1)  # 45 mm at 0.1 mm/ms = 4500 steps
+    assert delayed["max_delay_steps"] == 4500
+    assert delayed["run_bytes"] >= small["run_bytes"] + 4501 * 5 * 8
+    # 45 mm at 0.01 mm/ms = 45000 steps, beyond the run's 10000: what arrives after the end is never read
+    assert estimate(graph, 10**4, speed_mm_per_ms=0.01)["max_delay_steps"] == 10001
+
+
+def test_step_cap_and_time_verdict(graph):
+    """More than 10^8 steps is refused with the figures; --max-steps lifts it; a run of weeks is refused."""
+    with pytest.raises(ResourceError, match=r"1e\+09 ms in steps of 0.1 ms is 10,000,000,000 steps, more than the "
+                                            r"100,000,000 allowed"):
+        estimate(graph, 10**4, duration_ms=1e9)
+    with pytest.raises(ResourceError, match=r"is 1\.000E\+616 steps"):
+        estimate(graph, 10**4, duration_ms=1e308, dt_ms=1e-308)
+    long = estimate(graph, 10**4, duration_ms=1e11, dt_ms=1.0, record_every_ms=1e8, max_steps=10**12)
+    assert long["steps"] == 10**11 and long["time_s"] == pytest.approx(10**11 * (40e-6 + 10e-9 * 13))
+    with pytest.raises(ResourceError, match=r"would take about 46 days \(100,000,000,000 steps\)"):
+        check_memory(long)
+    with pytest.raises(InputError, match=r"--record-every: must be ≤ the duration \(1000 ms\), got 1.000E\+308 ms"):
+        estimate(graph, 10**4, record_every_ms=1e308)
+    assert estimate(graph, 10**4, speed_mm_per_ms=1e-320)["max_delay_steps"] == 10001
 
 
 def test_check_memory(graph):
     assert check_memory(estimate(graph, 10**4)) is None
-    absurd = estimate(graph, 10**4, duration_ms=1e12, dt_ms=0.1)
+    absurd = estimate(graph, 10**4, duration_ms=1e12, dt_ms=0.1, max_steps=10**14)
     assert absurd["fits"] is False
     with pytest.raises(ResourceError) as info:
         check_memory(absurd)
     assert info.value.exit_code == 2
     assert "\n" not in str(info.value) and "bytes" in str(info.value)
-    half = dict(absurd, run_bytes=600, available_bytes=1000, fits=True)
+    half = dict(absurd, run_bytes=600, available_bytes=1000, fits=True, time_s=1.0)
     warning = check_memory(half)
     assert isinstance(warning, str) and "more than half" in warning and "\n" not in warning
     assert check_memory(dict(half, run_bytes=500)) is None

@@ -99,7 +99,7 @@ def test_estimate_json(run, imported):
 
 def test_a_run_too_long_for_memory_is_refused(run, imported, db):
     before = table_counts(db)
-    outcome = run("simulate", "--topology", "v1", "--neurons", "1e7", "--duration", "1e12")
+    outcome = run("simulate", "--topology", "v1", "--neurons", "1e7", "--duration", "1e12", "--max-steps", "1e14")
     assert_one_line_error(outcome, "bytes")
     assert table_counts(db) == before
 

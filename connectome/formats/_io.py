@@ -74,11 +74,8 @@ def read_text(source: Source) -> str:
 
 
 @contextlib.contextmanager
-def open_output(target: Source, *, binary: bool = False) -> Iterator[IO]:
-    """A writable file for a path (replaced atomically on success) or the file object itself."""
-    if not isinstance(target, (str, os.PathLike)):
-        yield target
-        return
+def staged(target: str | os.PathLike) -> Iterator[Path]:
+    """A temporary name beside `target` to write in full first; it is removed unless renamed into place."""
     path = Path(target)
     if not path.parent.is_dir():
         raise InputError(f"{path}: folder {str(path.parent)!r} does not exist")
@@ -86,14 +83,26 @@ def open_output(target: Source, *, binary: bool = False) -> Iterator[IO]:
         raise InputError(f"{path}: is a folder, not a file")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
-        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
-            yield fh
-        os.replace(tmp, path)
+        yield tmp
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def open_output(target: Source, *, binary: bool = False) -> Iterator[IO]:
+    """A writable file for a path (written in full under a temporary name, then renamed) or the file object itself."""
+    if not isinstance(target, (str, os.PathLike)):
+        yield target
+        return
+    with staged(target) as tmp:
+        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
 
 
 def write_text(target: Source, text: str) -> None:

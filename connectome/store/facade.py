@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 import networkx as nx
 
@@ -231,8 +231,11 @@ class Store:
 
     def record_run(self, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
                    summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
-                   peak_rss_bytes: int | None) -> int:
-        """Record a finished simulation run (its id inside its summary too) and return the id."""
+                   peak_rss_bytes: int | None, before_commit: Callable[[], None] | None = None) -> int:
+        """Record a finished simulation run (its id inside its summary too) and return the id.
+
+        `before_commit` runs inside the transaction, last: if it raises, nothing is recorded.
+        """
         def text(value: Any) -> str:
             return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
@@ -243,6 +246,8 @@ class Store:
                 (version.id, neurons, text(parameters), seed, text(summary), output,
                  conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), wall_s, peak_rss_bytes))
             conn.execute("UPDATE runs SET summary = ? WHERE id = ?", (text({**summary, "run_id": run_id}), run_id))
+            if before_commit is not None:
+                before_commit()
         return run_id
 
     def _runs(self, run_id: int | None = None) -> list[dict[str, Any]]:
