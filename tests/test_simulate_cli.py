@@ -135,7 +135,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     db = tmp_path / "tty.db"
     cli = [sys.executable, str(ROOT / "cli.py"), "--db", str(db)]
     subprocess.run(cli + ["topology", "import", str(EXAMPLE)], check=True, capture_output=True)
-    long_run = cli + ["simulate", "--topology", "v1", "--neurons", "1e4", "--duration", "12000", "--record-every", "10"]
+    long_run = cli + ["simulate", "--topology", "v1", "--neurons", "1e4", "--duration", "30000", "--record-every", "10"]
     piped = subprocess.run(long_run, capture_output=True, text=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == ""
     leader, follower = pty.openpty()
