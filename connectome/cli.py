@@ -177,6 +177,25 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
                    "(e.g. its reference neurons or extra attributes): importing it gives different content", err=True)
 
 
+@topology.command("verify")
+@click.argument("ref", required=False)
+@json_option
+@click.pass_context
+def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
+    """Recompute the content hash of every version (or of REF) and report any that no longer match (exit 4)."""
+    from .errors import VerificationFailed
+
+    report = _store(ctx).verify(ref)
+    if as_json:
+        _emit(report)
+    else:
+        click.echo(_table([(r["ref"], "ok" if r["ok"] else "FAILED: " + "; ".join(r["problems"]), r["computed_hash"][:12])
+                           for r in report], ["ref", "verdict", "content"]))
+    failed = [r["ref"] for r in report if not r["ok"]]
+    if failed:
+        raise VerificationFailed(f"{len(failed)} of {len(report)} versions failed verification: {', '.join(failed[:5])}")
+
+
 @topology.command("stats")
 @click.argument("ref")
 @neurons_option
@@ -231,6 +250,8 @@ def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, a
         click.echo(f"- projection {p['source']} -> {p['target']} strength {p['strength']}")
     for p in result["projections_changed"]:
         click.echo(f"~ projection {p['source']} -> {p['target']}: {_changed(p['changes'])}")
+    if not any(result[k] for k in result if k.startswith(("regions_", "projections_"))):
+        click.echo("no differences")
     if "connections_delta" in result:
         total = result["connections_delta"]["total"]
         click.echo(f"connections at {neurons:,} neurons: {total['old']:,} -> {total['new']:,} ({total['delta']:+,})")

@@ -29,6 +29,12 @@ class DatabaseError(ConnectomeError):
     exit_code = 3
 
 
+class VerificationFailed(ConnectomeError):
+    """Stored content no longer matches its content hash: tampered with, or written by a faulty tool (exit code 4)."""
+
+    exit_code = 4
+
+
 def located(source: object, where: str, message: str) -> InputError:
     """Build the one-line `SOURCE: WHERE: MESSAGE` error every reader raises."""
     prefix = f"{source}: " if source else ""

@@ -19,7 +19,19 @@ from urllib.parse import quote
 from ..errors import DatabaseError, InputError
 from .url import backend, redact, sqlite_path
 
-BUSY_TIMEOUT_MS = 30_000
+DEFAULT_LOCK_WAIT_S = 30.0
+
+
+def lock_wait_ms() -> int:
+    """How long a write waits for another writer's lock: CONNECTOME_LOCK_TIMEOUT seconds, else 30."""
+    text = os.environ.get("CONNECTOME_LOCK_TIMEOUT", "")
+    try:
+        seconds = float(text) if text.strip() else DEFAULT_LOCK_WAIT_S
+    except ValueError:
+        raise InputError(f"CONNECTOME_LOCK_TIMEOUT: must be a number of seconds, got {text!r}") from None
+    if not 0 <= seconds <= 86400:
+        raise InputError(f"CONNECTOME_LOCK_TIMEOUT: must be from 0 to 86400 seconds, got {text!r}")
+    return round(seconds * 1000)
 
 
 def lock_key(kind: str, name: str = "") -> int:
@@ -87,6 +99,7 @@ class Conn:
         if self.dialect == "sqlite":
             self.raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         elif lock is not None and self.dialect == "postgresql":
+            self.execute(f"SET LOCAL lock_timeout = {lock_wait_ms()}")
             self.execute("SELECT pg_advisory_xact_lock(?)", (lock,))
         try:
             yield self
@@ -157,10 +170,10 @@ def _open_sqlite(path: Any) -> sqlite3.Connection:
         raw = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     else:
         mode = _sqlite_mode(path)
-        raw = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+        raw = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=lock_wait_ms() / 1000,
                               isolation_level=None, check_same_thread=False)
     raw.execute("PRAGMA foreign_keys=ON")
-    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    raw.execute(f"PRAGMA busy_timeout={lock_wait_ms()}")
     raw.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk imports keep their indexes in memory
     return raw
 
@@ -176,9 +189,9 @@ def _sqlite_mode(path: Any) -> str:
 # SQLite's error names and PostgreSQL's SQLSTATEs for what a user can act on
 _CAUSES = {
     "SQLITE_FULL": "the disk is full", "53100": "the disk is full",
-    "SQLITE_BUSY": "the database is locked by another process (waited 30 s)",
-    "SQLITE_LOCKED": "the database is locked by another process (waited 30 s)",
-    "55P03": "the database is locked by another process", "40P01": "a deadlock with another process",
+    "SQLITE_BUSY": "the database is locked by another process (waited {wait} s, see CONNECTOME_LOCK_TIMEOUT)",
+    "SQLITE_LOCKED": "the database is locked by another process",
+    "55P03": "the database is locked by another process (waited {wait} s, see CONNECTOME_LOCK_TIMEOUT)", "40P01": "a deadlock with another process",
     "SQLITE_NOTADB": "not a SQLite database",
     "SQLITE_READONLY": "the database is read-only", "25006": "the database is read-only",
     "SQLITE_CANTOPEN": "cannot open the database file",
@@ -207,6 +220,8 @@ def translate(exc: BaseException, where: str) -> DatabaseError | None:
     detail = " ".join(str(orig).split()) or name
     if cause is None and _lost_connection(detail):
         cause = "the connection to the server was lost"
+    if cause and "{wait}" in cause:
+        cause = cause.format(wait=f"{lock_wait_ms() / 1000:g}")
     message = f"{where}: {cause or 'cannot use the database'}: {detail}" if cause else f"{where}: {detail}"
     return DatabaseError(message[:500] + "; nothing was written" if _writes(code, detail) else message[:500])
 

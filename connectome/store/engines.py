@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import NoSuchModuleError
 
 from ..errors import InputError
-from .connection import BUSY_TIMEOUT_MS
+from .connection import lock_wait_ms
 from .url import redact
 
 IMMEDIATE = "connectome_immediate"
@@ -23,13 +23,13 @@ def make_engine(url: str) -> Engine:
         except (NoSuchModuleError, ImportError) as exc:
             hint = " (install it with `pip install 'connectome[postgresql]'`)" if "postgres" in url else ""
             raise InputError(f"--db: {redact(url)}: cannot use the driver {make_url(url).drivername!r}: {exc}{hint}") from None
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": lock_wait_ms() / 1000})
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # SQLAlchemy's recipe: stop pysqlite from issuing (and implicitly committing) its own BEGINs.
         dbapi_connection.isolation_level = None
-        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute(f"PRAGMA busy_timeout={lock_wait_ms()}")
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     @event.listens_for(engine, "begin")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import DatabaseError
-from .connection import BUSY_TIMEOUT_MS, Conn, Database, lock_key
+from .connection import Conn, Database, lock_key, lock_wait_ms
 from .url import sqlite_path
 
 # Every revision shipped, oldest first; tests check it against Alembic's script directory,
@@ -88,6 +88,7 @@ def migration_transaction(connection: Any) -> Iterator[Any]:
     try:
         with connection.execution_options(**{IMMEDIATE: True}).begin():
             if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_wait_ms()}")
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             yield connection
             if is_sqlite:
@@ -107,7 +108,7 @@ def _write_ahead_log(driver: sqlite3.Connection) -> None:
     The switch needs an exclusive lock, and SQLite may answer SQLITE_BUSY at once rather than call
     the busy handler, so a file opened by several processes at its birth is retried here.
     """
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + lock_wait_ms() / 1000
     while driver.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         try:
             driver.execute("PRAGMA journal_mode=WAL")

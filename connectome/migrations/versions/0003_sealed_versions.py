@@ -37,13 +37,13 @@ SUMMARY_RUN_ID = {
     "sqlite": "UPDATE runs SET summary = json_set(summary, '$.run_id', id)",
     "postgresql": "UPDATE runs SET summary = jsonb_set(summary::jsonb, '{run_id}', to_jsonb(id))::json",
 }
-SEALED = "connectome: stored versions are sealed and cannot change (version {})"
+SEALED = "connectome: stored versions are sealed and cannot change{}"
 CHILDREN = ("regions", "projections")
 
 
 def _sqlite_triggers() -> list[str]:
     sealed = "(SELECT sealed FROM topology_versions WHERE id = {}.version_id)"
-    stop = f"BEGIN SELECT RAISE(ABORT, '{SEALED.format('sealed')}'); END"
+    stop = f"BEGIN SELECT RAISE(ABORT, '{SEALED.format('')}'); END"
     out = []
     for table in CHILDREN:
         out += [f"CREATE TRIGGER {table}_sealed_insert BEFORE INSERT ON {table} WHEN {sealed.format('NEW')} {stop}",
@@ -60,14 +60,14 @@ CREATE FUNCTION connectome_refuse_sealed() RETURNS trigger LANGUAGE plpgsql AS $
 BEGIN
     IF TG_TABLE_NAME = 'topology_versions' THEN
         IF OLD.sealed THEN
-            RAISE EXCEPTION '{SEALED.format('%')}', OLD.id USING ERRCODE = 'integrity_constraint_violation';
+            RAISE EXCEPTION '{SEALED.format(' (version id %)')}', OLD.id USING ERRCODE = 'integrity_constraint_violation';
         END IF;
     ELSE
         IF TG_OP <> 'INSERT' AND (SELECT sealed FROM topology_versions WHERE id = OLD.version_id) THEN
-            RAISE EXCEPTION '{SEALED.format('%')}', OLD.version_id USING ERRCODE = 'integrity_constraint_violation';
+            RAISE EXCEPTION '{SEALED.format(' (version id %)')}', OLD.version_id USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         IF TG_OP <> 'DELETE' AND (SELECT sealed FROM topology_versions WHERE id = NEW.version_id) THEN
-            RAISE EXCEPTION '{SEALED.format('%')}', NEW.version_id USING ERRCODE = 'integrity_constraint_violation';
+            RAISE EXCEPTION '{SEALED.format(' (version id %)')}', NEW.version_id USING ERRCODE = 'integrity_constraint_violation';
         END IF;
     END IF;
     IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
