@@ -1,5 +1,6 @@
 """Schema migrations: the standard four checks, the SQLite traps, stale databases and safe upgrades."""
 
+import json
 import os
 import shutil
 import sqlite3
@@ -15,16 +16,18 @@ from alembic.script import ScriptDirectory
 
 from connectome.store import migrate as dbmod
 from connectome.formats.canonical import read_json
+from connectome.graph import to_document
 from connectome.store.schema import Base
 from connectome.store import Store
 from connectome.store.connection import Database
 from connectome.store.url import resolve_url
-from conftest import EXAMPLE, ROOT, assert_one_line_error, table_counts
+from conftest import EXAMPLE, ROOT, assert_one_line_error, raw_sql, table_counts
 
 
 @pytest.fixture
-def database(db):
-    d = Database(resolve_url(str(db)))
+def database(store_url):
+    """The standard checks run on a SQLite file and on a real PostgreSQL server."""
+    d = Database(resolve_url(store_url))
     yield d
     d.close()
 
@@ -231,3 +234,70 @@ def test_alembic_command_line_reaches_the_same_database(tmp_path):
     current = subprocess.run([sys.executable, "-m", "alembic", "current"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
     assert dbmod.HEAD in current.stdout
+
+
+# ---- 0002 -> 0003 on both back-ends: sealed versions, counts on the row, run ids in summaries, run_view
+
+def _legacy_graphs():
+    import networkx as nx
+
+    v1 = nx.DiGraph(name="legacy", neurons=1000)
+    v1.add_node("a", share=0.25, threshold=0.4)
+    v1.add_node("b", share=0.75)
+    v1.add_edge("a", "b", strength=0.3, tract_length=12.5)
+    v2 = nx.DiGraph(name="legacy")
+    v2.add_node("a", share=0.5)
+    v2.add_node("b", share=0.5, hemisphere="left")
+    v2.add_edge("a", "b", strength=0.7)
+    v2.add_edge("b", "a", strength=0.1)
+    return v1, v2
+
+
+def _filled_at_0002(url):
+    """A database as connectome 0002 left it, written by plain SQL: two versions and two runs."""
+    from connectome.graph import content_hash
+
+    database = Database(resolve_url(url))
+    dbmod.upgrade(database, "0002")
+    database.close()
+    v1, v2 = _legacy_graphs()
+    summary = json.dumps({"run_id": None, "ref": "legacy@v1", "propagation_order": ["a", "b"]})
+    raw_sql(url,
+            "INSERT INTO topologies VALUES (1, 'legacy', '2026-01-01 00:00:00')",
+            f"INSERT INTO topology_versions VALUES (1, 1, 1, '{content_hash(v1)}', NULL, 'first', 'x.json', 1000, "
+            "'2026-01-01 00:00:00')",
+            f"INSERT INTO topology_versions VALUES (2, 1, 2, '{content_hash(v2)}', NULL, NULL, NULL, NULL, "
+            "'2026-01-02 00:00:00')",
+            "INSERT INTO regions VALUES (1, 1, 'a', 0.25, '{\"threshold\":0.4}'), (2, 1, 'b', 0.75, NULL), "
+            "(3, 2, 'a', 0.5, NULL), (4, 2, 'b', 0.5, '{\"hemisphere\":\"left\"}')",
+            "INSERT INTO projections VALUES (1, 1, 1, 2, 0.3, '{\"tract_length\":12.5}'), (2, 2, 3, 4, 0.7, NULL), "
+            "(3, 2, 4, 3, 0.1, NULL)",
+            f"INSERT INTO runs VALUES (1, 1, 1000, '{{}}', 7, '{summary}', NULL, '2026-01-03 00:00:00', 1.5, 100), "
+            f"(2, 2, 2000, '{{}}', NULL, '{summary}', 'out.npz', '2026-01-04 00:00:00', 2.5, NULL)")
+    if "://" in url:  # explicit ids leave a server's sequences behind
+        raw_sql(url, *[f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), 10)"
+                       for t in ("topologies", "topology_versions", "regions", "projections", "runs")])
+
+
+def test_upgrade_0002_to_0003_keeps_every_row_and_seals_it(run, store_url):
+    _filled_at_0002(store_url)
+    before = table_counts(store_url)
+    assert run("--db", store_url, "db", "upgrade").exit_code == 0
+    assert table_counts(store_url) == before
+    assert sorted(raw_sql(store_url, "SELECT id, sealed, region_count, projection_count FROM topology_versions")) == \
+        [(1, True, 2, 1), (2, True, 2, 2)]
+    assert raw_sql(store_url, "SELECT ref, regions, projections FROM version_summary ORDER BY ref") == \
+        [("legacy@v1", 2, 1), ("legacy@v2", 2, 2)]
+    assert raw_sql(store_url, "SELECT run_id, ref, neurons, wall_s, propagation FROM run_view ORDER BY run_id") == \
+        [(1, "legacy@v1", 1000, 1.5, "a -> b"), (2, "legacy@v2", 2000, 2.5, "a -> b")]
+    assert [r["summary"]["run_id"] for r in run("--db", store_url, "runs", "list", "--json").json()] == [1, 2]
+    assert run("--db", store_url, "topology", "verify").exit_code == 0
+    v1, v2 = _legacy_graphs()
+    assert run("--db", store_url, "topology", "show", "legacy@v1", "--json").json() == to_document(v1)
+    assert run("--db", store_url, "topology", "show", "legacy@v2", "--json").json() == to_document(v2)
+    with pytest.raises(Exception, match="sealed"):
+        raw_sql(store_url, "UPDATE regions SET share = 1 WHERE id = 1")
+    assert run("--db", store_url, "topology", "import", EXAMPLE).exit_code == 0  # new imports still work
+    dbmod.downgrade(Database(resolve_url(store_url)), "0002")  # and the way back keeps every row
+    assert table_counts(store_url) == {**before, "topologies": 2, "topology_versions": 3,
+                                       "regions": before["regions"] + 5, "projections": before["projections"] + 8}

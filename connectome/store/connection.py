@@ -223,11 +223,12 @@ def translate(exc: BaseException, where: str) -> DatabaseError | None:
     if cause and "{wait}" in cause:
         cause = cause.format(wait=f"{lock_wait_ms() / 1000:g}")
     message = f"{where}: {cause or 'cannot use the database'}: {detail}" if cause else f"{where}: {detail}"
-    return DatabaseError(message[:500] + "; nothing was written" if _writes(code, detail) else message[:500])
+    unchanged = base in _ROLLED_BACK or cause == "the connection to the server was lost"
+    return DatabaseError(message[:500] + ("; nothing was written" if unchanged else ""))
 
 
-def _writes(code: str, detail: str) -> bool:
-    return code in ("SQLITE_FULL", "53100", "SQLITE_READONLY", "25006") or "locked" in detail
+# faults met inside a write transaction, which is rolled back whole
+_ROLLED_BACK = {"SQLITE_FULL", "53100", "SQLITE_READONLY", "25006", "SQLITE_BUSY", "55P03", "40P01"}
 
 
 def _lost_connection(detail: str) -> bool:
