@@ -38,7 +38,9 @@ def _fail(message: str, code: int) -> None:
 
 
 def _emit(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    from .jsontext import dumps
+
+    click.echo(dumps(data, indent=2, ensure_ascii=False))
 
 
 def _table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
@@ -258,7 +260,9 @@ def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, a
 
 
 def _changed(changes: dict) -> str:
-    return ", ".join(f"{k} {json.dumps(v['old'], ensure_ascii=False)} -> {json.dumps(v['new'], ensure_ascii=False)}"
+    from .jsontext import dumps
+
+    return ", ".join(f"{k} {dumps(v['old'], ensure_ascii=False)} -> {dumps(v['new'], ensure_ascii=False)}"
                      for k, v in changes.items())
 
 

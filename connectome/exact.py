@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 MAX_STRENGTH = 1000
+_FLOAT_MAX = Decimal(sys.float_info.max)
 MAX_NEURONS = 10**18  # beyond any brain, and within the 64-bit integers a database column holds
 
 
@@ -36,8 +37,8 @@ def exact(value: int | float | Fraction | Decimal) -> Fraction:
 
 
 def is_number(value: object) -> bool:
-    """True for real numbers (numpy's included) that are not booleans."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)  # numpy's bool_ is not Real
+    """True for real numbers (numpy's and exact decimals included) that are not booleans."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)) or isinstance(value, Decimal)
 
 
 def check_positive(value: object, *, maximum: float | None = None) -> str | None:
@@ -53,6 +54,8 @@ def check_positive(value: object, *, maximum: float | None = None) -> str | None
         return f"must be at most {sys.float_info.max:.17g}, got an integer of {len(str(abs(int(value))))} digits"
     if not finite:
         return f"must be finite, got {value!r}"
+    if isinstance(value, Decimal) and abs(value) > _FLOAT_MAX:
+        return f"must be at most {sys.float_info.max:.17g}, got {value}"
     if value <= 0:
         return f"must be > 0, got {value!r}"
     if maximum is not None and value > maximum:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import unicodedata
+from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -159,13 +160,18 @@ def _extras(attrs: Mapping[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in sorted(attrs.items()) if k != key}
 
 
+def _number(value: Any) -> float | Decimal:
+    """A share or strength as stored and hashed: a float, or the Decimal a double cannot carry."""
+    return value if isinstance(value, Decimal) else float(value)
+
+
 def to_document(graph: nx.DiGraph, *, canonical: bool = False) -> dict[str, Any]:
     """The canonical JSON document of a topology; `canonical` also sorts regions and projections."""
     regions = [
-        {"name": n, "share": float(a["share"]), **_extras(a, "share")} for n, a in graph.nodes(data=True)
+        {"name": n, "share": _number(a["share"]), **_extras(a, "share")} for n, a in graph.nodes(data=True)
     ]
     projections = [
-        {"source": s, "target": t, "strength": float(a["strength"]), **_extras(a, "strength")}
+        {"source": s, "target": t, "strength": _number(a["strength"]), **_extras(a, "strength")}
         for s, t, a in graph.edges(data=True)
     ]
     if canonical:
@@ -210,16 +216,19 @@ def attrs_text(attrs: Mapping[str, Any], key: str) -> str | None:
 
 def content_rows(graph: nx.DiGraph) -> tuple[list[RegionRow], list[ProjectionRow]]:
     """Regions (name, share, extras) and projections (source, target, strength, extras), in graph order."""
-    regions = [(n, float(a["share"]), attrs_text(a, "share")) for n, a in graph.nodes(data=True)]
-    projections = [(s, t, float(a["strength"]), attrs_text(a, "strength")) for s, t, a in graph.edges(data=True)]
+    regions = [(n, _number(a["share"]), attrs_text(a, "share")) for n, a in graph.nodes(data=True)]
+    projections = [(s, t, _number(a["strength"]), attrs_text(a, "strength")) for s, t, a in graph.edges(data=True)]
     return regions, projections
 
 
 def content_hash(graph: nx.DiGraph, rows: tuple[list[RegionRow], list[ProjectionRow]] | None = None) -> str:
-    """SHA-256 of the canonical content (sorted rows); name and description are labels and left out."""
+    """SHA-256 of the canonical content (sorted rows); name and description are labels and left out.
+
+    A number a double cannot carry (a Decimal) enters as its decimal text, a JSON string.
+    """
     regions, projections = rows or content_rows(graph)
     content = [graph.graph.get("neurons"), sorted(regions), sorted(projections)]
-    text = json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    text = json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

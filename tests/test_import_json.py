@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from connectome.formats.canonical import read_json
+from connectome.graph import content_hash
 from conftest import EXAMPLE, assert_one_line_error, table_counts
 
 GOOD = {"name": "t", "regions": [{"name": "a", "share": 1}, {"name": "b", "share": 2}],
@@ -119,3 +121,49 @@ def test_files_above_the_size_limit_are_refused_unread(run, tmp_path, populated,
         fh.truncate(2**30 + 1)
     assert_one_line_error(run("topology", "import", path), "huge.json", "larger than the 1,073,741,824-byte limit")
     assert table_counts(db) == populated
+
+
+# ---- JSON numbers read as the decimals they are
+
+def test_json_numbers_a_double_cannot_carry_stay_decimals():
+    from decimal import Decimal
+
+    from connectome.jsontext import dumps, parse_float
+
+    assert type(parse_float("0.3")) is float and parse_float("0.3") == 0.3
+    assert type(parse_float("0.30000000000000004")) is float  # a double's own shortest text
+    assert type(parse_float("1e-5")) is float
+    assert parse_float("999.99999999999999999") == Decimal("999.99999999999999999")
+    assert parse_float("1e-400") == Decimal("1e-400") and parse_float("3e-324") == Decimal("3e-324")
+    assert dumps({"x": [Decimal("999.99999999999999999"), 0.5, "999.99999999999999999"]}) == \
+        '{"x": [999.99999999999999999, 0.5, "999.99999999999999999"]}'
+
+
+def test_existing_content_hashes_do_not_change():
+    """Ordinary numbers are floats as before: the example's hash is the one stores already hold."""
+    assert content_hash(read_json(EXAMPLE)) == "6619082b757e7caaa995c6fdf03520680659ccc0f88ad547c71abf5c54fc3408"
+
+
+def test_long_decimals_are_exact_through_the_store(run, store_url, tmp_path):
+    doc = json.loads(EXAMPLE.read_text())
+    doc["projections"][0]["strength"] = "@STRENGTH@"
+    doc["regions"][0]["share"] = "@SHARE@"
+    text = json.dumps(doc).replace('"@STRENGTH@"', "999.99999999999999999").replace('"@SHARE@"', "1e-400")
+    exact_file, rounded_file = tmp_path / "exact.json", tmp_path / "rounded.json"
+    exact_file.write_text(text)
+    rounded_file.write_text(text.replace("999.99999999999999999", "1000"))
+    first = run("--db", store_url, "topology", "import", exact_file, "--json").json()
+    rounded = run("--db", store_url, "topology", "import", rounded_file, "--json").json()
+    assert first["content_hash"] != rounded["content_hash"] and rounded["version"] == 2
+    shown = run("--db", store_url, "topology", "show", "multi_region@v1", "--json")
+    assert '"strength": 999.99999999999999999' in shown.stdout and '"share": 1E-400' in shown.stdout
+    p = doc["projections"][0]
+    stats = run("--db", store_url, "topology", "stats", "multi_region@v1", "--neurons", "1e12", "--json").json()
+    sizes = {r["name"]: r["neurons"] for r in stats["regions"]}
+    got = next(x for x in stats["projections"] if (x["source"], x["target"]) == (p["source"], p["target"]))
+    # floor(N_s · N_t · 99999999999999999999 / 10^17 / 1000), the decimal as written
+    assert got["connections"] == sizes[p["source"]] * sizes[p["target"]] * 99999999999999999999 // 10**20
+    exported = tmp_path / "again.json"
+    assert run("--db", store_url, "topology", "export", "multi_region@v1", "-o", exported).exit_code == 0
+    again = run("--db", store_url, "topology", "import", exported, "--name", "again", "--json").json()
+    assert again["content_hash"] == first["content_hash"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import networkx as nx
 
+from .. import jsontext
 from ..errors import located
 from ..exact import MAX_STRENGTH, check_positive
 from ..graph import RESERVED_PROJECTION_KEYS, _check_extra, build_graph, name_problem, neurons_problem, to_document, validate
@@ -126,7 +127,7 @@ def read_json(source: Source, *, name: str | None = None) -> nx.DiGraph:
     if not text.strip():
         raise located(where, "", "the file is empty")
     try:
-        doc = json.loads(text, parse_constant=_no_constants)
+        doc = jsontext.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise located(where, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
     except ValueError as exc:
@@ -138,7 +139,7 @@ def read_json(source: Source, *, name: str | None = None) -> nx.DiGraph:
 
 def dumps(graph: nx.DiGraph) -> str:
     """The canonical JSON text of a topology graph."""
-    return json.dumps(to_document(graph), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return jsontext.dumps(to_document(graph), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_json(graph: nx.DiGraph, target: Source) -> None:
