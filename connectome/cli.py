@@ -205,15 +205,13 @@ def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
 @click.pass_context
 def topology_stats(ctx: click.Context, ref: str, neurons: int | None, as_json: bool) -> None:
     """Exact region sizes and connection counts of REF at N neurons."""
-    from .exact import derived_counts
+    from .exact import count_rows
 
-    store = _store(ctx)
-    found = store.resolve(ref)
-    graph = store.load(found)
-    neurons = neurons or graph.graph.get("neurons")
+    found, regions, projections, reference = _store(ctx).numbers(ref)
+    neurons = neurons or reference
     if neurons is None:
         raise InputError(f"--neurons: required, {found.ref} has no reference neuron count")
-    stats = {"ref": found.ref, **derived_counts(graph, neurons)}
+    stats = {"ref": found.ref, **count_rows(regions, projections, neurons)}
     if as_json:
         return _emit(stats)
     click.echo(f"{found.ref} at {neurons:,} neurons")

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from .exact import projection_connections, region_neurons
+from .exact import derived_counts
 
 _MISSING = object()
 
@@ -23,8 +23,7 @@ def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[s
 
 
 def _connections(graph: nx.DiGraph, neurons: int) -> dict[tuple[str, str], int]:
-    sizes = region_neurons(graph, neurons)
-    return {(s, t): c for s, t, _, c in projection_connections(graph, sizes)}
+    return {(p["source"], p["target"]): p["connections"] for p in derived_counts(graph, neurons)["projections"]}
 
 
 def diff(old: nx.DiGraph, new: nx.DiGraph, *, neurons: int | None = None) -> dict[str, Any]:

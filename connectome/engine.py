@@ -73,11 +73,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-import networkx as nx
-import numpy as np
 import psutil
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import numpy as np
 
 from .errors import InputError, ResourceError
 from .exact import MAX_STRENGTH, check_positive, derived_counts, exact, region_neurons
@@ -233,12 +235,13 @@ def _whole_steps(value: Fraction) -> int:
 class _Plan:
     regions: list[str]
     sizes: list[int]
-    weights: np.ndarray  # per projection, float64
-    src: np.ndarray  # per projection, intp
-    tgt: np.ndarray
-    delays: np.ndarray  # per projection, whole steps
-    tau: np.ndarray  # per region
-    theta: np.ndarray
+    # plain lists: `estimate` needs no numpy, `simulate` makes the arrays
+    weights: list[float]  # per projection
+    src: list[int]  # per projection
+    tgt: list[int]
+    delays: list[int]  # per projection, whole steps
+    tau: list[float]  # per region
+    theta: list[float]
     dt: Fraction
     steps: int
     record_stride: int
@@ -265,6 +268,8 @@ def _big(n: int | Fraction) -> str:
 def _plan(graph: nx.DiGraph, neurons: object, duration_ms: object, dt_ms: object,
           record_every_ms: object, speed_mm_per_ms: object, max_steps: object = MAX_STEPS) -> _Plan:
     """Validate a run's arguments and derive everything fixed for its duration: O(R + P)."""
+    import networkx as nx  # already loaded by whoever built the graph
+
     if not isinstance(graph, nx.DiGraph) or graph.is_multigraph():
         raise InputError(f"the topology must be a networkx DiGraph, got {type(graph).__name__}")
     if graph.number_of_nodes() == 0:
@@ -337,12 +342,12 @@ def _plan(graph: nx.DiGraph, neurons: object, duration_ms: object, dt_ms: object
     return _Plan(
         regions=regions,
         sizes=[sizes[r] for r in regions],
-        weights=np.array(weights, dtype=np.float64),
-        src=np.array(src, dtype=np.intp),
-        tgt=np.array(tgt, dtype=np.intp),
-        delays=np.array(delays, dtype=np.int64),
-        tau=np.array(tau, dtype=np.float64),
-        theta=np.array(theta, dtype=np.float64),
+        weights=weights,
+        src=src,
+        tgt=tgt,
+        delays=delays,
+        tau=tau,
+        theta=theta,
         dt=dt,
         steps=steps,
         record_stride=stride,
@@ -372,11 +377,15 @@ def _check_stimuli(stimuli: Sequence[Stimulus | str], regions: list[str]) -> lis
 
 def _sigma(x: np.ndarray) -> np.ndarray:
     """The logistic function, without overflow: σ(x) = (1 + tanh(x/2)) / 2."""
+    import numpy as np
+
     return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 def _times(count: int, stride: int, dt: Fraction) -> np.ndarray:
     """t = k · stride · dt for k < count, each the float nearest the exact decimal when it can be."""
+    import numpy as np
+
     scaled = stride * dt.numerator
     if (count - 1) * scaled < 2**53 and dt.denominator < 2**53:
         return np.arange(count, dtype=np.float64) * float(scaled) / float(dt.denominator)
@@ -444,6 +453,8 @@ class SimulationResult:
         suffix = (suffix or p.suffix).lower()
         if suffix not in (".npz", ".csv"):
             raise InputError(f"{p}: unknown output format {p.suffix or '(no extension)'!r}; use .npz or .csv")
+        import numpy as np
+
         from .formats._io import open_output, text_stream
 
         with open_output(p, binary=True) as fh:
@@ -506,6 +517,8 @@ def simulate(
     ------
     InputError : a bad argument, region attribute or stimulus (one line).
     """
+    import numpy as np
+
     plan = _plan(graph, neurons, duration_ms, dt_ms, record_every_ms, speed_mm_per_ms, max_steps)
     if not _is_finite_number(coupling):
         raise InputError(f"--coupling: must be a finite number, got {coupling!r}")
@@ -524,9 +537,10 @@ def simulate(
     g = float(coupling)
     w = float(width_exact)
     dt = float(plan.dt)
-    rate = dt / plan.tau  # dt / τ_t
-    theta = plan.theta
-    src, tgt, weights = plan.src, plan.tgt, plan.weights
+    rate = dt / np.array(plan.tau, dtype=np.float64)  # dt / τ_t
+    theta = np.array(plan.theta, dtype=np.float64)
+    src, tgt = np.array(plan.src, dtype=np.intp), np.array(plan.tgt, dtype=np.intp)
+    weights = np.array(plan.weights, dtype=np.float64)
     has_edges = len(src) > 0
 
     # stimulus schedule: the input vector changes only at these steps
@@ -565,7 +579,7 @@ def simulate(
     if delayed:
         buffer = np.empty((ring, R))
         buffer[:] = a  # before t = 0 every region is at rest
-        read_offset = (-plan.delays) % ring
+        read_offset = (-np.array(plan.delays, dtype=np.int64)) % ring
 
     stride = plan.record_stride
     activity = np.empty((plan.recorded, R), dtype=np.float64)

@@ -106,24 +106,21 @@ def region_neurons(graph: nx.DiGraph, total: int) -> dict[str, int]:
     return dict(zip(names, apportion(total, [graph.nodes[n]["share"] for n in names])))
 
 
-def projection_connections(
-    graph: nx.DiGraph, sizes: dict[str, int]
-) -> Iterable[tuple[str, str, float, int]]:
-    """(source, target, strength, connections) for every projection, given region sizes."""
-    for s, t, strength in graph.edges(data="strength"):
-        yield s, t, strength, connections(sizes[s], sizes[t], strength)
+def count_rows(regions: Sequence[tuple[str, object]], projections: Iterable[tuple[str, str, object]],
+               total: int) -> dict:
+    """Region sizes, per-projection connections and their exact total, from (name, share) and
+    (source, target, strength) rows: what `topology stats` needs, without building a graph."""
+    sizes = dict(zip([name for name, _ in regions], apportion(total, [share for _, share in regions])))
+    counted = [{"source": s, "target": t, "strength": w, "connections": connections(sizes[s], sizes[t], w)}
+               for s, t, w in projections]
+    return {
+        "neurons": total,
+        "regions": [{"name": n, "neurons": c} for n, c in sizes.items()],
+        "projections": counted,
+        "total_connections": sum(p["connections"] for p in counted),
+    }
 
 
 def derived_counts(graph: nx.DiGraph, total: int) -> dict:
     """Region sizes, per-projection connections and their exact total for `total` neurons."""
-    sizes = region_neurons(graph, total)
-    projections = [
-        {"source": s, "target": t, "strength": w, "connections": c}
-        for s, t, w, c in projection_connections(graph, sizes)
-    ]
-    return {
-        "neurons": total,
-        "regions": [{"name": n, "neurons": c} for n, c in sizes.items()],
-        "projections": projections,
-        "total_connections": sum(p["connections"] for p in projections),
-    }
+    return count_rows(list(graph.nodes(data="share")), graph.edges(data="strength"), total)

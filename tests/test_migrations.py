@@ -301,3 +301,17 @@ def test_upgrade_0002_to_0003_keeps_every_row_and_seals_it(run, store_url):
     dbmod.downgrade(Database(resolve_url(store_url)), "0002")  # and the way back keeps every row
     assert table_counts(store_url) == {**before, "topologies": 2, "topology_versions": 3,
                                        "regions": before["regions"] + 5, "projections": before["projections"] + 8}
+
+
+@pytest.mark.parametrize("program, hint", [
+    ([sys.executable, str(ROOT / "cli.py")], "`python cli.py db upgrade`"),
+    ([sys.executable, "-m", "connectome"], "`python -m connectome db upgrade`"),
+    (["connectome"], "`connectome db upgrade`"),
+])
+def test_the_upgrade_hint_names_the_command_in_use(db, program, hint):
+    if program == ["connectome"] and shutil.which("connectome") is None:
+        pytest.skip("NOT RUN: the `connectome` console script is not on PATH (pip install -e . puts it there)")
+    _at_revision_0001_with_data(db)
+    done = subprocess.run([*program, "--db", str(db), "topology", "list"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3 and done.stderr.count("\n") == 1
+    assert f"this version expects {dbmod.HEAD}: back it up and run {hint}" in done.stderr

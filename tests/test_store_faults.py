@@ -219,6 +219,26 @@ def test_a_server_that_refuses_the_user(run, pg_server):
     assert "s3cret-pw" not in outcome.stderr
 
 
+def test_a_wrong_password(run, pg_server):
+    """A role that must give its password (scram-sha-256) gives the wrong one: one line, the password never shown."""
+    hba = pg_server.datadir / "pg_hba.conf"
+    original = hba.read_text()
+    with pg_server.connect() as conn:
+        conn.execute("CREATE ROLE careful LOGIN PASSWORD 'the-right-one'")
+        hba.write_text("host all careful 127.0.0.1/32 scram-sha-256\n" + original)
+        conn.execute("SELECT pg_reload_conf()")
+    try:
+        outcome = run("--db", f"postgresql+psycopg://careful:wr0ng-pw@127.0.0.1:{pg_server.port}/postgres",
+                      "topology", "list")
+        assert_one_line_error(outcome, "password authentication failed", 'user "careful"', code=3)
+        assert "wr0ng-pw" not in outcome.stderr and "the-right-one" not in outcome.stderr
+    finally:
+        hba.write_text(original)
+        with pg_server.connect() as conn:
+            conn.execute("SELECT pg_reload_conf()")
+            conn.execute("DROP ROLE careful")
+
+
 def test_a_database_missing_on_the_server(run, pg_server):
     outcome = run("--db", pg_server.url(f"absent_{uuid.uuid4().hex[:8]}"), "topology", "list")
     assert_one_line_error(outcome, "does not exist", code=3)

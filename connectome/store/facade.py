@@ -7,9 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Callable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..bulk import without_gc
 from ..errors import DatabaseError, InputError, ReferenceNotFound
@@ -17,6 +15,9 @@ from ..graph import build_graph, content_hash, content_rows, validate
 from .connection import Conn, Database, lock_key
 from .migrate import ensure_schema
 from .url import resolve_url
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _VERSION = re.compile(r"v([0-9]+)")
 _RETRYABLE = ("40001", "40P01")  # serialization failure, deadlock: the only conflicts a retry resolves
@@ -34,11 +35,16 @@ def _stamp(value: datetime | str | None) -> str | None:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
+def _exact(value: float, text: str | None) -> float | Decimal:
+    """A stored share or strength: its float column, or its exact text where a double could not carry it."""
+    return value if text is None else Decimal(text)
+
+
 def _with_attrs(key: str, values: list[Any], exact: list[str | None], texts: list[str | None]) -> list[dict[str, Any]]:
     """Attribute dicts {key: value, **extras}; the JSON texts are decoded in one pass, not one call each."""
     present = [t for t in texts if t is not None]
     decoded = iter(json.loads("[" + ",".join(present) + "]") if present else ())
-    values = [v if e is None else Decimal(e) for v, e in zip(values, exact)]
+    values = list(map(_exact, values, exact))
     return [{key: v} if t is None else {key: v, **next(decoded)} for v, t in zip(values, texts)]
 
 
@@ -198,6 +204,21 @@ class Store:
             description=description,
             neurons=neurons,
         )
+
+    def numbers(self, ref: str | VersionRef) -> tuple[VersionRef, list[tuple[str, Any]], list[tuple[str, str, Any]], int | None]:
+        """(version, (name, share) rows, (source, target, strength) rows, reference neurons): what counting
+        needs, read without building a graph (so `topology stats` does not load networkx)."""
+        found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
+        with self.db.connect() as conn:
+            neurons = conn.scalar("SELECT reference_neurons FROM topology_versions WHERE id = ?", (found.id,))
+            regions = conn.rows("SELECT name, share, share_text FROM regions WHERE version_id = ? ORDER BY id",
+                                (found.id,))
+            projections = conn.rows(
+                "SELECT s.name, t.name, p.strength, p.strength_text FROM projections p "
+                "JOIN regions s ON s.id = p.source_id JOIN regions t ON t.id = p.target_id "
+                "WHERE p.version_id = ? ORDER BY p.id", (found.id,))
+        return (found, [(n, _exact(v, e)) for n, v, e in regions],
+                [(s, t, _exact(v, e)) for s, t, v, e in projections], neurons)
 
     def versions(self) -> list[dict[str, Any]]:
         """Every version of every topology, by name then version: O(versions), counts kept on the version row."""
