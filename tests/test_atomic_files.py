@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
@@ -13,7 +12,6 @@ import sys
 import time
 
 import numpy as np
-import pytest
 
 from connectome.store.connection import Database
 from connectome.store.migrate import downgrade

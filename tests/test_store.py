@@ -1,10 +1,6 @@
 """The store's library API, each test on a real SQLite file and on a real PostgreSQL server."""
 
 import itertools
-import json
-import sqlite3
-import subprocess
-import sys
 
 import networkx as nx
 import pytest
@@ -14,7 +10,7 @@ from connectome.errors import InputError, ReferenceNotFound
 from connectome.formats.canonical import dumps, read_json
 from connectome.graph import content_hash, same_topology, to_document
 from connectome.store import Store
-from conftest import EXAMPLE, NAME_CHARS, raw_sql, table_counts, topologies
+from conftest import NAME_CHARS, raw_sql, table_counts, topologies
 
 
 @pytest.fixture

@@ -205,6 +205,17 @@ def test_a_read_only_store_can_be_read_and_refuses_writes(run, tmp_path):
                               "the database is read-only", code=3)
 
 
+def test_a_read_only_server_database(run, pg_url):
+    assert run("--db", pg_url, "topology", "import", EXAMPLE).exit_code == 0
+    name = pg_url.rsplit("/", 1)[1]
+    raw_sql(pg_url, f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+    before = table_counts(pg_url)
+    assert [v["ref"] for v in run("--db", pg_url, "topology", "list", "--json").json()] == ["multi_region@v1"]
+    assert_one_line_error(run("--db", pg_url, "topology", "import", EXAMPLE, "--name", "new"),
+                          "the database is read-only", "nothing was written", code=3)
+    assert table_counts(pg_url) == before
+
+
 def test_a_server_that_refuses_the_connection_never_shows_the_password(run):
     url = "postgresql+psycopg://someone:s3cret-pw@127.0.0.1:1/connectome"
     outcome = run("--db", url, "topology", "list")

@@ -1,0 +1,58 @@
+"""The command line: parses arguments, calls the library, prints tables or JSON. No behaviour lives here.
+
+One module per command family; this one holds the group and the error boundary.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Sequence
+
+import click
+
+from ..errors import ConnectomeError
+from .db import db_group
+from .runs import runs
+from .simulate import estimate, simulate
+from .topology import topology
+
+
+class _CLI(click.Group):
+    """A group that turns every expected error into one line on stderr and its documented exit code."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except ConnectomeError as exc:
+            _fail(str(exc), exc.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)  # click returns the code of ctx.exit(); commands return None
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo("error: " + " ".join(message.split("\n")), err=True)
+    sys.exit(code)
+
+
+@click.group(cls=_CLI, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH_OR_URL", envvar="CONNECTOME_DB", show_envvar=True,
+              help="Database: a SQLite file path or any SQLAlchemy URL [default: ./connectome.db].")
+@click.version_option(package_name="connectome")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """connectome: a versioned connectome store with aggregate edges and a constant-memory engine."""
+    ctx.obj = {"db": db}
+    ctx.call_on_close(lambda: ctx.obj.get("store") and ctx.obj["store"].close())
+
+
+for command in (topology, estimate, simulate, runs, db_group):
+    cli.add_command(command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of `python cli.py` and the `connectome` console script."""
+    cli.main(args=argv, prog_name="connectome")

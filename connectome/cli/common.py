@@ -1,0 +1,61 @@
+"""What every command shares: JSON and table output, number options, the store of the invocation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import click
+
+from ..exact import parse_count
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+
+def emit(data: Any) -> None:
+    """Print `data` as indented JSON (exact decimals written as numbers)."""
+    from ..jsontext import dumps
+
+    click.echo(dumps(data, indent=2, ensure_ascii=False))
+
+
+def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
+    """A plain aligned text table; numbers right-aligned."""
+    rows = [list(r) for r in rows]
+    numeric = [bool(rows) and all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows)
+               for i in range(len(headers))]
+    cells = [[("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)) for v in r]
+             for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def neurons_count(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    return None if value is None else parse_count(value)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+neurons_option = click.option("--neurons", callback=neurons_count, metavar="N",
+                              help="Total neurons: 10000000, 10_000_000, 1e7 or 1.5e9.")
+
+
+def store_of(ctx: click.Context) -> "Store":
+    """The store of this invocation, opened once (on `--db`, else CONNECTOME_DB, else ./connectome.db)."""
+    from ..store import Store
+
+    root = ctx.find_root()
+    if "store" not in root.obj:
+        root.obj["store"] = Store(root.obj["db"])
+    return root.obj["store"]
+
+
+def size_text(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")

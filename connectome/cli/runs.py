@@ -1,0 +1,41 @@
+"""`runs …`: the recorded simulation runs."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .common import emit, json_option, store_of, table
+from .simulate import print_summary
+
+
+@click.group()
+def runs() -> None:
+    """Recorded simulation runs."""
+
+
+@runs.command("list")
+@json_option
+@click.pass_context
+def runs_list(ctx: click.Context, as_json: bool) -> None:
+    """List recorded runs, oldest first."""
+    found = store_of(ctx).runs()
+    if as_json:
+        return emit(found)
+    click.echo(table([(r["id"], r["ref"], r["neurons"], r["started_at"], f"{r['wall_s']:.2f}",
+                        " -> ".join(r["summary"]["propagation_order"])) for r in found],
+                      ["id", "ref", "neurons", "started_at", "wall_s", "propagation"]))
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@json_option
+@click.pass_context
+def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
+    """Show one recorded run: its parameters and summary."""
+    found = store_of(ctx).run(run_id)
+    if as_json:
+        return emit(found)
+    print_summary(found["summary"])
+    click.echo("parameters: " + json.dumps(found["parameters"], ensure_ascii=False))

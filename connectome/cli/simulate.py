@@ -1,0 +1,104 @@
+"""`estimate` and `simulate`: the engine's verdicts and runs, recorded in the store."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable
+
+import click
+
+from ..exact import parse_count
+from .common import emit, json_option, neurons_count, size_text, store_of, table
+
+
+def _max_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    return parse_count(value, "--max-steps")
+
+
+def _simulation_options(func: Callable) -> Callable:
+    for option in reversed([
+        click.option("--topology", "ref", required=True, metavar="REF", help="Topology version: NAME@vN, NAME or vN."),
+        click.option("--neurons", callback=neurons_count, required=True, metavar="N", help="Total neurons: 1e7, 10_000_000, …"),
+        click.option("--duration", type=float, default=1000.0, show_default=True, help="Simulated time in ms."),
+        click.option("--dt", type=float, default=0.1, show_default=True, help="Time step in ms."),
+        click.option("--record-every", type=float, metavar="MS", help="Record activity every MS ms [default: every step]."),
+        click.option("--speed", type=float, metavar="MM_PER_MS", help="Conduction speed; delays from `tract_length` [default: no delays]."),
+        click.option("--max-steps", callback=_max_steps, default="1e8", show_default=True, metavar="N",
+                     help="Refuse a run of more time steps than this."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _estimate(graph: Any, neurons: int, duration: float, dt: float, record_every: float | None,
+              speed: float | None, max_steps: int) -> dict[str, Any]:
+    from ..engine import estimate
+
+    return estimate(graph, neurons, duration_ms=duration, dt_ms=dt, record_every_ms=record_every,
+                    speed_mm_per_ms=speed, max_steps=max_steps)
+
+
+@click.command()
+@_simulation_options
+@json_option
+@click.pass_context
+def estimate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
+             speed: float | None, max_steps: int, as_json: bool) -> None:
+    """Estimate the memory a run takes, next to what explicit connection lists would take."""
+    found = store_of(ctx).resolve(ref)
+    est = _estimate(store_of(ctx).load(found), neurons, duration, dt, record_every, speed, max_steps)
+    if as_json:
+        return emit(est)
+    click.echo(f"{found.ref} at {neurons:,} neurons: {est['total_connections']:,} connections")
+    click.echo(f"  this run:         {size_text(est['run_bytes'])}")
+    click.echo(f"  explicit storage: {size_text(est['explicit_bytes'])} (8 bytes per connection)")
+    click.echo(f"  available:        {size_text(est['available_bytes'])} -> {'fits' if est['fits'] else 'does NOT fit'}")
+    click.echo(f"  time (rough):     {est['time_s']:,.2f} s for {est['steps']:,} steps")
+@click.command()
+@_simulation_options
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and recorded].")
+@click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
+              help="Constant input to a region while on (ms); repeatable.")
+@click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no sampling noise.")
+@click.option("--coupling", type=float, default=1.0, show_default=True, help="Global coupling g of the network input.")
+@click.option("--width", type=float, default=0.1, show_default=True, help="Width of the regions' response sigmoid.")
+@click.option("--output", type=click.Path(path_type=str), help="Write time, activity and region names (.npz or .csv).")
+@json_option
+@click.pass_context
+def simulate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
+             speed: float | None, max_steps: int, seed: int | None, stimuli: tuple[str, ...], deterministic: bool,
+             coupling: float, width: float, output: str | None, as_json: bool) -> None:
+    """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded."""
+    from ..engine import check_memory, parse_stimulus
+    from ..runs import check_output, simulate_version
+
+    store = store_of(ctx)
+    found = store.resolve(ref)
+    graph = store.load(found)
+    parsed = [parse_stimulus(text) for text in stimuli]
+    check_output(output)
+    warning = check_memory(_estimate(graph, neurons, duration, dt, record_every, speed, max_steps))
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    summary = simulate_version(
+        store, found, graph, neurons, output=output,
+        show_progress=not as_json and sys.stderr.isatty(),
+        duration_ms=duration, dt_ms=dt, seed=seed, stimuli=parsed, deterministic=deterministic,
+        speed_mm_per_ms=speed, record_every_ms=record_every, coupling=coupling, width=width, max_steps=max_steps,
+    )
+    if as_json:
+        return emit(summary)
+    print_summary(summary)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    mode = "deterministic" if summary["deterministic"] else f"seed {summary['seed']}"
+    click.echo(f"run {summary['run_id']}: {summary['ref']} at {summary['neurons']:,} neurons, "
+               f"{summary['duration_ms']:g} ms in steps of {summary['dt_ms']:g} ms ({mode})")
+    click.echo(f"total connections (derived, never stored): {summary['total_connections']:,}")
+    click.echo(table([(r["name"], r["neurons"], f"{r['peak_activity']:.4f}", f"{r['mean_activity']:.4f}",
+                        "-" if r["activation_ms"] is None else f"{r['activation_ms']:g}") for r in summary["regions"]],
+                      ["region", "neurons", "peak", "mean", "activated_ms"]))
+    click.echo(f"propagation: {' -> '.join(summary['propagation_order']) or '(no region activated)'}")
+    click.echo(f"wall {summary['wall_s']:.2f} s, peak RSS {size_text(summary['peak_rss_bytes'])}"
+               + (f", activity written to {summary['output']}" if summary["output"] else ""))

@@ -1,0 +1,185 @@
+"""`topology …`: import, list, show, export, verify, count and compare versions."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..errors import InputError
+from .common import emit, json_option, neurons_option, store_of, table
+
+
+@click.group()
+def topology() -> None:
+    """Import, list, show, export, compare and count topologies."""
+
+
+@topology.command("import")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--name", help="Store under this name instead of the file's.")
+@click.option("--message", "-m", help="A note kept with the version.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb"]), help="Input format [default: by extension and content].")
+@click.option("--regions", "regions_file", type=click.Path(path_type=str), help="CSV only: the regions file (name,share[,extra…]).")
+@click.option("--strength-scale", type=float, help="TVB only: multiply weights by this to get strengths [default: 1].")
+@json_option
+@click.pass_context
+def topology_import(ctx: click.Context, file: str, name: str | None, message: str | None, fmt: str | None,
+                    regions_file: str | None, strength_scale: float | None, as_json: bool) -> None:
+    """Import FILE as the next version of its topology (nothing is stored if identical to the newest)."""
+    from ..formats import read
+
+    graph = read(file, format=fmt, name=name, regions=regions_file, strength_scale=strength_scale)
+    result = store_of(ctx).save(graph, message=message, source=file)
+    if as_json:
+        emit(result.as_dict())
+    else:
+        verb = "imported" if result.created else "unchanged, already stored as"
+        click.echo(f"{verb} {result.ref}: {result.regions} regions, {result.projections} projections, "
+                   f"content {result.content_hash[:12]}")
+
+
+@topology.command("list")
+@json_option
+@click.pass_context
+def topology_list(ctx: click.Context, as_json: bool) -> None:
+    """List every version of every topology."""
+    versions = store_of(ctx).versions()
+    if as_json:
+        return emit(versions)
+    click.echo(table([(v["ref"], v["regions"], v["projections"], v["created_at"], v["message"]) for v in versions],
+                      ["ref", "regions", "projections", "created_at", "message"]))
+
+
+@topology.command("show")
+@click.argument("ref")
+@json_option
+@click.pass_context
+def topology_show(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """Show the regions and projections of REF (NAME@vN, NAME, NAME@latest or vN)."""
+    from ..graph import to_document
+
+    store = store_of(ctx)
+    found = store.resolve(ref)
+    doc = to_document(store.load(found))
+    if as_json:
+        return emit(doc)
+    click.echo(f"{found.ref}" + (f": {doc['description']}" if doc.get("description") else ""))
+    click.echo(table([(r["name"], r["share"], _extras(r, ("name", "share"))) for r in doc["regions"]],
+                      ["region", "share", "attributes"]))
+    click.echo()
+    click.echo(table([(p["source"], p["target"], p["strength"], _extras(p, ("source", "target", "strength")))
+                       for p in doc["projections"]], ["source", "target", "strength", "attributes"]))
+
+
+def _extras(item: dict, known: tuple[str, ...]) -> str:
+    return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in item.items() if k not in known)
+
+
+@topology.command("export")
+@click.argument("ref")
+@click.option("-o", "--output", type=click.Path(path_type=str), help="Write here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb"]), help="Output format [default: by extension, else json].")
+@click.pass_context
+def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str | None) -> None:
+    """Export REF; importing the file again gives the same content hash, or a warning says it cannot."""
+    from ..formats import carries, output_format, write
+    from ..formats.canonical import dumps
+
+    found = store_of(ctx).resolve(ref)
+    graph = store_of(ctx).load(found)
+    if output is None:
+        if fmt not in (None, "json"):
+            raise InputError(f"--format {fmt}: needs -o FILE; only JSON goes to stdout")
+        click.echo(dumps(graph), nl=False)
+        return
+    write(graph, output, format=fmt)
+    click.echo(f"wrote {output}", err=True)
+    if not carries(graph, output, format=fmt):
+        click.echo(f"warning: {output}: {output_format(output, fmt)} cannot carry everything in {found.ref} "
+                   "(e.g. its reference neurons or extra attributes): importing it gives different content", err=True)
+
+
+@topology.command("verify")
+@click.argument("ref", required=False)
+@json_option
+@click.pass_context
+def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
+    """Recompute the content hash of every version (or of REF) and report any that no longer match (exit 4)."""
+    from ..errors import VerificationFailed
+
+    report = store_of(ctx).verify(ref)
+    if as_json:
+        emit(report)
+    else:
+        click.echo(table([(r["ref"], "ok" if r["ok"] else "FAILED: " + "; ".join(r["problems"]), r["computed_hash"][:12])
+                           for r in report], ["ref", "verdict", "content"]))
+    failed = [r["ref"] for r in report if not r["ok"]]
+    if failed:
+        raise VerificationFailed(f"{len(failed)} of {len(report)} versions failed verification: {', '.join(failed[:5])}")
+
+
+@topology.command("stats")
+@click.argument("ref")
+@neurons_option
+@json_option
+@click.pass_context
+def topology_stats(ctx: click.Context, ref: str, neurons: int | None, as_json: bool) -> None:
+    """Exact region sizes and connection counts of REF at N neurons."""
+    from ..exact import count_rows
+
+    found, regions, projections, reference = store_of(ctx).numbers(ref)
+    neurons = neurons or reference
+    if neurons is None:
+        raise InputError(f"--neurons: required, {found.ref} has no reference neuron count")
+    stats = {"ref": found.ref, **count_rows(regions, projections, neurons)}
+    if as_json:
+        return emit(stats)
+    click.echo(f"{found.ref} at {neurons:,} neurons")
+    click.echo(table([(r["name"], r["neurons"]) for r in stats["regions"]], ["region", "neurons"]))
+    click.echo()
+    click.echo(table([(p["source"], p["target"], p["strength"], p["connections"]) for p in stats["projections"]],
+                      ["source", "target", "strength", "connections"]))
+    click.echo(f"\ntotal connections: {stats['total_connections']:,}")
+
+
+@topology.command("diff")
+@click.argument("old")
+@click.argument("new")
+@neurons_option
+@json_option
+@click.pass_context
+def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, as_json: bool) -> None:
+    """What changed from version OLD to version NEW."""
+    from ..diff import diff
+
+    store = store_of(ctx)
+    a, b = store.resolve(old), store.resolve(new)
+    result = {"from": a.ref, "to": b.ref, **diff(store.load(a), store.load(b), neurons=neurons)}
+    if as_json:
+        return emit(result)
+    click.echo(f"--- {a.ref}\n+++ {b.ref}")
+    for name in result["regions_added"]:
+        click.echo(f"+ region {name}")
+    for name in result["regions_removed"]:
+        click.echo(f"- region {name}")
+    for item in result["regions_changed"]:
+        click.echo(f"~ region {item['name']}: {_changed(item['changes'])}")
+    for p in result["projections_added"]:
+        click.echo(f"+ projection {p['source']} -> {p['target']} strength {p['strength']}")
+    for p in result["projections_removed"]:
+        click.echo(f"- projection {p['source']} -> {p['target']} strength {p['strength']}")
+    for p in result["projections_changed"]:
+        click.echo(f"~ projection {p['source']} -> {p['target']}: {_changed(p['changes'])}")
+    if not any(result[k] for k in result if k.startswith(("regions_", "projections_"))):
+        click.echo("no differences")
+    if "connections_delta" in result:
+        total = result["connections_delta"]["total"]
+        click.echo(f"connections at {neurons:,} neurons: {total['old']:,} -> {total['new']:,} ({total['delta']:+,})")
+
+
+def _changed(changes: dict) -> str:
+    from ..jsontext import dumps
+
+    return ", ".join(f"{k} {dumps(v['old'], ensure_ascii=False)} -> {dumps(v['new'], ensure_ascii=False)}"
+                     for k, v in changes.items())
