@@ -191,7 +191,8 @@ _CAUSES = {
     "SQLITE_FULL": "the disk is full", "53100": "the disk is full",
     "SQLITE_BUSY": "the database is locked by another process (waited {wait} s, see CONNECTOME_LOCK_TIMEOUT)",
     "SQLITE_LOCKED": "the database is locked by another process",
-    "55P03": "the database is locked by another process (waited {wait} s, see CONNECTOME_LOCK_TIMEOUT)", "40P01": "a deadlock with another process",
+    "55P03": "the database is locked by another process (waited {wait} s, see CONNECTOME_LOCK_TIMEOUT)",
+    "40P01": "a deadlock with another process",
     "SQLITE_NOTADB": "not a SQLite database",
     "SQLITE_READONLY": "the database is read-only", "25006": "the database is read-only",
     "SQLITE_CANTOPEN": "cannot open the database file",
@@ -222,7 +223,7 @@ def translate(exc: BaseException, where: str) -> DatabaseError | None:
         cause = "the connection to the server was lost"
     if cause and "{wait}" in cause:
         cause = cause.format(wait=f"{lock_wait_ms() / 1000:g}")
-    message = f"{where}: {cause or 'cannot use the database'}: {detail}" if cause else f"{where}: {detail}"
+    message = f"{where}: {cause}: {detail}" if cause else f"{where}: {detail}"
     unchanged = base in _ROLLED_BACK or cause == "the connection to the server was lost"
     return DatabaseError(message[:500] + ("; nothing was written" if unchanged else ""))
 
