@@ -1,24 +1,23 @@
-"""Simulate a stored topology version and record the run, its summary and timings in the store."""
+"""Simulate a stored topology version and record the run: one service for the CLI and for Python.
+
+The spec is checked, the seed drawn, the plan built and the counts taken once (`prepare`); the memory,
+step-count and time verdicts are given once, before anything runs; the output is written once.
+"""
 
 from __future__ import annotations
 
-import functools
 import os
 import resource
 import sys
 import time
-from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-import networkx as nx
-import numpy as np
-from tqdm import tqdm
-
-from .engine import simulate
 from .errors import InputError
 from .formats._io import staged
+from .sim import RunSpec, prepare, run, verdict
+from .sim import estimate_prepared as estimate
 from .store import Store, VersionRef
 
 OUTPUT_SUFFIXES = (".npz", ".csv")
@@ -41,38 +40,35 @@ def peak_rss_bytes() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-def simulate_version(store: Store, version: VersionRef, graph: nx.DiGraph, neurons: int, *,
-                     output: str | None = None, show_progress: bool = False, seed: int | None = None,
-                     **params: Any) -> dict[str, Any]:
-    """Run the engine on a stored version, write its activity if asked, record the run and return its summary."""
+def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output: str | None = None,
+                     show_progress: bool = False, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run `spec` on a stored version, write its activity if asked, record the run and return its summary."""
+    from tqdm import tqdm
+
     check_output(output)
-    if seed is None and not params.get("deterministic"):
-        seed = int(np.random.SeedSequence().entropy % 2**63)  # drawn here so that the run can be repeated
-    steps = max(1, round(params.get("duration_ms", 1000.0) / params.get("dt_ms", 0.1)))
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
-    with tqdm(total=steps, unit="step", delay=2, file=sys.stderr, disable=not show_progress, leave=False) as bar:
-        result = simulate(graph, neurons, seed=seed, progress=bar.update, **params)
+    prepared = prepare(store.load(version), spec)
+    warning = verdict(estimate(prepared))
+    if warning and warn is not None:
+        warn(warning)
+    started, clock = datetime.now(UTC), time.perf_counter()
+    with tqdm(total=prepared.timing.steps, unit="step", delay=2, file=sys.stderr, disable=not show_progress,
+              leave=False) as bar:
+        result = run(prepared, bar.update)
     wall_s = time.perf_counter() - clock
-    stimuli = [asdict(s) if is_dataclass(s) else s for s in params.pop("stimuli", ())]
+    spec = prepared.spec  # with the seed drawn
     summary = {
-        "run_id": None,
-        "ref": version.ref,
-        "neurons": neurons,
-        "duration_ms": result.duration_ms,
-        "dt_ms": result.dt_ms,
-        "seed": seed,
-        "deterministic": result.deterministic,
-        "total_connections": result.total_connections,
-        "regions": result.summary_regions,
-        "propagation_order": result.propagation_order,
-        "wall_s": round(wall_s, 6),
-        "peak_rss_bytes": peak_rss_bytes(),
-        "output": output,
+        "run_id": None, "ref": version.ref, "neurons": int(spec.neurons), "duration_ms": result.duration_ms,
+        "dt_ms": result.dt_ms, "seed": spec.seed, "deterministic": result.deterministic, "model": spec.model,
+        "coupling_mode": result.coupling_mode, "kernel": result.kernel, "total_connections": result.total_connections,
+        "regions": result.summary_regions, "propagation_order": result.propagation_order,
+        "wall_s": round(wall_s, 6), "peak_rss_bytes": peak_rss_bytes(), "output": output,
     }
-    record = functools.partial(
-        store.record_run, version, neurons=neurons, parameters={**params, "stimuli": stimuli}, seed=seed,
-        summary=summary, output=output, started_at=started, wall_s=wall_s, peak_rss_bytes=summary["peak_rss_bytes"])
+
+    def record(before_commit: Callable[[], None] | None = None) -> int:
+        return store.record_run(version, neurons=int(spec.neurons), parameters=spec.to_json(), seed=spec.seed,
+                                summary=summary, output=output, started_at=started, wall_s=wall_s,
+                                peak_rss_bytes=summary["peak_rss_bytes"], before_commit=before_commit)
+
     if output is None:
         summary["run_id"] = record()
         return summary
@@ -82,3 +78,22 @@ def simulate_version(store: Store, version: VersionRef, graph: nx.DiGraph, neuro
         result.write(tmp, suffix=Path(output).suffix)
         summary["run_id"] = record(before_commit=lambda: os.replace(tmp, output))
     return summary
+
+
+def spec_of_run(found: dict[str, Any]) -> RunSpec:
+    """The RunSpec a recorded run ran with (runs recorded before RunSpec existed are translated)."""
+    parameters = dict(found["parameters"])
+    if "neurons" in parameters:
+        return RunSpec.from_json(parameters)
+    width = parameters.pop("width", None)
+    stimuli = [s if isinstance(s, str) else _stimulus_text(s) for s in parameters.pop("stimuli", [])]
+    known = {k: parameters[k] for k in ("duration_ms", "dt_ms", "speed_mm_per_ms", "record_every_ms", "coupling",
+                                        "deterministic", "max_steps") if k in parameters}
+    return RunSpec(neurons=found["neurons"], seed=found["seed"], stimuli=tuple(stimuli),
+                   params={} if width is None else {"width": width}, **known)
+
+
+def _stimulus_text(stimulus: dict[str, Any]) -> str:
+    from .sim.stimulus import Stimulus
+
+    return Stimulus(**stimulus).text()

@@ -68,7 +68,7 @@ def test_sampling_noise_shrinks_with_n(graph):
 
 
 def test_runs_at_any_scale(graph):
-    for neurons in (1, 7, 10**12, 10**20):  # empty regions; beyond int64 (normal approximation)
+    for neurons in (1, 7, 10**12, 10**18):  # empty regions; the cap (every region size fits a binomial's int64)
         r = simulate(graph, neurons, duration_ms=50, seed=1, stimuli=[SENSORY])
         assert sum(r.region_neurons) == neurons
         assert r.activity.shape == (501, 5)
@@ -93,7 +93,8 @@ def test_stimulus_propagates_along_the_projections(driven):
 
 
 def test_nothing_activates_without_a_stimulus(graph):
-    for neurons in (10, 10_000):
+    # not at N = 10 any more: regions of 2 or 3 two-state neurons fluctuate by 1/3 of their size (issue 9)
+    for neurons in (10_000, 10**6):
         r = simulate(graph, neurons, duration_ms=500, seed=3)
         assert r.propagation_order == []
         assert all(row["activation_ms"] is None for row in r.summary_regions)
@@ -323,7 +324,7 @@ def test_check_memory(graph):
         ({"seed": -1}, "--seed"),
         ({"seed": 1.5}, "--seed"),
         ({"coupling": math.nan}, "--coupling"),
-        ({"width": 0}, "--width"),
+        ({"width": 0}, "--param width: must be in (0, inf)"),
         ({"dt_ms": 20}, "tau_ms"),
     ],
 )
@@ -403,7 +404,11 @@ def test_parse_stimulus_refuses(text):
     assert str(info.value).startswith("--stimulus: ") and "\n" not in str(info.value)
 
 
-def test_module_documents_the_model():
-    doc = engine.__doc__
-    for fragment in ("w_st = K_st / Σ_s' K_s't", "Binomial(N_s, a_s(t)) / N_s", "τ_t · da_t/dt"):
+def test_modules_document_the_model():
+    from connectome.sim import noise, plan
+    from connectome.sim.models.rate import RateModel
+
+    for doc, fragment in ((plan.__doc__, "w_st = ±K_st / Σ_s' K_s't"),
+                          (noise.__doc__, "n ← n − Binomial(n, (1 − σ(h)) · p) + Binomial(N − n, σ(h) · p)"),
+                          (RateModel.__doc__, "τ_t da_t/dt = −a_t + σ((h_t − θ_t) / width)")):
         assert fragment in doc

@@ -15,7 +15,7 @@ import pytest
 from conftest import EXAMPLE, ROOT, assert_one_line_error, table_counts
 
 SUMMARY_KEYS = {"run_id", "ref", "neurons", "duration_ms", "dt_ms", "seed", "deterministic", "total_connections",
-                "regions", "propagation_order", "wall_s", "peak_rss_bytes", "output"}
+                "regions", "propagation_order", "wall_s", "peak_rss_bytes", "output", "model", "coupling_mode", "kernel"}
 
 
 @pytest.fixture
@@ -44,7 +44,9 @@ def test_summary_json_and_recorded_run(run, imported):
     shown = run("runs", "show", str(summary["run_id"]), "--json").json()
     assert shown["summary"] == summary
     assert shown["seed"] == 7 and shown["neurons"] == 10**7
-    assert shown["parameters"]["stimuli"] == [{"region": "sensory_cortex", "amplitude": 1.0, "start_ms": 10.0, "end_ms": 150.0}]
+    assert shown["parameters"]["stimuli"] == ["sensory_cortex=1.0@10:150"]  # the run's RunSpec, as JSON
+    assert shown["parameters"]["seed"] == 7 and shown["parameters"]["neurons"] == 10**7
+    assert (summary["model"], summary["coupling_mode"], summary["kernel"]) == ("rate", "mean-input", "scatter")
     assert "propagation" in run("runs", "show", str(summary["run_id"])).stdout
 
 

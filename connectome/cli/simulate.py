@@ -30,23 +30,63 @@ def _simulation_options(func: Callable) -> Callable:
     return func
 
 
-def _estimate(graph: Any, neurons: int, duration: float, dt: float, record_every: float | None,
-              speed: float | None, max_steps: int) -> dict[str, Any]:
-    from ..engine import estimate
+def _param(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
+    out = {}
+    for text in values:
+        name, eq, value = text.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"expected NAME=NUMBER, got {text!r}") from None
+        if not eq or not name.strip():
+            raise click.BadParameter(f"expected NAME=NUMBER, got {text!r}")
+    return out
 
-    return estimate(graph, neurons, duration_ms=duration, dt_ms=dt, record_every_ms=record_every,
-                    speed_mm_per_ms=speed, max_steps=max_steps)
+
+def _run_options(func: Callable) -> Callable:
+    for option in reversed([
+        click.option("--model", default="rate", show_default=True, help="The model (see the README's engine section)."),
+        click.option("--param", "params", multiple=True, callback=_param, metavar="NAME=VALUE",
+                     help="A model parameter (global; a region attribute of that name overrides it); repeatable."),
+        click.option("--coupling", type=float, default=1.0, show_default=True, help="Global coupling G of the network input."),
+        click.option("--coupling-mode", type=click.Choice(["raw", "mean-input"]),
+                     help="raw: W = strength; mean-input: each target's input normalised [default: the model's]."),
+        click.option("--width", type=float, help="The rate model's sigmoid width (= --param width=W) [default: 0.1]."),
+        click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and recorded]."),
+        click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
+                     help="Constant input to a region while on (ms); repeatable."),
+        click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no finite-size noise."),
+        click.option("--kernel", type=click.Choice(["auto", "scatter", "csr", "dense"]), default="auto",
+                     show_default=True, help="The coupling kernel."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _spec(neurons: int, options: dict[str, Any]) -> Any:
+    """The RunSpec the flags describe."""
+    from ..sim import make_spec
+
+    params = dict(options.pop("params"))
+    width = options.pop("width")
+    if width is not None:
+        params["width"] = width
+    return make_spec(neurons, duration_ms=options.pop("duration"), dt_ms=options.pop("dt"),
+                     record_every_ms=options.pop("record_every"), speed_mm_per_ms=options.pop("speed"),
+                     params=params, stimuli=tuple(options.pop("stimuli")), **options)
 
 
 @click.command()
 @_simulation_options
+@_run_options
 @json_option
 @click.pass_context
-def estimate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
-             speed: float | None, max_steps: int, as_json: bool) -> None:
-    """Estimate the memory a run takes, next to what explicit connection lists would take."""
+def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **options: Any) -> None:
+    """Estimate the memory and time a run takes, next to what explicit connection lists would take."""
+    from ..sim import estimate_prepared, prepare
+
     found = store_of(ctx).resolve(ref)
-    est = _estimate(store_of(ctx).load(found), neurons, duration, dt, record_every, speed, max_steps)
+    est = estimate_prepared(prepare(store_of(ctx).load(found), _spec(neurons, options)))
     if as_json:
         return emit(est)
     click.echo(f"{found.ref} at {neurons:,} neurons: {est['total_connections']:,} connections")
@@ -54,44 +94,31 @@ def estimate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: fl
     click.echo(f"  explicit storage: {size_text(est['explicit_bytes'])} (8 bytes per connection)")
     click.echo(f"  available:        {size_text(est['available_bytes'])} -> {'fits' if est['fits'] else 'does NOT fit'}")
     click.echo(f"  time (rough):     {est['time_s']:,.2f} s for {est['steps']:,} steps")
+
+
 @click.command()
 @_simulation_options
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and recorded].")
-@click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
-              help="Constant input to a region while on (ms); repeatable.")
-@click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no sampling noise.")
-@click.option("--coupling", type=float, default=1.0, show_default=True, help="Global coupling g of the network input.")
-@click.option("--width", type=float, default=0.1, show_default=True, help="Width of the regions' response sigmoid.")
+@_run_options
 @click.option("--output", type=click.Path(path_type=str), help="Write time, activity and region names (.npz or .csv).")
 @json_option
 @click.pass_context
-def simulate(ctx: click.Context, ref: str, neurons: int, duration: float, dt: float, record_every: float | None,
-             speed: float | None, max_steps: int, seed: int | None, stimuli: tuple[str, ...], deterministic: bool,
-             coupling: float, width: float, output: str | None, as_json: bool) -> None:
+def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, as_json: bool, **options: Any) -> None:
     """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded."""
-    from ..engine import check_memory, parse_stimulus
     from ..runs import check_output, simulate_version
 
+    check_output(output)
     store = store_of(ctx)
     found = store.resolve(ref)
-    graph = store.load(found)
-    parsed = [parse_stimulus(text) for text in stimuli]
-    check_output(output)
-    warning = check_memory(_estimate(graph, neurons, duration, dt, record_every, speed, max_steps))
-    if warning:
-        click.echo(f"warning: {warning}", err=True)
-    summary = simulate_version(
-        store, found, graph, neurons, output=output,
-        show_progress=not as_json and sys.stderr.isatty(),
-        duration_ms=duration, dt_ms=dt, seed=seed, stimuli=parsed, deterministic=deterministic,
-        speed_mm_per_ms=speed, record_every_ms=record_every, coupling=coupling, width=width, max_steps=max_steps,
-    )
+    spec = _spec(neurons, options)
+    summary = simulate_version(store, found, spec, output=output, show_progress=not as_json and sys.stderr.isatty(),
+                               warn=lambda text: click.echo(f"warning: {text}", err=True))
     if as_json:
         return emit(summary)
     print_summary(summary)
 
 
 def print_summary(summary: dict[str, Any]) -> None:
+    """The summary of a run as the tour shows it."""
     mode = "deterministic" if summary["deterministic"] else f"seed {summary['seed']}"
     click.echo(f"run {summary['run_id']}: {summary['ref']} at {summary['neurons']:,} neurons, "
                f"{summary['duration_ms']:g} ms in steps of {summary['dt_ms']:g} ms ({mode})")

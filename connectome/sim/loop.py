@@ -1,0 +1,116 @@
+"""A run: prepare once (spec checked, seed drawn, plan built, counts taken), then one short loop over the steps."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..errors import InputError
+from .integrators import Euler
+from .models import Model, get_model
+from .monitors import Activity, Recorder
+from .network import Network, choose_kernel
+from .noise import TwoStatePopulation
+from .plan import Plan, build_plan, connection_counts
+from .result import SimulationResult
+from .schedule import Schedule
+from .spec import RunSpec, Timing, check, positive, timing
+from .stimulus import check_stimuli
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+@dataclass
+class Prepared:
+    """Everything fixed before the first step: built once, used by the verdicts and by the run."""
+
+    graph: nx.DiGraph
+    spec: RunSpec
+    timing: Timing
+    model: Model
+    params: dict[str, Any]
+    plan: Plan
+    kernel: str
+    total_connections: int
+
+
+def prepare(graph: nx.DiGraph, spec: RunSpec) -> Prepared:
+    """Check the spec against the topology, draw the seed once, build the plan and count connections once."""
+    check(spec)
+    grid = timing(spec)
+    model = get_model(spec.model)
+    params = model.parameters(graph, spec.params)
+    model.check_step(float(grid.dt), params)
+    if spec.seed is None and not spec.deterministic:
+        spec = spec.with_seed(secrets.randbits(63))  # drawn here, once, so that the run can be repeated
+    speed = None if spec.speed_mm_per_ms is None else positive(spec.speed_mm_per_ms, "speed_mm_per_ms")
+    mode = spec.coupling_mode or model.default_coupling_mode
+    plan = build_plan(graph, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps)
+    check_stimuli(spec.stimulus_objects(), plan.regions)
+    strengths = [w for _, _, w in graph.edges(data="strength")]
+    total = sum(connection_counts(plan.sizes, plan.src, plan.tgt, strengths))
+    kernel = choose_kernel(spec.kernel, plan)
+    if kernel in ("csr", "dense") and plan.max_delay > 0:
+        raise InputError(f"--kernel {kernel}: takes no delays; use scatter (or auto) with --speed")
+    return Prepared(graph, spec, grid, model, params, plan, kernel, total)
+
+
+def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> SimulationResult:
+    """Step the model from rest to the end of the run; O(regions + projections) per step, nothing of size N."""
+    p, spec, grid, plan, model, params = prepared, prepared.spec, prepared.timing, prepared.plan, \
+        prepared.model, prepared.params
+    regions, dt = len(plan.regions), float(grid.dt)
+    x = model.initial(params, regions)[0]
+    tau = model.time_constant(params)
+    low, high = model.state_variables[0].low, model.state_variables[0].high
+    network = Network(plan, spec.coupling, p.kernel, rest=x)
+    schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.steps, grid.dt)
+    population = None if spec.deterministic else TwoStatePopulation(plan.sizes, spec.seed, dt, tau, x)
+    if population is not None:
+        x = population.a
+    euler = Euler(dt, tau, low, high)
+    recorder = Recorder(regions, grid.recorded, grid.stride, x)
+    activity = Activity(x, params["threshold"])
+    ticker = _ticker(grid.steps, progress)
+    for k in range(grid.steps):
+        target = model.relax(network.coupling(x), schedule.at(k), params)
+        x = euler.relax(x, target) if population is None else population.step(target)
+        recorder.update(k + 1, x)
+        activity.update(k + 1, x)
+        ticker(k + 1)
+    return _result(p, recorder, activity)
+
+
+def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int], None]:
+    """Calls `progress` with the steps done since its last call, at the end of each percent of the steps."""
+    state = {"percent": 1, "reported": 0, "next": -(-steps // 100)}
+
+    def tick(done: int) -> None:
+        if progress is not None and done == state["next"]:
+            progress(done - state["reported"])
+            state["reported"] = done
+            while state["next"] <= done:
+                state["percent"] += 1
+                state["next"] = -(-steps * state["percent"] // 100)
+
+    return tick
+
+
+def _result(p: Prepared, recorder: Recorder, activity: Activity) -> SimulationResult:
+    from .times import sample_times
+
+    spec, grid, plan = p.spec, p.timing, p.plan
+    rows, order = activity.summary(plan.regions, plan.sizes, grid.steps, grid.dt)
+    return SimulationResult(
+        regions=list(plan.regions), region_neurons=list(plan.sizes),
+        time_ms=sample_times(grid.recorded, grid.stride, grid.dt), activity=recorder.series,
+        summary_regions=rows, propagation_order=order, total_connections=p.total_connections,
+        neurons=int(spec.neurons), duration_ms=float(spec.duration_ms), dt_ms=float(spec.dt_ms), steps=grid.steps,
+        seed=spec.seed, deterministic=bool(spec.deterministic),
+        speed_mm_per_ms=None if spec.speed_mm_per_ms is None else float(spec.speed_mm_per_ms),
+        record_every_ms=float(grid.stride * grid.dt), coupling=float(spec.coupling),
+        width=p.params.get("width", 0.0), stimuli=spec.stimulus_objects(), model=spec.model,
+        coupling_mode=plan.mode, kernel=p.kernel, spec=spec,
+    )

@@ -1,0 +1,110 @@
+"""The model interface: state variables, parameters (global, or per region by a region attribute), equations."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
+
+from ...errors import InputError
+from ..stimulus import is_finite_number
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A model parameter: its default, its open or closed bounds, its unit and meaning."""
+
+    name: str
+    default: float
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    unit: str = ""
+    doc: str = ""
+
+    def problem(self, value: object) -> str | None:
+        """Why `value` cannot be this parameter, or None."""
+        if not is_finite_number(value):
+            return f"must be a finite number, got {value!r}"
+        below = value <= self.low if self.low_open else value < self.low  # type: ignore[operator]
+        above = value >= self.high if self.high_open else value > self.high  # type: ignore[operator]
+        if below or above:
+            return f"must be in {self.bounds()}, got {value!r}"
+        return None
+
+    def bounds(self) -> str:
+        """The bounds as an interval, e.g. (0, 1)."""
+        low = "(" if self.low_open or self.low == -math.inf else "["
+        high = ")" if self.high_open or self.high == math.inf else "]"
+        return f"{low}{self.low:g}, {self.high:g}{high}"
+
+
+@dataclass(frozen=True)
+class StateVariable:
+    """A state variable and the range its values take."""
+
+    name: str
+    low: float
+    high: float
+
+
+class Model:
+    """Base of every model; a model is stateless, its parameters come in as arrays per region."""
+
+    name: str
+    state_variables: tuple[StateVariable, ...]
+    coupled: tuple[int, ...]  # the state variables the network carries between regions
+    observed: tuple[int, ...]  # what monitors record
+    global_parameters: tuple[Parameter, ...] = ()
+    region_parameters: tuple[Parameter, ...] = ()  # overridable per region by an attribute of the same name
+    default_coupling_mode: str = "raw"
+    equations: str = ""
+    sources: tuple[str, ...] = ()
+
+    def parameters(self, graph: nx.DiGraph, given: dict[str, Any]) -> dict[str, Any]:
+        """Global parameters (given or default) and region parameters (attribute, given, or default) as arrays."""
+        import numpy as np
+
+        known = {p.name for p in (*self.global_parameters, *self.region_parameters)}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise InputError(f"--param: {self.name} has no parameter {', '.join(unknown)} "
+                             f"(it has: {', '.join(sorted(known)) or 'none'})")
+        out: dict[str, Any] = {}
+        for p in self.global_parameters:
+            value = given.get(p.name, p.default)
+            problem = p.problem(value)
+            if problem:
+                raise InputError(f"--param {p.name}: {problem}")
+            out[p.name] = float(value)
+        for p in self.region_parameters:
+            fallback = given.get(p.name, p.default)
+            values = []
+            for region, attrs in graph.nodes(data=True):
+                value = attrs.get(p.name, fallback)
+                problem = p.problem(value)
+                if problem:
+                    raise InputError(f"region {region!r}.{p.name}: {problem}")
+                values.append(float(value))
+            out[p.name] = np.array(values, dtype=np.float64)
+        return out
+
+    def check_step(self, dt: float, params: dict[str, Any]) -> None:
+        """Refuse a time step the model cannot take stably (InputError); by default any."""
+
+    def initial(self, params: dict[str, Any], regions: int) -> np.ndarray:
+        """The state at t = 0, shape (state variables, regions)."""
+        raise NotImplementedError
+
+    def dfun(self, state: np.ndarray, coupling: np.ndarray, inputs: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """d state / dt given the coupling of the coupled variables and the stimulus inputs."""
+        raise NotImplementedError
+
+    def names(self, indices: Sequence[int]) -> list[str]:
+        """The names of the state variables at `indices`."""
+        return [self.state_variables[i].name for i in indices]

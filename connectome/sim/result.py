@@ -1,0 +1,97 @@
+"""What a run produced: the recorded series, a summary per region, and the parameters it ran with."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from .spec import RunSpec
+from .stimulus import Stimulus
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass
+class SimulationResult:
+    """What a run produced: the recorded series, a per-region summary and the parameters."""
+
+    regions: list[str]
+    region_neurons: list[int]
+    time_ms: np.ndarray
+    activity: np.ndarray
+    summary_regions: list[dict]
+    propagation_order: list[str]
+    total_connections: int
+    neurons: int
+    duration_ms: float
+    dt_ms: float
+    steps: int
+    seed: int | None
+    deterministic: bool
+    speed_mm_per_ms: float | None
+    record_every_ms: float
+    coupling: float
+    width: float
+    stimuli: list[Stimulus] = field(default_factory=list)
+    model: str = "rate"
+    coupling_mode: str = "mean-input"
+    kernel: str = "scatter"
+    spec: RunSpec | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        """The run's parameters as plain JSON-able values (stimuli in their text form)."""
+        return {
+            "neurons": self.neurons,
+            "duration_ms": self.duration_ms,
+            "dt_ms": self.dt_ms,
+            "steps": self.steps,
+            "seed": self.seed,
+            "deterministic": self.deterministic,
+            "speed_mm_per_ms": self.speed_mm_per_ms,
+            "record_every_ms": self.record_every_ms,
+            "coupling": self.coupling,
+            "width": self.width,
+            "stimuli": [s.text() for s in self.stimuli],
+            "model": self.model,
+            "coupling_mode": self.coupling_mode,
+            "kernel": self.kernel,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The summary as plain JSON-able values (no time series)."""
+        return {
+            "neurons": self.neurons,
+            "total_connections": self.total_connections,
+            "regions": [dict(r) for r in self.summary_regions],
+            "propagation_order": list(self.propagation_order),
+        }
+
+    def write(self, path: str | os.PathLike, suffix: str | None = None) -> None:
+        """Write the recorded series: `.npz` (time_ms, activity, regions) or `.csv` (time_ms,<region>,…), atomically.
+
+        `suffix` chooses the format when the path's own extension does not (a staged temporary name).
+        """
+        p = Path(path)
+        suffix = (suffix or p.suffix).lower()
+        if suffix not in (".npz", ".csv"):
+            raise InputError(f"{p}: unknown output format {p.suffix or '(no extension)'!r}; use .npz or .csv")
+        import numpy as np
+
+        from ..formats._io import open_output, text_stream
+
+        with open_output(p, binary=True) as fh:
+            if suffix == ".npz":
+                np.savez(fh, time_ms=self.time_ms, activity=self.activity, regions=np.array(self.regions, dtype=str))
+            else:
+                text = text_stream(fh)
+                writer = csv.writer(text, lineterminator="\n")
+                writer.writerow(["time_ms", *self.regions])
+                for t, row in zip(self.time_ms.tolist(), self.activity.tolist()):
+                    writer.writerow([repr(t), *map(repr, row)])
+                text.flush()
+                text.detach()

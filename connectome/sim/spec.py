@@ -1,0 +1,166 @@
+"""RunSpec: every parameter of a run in one frozen value, kept with the run so that it can be re-run bit for bit."""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from dataclasses import asdict, dataclass, field, fields, replace
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from ..errors import InputError, ResourceError
+from ..exact import MAX_NEURONS, exact
+from .stimulus import Stimulus, is_finite_number, parse_stimulus
+
+MAX_STEPS = 10**8  # a run of more steps is refused unless max_steps is raised (--max-steps)
+COUPLING_MODES = ("raw", "mean-input")
+KERNELS = ("auto", "scatter", "csr", "dense")
+
+# the names the error messages use for each parameter: the CLI's options
+OPTION_NAMES = {
+    "neurons": "--neurons", "duration_ms": "--duration", "dt_ms": "--dt", "record_every_ms": "--record-every",
+    "speed_mm_per_ms": "--speed", "seed": "--seed", "stimuli": "--stimulus", "coupling": "--coupling",
+    "coupling_mode": "--coupling-mode", "params": "--param", "max_steps": "--max-steps", "model": "--model",
+    "kernel": "--kernel",
+}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Every parameter of a run. `params` are the model's global parameters (e.g. width for `rate`)."""
+
+    neurons: int
+    duration_ms: float = 1000.0
+    dt_ms: float = 0.1
+    model: str = "rate"
+    params: dict[str, float] = field(default_factory=dict)
+    coupling: float = 1.0
+    coupling_mode: str | None = None  # None: the model's default
+    speed_mm_per_ms: float | None = None
+    record_every_ms: float | None = None
+    stimuli: tuple[str, ...] = ()
+    deterministic: bool = False
+    seed: int | None = None
+    max_steps: int = MAX_STEPS
+    kernel: str = "auto"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; `RunSpec.from_json` reads it back to an equal spec."""
+        return asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "RunSpec":
+        """The spec stored with a run (unknown keys refused, so a newer run is not silently misread)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"run specification: unknown parameters {', '.join(unknown)}")
+        return cls(**{**data, "stimuli": tuple(data.get("stimuli", ())), "params": dict(data.get("params", {}))})
+
+    def with_seed(self, seed: int | None) -> "RunSpec":
+        """The same spec with its seed set."""
+        return replace(self, seed=seed)
+
+    def stimulus_objects(self) -> list[Stimulus]:
+        """The stimuli, parsed."""
+        return [parse_stimulus(s) for s in self.stimuli]
+
+
+def make_spec(neurons: object, **params: Any) -> RunSpec:
+    """A RunSpec from keyword arguments (stimuli as objects or text), every number checked (InputError)."""
+    stimuli = params.pop("stimuli", ())
+    if isinstance(stimuli, (str, Stimulus)):
+        stimuli = [stimuli]
+    texts = tuple(s.text() if isinstance(s, Stimulus) else s for s in stimuli)
+    for text in texts:
+        if not isinstance(text, str):
+            raise InputError(f"--stimulus: expected REGION=AMPLITUDE[@START:END], got {text!r}")
+    if "width" in params:  # the rate model's width: a model parameter, kept as a keyword for convenience
+        params["params"] = {**params.get("params", {}), "width": params.pop("width")}
+    spec = RunSpec(neurons=neurons, stimuli=texts, **params)  # type: ignore[arg-type]
+    check(spec)
+    return spec
+
+
+def check(spec: RunSpec) -> None:
+    """Refuse a spec whose numbers are unusable, naming the parameter; step counts are checked by `timing`."""
+    if not isinstance(spec.neurons, numbers.Integral) or isinstance(spec.neurons, bool) or \
+            not 1 <= spec.neurons <= MAX_NEURONS:
+        raise InputError(f"--neurons: must be a whole number from 1 to 1e18, got {spec.neurons!r}")
+    for name in ("duration_ms", "dt_ms"):
+        positive(getattr(spec, name), name)
+    for name in ("record_every_ms", "speed_mm_per_ms"):
+        if getattr(spec, name) is not None:
+            positive(getattr(spec, name), name)
+    if not is_finite_number(spec.coupling):
+        raise InputError(f"--coupling: must be a finite number, got {spec.coupling!r}")
+    if spec.coupling_mode is not None and spec.coupling_mode not in COUPLING_MODES:
+        raise InputError(f"--coupling-mode: must be one of {', '.join(COUPLING_MODES)}, got {spec.coupling_mode!r}")
+    if spec.kernel not in KERNELS:
+        raise InputError(f"--kernel: must be one of {', '.join(KERNELS)}, got {spec.kernel!r}")
+    if spec.seed is not None and (not isinstance(spec.seed, numbers.Integral) or isinstance(spec.seed, bool)
+                                  or not 0 <= spec.seed < 2**63):
+        raise InputError(f"--seed: must be a whole number from 0 to 2^63 - 1, got {spec.seed!r}")
+    if not isinstance(spec.max_steps, numbers.Integral) or isinstance(spec.max_steps, bool) or spec.max_steps < 1:
+        raise InputError(f"--max-steps: must be a whole number ≥ 1, got {spec.max_steps!r}")
+
+
+def positive(value: object, name: str) -> Fraction:
+    """A finite number > 0 as the exact decimal it was written as, else InputError naming the option."""
+    if not is_finite_number(value) and not isinstance(value, Decimal):
+        raise InputError(f"{OPTION_NAMES.get(name, name)}: must be a finite number, got {value!r}")
+    if not value > 0:  # type: ignore[operator]
+        raise InputError(f"{OPTION_NAMES.get(name, name)}: must be > 0, got {value!r}")
+    return exact(value)  # type: ignore[arg-type]
+
+
+def ms_text(value: Fraction) -> str:
+    """A time for a message: 0.1 ms, or 1.000E+616 ms (a float would overflow)."""
+    return f"{float(value):g} ms" if value < 10**300 else f"{Decimal(value.numerator) / value.denominator:.3E} ms"
+
+
+def big_text(n: int) -> str:
+    """A count of any size for a message: 12,345 or 1.235E+616."""
+    return f"{n:,}" if n < 10**15 else f"{Decimal(int(n)):.3E}"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The exact time grid of a run: the step, the number of steps and the recording stride."""
+
+    dt: Fraction
+    steps: int
+    stride: int
+
+    @property
+    def recorded(self) -> int:
+        """Samples kept: t = 0 and every stride-th step."""
+        return self.steps // self.stride + 1
+
+
+def timing(spec: RunSpec) -> Timing:
+    """steps = ceil(duration / dt), refused above max_steps; the recording stride rounded half up."""
+    duration, dt = positive(spec.duration_ms, "duration_ms"), positive(spec.dt_ms, "dt_ms")
+    if dt > duration:
+        raise InputError(f"--dt: the time step ({ms_text(dt)}) must not exceed the duration ({ms_text(duration)})")
+    steps = math.ceil(duration / dt)
+    if steps > spec.max_steps:
+        raise ResourceError(f"--duration/--dt: {ms_text(duration)} in steps of {ms_text(dt)} is {big_text(steps)} "
+                            f"steps, more than the {big_text(int(spec.max_steps))} allowed; use a larger --dt, "
+                            "or raise --max-steps")
+    stride = 1
+    if spec.record_every_ms is not None:
+        every = positive(spec.record_every_ms, "record_every_ms")
+        if every < dt:
+            raise InputError(f"--record-every: must be ≥ the time step ({ms_text(dt)}), got {ms_text(every)}")
+        if every > duration:
+            raise InputError(f"--record-every: must be ≤ the duration ({ms_text(duration)}), got {ms_text(every)}")
+        stride = max(1, math.floor(every / dt + Fraction(1, 2)))
+    return Timing(dt, steps, stride)
+
+
+def spec_json(spec: RunSpec) -> str:
+    """The spec as canonical JSON text."""
+    return json.dumps(spec.to_json(), sort_keys=True, ensure_ascii=False, allow_nan=False)
