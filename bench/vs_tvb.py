@@ -279,13 +279,23 @@ def print_tables(rows: list[dict]) -> None:
         print("| " + " | ".join(cells) + " |")
 
 
+def engine_revision() -> str:
+    """The project's commit, and whether the engine's files differ from it (read-only git)."""
+    def git(*cmd: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True)
+    head = git("rev-parse", "--short", "HEAD").stdout.strip() or "unknown"
+    dirty = git("diff-index", "--quiet", "HEAD", "--", "connectome").returncode != 0 or \
+        git("ls-files", "--others", "--exclude-standard", "connectome").stdout.strip()
+    return head + (" + uncommitted changes to connectome/" if dirty else "")
+
+
 def machine_line(tvb_python: Path, tvb_version: str) -> str:
     """Platform, CPU, Python and library versions of both sides."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     tvb_np = subprocess.run([str(tvb_python), "-c", "import numpy, platform; print(numpy.__version__, "
                              "platform.python_version())"], capture_output=True, text=True).stdout.split()
-    return (f"Machine: {platform.platform()}, {cpu}, {os.cpu_count()} CPUs; engine: Python "
+    return (f"Machine: {platform.platform()}, {cpu}, {os.cpu_count()} CPUs; engine at {engine_revision()}, Python "
             f"{platform.python_version()}, numpy {np.__version__}; TVB: tvb-library {tvb_version}, Python "
             f"{tvb_np[1]}, numpy {tvb_np[0]}.")
 

@@ -156,3 +156,17 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert proc.wait(timeout=300) == 0
     os.close(leader)
     assert b"step" in seen and b"%" in seen
+
+
+def test_rerun_repeats_a_run_bit_for_bit(run, imported, tmp_path):
+    first = tmp_path / "first.npz"
+    out = _sim(run, "--stimulus", "sensory_cortex=1.0@10:150", "--coupling", "1.5", "--param", "width=0.12",
+               "--output", first, "--json").json()
+    again = run("runs", "rerun", str(out["run_id"]), "--output", tmp_path / "again.npz", "--json").json()
+    assert again["run_id"] == out["run_id"] + 1 and again["seed"] == out["seed"]
+    assert {k: v for k, v in again.items() if k not in ("run_id", "wall_s", "peak_rss_bytes", "output")} == \
+        {k: v for k, v in out.items() if k not in ("run_id", "wall_s", "peak_rss_bytes", "output")}
+    with np.load(first) as a, np.load(tmp_path / "again.npz") as b:
+        assert np.array_equal(a["activity"], b["activity"])
+    spec = run("runs", "show", str(again["run_id"]), "--json").json()["parameters"]
+    assert spec["params"] == {"width": 0.12} and spec["coupling"] == 1.5 and spec["seed"] == out["seed"]

@@ -39,3 +39,22 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
         return emit(found)
     print_summary(found["summary"])
     click.echo("parameters: " + json.dumps(found["parameters"], ensure_ascii=False))
+
+
+@runs.command("rerun")
+@click.argument("run_id", type=int)
+@click.option("--output", type=click.Path(path_type=str), help="Write the new run's activity (.npz or .csv).")
+@json_option
+@click.pass_context
+def runs_rerun(ctx: click.Context, run_id: int, output: str | None, as_json: bool) -> None:
+    """Run again exactly what run RUN_ID ran (same version, same RunSpec and seed); recorded as a new run."""
+    from ..runs import spec_of_run, simulate_version
+
+    store = store_of(ctx)
+    found = store.run(run_id)
+    summary = simulate_version(store, store.resolve(found["ref"]), spec_of_run(found), output=output,
+                               warn=lambda text: click.echo(f"warning: {text}", err=True))
+    if as_json:
+        return emit(summary)
+    print_summary(summary)
+

@@ -1,0 +1,104 @@
+"""The rate model's finite-size noise and coupling modes, as physics: figures with tolerances, not orderings."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from connectome.sim import simulate
+
+
+def _isolated(sigma_target: float, threshold: float = 0.5, width: float = 0.1) -> tuple[nx.DiGraph, str]:
+    """One region and the stimulus that holds σ(h) at `sigma_target`."""
+    g = nx.DiGraph(name="one")
+    g.add_node("x", share=1.0)
+    amplitude = threshold + width * math.log(sigma_target / (1 - sigma_target))
+    return g, f"x={amplitude!r}"
+
+
+def _sd(result, region: int, skip_ms: float) -> float:
+    keep = result.time_ms >= skip_ms
+    return float(np.std(result.activity[keep, region]))
+
+
+def test_stationary_sd_of_an_isolated_driven_region_is_the_binomial_one():
+    """SD = √(σ(1 − σ)/N) within 5%: the population's stationary law is Binomial(N, σ)."""
+    g, stimulus = _isolated(0.3)
+    result = simulate(g, 10**4, duration_ms=40_000, dt_ms=1.0, seed=11, stimuli=[stimulus])
+    expected = math.sqrt(0.3 * 0.7 / 10**4)
+    assert _sd(result, 0, 100) == pytest.approx(expected, rel=0.05)
+    assert float(np.mean(result.activity[100:, 0])) == pytest.approx(0.3, abs=3 * expected)
+
+
+def _example_with_island(example) -> nx.DiGraph:
+    g = example.copy()
+    g.add_node("island", share=0.25)  # no input, no output: undriven
+    return g
+
+
+@pytest.fixture(scope="module")
+def example():
+    from connectome.formats.canonical import read_json
+    from conftest import EXAMPLE
+
+    return read_json(EXAMPLE)
+
+
+def test_noise_does_not_depend_on_the_time_step(example):
+    """SD of a driven region and of an undriven one at dt 0.1 and dt 0.025 agree within 10%."""
+    g = _example_with_island(example)
+    sds = {}
+    for dt, seed in ((0.1, 5), (0.025, 6)):
+        r = simulate(g, 10**4, duration_ms=6000, dt_ms=dt, seed=seed, record_every_ms=0.5,
+                     stimuli=["sensory_cortex=0.45"])
+        sds[dt] = (_sd(r, r.regions.index("association_cortex"), 200), _sd(r, r.regions.index("island"), 200))
+    for driven_or_not in (0, 1):
+        assert sds[0.025][driven_or_not] == pytest.approx(sds[0.1][driven_or_not], rel=0.10), sds
+    assert sds[0.1][1] > 0  # an undriven region fluctuates too
+    rest = 1 / (1 + math.exp(5.0))  # σ(−θ/width) at rest
+    assert sds[0.1][1] == pytest.approx(math.sqrt(rest * (1 - rest) / 2000), rel=0.15)  # island: 2000 neurons
+
+
+def test_sd_falls_as_one_over_root_n():
+    """log SD against log N from 10^3 to 10^9: slope −0.5 ± 0.05."""
+    g, stimulus = _isolated(0.4)
+    sizes = [10**3, 10**5, 10**7, 10**9]
+    sds = [_sd(simulate(g, n, duration_ms=20_000, dt_ms=1.0, seed=n % 97, stimuli=[stimulus]), 0, 100)
+           for n in sizes]
+    slope = np.polyfit(np.log10(sizes), np.log10(sds), 1)[0]
+    assert slope == pytest.approx(-0.5, abs=0.05), (slope, sds)
+
+
+def _pair(strength: float, extra: bool = False) -> nx.DiGraph:
+    g = nx.DiGraph(name="pair")
+    for name in ("a", "b"):
+        g.add_node(name, share=1.0)
+    g.add_node("c", share=1.0, threshold=0.99)  # at rest σ(−9.9) ≈ 5e-5: silent
+    g.add_edge("a", "b", strength=strength)
+    if extra:
+        g.add_edge("c", "b", strength=strength)  # c is never driven: a silent afferent
+    return g
+
+
+def _final_b(graph: nx.DiGraph, mode: str) -> float:
+    r = simulate(graph, 10**6, duration_ms=200, deterministic=True, stimuli=["a=1.0"], coupling_mode=mode,
+                 coupling=0.9 if mode == "raw" else 1.0)
+    return float(r.activity[-1, r.regions.index("b")])
+
+
+def test_raw_coupling_keeps_absolute_strength():
+    weak, strong = _final_b(_pair(1e-3), "raw"), _final_b(_pair(1.0), "raw")
+    assert weak == pytest.approx(1 / (1 + math.exp(5.0)), abs=1e-4)  # b stays at rest
+    assert strong > 0.98  # G · strength · a_a ≈ 0.9 · 1 · 0.99 drives b well above threshold
+    # under mean-input both are the same: the strength cancels in w = K / Σ K
+    assert _final_b(_pair(1e-3), "mean-input") == _final_b(_pair(1.0), "mean-input")
+
+
+def test_a_silent_afferent_changes_nothing_under_raw_and_halves_the_drive_under_mean_input():
+    alone, with_silent = _final_b(_pair(1.0), "raw"), _final_b(_pair(1.0, extra=True), "raw")
+    assert with_silent == pytest.approx(alone, abs=1e-4)  # c adds 0.9 · 5e-5 to b's input
+    halved = _final_b(_pair(1.0, extra=True), "mean-input")
+    assert _final_b(_pair(1.0), "mean-input") > 0.99 and halved == pytest.approx(0.5, abs=0.02)
