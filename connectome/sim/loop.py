@@ -12,7 +12,7 @@ from .models import Model, get_model
 from .monitors import Activity, Recorder
 from .network import Network, choose_kernel
 from .noise import TwoStatePopulation
-from .plan import Plan, build_plan, connection_counts
+from .plan import Plan, build_plan
 from .result import SimulationResult
 from .schedule import Schedule
 from .spec import RunSpec, Timing, check, positive, timing
@@ -49,12 +49,10 @@ def prepare(graph: nx.DiGraph, spec: RunSpec) -> Prepared:
     mode = spec.coupling_mode or model.default_coupling_mode
     plan = build_plan(graph, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps)
     check_stimuli(spec.stimulus_objects(), plan.regions)
-    strengths = [w for _, _, w in graph.edges(data="strength")]
-    total = sum(connection_counts(plan.sizes, plan.src, plan.tgt, strengths))
     kernel = choose_kernel(spec.kernel, plan)
     if kernel in ("csr", "dense") and plan.max_delay > 0:
         raise InputError(f"--kernel {kernel}: takes no delays; use scatter (or auto) with --speed")
-    return Prepared(graph, spec, grid, model, params, plan, kernel, total)
+    return Prepared(graph, spec, grid, model, params, plan, kernel, plan.total_connections)
 
 
 def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> SimulationResult:

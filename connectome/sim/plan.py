@@ -15,9 +15,11 @@ Nothing here depends on the model: the plan is O(regions + projections) and is b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..bulk import without_gc
 from ..errors import InputError
 from ..exact import MAX_STRENGTH, apportion, check_positive, exact
 from .stimulus import is_finite_number
@@ -38,6 +40,7 @@ class Plan:
     delays: list[int]
     max_delay: int
     mode: str
+    total_connections: int
 
     @property
     def projections(self) -> int:
@@ -45,39 +48,69 @@ class Plan:
         return len(self.src)
 
 
+def _decimal(value: Any) -> tuple[int, int]:
+    """(m, e) with value = m · 10^e exactly, the decimal as written (a float's shortest repr)."""
+    if type(value) is float:
+        text = float.__repr__(value)
+        if "e" not in text:  # the common case, read from the text: "0.125" is 125 · 10^-3
+            whole, _, fraction = text.partition(".")
+            return int(whole + fraction), -len(fraction)
+    d = value if isinstance(value, Decimal) else Decimal(value) if type(value) is int else Decimal(repr(float(value)))
+    _, _, exponent = d.as_tuple()
+    return int(d.scaleb(-exponent)), exponent
+
+
 def scaled(values: Iterable[Any]) -> tuple[dict[Any, int], int]:
     """Each distinct decimal value as an integer over 10^power: ({value: integer}, power)."""
-    fractions = {v: exact(v) for v in set(values)}
-    power = 0
-    for f in fractions.values():
-        while (10**power) % f.denominator:
-            power += 1
-    return {v: f.numerator * 10**power // f.denominator for v, f in fractions.items()}, power
+    parts = {v: _decimal(v) for v in _distinct(values)}
+    power = max(0, max((-e for _, e in parts.values()), default=0))
+    low = min((e for _, e in parts.values()), default=0)
+    tens = {e: 10 ** (power + e) for e in range(low, max((e for _, e in parts.values()), default=0) + 1)}
+    return {v: m * tens[e] for v, (m, e) in parts.items()}, power
+
+
+def scaled_list(values: list[Any]) -> tuple[list[int], int]:
+    """The integers over a common 10^power of every value, in order: ([integer per value], power)."""
+    ints, power = scaled(values)
+    return [ints[v] for v in values], power
+
+
+def _distinct(values: Iterable[Any]) -> list[Any]:
+    """The distinct values; many floats are deduplicated by numpy's sort, which beats a set by far."""
+    values = list(values)
+    if len(values) > 50_000 and all(type(v) is float for v in values[:1000]) and \
+            all(type(v) is float for v in values):
+        import numpy as np
+
+        return np.unique(np.array(values, dtype=np.float64)).tolist()
+    return list(set(values))
 
 
 def _check_edge(s: str, t: str, attrs: dict) -> int:
     """The projection's sign (±1) after checking its strength and sign."""
-    problem = check_positive(attrs.get("strength"), maximum=MAX_STRENGTH)
+    strength, sign = attrs.get("strength"), attrs.get("sign", 1)
+    if type(strength) is float and 0 < strength <= MAX_STRENGTH and type(sign) is int and (sign == 1 or sign == -1):
+        return sign  # the common case, without building messages
+    problem = check_positive(strength, maximum=MAX_STRENGTH)
     if problem:
         raise InputError(f"projection {s!r} -> {t!r}.strength: {problem}")
-    sign = attrs.get("sign", 1)
     if not is_finite_number(sign) or sign not in (1, -1):
         raise InputError(f"projection {s!r} -> {t!r}.sign: must be 1 (excitatory) or -1 (inhibitory), got {sign!r}")
     return int(sign)
 
 
 def mean_input_weights(sizes: list[int], src: list[int], tgt: list[int], signs: list[int],
-                       strengths: list[Any]) -> list[float]:
-    """w_st = ±K_st / Σ_s' K_s't (K_st = N_s · strength / 1000), each correctly rounded from exact integers."""
-    ints, _ = scaled(strengths)
-    k = [sizes[s] * ints[w] for s, w in zip(src, strengths)]
+                       strength_ints: list[int]) -> list[float]:
+    """w_st = ±K_st / Σ_s' K_s't (K_st ∝ N_s · strength), each one correctly rounded int / int division."""
+    k = [sizes[s] * m for s, m in zip(src, strength_ints)]
     k_in = [0] * len(sizes)
     for value, t in zip(k, tgt):
         k_in[t] += value
     return [(sign * value / k_in[t]) if k_in[t] else 0.0 for value, t, sign in zip(k, tgt, signs)]
 
 
-def delays_in_steps(lengths: list[Any], speed: Fraction, dt: Fraction, steps: int, where: list[str]) -> list[int]:
+def delays_in_steps(lengths: list[Any], speed: Fraction, dt: Fraction, steps: int,
+                    where: list[tuple[str, str]]) -> list[int]:
     """round-half-up(length / (speed · dt)), integer arithmetic per distinct length, held at steps + 1.
 
     A delay longer than the run is never read in full: what arrives after the end does not matter,
@@ -92,13 +125,15 @@ def delays_in_steps(lengths: list[Any], speed: Fraction, dt: Fraction, steps: in
             continue
         if length not in cache:
             if not (is_finite_number(length) or hasattr(length, "is_finite")) or length < 0:
-                raise InputError(f"{name}.tract_length: must be a finite number ≥ 0 (mm), got {length!r}")
+                raise InputError(f"projection {name[0]!r} -> {name[1]!r}.tract_length: must be a finite number "
+                                 f"≥ 0 (mm), got {length!r}")
             ratio = exact(length) / per_step
             cache[length] = min((2 * ratio.numerator + ratio.denominator) // (2 * ratio.denominator), steps + 1)
         out.append(cache[length])
     return out
 
 
+@without_gc
 def build_plan(graph: nx.DiGraph, neurons: int, mode: str, *, speed: Fraction | None, dt: Fraction,
                steps: int) -> Plan:
     """The plan of `graph` at `neurons` neurons in coupling `mode` (`raw` or `mean-input`)."""
@@ -109,33 +144,32 @@ def build_plan(graph: nx.DiGraph, neurons: int, mode: str, *, speed: Fraction | 
     if graph.number_of_nodes() == 0:
         raise InputError("the topology has no regions")
     regions = list(graph.nodes)
-    shares = []
     for region in regions:
-        share = graph.nodes[region].get("share")
-        problem = check_positive(share)
+        problem = check_positive(graph.nodes[region].get("share"))
         if problem:
             raise InputError(f"region {region!r}.share: {problem}")
-        shares.append(share)
-    sizes = apportion(neurons, shares)
+    sizes = apportion(neurons, [graph.nodes[r]["share"] for r in regions])
     index = {r: i for i, r in enumerate(regions)}
-    src, tgt, signs, strengths, lengths, names = [], [], [], [], [], []
-    for s, t, attrs in graph.edges(data=True):
-        signs.append(_check_edge(s, t, attrs))
-        src.append(index[s])
-        tgt.append(index[t])
-        strengths.append(attrs["strength"])
-        lengths.append(attrs.get("tract_length") if speed is not None else None)
-        names.append(f"projection {s!r} -> {t!r}")
+    edges = [(s, t, a) for s, targets in graph._adj.items() for t, a in targets.items()]  # graph.edges' order
+    signs = [_check_edge(s, t, a) for s, t, a in edges]
+    src = [index[s] for s, _, _ in edges]
+    tgt = [index[t] for _, t, _ in edges]
+    strengths = [a["strength"] for _, _, a in edges]
+    strength_ints, power = scaled_list(strengths)
     if mode == "mean-input":
-        weights = mean_input_weights(sizes, src, tgt, signs, strengths)
+        weights = mean_input_weights(sizes, src, tgt, signs, strength_ints)
     else:
         weights = [sign * float(w) for sign, w in zip(signs, strengths)]
-    delays = delays_in_steps(lengths, speed, dt, steps, names) if speed is not None else [0] * len(src)
-    return Plan(regions, sizes, src, tgt, weights, delays, max(delays, default=0), mode)
+    delays = [0] * len(edges)
+    if speed is not None:
+        delays = delays_in_steps([a.get("tract_length") for _, _, a in edges], speed, dt, steps,
+                                 [(s, t) for s, t, _ in edges])
+    counts = connection_counts(sizes, src, tgt, strength_ints, power)
+    return Plan(regions, sizes, src, tgt, weights, delays, max(delays, default=0), mode, sum(counts))
 
 
-def connection_counts(sizes: list[int], src: list[int], tgt: list[int], strengths: list[Any]) -> list[int]:
-    """floor(N_s · N_t · strength / 1000) per projection, from integers over a common power of ten."""
-    ints, power = scaled(strengths)
+def connection_counts(sizes: list[int], src: list[int], tgt: list[int], strength_ints: list[int],
+                      power: int) -> list[int]:
+    """floor(N_s · N_t · strength / 1000) per projection, strengths as integers over 10^power."""
     scale = 10**power * MAX_STRENGTH
-    return [sizes[s] * sizes[t] * ints[w] // scale for s, t, w in zip(src, tgt, strengths)]
+    return [sizes[s] * sizes[t] * m // scale for s, t, m in zip(src, tgt, strength_ints)]
