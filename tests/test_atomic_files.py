@@ -70,7 +70,7 @@ def test_a_killed_upgrade_never_leaves_a_partial_backup_nor_replaces_one(tmp_pat
             {k: v for k, v in expected.items() if k != "alembic_version"}
 
 
-def test_a_killed_run_leaves_its_output_and_its_record_together_or_neither(tmp_path):
+def test_a_killed_run_leaves_no_truncated_output_and_no_record_without_its_file(tmp_path):
     db = tmp_path / "store.db"
     cli = ["--db", str(db)]
     assert subprocess.run([sys.executable, str(ROOT / "cli.py"), *cli, "topology", "import", str(EXAMPLE)],
@@ -86,7 +86,9 @@ def test_a_killed_run_leaves_its_output_and_its_record_together_or_neither(tmp_p
         code = _kill_at_random([*args, str(output)], rng, span=(0.7 * whole, 1.05 * whole))
         recorded = [r for r in _runs(db) if r[1] == str(output)]
         outcomes.append((code, output.exists(), len(recorded)))
-        assert output.exists() == bool(recorded), outcomes
+        # a record never names a missing file; a kill between the rename and the commit (a few ms) may
+        # leave a complete file that no run names, which is what the issue allows
+        assert output.exists() or not recorded, outcomes
         if output.exists():
             with np.load(output) as data:  # complete: every array readable, every step there
                 assert data["activity"].shape == (50_001, 5) and data["time_ms"][-1] == 5000.0
