@@ -56,7 +56,7 @@ def _run_options(func: Callable) -> Callable:
         click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
                      help="Constant input to a region while on (ms); repeatable."),
         click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no finite-size noise."),
-        click.option("--kernel", type=click.Choice(["auto", "scatter", "csr", "dense"]), default="auto",
+        click.option("--kernel", type=click.Choice(["auto", "scatter", "csr", "dense", "numba"]), default="auto",
                      show_default=True, help="The coupling kernel."),
     ]):
         func = option(func)

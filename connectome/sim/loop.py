@@ -49,21 +49,26 @@ def prepare(graph: nx.DiGraph, spec: RunSpec) -> Prepared:
     mode = spec.coupling_mode or model.default_coupling_mode
     plan = build_plan(graph, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps)
     check_stimuli(spec.stimulus_objects(), plan.regions)
-    kernel = choose_kernel(spec.kernel, plan)
+    compiled = spec.deterministic and model.name == "rate"
+    kernel = choose_kernel(spec.kernel, plan, compiled)
     if kernel in ("csr", "dense") and plan.max_delay > 0:
         raise InputError(f"--kernel {kernel}: takes no delays; use scatter (or auto) with --speed")
+    if kernel == "numba" and not compiled:
+        raise InputError("--kernel numba: compiles the deterministic rate model only; use --deterministic, "
+                         "or another kernel")
     return Prepared(graph, spec, grid, model, params, plan, kernel, plan.total_connections)
 
 
 def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> SimulationResult:
     """Step the model from rest to the end of the run; O(regions + projections) per step, nothing of size N."""
+    import numpy as np
+
     p, spec, grid, plan, model, params = prepared, prepared.spec, prepared.timing, prepared.plan, \
         prepared.model, prepared.params
     regions, dt = len(plan.regions), float(grid.dt)
     x = model.initial(params, regions)[0]
     tau = model.time_constant(params)
     low, high = model.state_variables[0].low, model.state_variables[0].high
-    network = Network(plan, spec.coupling, p.kernel, rest=x)
     schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.steps, grid.dt)
     population = None if spec.deterministic else TwoStatePopulation(plan.sizes, spec.seed, dt, tau, x)
     if population is not None:
@@ -72,6 +77,14 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Si
     recorder = Recorder(regions, grid.recorded, grid.stride, x)
     activity = Activity(x, params["threshold"])
     ticker = _ticker(grid.steps, progress)
+    if p.kernel == "numba":
+        from .kernels import run_compiled
+
+        steps = sorted(schedule.events)
+        run_compiled(plan, params, spec.coupling, dt, x.copy(), steps, np.array([schedule.at(k) for k in steps]),
+                     recorder, activity, grid.steps, ticker)
+        return _result(p, recorder, activity)
+    network = Network(plan, spec.coupling, p.kernel, rest=x)
     for k in range(grid.steps):
         target = model.relax(network.coupling(x), schedule.at(k), params)
         x = euler.relax(x, target) if population is None else population.step(target)

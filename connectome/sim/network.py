@@ -4,7 +4,9 @@ c_t = G · Σ_s W_st · x_s(t − d_st). Kernels, chosen by `kernel` (auto: by t
 
 * `scatter`: per projection, in projection order (numpy's bincount): the reference; any delays;
 * `csr`: scipy's compressed sparse rows, rows = targets; no delays;
-* `dense`: a dense matrix-vector product (BLAS); no delays; chosen by `auto` above DENSE_ABOVE density.
+* `dense`: a dense matrix-vector product (BLAS); no delays; chosen by `auto` above DENSE_ABOVE density;
+* `numba`: the deterministic rate model's whole step compiled (`connectome.sim.kernels`), any delays;
+  what `auto` takes for deterministic runs.
 
 The three agree to rounding (sums taken in another order); `scatter` is bit-identical across N.
 """
@@ -19,10 +21,15 @@ DENSE_ABOVE = 0.25  # density (projections / regions²) above which `auto` takes
 CSR_FROM = 2048  # projections from which `auto` takes CSR over numpy's bincount (per-call overhead)
 
 
-def choose_kernel(kernel: str, plan: Plan) -> str:
-    """The kernel a run uses: the one asked for, or by the network's size, density and delays."""
+def choose_kernel(kernel: str, plan: Plan, compiled: bool = False) -> str:
+    """The kernel a run uses: the one asked for, or by the network's size, density and delays.
+
+    `compiled`: the run can take the fused numba kernel (the deterministic rate model), which `auto` prefers.
+    """
     if kernel != "auto":
         return kernel
+    if compiled:
+        return "numba"
     if plan.max_delay > 0 or plan.projections == 0:
         return "scatter"
     density = plan.projections / len(plan.regions) ** 2

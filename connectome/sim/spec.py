@@ -16,7 +16,7 @@ from .stimulus import Stimulus, is_finite_number, parse_stimulus
 
 MAX_STEPS = 10**8  # a run of more steps is refused unless max_steps is raised (--max-steps)
 COUPLING_MODES = ("raw", "mean-input")
-KERNELS = ("auto", "scatter", "csr", "dense")
+KERNELS = ("auto", "scatter", "csr", "dense", "numba")
 
 # the names the error messages use for each parameter: the CLI's options
 OPTION_NAMES = {
