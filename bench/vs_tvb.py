@@ -3,8 +3,10 @@
 Connectomes: tvb-data's connectivity_76 and connectivity_192 (read with `connectome.formats.read`) and two
 synthetic 998-region graphs (10 % and 100 % density, strengths uniform (0, 1], tract lengths uniform
 10-150 mm, seeded). Each runs without delays and with delays at 3 mm/ms, dt 0.1 ms, recording every 1 ms.
-Every measurement is a fresh child process, the two simulators interleaved, `--repeats` each; medians of
-the simulation call alone (TVB's `configure()` is timed apart), largest peak RSS of the children.
+Every measurement is a fresh child process, the simulators interleaved (order rotated), `--repeats` each;
+medians of the simulation call alone, largest peak RSS (VmHWM) of the children. TVB: `sim.run()` timed,
+`sim.configure()` timed apart. Engine: `simulate(...)` timed after a one-step call that pays its lazy
+imports (as TVB's imports are untimed); a second one-step call afterwards estimates its per-call set-up.
 
 TVB runs in its own virtual environment (`--tvb-python`, or one made at `--tvb-venv`); tvb-library is never
 a dependency of this project. Prints Markdown tables. Never run by CI.
@@ -271,6 +273,8 @@ def print_tables(rows: list[dict]) -> None:
               f"| {e['ns_per_proj_step']:.1f} | {t['ns_per_proj_step']:.1f} "
               f"| {mib(e['peak_rss'])} ({mib(e['rss_before'])}) | {mib(t['peak_rss'])} ({mib(t['rss_before'])}) |")
     heun = "tvb_heun" in rows[0]
+    print("\nTVB/engine > 1: the engine is faster. ns/proj/step = median timed call / (steps × projections). Peak: "
+          "the child's VmHWM; (inputs): before any simulation work, after imports and loading the inputs.")
     print("\n| connectome | delays | engine kernel | engine cold 1-step s | engine warm 1-step s | engine ns/proj/step "
           "less warm 1-step | TVB configure s | engine child wall s | TVB child wall s"
           + (" | TVB Heun s/sim-s | TVB Heun ns/proj/step |" if heun else " |"))
@@ -288,6 +292,7 @@ def print_tables(rows: list[dict]) -> None:
 def engine_revision() -> str:
     """The project's commit, and whether the engine's files differ from it (read-only git)."""
     def git(*cmd: str) -> subprocess.CompletedProcess:
+        """Run one read-only git command in the repository."""
         return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True)
     head = git("rev-parse", "--short", "HEAD").stdout.strip() or "unknown"
     dirty = git("diff-index", "--quiet", "HEAD", "--", "connectome").returncode != 0 or \
