@@ -349,10 +349,11 @@ def main() -> None:
     tvb_python = ensure_tvb(args)
     data_dir = Path(args.tvb_data)
     ensure_data(data_dir, tvb_python)
-    rows = []
+    rows, checks = [], []
     with tempfile.TemporaryDirectory(prefix="vs_tvb_") as tmp:
         for c in load_connectomes(args.only or list(NAMES), data_dir, Path(tmp)):
-            print(f"{c.name}: orientation check {check_orientation(c, data_dir, tvb_python)}", file=sys.stderr)
+            checks.append(f"{c.name} {check_orientation(c, data_dir, tvb_python)}")
+            print(f"orientation check: {checks[-1]}", file=sys.stderr)
             for speed in (0.0,) if args.no_delays_only else (0.0, SPEED_MM_PER_MS):
                 rows.append(measure(c, speed, args, tvb_python))
                 print(f"  {c.name} speed {speed:g}: done", file=sys.stderr)
@@ -361,6 +362,8 @@ def main() -> None:
           f"TVB models.Linear + coupling.Linear + EulerDeterministic, monitor {args.tvb_monitor}.")
     print(f"Engine: rate model, coupling mode {rows[0]['engine']['mode']}, deterministic, N = {NEURONS:.0e}"
           + (f", extra keywords {dict(args.engine_kw)}" if args.engine_kw else "") + ".")
+    print(f"Arrays passed to TVB (weights[i, j] = j -> i) against TVB's own load of the zip / the graph: "
+          f"{', '.join(checks)}.")
     print()
     print_tables(rows)
 
