@@ -14,6 +14,7 @@ Nothing here depends on the model: the plan is O(regions + projections) and is b
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..bulk import without_gc
 from ..errors import InputError
-from ..exact import MAX_STRENGTH, apportion, check_positive, exact
+from ..exact import MAX_STRENGTH, apportion, check_positive
 from .stimulus import is_finite_number
 
 if TYPE_CHECKING:
@@ -111,26 +112,21 @@ def mean_input_weights(sizes: list[int], src: list[int], tgt: list[int], signs: 
 
 def delays_in_steps(lengths: list[Any], speed: Fraction, dt: Fraction, steps: int,
                     where: list[tuple[str, str]]) -> list[int]:
-    """round-half-up(length / (speed · dt)), integer arithmetic per distinct length, held at steps + 1.
+    """round-half-up(length / (speed · dt)) in integers over a common power of ten, held at steps + 1.
 
     A delay longer than the run is never read in full: what arrives after the end does not matter,
     so holding it at steps + 1 keeps the history bounded by the run without changing any result.
     """
-    per_step = speed * dt
-    cache: dict[Any, int] = {}
-    out = []
     for length, name in zip(lengths, where):
-        if length is None:
-            out.append(0)
-            continue
-        if length not in cache:
-            if not (is_finite_number(length) or hasattr(length, "is_finite")) or length < 0:
-                raise InputError(f"projection {name[0]!r} -> {name[1]!r}.tract_length: must be a finite number "
-                                 f"≥ 0 (mm), got {length!r}")
-            ratio = exact(length) / per_step
-            cache[length] = min((2 * ratio.numerator + ratio.denominator) // (2 * ratio.denominator), steps + 1)
-        out.append(cache[length])
-    return out
+        if length is not None and not (type(length) is float and 0 <= length < math.inf) and \
+                (not (is_finite_number(length) or isinstance(length, Decimal)) or length < 0):
+            raise InputError(f"projection {name[0]!r} -> {name[1]!r}.tract_length: must be a finite number "
+                             f"≥ 0 (mm), got {length!r}")
+    ints, power = scaled([length for length in lengths if length is not None])
+    per_step = speed * dt  # length / per_step = m · q / (10^power · p)
+    num, den = per_step.denominator, 10**power * per_step.numerator
+    steps_of = {v: min((2 * m * num + den) // (2 * den), steps + 1) for v, m in ints.items()}
+    return [0 if length is None else steps_of[length] for length in lengths]
 
 
 @without_gc
