@@ -66,3 +66,18 @@ def test_integer_plan_equals_the_fraction_definition(g, neurons, speed):
     raw = build_plan(g, neurons, "raw", speed=None, dt=dt, steps=steps)
     assert raw.weights == [a.get("sign", 1) * float(a["strength"]) for _, _, a in g.edges(data=True)]
     assert raw.delays == [0] * g.number_of_edges()
+
+
+def test_many_float_delays_take_the_float_path_and_still_equal_the_definition():
+    """Over 50k float lengths, delays are computed in floats except near halves: the same as in integers."""
+    import random
+
+    from connectome.sim.plan import delays_in_steps
+
+    rng = random.Random(3)
+    lengths = [rng.uniform(0, 150) for _ in range(60_000)] + [0.15, 0.45, 1.05, 149.85, 0.0, 3e-5] * 100
+    speed, dt = Fraction(3), Fraction(1, 10)
+    where = [("a", "b")] * len(lengths)
+    expected = [min(math.floor(exact(v) / (speed * dt) + Fraction(1, 2)), 1001) for v in lengths]
+    assert delays_in_steps(lengths, speed, dt, 1000, where) == expected
+    assert expected[60_000:60_006] == [1, 2, 4, 500, 0, 0]  # exact halves go up

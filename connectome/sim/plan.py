@@ -122,11 +122,35 @@ def delays_in_steps(lengths: list[Any], speed: Fraction, dt: Fraction, steps: in
                 (not (is_finite_number(length) or isinstance(length, Decimal)) or length < 0):
             raise InputError(f"projection {name[0]!r} -> {name[1]!r}.tract_length: must be a finite number "
                              f"≥ 0 (mm), got {length!r}")
-    ints, power = scaled([length for length in lengths if length is not None])
     per_step = speed * dt  # length / per_step = m · q / (10^power · p)
+    if len(lengths) > 50_000 and all(type(length) is float for length in lengths):
+        return _delays_by_floats(lengths, per_step, steps)
+    ints, power = scaled([length for length in lengths if length is not None])
     num, den = per_step.denominator, 10**power * per_step.numerator
     steps_of = {v: min((2 * m * num + den) // (2 * den), steps + 1) for v, m in ints.items()}
     return [0 if length is None else steps_of[length] for length in lengths]
+
+
+def _delays_by_floats(lengths: list[float], per_step: Fraction, steps: int) -> list[int]:
+    """The same delays for many float lengths: by floats where no rounding can change the result, exactly elsewhere.
+
+    The float ratio is within ~1e-12 (relative) of length / (speed · dt) as written; unless its
+    fractional part lies within 1e-6 of one half, round-half-up of both is the same whole number.
+    The others (exact halves among them) are decided in integers, as for any length.
+    """
+    import numpy as np
+
+    ratio = np.array(lengths, dtype=np.float64) / float(per_step)
+    nearest = np.floor(ratio + 0.5)
+    unsure = np.abs(ratio - np.floor(ratio) - 0.5) < 1e-6
+    out = np.minimum(nearest, steps + 1).astype(np.int64).tolist()
+    if unsure.any():
+        doubtful = np.flatnonzero(unsure).tolist()
+        ints, power = scaled([lengths[i] for i in doubtful])
+        num, den = per_step.denominator, 10**power * per_step.numerator
+        for i in doubtful:
+            out[i] = min((2 * ints[lengths[i]] * num + den) // (2 * den), steps + 1)
+    return out
 
 
 @without_gc
