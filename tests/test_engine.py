@@ -9,7 +9,6 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from connectome import engine
 from connectome.engine import (
     SimulationResult,
     Stimulus,

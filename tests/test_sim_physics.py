@@ -126,3 +126,11 @@ def test_kernels_agree_to_rounding(mode):
     # auto: the compiled kernel for deterministic runs; sampled ones at 40% density, ~2500 projections: dense
     assert simulate(g, 10**6, duration_ms=10, deterministic=True, coupling_mode=mode).kernel == "numba"
     assert simulate(g, 10**6, duration_ms=10, seed=1, coupling_mode=mode).kernel == "dense"
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_progress_reports_every_step_once(deterministic):
+    calls = []
+    g, stimulus = _isolated(0.3)
+    simulate(g, 10**4, duration_ms=15, dt_ms=0.1, seed=1, deterministic=deterministic, progress=calls.append)
+    assert sum(calls) == 150 and 1 < len(calls) <= 100

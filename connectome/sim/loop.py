@@ -95,11 +95,11 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Si
 
 
 def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int], None]:
-    """Calls `progress` with the steps done since its last call, at the end of each percent of the steps."""
+    """Calls `progress` with the steps done since its last call, once each percent of the steps is passed."""
     state = {"percent": 1, "reported": 0, "next": -(-steps // 100)}
 
     def tick(done: int) -> None:
-        if progress is not None and done == state["next"]:
+        if progress is not None and done >= state["next"]:
             progress(done - state["reported"])
             state["reported"] = done
             while state["next"] <= done:

@@ -34,8 +34,6 @@ class TwoStatePopulation:
 
     def step(self, target: Any) -> Any:
         """Advance every region one step toward σ(h) = `target`; return the new active fractions."""
-        import numpy as np
-
         on = self.rng.binomial(self.N - self.n, target * self.p)
         off = self.rng.binomial(self.n, (1.0 - target) * self.p)
         self.n += on - off
