@@ -18,6 +18,7 @@ SCATTER, DELAYED, DENSE, NONE = 0, 1, 2, 3
 
 
 PARALLEL_FROM = 50_000  # projections from which the coupling's targets are summed on every core
+DENSE_FROM_REGIONS = 256  # below, a dense network is summed in the compiled loop: a BLAS call per step costs more
 
 
 def _coupling(kind, k, x, c, first_edge, src, w, delay, hist, g):
@@ -115,7 +116,7 @@ def run_compiled(plan, params: dict, coupling: float, dt: float, x: np.ndarray, 
     hist[:] = x[:, None]  # before t = 0 every region is at rest
     dense = None
     kind = NONE if len(src) == 0 else DELAYED if plan.max_delay > 0 else SCATTER
-    if kind == SCATTER and len(src) / R**2 > DENSE_ABOVE:
+    if kind == SCATTER and len(src) / R**2 > DENSE_ABOVE and R >= DENSE_FROM_REGIONS:
         kind, dense = DENSE, np.zeros((R, R))
         np.add.at(dense, (tgt, src), w)
     gain, events = dt / params["tau_ms"], np.array(schedule_steps, dtype=np.int64)
