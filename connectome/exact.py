@@ -81,6 +81,44 @@ def parse_count(text: str | int, what: str = "--neurons") -> int:
     return int(value)
 
 
+def _decimal(value: object) -> tuple[int, int]:
+    """(m, e) with value = m · 10^e exactly, the decimal as written (a float's shortest repr)."""
+    if type(value) is float:
+        text = float.__repr__(value)
+        if "e" not in text:  # the common case, read from the text: "0.125" is 125 · 10^-3
+            whole, _, fraction = text.partition(".")
+            return int(whole + fraction), -len(fraction)
+    d = value if isinstance(value, Decimal) else Decimal(value) if type(value) is int else Decimal(repr(float(value)))
+    _, _, exponent = d.as_tuple()
+    return int(d.scaleb(-exponent)), exponent
+
+
+def scaled(values: Iterable[object]) -> tuple[dict, int]:
+    """Each distinct decimal value as an integer over 10^power: ({value: integer}, power)."""
+    parts = {v: _decimal(v) for v in _distinct(values)}
+    power = max(0, max((-e for _, e in parts.values()), default=0))
+    low = min((e for _, e in parts.values()), default=0)
+    tens = {e: 10 ** (power + e) for e in range(low, max((e for _, e in parts.values()), default=0) + 1)}
+    return {v: m * tens[e] for v, (m, e) in parts.items()}, power
+
+
+def scaled_list(values: list) -> tuple[list[int], int]:
+    """The integers over a common 10^power of every value, in order: ([integer per value], power)."""
+    ints, power = scaled(values)
+    return [ints[v] for v in values], power
+
+
+def _distinct(values: Iterable[object]) -> list:
+    """The distinct values; many floats are deduplicated by numpy's sort, which beats a set by far."""
+    values = list(values)
+    if len(values) > 50_000 and all(type(v) is float for v in values[:1000]) and \
+            all(type(v) is float for v in values):
+        import numpy as np
+
+        return np.unique(np.array(values, dtype=np.float64)).tolist()
+    return list(set(values))
+
+
 def apportion(total: int, shares: Sequence[int | float]) -> list[int]:
     """Largest-remainder apportionment of `total` by `shares`; ties go to the one listed first."""
     weights = [exact(s) for s in shares]
@@ -111,8 +149,11 @@ def count_rows(regions: Sequence[tuple[str, object]], projections: Iterable[tupl
     """Region sizes, per-projection connections and their exact total, from (name, share) and
     (source, target, strength) rows: what `topology stats` needs, without building a graph."""
     sizes = dict(zip([name for name, _ in regions], apportion(total, [share for _, share in regions])))
-    counted = [{"source": s, "target": t, "strength": w, "connections": connections(sizes[s], sizes[t], w)}
-               for s, t, w in projections]
+    projections = list(projections)
+    ints, power = scaled_list([w for _, _, w in projections])  # the decimals as written, over 10^power
+    scale = 10**power * MAX_STRENGTH
+    counted = [{"source": s, "target": t, "strength": w, "connections": sizes[s] * sizes[t] * m // scale}
+               for (s, t, w), m in zip(projections, ints)]
     return {
         "neurons": total,
         "regions": [{"name": n, "neurons": c} for n, c in sizes.items()],

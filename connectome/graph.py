@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -18,6 +19,33 @@ if TYPE_CHECKING:
 
 RESERVED_REGION_KEYS = ("name", "neurons")
 RESERVED_PROJECTION_KEYS = ("source", "target")
+
+
+@dataclass
+class Rows:
+    """A topology as plain rows, in the graph's order: (name, attrs) regions, (source, target, attrs) projections.
+
+    What the engine reads; the store gives it without building a graph, and `rows_of` takes it from one.
+    """
+
+    name: str
+    regions: list[tuple[str, dict[str, Any]]]
+    projections: list[tuple[str, str, dict[str, Any]]]
+    description: str | None = None
+    neurons: int | None = None
+
+
+def rows_of(graph: nx.DiGraph | Rows) -> Rows:
+    """The rows of a topology graph (the rows themselves when given rows)."""
+    if isinstance(graph, Rows):
+        return graph
+    if not hasattr(graph, "_adj") or graph.is_multigraph() or not graph.is_directed():
+        from .errors import InputError
+
+        raise InputError(f"the topology must be a networkx DiGraph, got {type(graph).__name__}")
+    return Rows(graph.graph.get("name"), list(graph.nodes(data=True)),
+                [(s, t, a) for s, targets in graph._adj.items() for t, a in targets.items()],
+                graph.graph.get("description"), graph.graph.get("neurons"))
 
 
 def build_graph(

@@ -46,7 +46,7 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
     from tqdm import tqdm
 
     check_output(output)
-    prepared = prepare(store.load(version), spec)
+    prepared = prepare(store.rows(version), spec)
     warning = verdict(estimate(prepared))
     if warning and warn is not None:
         warn(warning)

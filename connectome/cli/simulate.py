@@ -86,7 +86,7 @@ def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **option
     from ..sim import estimate_prepared, prepare
 
     found = store_of(ctx).resolve(ref)
-    est = estimate_prepared(prepare(store_of(ctx).load(found), _spec(neurons, options)))
+    est = estimate_prepared(prepare(store_of(ctx).rows(found), _spec(neurons, options)))
     if as_json:
         return emit(est)
     click.echo(f"{found.ref} at {neurons:,} neurons: {est['total_connections']:,} connections")

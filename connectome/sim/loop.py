@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InputError
+from ..graph import Rows, rows_of
 from .integrators import Euler
 from .models import Model, get_model
 from .monitors import Activity, Recorder
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 class Prepared:
     """Everything fixed before the first step: built once, used by the verdicts and by the run."""
 
-    graph: nx.DiGraph
+    topology: Rows
     spec: RunSpec
     timing: Timing
     model: Model
@@ -36,18 +37,19 @@ class Prepared:
     total_connections: int
 
 
-def prepare(graph: nx.DiGraph, spec: RunSpec) -> Prepared:
-    """Check the spec against the topology, draw the seed once, build the plan and count connections once."""
+def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
+    """Check the spec against the topology (a graph or its rows), draw the seed once, build the plan once."""
+    topology = rows_of(graph)
     check(spec)
     grid = timing(spec)
     model = get_model(spec.model)
-    params = model.parameters(graph, spec.params)
+    params = model.parameters(topology.regions, spec.params)
     model.check_step(float(grid.dt), params)
     if spec.seed is None and not spec.deterministic:
         spec = spec.with_seed(secrets.randbits(63))  # drawn here, once, so that the run can be repeated
     speed = None if spec.speed_mm_per_ms is None else positive(spec.speed_mm_per_ms, "speed_mm_per_ms")
     mode = spec.coupling_mode or model.default_coupling_mode
-    plan = build_plan(graph, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps)
+    plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps)
     check_stimuli(spec.stimulus_objects(), plan.regions)
     compiled = spec.deterministic and model.name == "rate"
     kernel = choose_kernel(spec.kernel, plan, compiled)
@@ -56,15 +58,15 @@ def prepare(graph: nx.DiGraph, spec: RunSpec) -> Prepared:
     if kernel == "numba" and not compiled:
         raise InputError("--kernel numba: compiles the deterministic rate model only; use --deterministic, "
                          "or another kernel")
-    return Prepared(graph, spec, grid, model, params, plan, kernel, plan.total_connections)
+    return Prepared(topology, spec, grid, model, params, plan, kernel, plan.total_connections)
 
 
 def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> SimulationResult:
     """Step the model from rest to the end of the run; O(regions + projections) per step, nothing of size N."""
     import numpy as np
 
-    p, spec, grid, plan, model, params = prepared, prepared.spec, prepared.timing, prepared.plan, \
-        prepared.model, prepared.params
+    p, spec, grid, plan, model = prepared, prepared.spec, prepared.timing, prepared.plan, prepared.model
+    params = model.arrays(prepared.params)
     regions, dt = len(plan.regions), float(grid.dt)
     x = model.initial(params, regions)[0]
     tau = model.time_constant(params)
@@ -83,7 +85,7 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Si
         steps = sorted(schedule.events)
         run_compiled(plan, params, spec.coupling, dt, x.copy(), steps, np.array([schedule.at(k) for k in steps]),
                      recorder, activity, grid.steps, ticker)
-        return _result(p, recorder, activity)
+        return _result(p, recorder, activity, params)
     network = Network(plan, spec.coupling, p.kernel, rest=x)
     for k in range(grid.steps):
         target = model.relax(network.coupling(x), schedule.at(k), params)
@@ -91,7 +93,7 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Si
         recorder.update(k + 1, x)
         activity.update(k + 1, x)
         ticker(k + 1)
-    return _result(p, recorder, activity)
+    return _result(p, recorder, activity, params)
 
 
 def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int], None]:
@@ -109,7 +111,7 @@ def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int
     return tick
 
 
-def _result(p: Prepared, recorder: Recorder, activity: Activity) -> SimulationResult:
+def _result(p: Prepared, recorder: Recorder, activity: Activity, params: dict[str, Any]) -> SimulationResult:
     from .times import sample_times
 
     spec, grid, plan = p.spec, p.timing, p.plan
@@ -122,6 +124,6 @@ def _result(p: Prepared, recorder: Recorder, activity: Activity) -> SimulationRe
         seed=spec.seed, deterministic=bool(spec.deterministic),
         speed_mm_per_ms=None if spec.speed_mm_per_ms is None else float(spec.speed_mm_per_ms),
         record_every_ms=float(grid.stride * grid.dt), coupling=float(spec.coupling),
-        width=p.params.get("width", 0.0), stimuli=spec.stimulus_objects(), model=spec.model,
+        width=params.get("width", 0.0), stimuli=spec.stimulus_objects(), model=spec.model,
         coupling_mode=plan.mode, kernel=p.kernel, spec=spec,
     )

@@ -18,15 +18,15 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..bulk import without_gc
 from ..errors import InputError
-from ..exact import MAX_STRENGTH, apportion, check_positive
+from ..exact import MAX_STRENGTH, apportion, check_positive, scaled, scaled_list
 from .stimulus import is_finite_number
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from ..graph import Rows
 
 
 @dataclass
@@ -47,44 +47,6 @@ class Plan:
     def projections(self) -> int:
         """Number of projections."""
         return len(self.src)
-
-
-def _decimal(value: Any) -> tuple[int, int]:
-    """(m, e) with value = m · 10^e exactly, the decimal as written (a float's shortest repr)."""
-    if type(value) is float:
-        text = float.__repr__(value)
-        if "e" not in text:  # the common case, read from the text: "0.125" is 125 · 10^-3
-            whole, _, fraction = text.partition(".")
-            return int(whole + fraction), -len(fraction)
-    d = value if isinstance(value, Decimal) else Decimal(value) if type(value) is int else Decimal(repr(float(value)))
-    _, _, exponent = d.as_tuple()
-    return int(d.scaleb(-exponent)), exponent
-
-
-def scaled(values: Iterable[Any]) -> tuple[dict[Any, int], int]:
-    """Each distinct decimal value as an integer over 10^power: ({value: integer}, power)."""
-    parts = {v: _decimal(v) for v in _distinct(values)}
-    power = max(0, max((-e for _, e in parts.values()), default=0))
-    low = min((e for _, e in parts.values()), default=0)
-    tens = {e: 10 ** (power + e) for e in range(low, max((e for _, e in parts.values()), default=0) + 1)}
-    return {v: m * tens[e] for v, (m, e) in parts.items()}, power
-
-
-def scaled_list(values: list[Any]) -> tuple[list[int], int]:
-    """The integers over a common 10^power of every value, in order: ([integer per value], power)."""
-    ints, power = scaled(values)
-    return [ints[v] for v in values], power
-
-
-def _distinct(values: Iterable[Any]) -> list[Any]:
-    """The distinct values; many floats are deduplicated by numpy's sort, which beats a set by far."""
-    values = list(values)
-    if len(values) > 50_000 and all(type(v) is float for v in values[:1000]) and \
-            all(type(v) is float for v in values):
-        import numpy as np
-
-        return np.unique(np.array(values, dtype=np.float64)).tolist()
-    return list(set(values))
 
 
 def _check_edge(s: str, t: str, attrs: dict) -> int:
@@ -154,23 +116,19 @@ def _delays_by_floats(lengths: list[float], per_step: Fraction, steps: int) -> l
 
 
 @without_gc
-def build_plan(graph: nx.DiGraph, neurons: int, mode: str, *, speed: Fraction | None, dt: Fraction,
+def build_plan(topology: Rows, neurons: int, mode: str, *, speed: Fraction | None, dt: Fraction,
                steps: int) -> Plan:
-    """The plan of `graph` at `neurons` neurons in coupling `mode` (`raw` or `mean-input`)."""
-    import networkx as nx  # loaded already by whoever built the graph
-
-    if not isinstance(graph, nx.DiGraph) or graph.is_multigraph():
-        raise InputError(f"the topology must be a networkx DiGraph, got {type(graph).__name__}")
-    if graph.number_of_nodes() == 0:
+    """The plan of a topology (its rows) at `neurons` neurons in coupling `mode` (`raw` or `mean-input`)."""
+    if not topology.regions:
         raise InputError("the topology has no regions")
-    regions = list(graph.nodes)
-    for region in regions:
-        problem = check_positive(graph.nodes[region].get("share"))
+    regions = [name for name, _ in topology.regions]
+    for region, attrs in topology.regions:
+        problem = check_positive(attrs.get("share"))
         if problem:
             raise InputError(f"region {region!r}.share: {problem}")
-    sizes = apportion(neurons, [graph.nodes[r]["share"] for r in regions])
+    sizes = apportion(neurons, [attrs["share"] for _, attrs in topology.regions])
     index = {r: i for i, r in enumerate(regions)}
-    edges = [(s, t, a) for s, targets in graph._adj.items() for t, a in targets.items()]  # graph.edges' order
+    edges = topology.projections
     signs = [_check_edge(s, t, a) for s, t, a in edges]
     src = [index[s] for s, _, _ in edges]
     tgt = [index[t] for _, t, _ in edges]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..bulk import without_gc
 from ..errors import DatabaseError, InputError, ReferenceNotFound
-from ..graph import build_graph, content_hash, content_rows, validate
+from ..graph import Rows, build_graph, content_hash, content_rows, validate
 from .connection import Conn, Database, lock_key
 from .migrate import ensure_schema
 from .url import resolve_url
@@ -183,8 +183,8 @@ class Store:
         raise ReferenceNotFound(f"{ref}: topology {name!r} has no version {suffix}")
 
     @without_gc
-    def load(self, ref: str | VersionRef) -> nx.DiGraph:
-        """The DiGraph of a version, with regions and projections in their stored order."""
+    def rows(self, ref: str | VersionRef) -> Rows:
+        """A version as plain rows, without networkx: what the engine needs (and `load` builds a graph from)."""
         found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
         with self.db.connect() as conn:
             description, neurons = conn.first(
@@ -196,14 +196,18 @@ class Store:
         names = {r[0]: r[1] for r in regions}
         _, region_names, shares, share_texts, region_attrs = zip(*regions) if regions else ((),) * 5
         sources, targets, strengths, strength_texts, texts = zip(*projections) if projections else ((),) * 5
-        return build_graph(
+        return Rows(
             found.name,
-            zip(region_names, _with_attrs("share", shares, share_texts, region_attrs)),
-            zip(map(names.__getitem__, sources), map(names.__getitem__, targets),
-                _with_attrs("strength", strengths, strength_texts, texts)),
-            description=description,
-            neurons=neurons,
-        )
+            list(zip(region_names, _with_attrs("share", shares, share_texts, region_attrs))),
+            list(zip(map(names.__getitem__, sources), map(names.__getitem__, targets),
+                     _with_attrs("strength", strengths, strength_texts, texts))),
+            description, neurons)
+
+    def load(self, ref: str | VersionRef) -> nx.DiGraph:
+        """The DiGraph of a version, with regions and projections in their stored order."""
+        rows = self.rows(ref)
+        return build_graph(rows.name, rows.regions, rows.projections, description=rows.description,
+                           neurons=rows.neurons)
 
     def numbers(self, ref: str | VersionRef) -> tuple[VersionRef, list[tuple[str, Any]], list[tuple[str, str, Any]], int | None]:
         """(version, (name, share) rows, (source, target, strength) rows, reference neurons): what counting

@@ -10,7 +10,6 @@ from ...errors import InputError
 from ..stimulus import is_finite_number
 
 if TYPE_CHECKING:
-    import networkx as nx
     import numpy as np
 
 
@@ -66,10 +65,11 @@ class Model:
     equations: str = ""
     sources: tuple[str, ...] = ()
 
-    def parameters(self, graph: nx.DiGraph, given: dict[str, Any]) -> dict[str, Any]:
-        """Global parameters (given or default) and region parameters (attribute, given, or default) as arrays."""
-        import numpy as np
+    def parameters(self, regions: list[tuple[str, dict[str, Any]]], given: dict[str, Any]) -> dict[str, Any]:
+        """Global parameters (given or default) as floats, region parameters (attribute, given, or default) as lists.
 
+        Lists, not arrays: checking a run needs no numpy; `arrays` makes them arrays for the steps.
+        """
         known = {p.name for p in (*self.global_parameters, *self.region_parameters)}
         unknown = sorted(set(given) - known)
         if unknown:
@@ -85,14 +85,21 @@ class Model:
         for p in self.region_parameters:
             fallback = given.get(p.name, p.default)
             values = []
-            for region, attrs in graph.nodes(data=True):
+            for region, attrs in regions:
                 value = attrs.get(p.name, fallback)
                 problem = p.problem(value)
                 if problem:
                     raise InputError(f"region {region!r}.{p.name}: {problem}")
                 values.append(float(value))
-            out[p.name] = np.array(values, dtype=np.float64)
+            out[p.name] = values
         return out
+
+    @staticmethod
+    def arrays(params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters with every per-region list as a float64 array."""
+        import numpy as np
+
+        return {k: np.array(v, dtype=np.float64) if isinstance(v, list) else v for k, v in params.items()}
 
     def check_step(self, dt: float, params: dict[str, Any]) -> None:
         """Refuse a time step the model cannot take stably (InputError); by default any."""

@@ -45,7 +45,7 @@ class RateModel(Model):
 
     def check_step(self, dt: float, params: dict[str, Any]) -> None:
         """Forward Euler on τ da/dt = −a + … is stable for dt ≤ τ: refuse a larger step."""
-        smallest = float(params["tau_ms"].min())
+        smallest = float(min(params["tau_ms"]))
         if dt > smallest:
             raise InputError(f"--dt: the time step ({dt:g} ms) must be ≤ the smallest region tau_ms "
                              f"({smallest:g} ms) for the Euler step to be stable")
