@@ -54,7 +54,7 @@ _coupling_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_coupling
 
 
 @numba.njit(cache=True, nogil=True)
-def _update(k, x, c, inputs, theta, width, gain, low, high, series, stride, peak, total, first):
+def _update(k, x, c, inputs, theta, width, gain, low, high, series, stride, peak, total, first, level):
     """After the coupling of step k: the Euler step of every region and the monitors, in one pass."""
     done = k + 1
     for t in range(x.shape[0]):
@@ -64,7 +64,7 @@ def _update(k, x, c, inputs, theta, width, gain, low, high, series, stride, peak
         if a > peak[t]:
             peak[t] = a
         total[t] += a
-        if first[t] < 0 and a >= theta[t]:
+        if first[t] < 0 and a >= level[t]:
             first[t] = done
     if done % stride == 0:
         series[done // stride, :] = x
@@ -72,7 +72,7 @@ def _update(k, x, c, inputs, theta, width, gain, low, high, series, stride, peak
 
 @numba.njit(cache=True, nogil=True)
 def rate_steps(k_from, k_to, x, kind, parallel, first_edge, src, w, delay, hist, g, theta, width, gain, low, high,
-               event_steps, event_inputs, series, stride, peak, total, first):
+               event_steps, event_inputs, series, stride, peak, total, first, level):
     """Steps k_from .. k_to − 1 of the deterministic rate model, in place (scatter or delayed coupling)."""
     c = np.empty(x.shape[0])
     event = 0
@@ -83,7 +83,8 @@ def rate_steps(k_from, k_to, x, kind, parallel, first_edge, src, w, delay, hist,
             _coupling_parallel(kind, k, x, c, first_edge, src, w, delay, hist, g)
         else:
             _coupling_serial(kind, k, x, c, first_edge, src, w, delay, hist, g)
-        _update(k, x, c, event_inputs[event], theta, width, gain, low, high, series, stride, peak, total, first)
+        _update(k, x, c, event_inputs[event], theta, width, gain, low, high, series, stride, peak, total, first,
+                level)
 
 
 def _dense_steps(k_from, k_to, x, dense, g, theta, width, gain, event_steps, event_inputs, recorder, activity):
@@ -96,7 +97,7 @@ def _dense_steps(k_from, k_to, x, dense, g, theta, width, gain, event_steps, eve
         if g != 1.0:
             c *= g
         _update(k, x, c, event_inputs[event], theta, width, gain, 0.0, 1.0, recorder.series, recorder.stride,
-                activity.peak, activity.total, activity.first)
+                activity.peak, activity.total, activity.first, activity.level)
 
 
 def run_compiled(plan, params: dict, coupling: float, dt: float, x: np.ndarray, schedule_steps: list[int],
@@ -129,6 +130,6 @@ def run_compiled(plan, params: dict, coupling: float, dt: float, x: np.ndarray, 
         else:
             rate_steps(start, end, x, kind, len(src) >= PARALLEL_FROM, first_edge, src, w, delay, hist, float(coupling), params["threshold"],
                        params["width"], gain, 0.0, 1.0, events, schedule_inputs, recorder.series, recorder.stride,
-                       activity.peak, activity.total, activity.first)
+                       activity.peak, activity.total, activity.first, activity.level)
         tick(end)
     return x

@@ -77,7 +77,7 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Si
         x = population.a
     euler = Euler(dt, tau, low, high)
     recorder = Recorder(regions, grid.recorded, grid.stride, x)
-    activity = Activity(x, params["threshold"])
+    activity = Activity(x, params["activation"])
     ticker = _ticker(grid.steps, progress)
     if p.kernel == "numba":
         from .kernels import run_compiled

@@ -30,16 +30,16 @@ class Recorder:
 class Activity:
     """Peak and mean over every step (not only the recorded ones) and the first step a region is activated.
 
-    Activated: a_t ≥ θ_t, the region's threshold (the sigmoid's midpoint), at any step.
+    Activated: the observed variable reaches the region's activation `level`, at any step.
     """
 
-    def __init__(self, start: Any, theta: Any) -> None:
+    def __init__(self, start: Any, level: Any) -> None:
         import numpy as np
 
-        self.theta = theta
+        self.level = level
         self.peak = start.copy()
         self.total = start.copy()
-        self.first = np.where(start >= theta, 0, -1)
+        self.first = np.where(start >= level, 0, -1)
 
     def update(self, k: int, x: Any) -> None:
         """After step k."""
@@ -47,7 +47,7 @@ class Activity:
 
         np.maximum(self.peak, x, out=self.peak)
         self.total += x
-        crossed = x >= self.theta
+        crossed = x >= self.level
         if crossed.any():
             new = crossed & (self.first < 0)
             if new.any():
@@ -65,5 +65,5 @@ class Activity:
 
     @staticmethod
     def bytes(regions: int) -> int:
-        """Peak, running total, first activation and threshold."""
+        """Peak, running total, first activation and level."""
         return regions * 4 * 8

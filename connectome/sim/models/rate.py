@@ -37,6 +37,8 @@ class RateModel(Model):
     region_parameters = (
         Parameter("tau_ms", 10.0, 0.0, low_open=True, unit="ms", doc="time constant τ"),
         Parameter("threshold", 0.5, 0.0, 1.0, low_open=True, high_open=True, doc="input at the sigmoid midpoint, θ"),
+        Parameter("activation", 0.75, 0.0, 1.0, low_open=True, high_open=True,
+                  doc="activity at which a region counts as activated (a region held at input θ sits at 1/2)"),
     )
     default_coupling_mode = "mean-input"
     equations = "tau_ms * da/dt = -a + sigma((h - threshold) / width),  h = c + I,  sigma(x) = 1 / (1 + exp(-x))"
