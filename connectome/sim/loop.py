@@ -25,9 +25,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Prepared:
-    """Everything fixed before the first step: built once, used by the verdicts and by the run."""
+    """Everything fixed before the first step: built once, used by the verdicts and by the run.
 
-    topology: Rows
+    The topology's rows are not kept: once planned, a run needs only the plan (a large graph's rows are
+    freed before the first step).
+    """
+
     spec: RunSpec
     timing: Timing
     model: Model
@@ -58,7 +61,7 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
     if kernel == "numba" and not compiled:
         raise InputError("--kernel numba: compiles the deterministic rate model only; use --deterministic, "
                          "or another kernel")
-    return Prepared(topology, spec, grid, model, params, plan, kernel, plan.total_connections)
+    return Prepared(spec, grid, model, params, plan, kernel, plan.total_connections)
 
 
 def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> SimulationResult:
