@@ -292,6 +292,8 @@ def test_upgrade_0002_to_0003_keeps_every_row_and_seals_it(run, store_url):
         [(1, "legacy@v1", 1000, 1.5, "a -> b"), (2, "legacy@v2", 2000, 2.5, "a -> b")]
     assert [r["summary"]["run_id"] for r in run("--db", store_url, "runs", "list", "--json").json()] == [1, 2]
     assert run("--db", store_url, "topology", "verify").exit_code == 0
+    rerun = run("--db", store_url, "runs", "rerun", "1", "--json").json()  # a run from before RunSpec
+    assert rerun["run_id"] not in (1, 2) and (rerun["ref"], rerun["neurons"], rerun["seed"]) == ("legacy@v1", 1000, 7)
     v1, v2 = _legacy_graphs()
     assert run("--db", store_url, "topology", "show", "legacy@v1", "--json").json() == to_document(v1)
     assert run("--db", store_url, "topology", "show", "legacy@v2", "--json").json() == to_document(v2)
@@ -299,7 +301,7 @@ def test_upgrade_0002_to_0003_keeps_every_row_and_seals_it(run, store_url):
         raw_sql(store_url, "UPDATE regions SET share = 1 WHERE id = 1")
     assert run("--db", store_url, "topology", "import", EXAMPLE).exit_code == 0  # new imports still work
     dbmod.downgrade(Database(resolve_url(store_url)), "0002")  # and the way back keeps every row
-    assert table_counts(store_url) == {**before, "topologies": 2, "topology_versions": 3,
+    assert table_counts(store_url) == {**before, "runs": before["runs"] + 1, "topologies": 2, "topology_versions": 3,
                                        "regions": before["regions"] + 5, "projections": before["projections"] + 8}
 
 
