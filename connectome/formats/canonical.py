@@ -43,17 +43,32 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
     neurons = doc.get("neurons")
     if neurons is not None and neurons_problem(neurons):
         raise located(name, "neurons", neurons_problem(neurons))
+    regions, by_count = _regions(doc.get("regions"), name)
+    if by_count:
+        total = sum(r["share"] for r in regions.values())
+        if neurons is not None and neurons != total:
+            raise located(name, "neurons", f"must equal the sum of the regions' neurons ({total}), got {neurons}")
+        if neurons_problem(total):
+            raise located(name, "regions", f"the regions' neurons must add up to at most 1e18, got {total}")
+        neurons = total
+    projections = _projections(doc.get("projections", []), regions, name)
+    graph = build_graph(topo_name, regions.items(), ((s, t, a) for (s, t), a in projections.items()),
+                        description=description, neurons=neurons)
+    return validate(graph, name)
 
-    raw_regions = doc.get("regions")
-    if raw_regions is None:
+
+def _regions(raw: Any, name: str) -> tuple[dict[str, dict], bool]:
+    """The regions by name, and whether they give `neurons` (counts) rather than `share`."""
+    if raw is None:
         raise located(name, "regions", "is missing")
-    if not isinstance(raw_regions, list):
-        raise located(name, "regions", f"must be a list, got {type(raw_regions).__name__}")
-    if not raw_regions:
+    if not isinstance(raw, list):
+        raise located(name, "regions", f"must be a list, got {type(raw).__name__}")
+    if not raw:
         raise located(name, "regions", "must list at least one region")
-    by_count = isinstance(raw_regions[0], dict) and "neurons" in raw_regions[0]
+    by_count = isinstance(raw[0], dict) and "neurons" in raw[0]
+    key = "neurons" if by_count else "share"
     regions: dict[str, dict] = {}
-    for i, r in enumerate(raw_regions):
+    for i, r in enumerate(raw):
         where = f"regions[{i}]"
         if not isinstance(r, dict):
             raise located(name, where, f"must be an object, got {type(r).__name__}")
@@ -63,35 +78,23 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
             raise located(name, f"{where}.name", "is missing" if "name" not in r else problem)
         if rname in regions:
             raise located(name, f"{where}.name", f"duplicate region {rname!r}")
-        if by_count:
-            if "share" in r or "neurons" not in r:
-                raise located(name, where, "give every region either `share` or `neurons`, not a mix")
-            if neurons_problem(r["neurons"]):
-                raise located(name, f"{where}.neurons", neurons_problem(r["neurons"]))
-            share = r["neurons"]
-        else:
-            if "neurons" in r:
-                raise located(name, where, "give every region either `share` or `neurons`, not a mix")
-            if "share" not in r:
-                raise located(name, f"{where}.share", "is missing")
-            share = r["share"]
-            problem = check_positive(share)
-            if problem:
-                raise located(name, f"{where}.share", problem)
-        regions[rname] = {"share": share, **_check_object_extras(name, where, r, ("name", "neurons" if by_count else "share"))}
-    if by_count:
-        total = sum(r["share"] for r in regions.values())
-        if neurons is not None and neurons != total:
-            raise located(name, "neurons", f"must equal the sum of the regions' neurons ({total}), got {neurons}")
-        if neurons_problem(total):
-            raise located(name, "regions", f"the regions' neurons must add up to at most 1e18, got {total}")
-        neurons = total
+        if ("share" if by_count else "neurons") in r or (by_count and "neurons" not in r):
+            raise located(name, where, "give every region either `share` or `neurons`, not a mix")
+        if key not in r:
+            raise located(name, f"{where}.share", "is missing")
+        problem = neurons_problem(r[key]) if by_count else check_positive(r[key])
+        if problem:
+            raise located(name, f"{where}.{key}", problem)
+        regions[rname] = {"share": r[key], **_check_object_extras(name, where, r, ("name", key))}
+    return regions, by_count
 
-    raw_projections = doc.get("projections", [])
-    if not isinstance(raw_projections, list):
-        raise located(name, "projections", f"must be a list, got {type(raw_projections).__name__}")
+
+def _projections(raw: Any, regions: dict[str, dict], name: str) -> dict[tuple[str, str], dict]:
+    """The projections by (source, target), each checked against the regions."""
+    if not isinstance(raw, list):
+        raise located(name, "projections", f"must be a list, got {type(raw).__name__}")
     projections: dict[tuple[str, str], dict] = {}
-    for i, p in enumerate(raw_projections):
+    for i, p in enumerate(raw):
         where = f"projections[{i}]"
         if not isinstance(p, dict):
             raise located(name, where, f"must be an object, got {type(p).__name__}")
@@ -109,15 +112,7 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
         if problem:
             raise located(name, f"{where}.strength", problem)
         projections[key] = {"strength": p["strength"], **_check_object_extras(name, where, p, ("source", "target", "strength"))}
-
-    graph = build_graph(
-        topo_name,
-        regions.items(),
-        ((s, t, a) for (s, t), a in projections.items()),
-        description=description,
-        neurons=neurons,
-    )
-    return validate(graph, name)
+    return projections
 
 
 def read_json(source: Source, *, name: str | None = None) -> nx.DiGraph:
