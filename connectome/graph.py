@@ -23,16 +23,50 @@ RESERVED_PROJECTION_KEYS = ("source", "target")
 
 @dataclass
 class Rows:
-    """A topology as plain rows, in the graph's order: (name, attrs) regions, (source, target, attrs) projections.
+    """A topology as plain columns, in the graph's order: what the engine reads, without networkx.
 
-    What the engine reads; the store gives it without building a graph, and `rows_of` takes it from one.
+    `regions` are (name, attributes) pairs; projection i goes from region `sources[i]` to `targets[i]`
+    (indices into `regions`) with `strengths[i]`, and `extras[i]` holds its other attributes: a dict, their
+    JSON text (as the store keeps them, decoded only when asked), or None.
     """
 
     name: str
     regions: list[tuple[str, dict[str, Any]]]
-    projections: list[tuple[str, str, dict[str, Any]]]
+    sources: list[int]
+    targets: list[int]
+    strengths: list[Any]
+    extras: list[Any]
     description: str | None = None
     neurons: int | None = None
+
+    def _chunks(self, size: int = 65536) -> Iterable[tuple[int, list[dict[str, Any] | None]]]:
+        """(first index, extra attributes as dicts or None) per chunk; JSON texts decoded in one call per chunk."""
+        for start in range(0, len(self.extras), size):
+            chunk = self.extras[start:start + size]
+            texts = [e for e in chunk if isinstance(e, str)]
+            if len(texts) == len(chunk):
+                yield start, json.loads("[" + ",".join(texts) + "]")
+                continue
+            decoded = iter(json.loads("[" + ",".join(texts) + "]") if texts else ())
+            yield start, [next(decoded) if isinstance(e, str) else e for e in chunk]
+
+    def columns(self, *keys: str) -> list[list[Any]]:
+        """Extra attributes of every projection, one list per key (None where absent), in one decoding pass."""
+        out: list[list[Any]] = [[] for _ in keys]
+        for _, chunk in self._chunks():
+            for key, values in zip(keys, out):
+                values.extend([None if attrs is None else attrs.get(key) for attrs in chunk])
+        return out
+
+    def projections(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(source, target, attributes) per projection, for building a graph."""
+        names = [name for name, _ in self.regions]
+        out: list[tuple[str, str, dict[str, Any]]] = []
+        for start, chunk in self._chunks():
+            end = start + len(chunk)
+            out.extend(zip(map(names.__getitem__, self.sources[start:end]), map(names.__getitem__, self.targets[start:end]),
+                           [{"strength": w, **e} if e else {"strength": w} for w, e in zip(self.strengths[start:end], chunk)]))
+        return out
 
 
 def rows_of(graph: nx.DiGraph | Rows) -> Rows:
@@ -43,8 +77,10 @@ def rows_of(graph: nx.DiGraph | Rows) -> Rows:
         from .errors import InputError
 
         raise InputError(f"the topology must be a networkx DiGraph, got {type(graph).__name__}")
-    return Rows(graph.graph.get("name"), list(graph.nodes(data=True)),
-                [(s, t, a) for s, targets in graph._adj.items() for t, a in targets.items()],
+    index = {name: i for i, name in enumerate(graph._adj)}
+    edges = [(s, t, a) for s, targets in graph._adj.items() for t, a in targets.items()]
+    return Rows(graph.graph.get("name"), list(graph.nodes(data=True)), [index[s] for s, _, _ in edges],
+                [index[t] for _, t, _ in edges], [a.get("strength") for _, _, a in edges], [a for _, _, a in edges],
                 graph.graph.get("description"), graph.graph.get("neurons"))
 
 

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..bulk import without_gc
 from ..errors import InputError
@@ -49,17 +49,23 @@ class Plan:
         return len(self.src)
 
 
-def _check_edge(s: str, t: str, attrs: dict) -> int:
-    """The projection's sign (±1) after checking its strength and sign."""
-    strength, sign = attrs.get("strength"), attrs.get("sign", 1)
-    if type(strength) is float and 0 < strength <= MAX_STRENGTH and type(sign) is int and (sign == 1 or sign == -1):
-        return sign  # the common case, without building messages
-    problem = check_positive(strength, maximum=MAX_STRENGTH)
-    if problem:
-        raise InputError(f"projection {s!r} -> {t!r}.strength: {problem}")
-    if not is_finite_number(sign) or sign not in (1, -1):
-        raise InputError(f"projection {s!r} -> {t!r}.sign: must be 1 (excitatory) or -1 (inhibitory), got {sign!r}")
-    return int(sign)
+def _check_edges(topology: Rows, signs: list[Any]) -> list[int]:
+    """Every projection's sign (±1) after checking its strength and sign; the first fault names the projection."""
+    out = []
+    for i, (strength, sign) in enumerate(zip(topology.strengths, signs)):
+        if sign is None:
+            sign = 1
+        if type(strength) is float and 0 < strength <= MAX_STRENGTH and type(sign) is int and (sign == 1 or sign == -1):
+            out.append(sign)  # the common case, without building messages
+            continue
+        where = f"projection {topology.regions[topology.sources[i]][0]!r} -> {topology.regions[topology.targets[i]][0]!r}"
+        problem = check_positive(strength, maximum=MAX_STRENGTH)
+        if problem:
+            raise InputError(f"{where}.strength: {problem}")
+        if not is_finite_number(sign) or sign not in (1, -1):
+            raise InputError(f"{where}.sign: must be 1 (excitatory) or -1 (inhibitory), got {sign!r}")
+        out.append(int(sign))
+    return out
 
 
 def mean_input_weights(sizes: list[int], src: list[int], tgt: list[int], signs: list[int],
@@ -73,15 +79,16 @@ def mean_input_weights(sizes: list[int], src: list[int], tgt: list[int], signs: 
 
 
 def delays_in_steps(lengths: list[Any], speed: Fraction, dt: Fraction, steps: int,
-                    where: list[tuple[str, str]]) -> list[int]:
+                    where: Callable[[int], tuple[str, str]]) -> list[int]:
     """round-half-up(length / (speed · dt)) in integers over a common power of ten, held at steps + 1.
 
     A delay longer than the run is never read in full: what arrives after the end does not matter,
     so holding it at steps + 1 keeps the history bounded by the run without changing any result.
     """
-    for length, name in zip(lengths, where):
+    for i, length in enumerate(lengths):
         if length is not None and not (type(length) is float and 0 <= length < math.inf) and \
                 (not (is_finite_number(length) or isinstance(length, Decimal)) or length < 0):
+            name = where(i)
             raise InputError(f"projection {name[0]!r} -> {name[1]!r}.tract_length: must be a finite number "
                              f"≥ 0 (mm), got {length!r}")
     per_step = speed * dt  # length / per_step = m · q / (10^power · p)
@@ -127,21 +134,18 @@ def build_plan(topology: Rows, neurons: int, mode: str, *, speed: Fraction | Non
         if problem:
             raise InputError(f"region {region!r}.share: {problem}")
     sizes = apportion(neurons, [attrs["share"] for _, attrs in topology.regions])
-    index = {r: i for i, r in enumerate(regions)}
-    edges = topology.projections
-    signs = [_check_edge(s, t, a) for s, t, a in edges]
-    src = [index[s] for s, _, _ in edges]
-    tgt = [index[t] for _, t, _ in edges]
-    strengths = [a["strength"] for _, _, a in edges]
+    sign_column, length_column = topology.columns("sign", "tract_length")
+    signs = _check_edges(topology, sign_column)
+    src, tgt, strengths = topology.sources, topology.targets, topology.strengths
     strength_ints, power = scaled_list(strengths)
     if mode == "mean-input":
         weights = mean_input_weights(sizes, src, tgt, signs, strength_ints)
     else:
         weights = [sign * float(w) for sign, w in zip(signs, strengths)]
-    delays = [0] * len(edges)
+    delays = [0] * len(src)
     if speed is not None:
-        delays = delays_in_steps([a.get("tract_length") for _, _, a in edges], speed, dt, steps,
-                                 [(s, t) for s, t, _ in edges])
+        delays = delays_in_steps(length_column, speed, dt, steps,
+                                 lambda i: (regions[src[i]], regions[tgt[i]]))
     counts = connection_counts(sizes, src, tgt, strength_ints, power)
     return Plan(regions, sizes, src, tgt, weights, delays, max(delays, default=0), mode, sum(counts))
 

@@ -184,29 +184,35 @@ class Store:
 
     @without_gc
     def rows(self, ref: str | VersionRef) -> Rows:
-        """A version as plain rows, without networkx: what the engine needs (and `load` builds a graph from)."""
+        """A version as plain columns, without networkx: what the engine needs (and `load` builds a graph from).
+
+        Projections are fetched a chunk at a time into columns; their extra attributes stay JSON text.
+        """
         found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
+        sources, targets, strengths, extras = [], [], [], []
         with self.db.connect() as conn:
             description, neurons = conn.first(
                 "SELECT description, reference_neurons FROM topology_versions WHERE id = ?", (found.id,))
             regions = conn.rows("SELECT id, name, share, share_text, CAST(attrs AS TEXT) FROM regions "
                                 "WHERE version_id = ? ORDER BY id", (found.id,))
-            projections = conn.rows("SELECT source_id, target_id, strength, strength_text, CAST(attrs AS TEXT) "
-                                    "FROM projections WHERE version_id = ? ORDER BY id", (found.id,))
-        names = {r[0]: r[1] for r in regions}
+            index = {r[0]: i for i, r in enumerate(regions)}
+            cursor = conn.execute("SELECT source_id, target_id, strength, strength_text, CAST(attrs AS TEXT) "
+                                  "FROM projections WHERE version_id = ? ORDER BY id", (found.id,))
+            while chunk := cursor.fetchmany(65536):
+                source_ids, target_ids, values, texts, attrs = zip(*chunk)
+                sources.extend(map(index.__getitem__, source_ids))
+                targets.extend(map(index.__getitem__, target_ids))
+                strengths.extend(map(_exact, values, texts) if any(texts) else values)
+                extras.extend(attrs)
         _, region_names, shares, share_texts, region_attrs = zip(*regions) if regions else ((),) * 5
-        sources, targets, strengths, strength_texts, texts = zip(*projections) if projections else ((),) * 5
-        return Rows(
-            found.name,
-            list(zip(region_names, _with_attrs("share", shares, share_texts, region_attrs))),
-            list(zip(map(names.__getitem__, sources), map(names.__getitem__, targets),
-                     _with_attrs("strength", strengths, strength_texts, texts))),
-            description, neurons)
+        return Rows(found.name, list(zip(region_names, _with_attrs("share", shares, share_texts, region_attrs))),
+                    sources, targets, strengths, extras, description, neurons)
 
+    @without_gc
     def load(self, ref: str | VersionRef) -> nx.DiGraph:
         """The DiGraph of a version, with regions and projections in their stored order."""
         rows = self.rows(ref)
-        return build_graph(rows.name, rows.regions, rows.projections, description=rows.description,
+        return build_graph(rows.name, rows.regions, rows.projections(), description=rows.description,
                            neurons=rows.neurons)
 
     def numbers(self, ref: str | VersionRef) -> tuple[VersionRef, list[tuple[str, Any]], list[tuple[str, str, Any]], int | None]:
