@@ -138,12 +138,6 @@ def connections(source_neurons: int, target_neurons: int, strength: int | float)
     return (source_neurons * target_neurons * s.numerator) // (s.denominator * MAX_STRENGTH)
 
 
-def region_neurons(graph: nx.DiGraph, total: int) -> dict[str, int]:
-    """Neurons per region when the topology has `total` neurons, in the graph's region order."""
-    names = list(graph.nodes)
-    return dict(zip(names, apportion(total, [graph.nodes[n]["share"] for n in names])))
-
-
 def count_rows(regions: Sequence[tuple[str, object]], projections: Iterable[tuple[str, str, object]],
                total: int) -> dict:
     """Region sizes, per-projection connections and their exact total, from (name, share) and

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -159,8 +158,3 @@ def timing(spec: RunSpec) -> Timing:
             raise InputError(f"--record-every: must be ≤ the duration ({ms_text(duration)}), got {ms_text(every)}")
         stride = max(1, math.floor(every / dt + Fraction(1, 2)))
     return Timing(dt, steps, stride)
-
-
-def spec_json(spec: RunSpec) -> str:
-    """The spec as canonical JSON text."""
-    return json.dumps(spec.to_json(), sort_keys=True, ensure_ascii=False, allow_nan=False)
