@@ -14,11 +14,11 @@ import math
 import numba
 import numpy as np
 
-SCATTER, DELAYED, DENSE, NONE = 0, 1, 2, 3
+SCATTER, DELAYED, DENSE, NONE, DENSE_DELAYED = 0, 1, 2, 3, 4
 
 
 PARALLEL_FROM = 50_000  # projections from which the coupling's targets are summed on every core
-DENSE_FROM_REGIONS = 256  # below, a dense network is summed in the compiled loop: a BLAS call per step costs more
+from .network import CHUNKS
 
 
 def _coupling(kind, k, x, c, first_edge, src, w, delay, hist, g):
@@ -49,8 +49,38 @@ def _coupling(kind, k, x, c, first_edge, src, w, delay, hist, g):
         c[t] = total * g if g != 1.0 else total
 
 
+def _dense_delayed(k, x, c, weights, delays, hist, part, g):
+    """c ← G · Σ_s W_st · x_s(t_k − d_st) from source-major matrices (W[s, t], d[s, t]; 0 where no projection).
+
+    Each source's history row (written twice, at `slot` and `slot + ring`, so a read never wraps) stays in
+    cache while its matrix row streams past; the sources are cut into CHUNKS fixed blocks summed into their
+    own partial vectors, then added in block order: the same sums on any number of cores.
+    """
+    R, ring = x.shape[0], hist.shape[1] // 2
+    slot = k % ring
+    for s in range(R):
+        hist[s, slot] = x[s]
+        hist[s, slot + ring] = x[s]
+    base = slot + ring
+    blocks = part.shape[0]
+    for b in numba.prange(blocks):
+        p = part[b]
+        p[:] = 0.0
+        for s in range(b * R // blocks, (b + 1) * R // blocks):
+            h, w, d = hist[s], weights[s], delays[s]
+            for t in range(R):
+                p[t] += w[t] * h[base - d[t]]
+    for t in range(R):
+        total = 0.0
+        for b in range(blocks):
+            total += part[b, t]
+        c[t] = total * g if g != 1.0 else total
+
+
 _coupling_serial = numba.njit(cache=True, nogil=True)(_coupling)  # prange is range here
 _coupling_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_coupling)
+_dense_delayed_serial = numba.njit(cache=True, nogil=True)(_dense_delayed)
+_dense_delayed_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_dense_delayed)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -71,15 +101,22 @@ def _update(k, x, c, inputs, theta, width, gain, low, high, series, stride, peak
 
 
 @numba.njit(cache=True, nogil=True)
-def rate_steps(k_from, k_to, x, kind, parallel, first_edge, src, w, delay, hist, g, theta, width, gain, low, high,
-               event_steps, event_inputs, series, stride, peak, total, first, level):
-    """Steps k_from .. k_to − 1 of the deterministic rate model, in place (scatter or delayed coupling)."""
+def rate_steps(k_from, k_to, x, kind, parallel, first_edge, src, w, delay, hist, matrices, g, theta, width, gain,
+               low, high, event_steps, event_inputs, series, stride, peak, total, first, level):
+    """Steps k_from .. k_to − 1 of the deterministic rate model, in place (scatter or delayed coupling).
+
+    `matrices` is (W, d, partial sums) for DENSE_DELAYED, unused otherwise.
+    """
     c = np.empty(x.shape[0])
     event = 0
     for k in range(k_from, k_to):
         while event + 1 < event_steps.shape[0] and event_steps[event + 1] <= k:
             event += 1
-        if parallel:
+        if kind == DENSE_DELAYED and parallel:
+            _dense_delayed_parallel(k, x, c, matrices[0], matrices[1], hist, matrices[2], g)
+        elif kind == DENSE_DELAYED:
+            _dense_delayed_serial(k, x, c, matrices[0], matrices[1], hist, matrices[2], g)
+        elif parallel:
             _coupling_parallel(kind, k, x, c, first_edge, src, w, delay, hist, g)
         else:
             _coupling_serial(kind, k, x, c, first_edge, src, w, delay, hist, g)
@@ -100,10 +137,9 @@ def _dense_steps(k_from, k_to, x, dense, g, theta, width, gain, event_steps, eve
                 activity.peak, activity.total, activity.first, activity.level)
 
 
-def run_compiled(plan, params: dict, coupling: float, dt: float, x: np.ndarray, schedule_steps: list[int],
-                 schedule_inputs: np.ndarray, recorder, activity, steps: int, tick) -> np.ndarray:
-    """The deterministic rate model over every step with `rate_steps`, in chunks of 1% for progress."""
-    from .network import DENSE_ABOVE
+def _layout(plan, x: np.ndarray):
+    """The compiled kernel's arrays for `plan`: its kind, edges grouped by target, history and dense matrices."""
+    from .network import compiled_layout
 
     R = len(plan.regions)
     targets = np.array(plan.tgt, dtype=np.int64)
@@ -113,14 +149,29 @@ def run_compiled(plan, params: dict, coupling: float, dt: float, x: np.ndarray, 
     tgt = targets[order]
     w = np.array(plan.weights, dtype=np.float64)[order]
     delay = np.array(plan.delays, dtype=np.int32)[order]
-    hist = np.empty((R, plan.max_delay + 1))
+    layout = compiled_layout(plan)
+    kind = {"none": NONE, "scatter": SCATTER, "delayed": DELAYED, "dense": DENSE, "dense-delayed": DENSE_DELAYED}[layout]
+    ring = plan.max_delay + 1
+    hist = np.empty((R, 2 * ring if kind == DENSE_DELAYED else ring))
     hist[:] = x[:, None]  # before t = 0 every region is at rest
-    dense = None
-    kind = NONE if len(src) == 0 else DELAYED if plan.max_delay > 0 else SCATTER
-    if kind == SCATTER and len(src) / R**2 > DENSE_ABOVE and R >= DENSE_FROM_REGIONS:
-        kind, dense = DENSE, np.zeros((R, R))
-        np.add.at(dense, (tgt, src), w)
+    matrices = (np.zeros((0, 0)), np.zeros((0, 0), dtype=np.int16), np.zeros((0, 0)))
+    if kind in (DENSE, DENSE_DELAYED):
+        weights = np.zeros((R, R))
+        np.add.at(weights, (src, tgt), w)
+        delays = np.zeros((R, R), dtype=np.int16 if ring <= np.iinfo(np.int16).max else np.int32)
+        delays[src, tgt] = delay
+        matrices = (weights, delays, np.zeros((min(CHUNKS, R), R)))
+        src, w, delay = src[:0], w[:0], delay[:0]
+    return kind, first_edge, src, w, delay, hist, matrices
+
+
+def run_compiled(plan, params: dict, coupling: float, dt: float, x: np.ndarray, schedule_steps: list[int],
+                 schedule_inputs: np.ndarray, recorder, activity, steps: int, tick) -> np.ndarray:
+    """The deterministic rate model over every step with `rate_steps`, in chunks of 1% for progress."""
+    kind, first_edge, src, w, delay, hist, matrices = _layout(plan, x)
+    dense = np.ascontiguousarray(matrices[0].T) if kind == DENSE else None  # rows = targets for numpy's product
     gain, events = dt / params["tau_ms"], np.array(schedule_steps, dtype=np.int64)
+    parallel = plan.projections >= PARALLEL_FROM
     chunk = max(1, -(-steps // 100))
     for start in range(0, steps, chunk):
         end = min(steps, start + chunk)
@@ -128,8 +179,9 @@ def run_compiled(plan, params: dict, coupling: float, dt: float, x: np.ndarray, 
             _dense_steps(start, end, x, dense, float(coupling), params["threshold"], params["width"], gain, events,
                          schedule_inputs, recorder, activity)
         else:
-            rate_steps(start, end, x, kind, len(src) >= PARALLEL_FROM, first_edge, src, w, delay, hist, float(coupling), params["threshold"],
-                       params["width"], gain, 0.0, 1.0, events, schedule_inputs, recorder.series, recorder.stride,
-                       activity.peak, activity.total, activity.first, activity.level)
+            rate_steps(start, end, x, kind, parallel, first_edge, src, w, delay, hist, matrices, float(coupling),
+                       params["threshold"], params["width"], gain, 0.0, 1.0, events, schedule_inputs,
+                       recorder.series, recorder.stride, activity.peak, activity.total, activity.first,
+                       activity.level)
         tick(end)
     return x
