@@ -104,8 +104,32 @@ def scaled(values: Iterable[object]) -> tuple[dict, int]:
 
 def scaled_list(values: list) -> tuple[list[int], int]:
     """The integers over a common 10^power of every value, in order: ([integer per value], power)."""
+    if len(values) > 50_000 and all(type(v) is float for v in values):
+        fast = scaled_floats(values)
+        if fast is not None:
+            return fast
     ints, power = scaled(values)
     return [ints[v] for v in values], power
+
+
+def scaled_floats(values: list[float]) -> tuple[list[int], int] | None:
+    """`scaled_list` of many floats by numpy, or None where it cannot be sure (then the exact path decides).
+
+    At the smallest power p where every m = rint(v · 10^p) has |m| < 10^15 and m / 10^p (a correctly
+    rounded division of exact doubles) gives back v, m · 10^-p is each value's shortest decimal scaled to
+    10^p: decimals of at most 15 significant digits round to distinct doubles, so no other one can.
+    """
+    import numpy as np
+
+    v = np.array(values, dtype=np.float64)
+    for power in range(16):
+        tens = 10.0**power
+        m = np.rint(v * tens)
+        if not np.all(np.abs(m) < 1e15):
+            return None
+        if np.array_equal(m / tens, v):
+            return m.astype(np.int64).tolist(), power
+    return None
 
 
 def _distinct(values: Iterable[object]) -> list:

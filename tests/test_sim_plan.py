@@ -82,3 +82,21 @@ def test_many_float_delays_take_the_float_path_and_still_equal_the_definition():
     expected = [min(math.floor(exact(v) / (speed * dt) + Fraction(1, 2)), 1001) for v in lengths]
     assert delays_in_steps(lengths, speed, dt, 1000, where) == expected
     assert expected[60_000:60_006] == [1, 2, 4, 500, 0, 0]  # exact halves go up
+
+
+def test_many_float_strengths_scale_by_numpy_exactly_as_by_their_decimals():
+    """Over 50k floats, the integers over 10^power come from numpy, equal to the decimals as written."""
+    import random
+
+    from connectome.exact import scaled_floats, scaled_list
+
+    rng = random.Random(4)
+    for digits in (0, 2, 6, 9):
+        values = [round(rng.uniform(1e-3, 1000), digits) or 1.0 for _ in range(60_000)] + [0.1, 0.3, 1e-05, 1000.0]
+        ints, power = scaled(values)
+        expected = ([ints[v] for v in values], power)
+        assert scaled_floats(values) == expected == scaled_list(values)
+        assert power == max(digits, 5)  # 1e-05 needs five places
+    assert scaled_floats([1 / 3] * 3) is None  # 17 significant digits: the exact path decides
+    assert scaled_list([1 / 3] * 60_001)[1] == 16
+    assert scaled_floats([1e20, 1.0]) is None
