@@ -43,12 +43,46 @@ def _param(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
     return out
 
 
+def _initial(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, float] | str | None:
+    if not values:
+        return None
+    if values == ("random",):
+        return "random"
+    if "random" in values:
+        raise click.BadParameter("random stands alone: it draws every variable")
+    return _param(ctx, param, values)
+
+
+def _monitors(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    if "raw" in values and "temporal-average" in values:
+        raise click.BadParameter("raw or temporal-average, not both")
+    return values
+
+
 def _run_options(func: Callable) -> Callable:
     for option in reversed([
         click.option("--model", default="rate", show_default=True, help="The model (see the README's engine section)."),
         click.option("--param", "params", multiple=True, callback=_param, metavar="NAME=VALUE",
                      help="A model parameter (global; a region attribute of that name overrides it); repeatable."),
-        click.option("--coupling", type=float, default=1.0, show_default=True, help="Global coupling G of the network input."),
+        click.option("--coupling", type=float,
+                     help="The coupling function's a (the rate model's G) [default: 1 for rate, else TVB's]."),
+        click.option("--coupling-function", type=click.Choice(["linear", "difference", "kuramoto", "sigmoidal"]),
+                     help="How delayed source states become input [default: the model's]; its other "
+                          "parameters as --param coupling.NAME=VALUE."),
+        click.option("--integrator", type=click.Choice(["euler", "heun", "euler-maruyama", "heun-stochastic"]),
+                     help="[default: the model's: heun, or euler for rate]"),
+        click.option("--noise", multiple=True, callback=_param, metavar="VAR=D",
+                     help="Additive noise sqrt(2 D dt) xi on a state variable (stochastic integrators); repeatable."),
+        click.option("--initial", multiple=True, callback=_initial, metavar="VAR=VALUE|random",
+                     help="Constant state on t <= 0 per variable (others: mid-range), or random [default: random]."),
+        click.option("--monitor", "monitors", multiple=True, callback=_monitors,
+                     type=click.Choice(["raw", "temporal-average", "bold"]),
+                     help="What is recorded every --record-every ms; bold adds the BOLD signal; repeatable."),
+        click.option("--bold-period", type=float, default=2000.0, show_default=True, metavar="MS",
+                     help="Sampling period of the BOLD signal."),
+        click.option("--fc", is_flag=True, help="Add the functional connectivity and its correlation with the SC."),
+        click.option("--transient", type=float, default=0.0, show_default=True, metavar="MS",
+                     help="Leave out the first MS ms from the FC."),
         click.option("--coupling-mode", type=click.Choice(["raw", "mean-input"]),
                      help="raw: W = strength; mean-input: each target's input normalised [default: the model's]."),
         click.option("--width", type=float, help="The rate model's sigmoid width (= --param width=W) [default: 0.1]."),
@@ -71,6 +105,12 @@ def _spec(neurons: int, options: dict[str, Any]) -> Any:
     width = options.pop("width")
     if width is not None:
         params["width"] = width
+    monitors = options.pop("monitors")
+    options["monitor"] = "temporal-average" if "temporal-average" in monitors else "raw"
+    options["bold"] = "bold" in monitors
+    options["bold_period_ms"] = options.pop("bold_period")
+    options["transient_ms"] = options.pop("transient")
+    options["noise"] = dict(options.pop("noise"))
     return make_spec(neurons, duration_ms=options.pop("duration"), dt_ms=options.pop("dt"),
                      record_every_ms=options.pop("record_every"), speed_mm_per_ms=options.pop("speed"),
                      params=params, stimuli=tuple(options.pop("stimuli")), **options)

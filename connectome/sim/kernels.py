@@ -137,18 +137,22 @@ def _dense_steps(k_from, k_to, x, dense, g, theta, width, gain, event_steps, eve
                 activity.peak, activity.total, activity.first, activity.level)
 
 
+def edges_by_target(plan) -> tuple[np.ndarray, ...]:
+    """first_edge, src, tgt, weights, delays with the edges grouped by target, in projection order within one."""
+    R = len(plan.regions)
+    targets = np.array(plan.tgt, dtype=np.int64)
+    order = np.argsort(targets, kind="stable")
+    first_edge = np.searchsorted(targets[order], np.arange(R + 1)).astype(np.int64)
+    return (first_edge, np.array(plan.src, dtype=np.int32)[order], targets[order],
+            np.array(plan.weights, dtype=np.float64)[order], np.array(plan.delays, dtype=np.int32)[order])
+
+
 def _layout(plan, x: np.ndarray):
     """The compiled kernel's arrays for `plan`: its kind, edges grouped by target, history and dense matrices."""
     from .network import compiled_layout
 
     R = len(plan.regions)
-    targets = np.array(plan.tgt, dtype=np.int64)
-    order = np.argsort(targets, kind="stable")  # grouped by target, in projection order within a target
-    first_edge = np.searchsorted(targets[order], np.arange(R + 1)).astype(np.int64)
-    src = np.array(plan.src, dtype=np.int32)[order]
-    tgt = targets[order]
-    w = np.array(plan.weights, dtype=np.float64)[order]
-    delay = np.array(plan.delays, dtype=np.int32)[order]
+    first_edge, src, tgt, w, delay = edges_by_target(plan)
     layout = compiled_layout(plan)
     kind = {"none": NONE, "scatter": SCATTER, "delayed": DELAYED, "dense": DENSE, "dense-delayed": DENSE_DELAYED}[layout]
     ring = plan.max_delay + 1

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+from fractions import Fraction
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InputError
 from ..graph import Rows, rows_of
-from .integrators import Euler
+from .coupling import CouplingFunction, coupling_values, get_function
+from .integrators import SCHEMES, STOCHASTIC, Euler, choose_integrator, noise_levels
 from .models import Model, get_model
 from .monitors import Activity, Recorder
 from .network import Network, choose_kernel
@@ -21,6 +24,23 @@ from .stimulus import check_stimuli
 
 if TYPE_CHECKING:
     import networkx as nx
+
+
+@dataclass
+class MassSetup:
+    """What a neural-mass run adds to the plan: its coupling function and values, integrator and noise."""
+
+    function: CouplingFunction
+    cpar: list[float]
+    integrator: str
+    scheme: int
+    noise: list[float]
+    average: bool
+
+    @property
+    def stochastic(self) -> bool:
+        """Whether the integrator draws noise."""
+        return self.integrator in STOCHASTIC
 
 
 @dataclass
@@ -38,6 +58,7 @@ class Prepared:
     plan: Plan
     kernel: str
     total_connections: int
+    mass: MassSetup | None = None
 
 
 def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
@@ -48,20 +69,50 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
     model = get_model(spec.model)
     params = model.parameters(topology.regions, spec.params)
     model.check_step(float(grid.dt), params)
-    if spec.seed is None and not spec.deterministic:
+    mass = _mass_setup(model, spec, len(topology.regions)) if model.code >= 0 else _rate_only(spec)
+    random = not spec.deterministic if mass is None else mass.stochastic or spec.initial in (None, "random")
+    if spec.seed is None and random:
         spec = spec.with_seed(secrets.randbits(63))  # drawn here, once, so that the run can be repeated
     speed = None if spec.speed_mm_per_ms is None else positive(spec.speed_mm_per_ms, "speed_mm_per_ms")
     mode = spec.coupling_mode or model.default_coupling_mode
     plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps)
     check_stimuli(spec.stimulus_objects(), plan.regions)
-    compiled = spec.deterministic and model.name == "rate"
+    compiled = spec.deterministic and model.name == "rate" or mass is not None
+    if mass is not None and spec.kernel not in ("auto", "numba"):
+        raise InputError(f"--kernel {spec.kernel}: the {model.name} model runs on the compiled kernel (numba)")
     kernel = choose_kernel(spec.kernel, plan, compiled)
     if kernel in ("csr", "dense") and plan.max_delay > 0:
         raise InputError(f"--kernel {kernel}: takes no delays; use scatter (or auto) with --speed")
     if kernel == "numba" and not compiled:
         raise InputError("--kernel numba: compiles the deterministic rate model only; use --deterministic, "
                          "or another kernel")
-    return Prepared(spec, grid, model, params, plan, kernel, plan.total_connections)
+    return Prepared(spec, grid, model, params, plan, kernel, plan.total_connections, mass)
+
+
+def _mass_setup(model: Model, spec: RunSpec, regions: int) -> MassSetup:
+    """Check and resolve a neural-mass run's coupling function, integrator, noise and initial state."""
+    from .history import check_initial
+
+    function = get_function(spec.coupling_function or model.default_coupling_function)
+    cpar = coupling_values(function, spec.coupling, spec.params)
+    integrator = choose_integrator(model, spec.integrator, spec.noise)
+    noise = noise_levels(model, spec.noise, integrator)
+    check_initial(model, spec.initial, regions)
+    return MassSetup(function, cpar, integrator, SCHEMES[integrator], noise, spec.monitor == "temporal-average")
+
+
+def _rate_only(spec: RunSpec) -> None:
+    """Refuse the options the rate model does not take (it has its own finite-size noise and Euler step)."""
+    if spec.coupling_function not in (None, "linear"):
+        raise InputError("--coupling-function: the rate model takes the linear coupling (G · Σ W a) only")
+    if spec.integrator not in (None, "euler"):
+        raise InputError("--integrator: the rate model steps with euler (its noise is the finite-size population)")
+    for name, value in (("--noise", spec.noise), ("--initial", spec.initial)):
+        if value:
+            raise InputError(f"{name}: the rate model starts at rest and its noise is set by --neurons")
+    if spec.monitor != "raw" or spec.bold:
+        raise InputError(f"--monitor {'bold' if spec.bold else spec.monitor}: the rate model records its activity "
+                         "with the raw monitor only")
 
 
 def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> SimulationResult:
@@ -69,6 +120,8 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Si
     import numpy as np
 
     p, spec, grid, plan, model = prepared, prepared.spec, prepared.timing, prepared.plan, prepared.model
+    if p.mass is not None:
+        return _run_masses(p, progress)
     params = model.arrays(prepared.params)
     regions, dt = len(plan.regions), float(grid.dt)
     x = model.initial(params, regions)[0]
@@ -86,17 +139,72 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Si
         from .kernels import run_compiled
 
         steps = sorted(schedule.events)
-        run_compiled(plan, params, spec.coupling, dt, x.copy(), steps, np.array([schedule.at(k) for k in steps]),
+        run_compiled(plan, params, _gain(spec), dt, x.copy(), steps, np.array([schedule.at(k) for k in steps]),
                      recorder, activity, grid.steps, ticker)
-        return _result(p, recorder, activity, params)
-    network = Network(plan, spec.coupling, p.kernel, rest=x)
+        return _with_fc(p, _result(p, recorder, activity, params))
+    network = Network(plan, _gain(spec), p.kernel, rest=x)
     for k in range(grid.steps):
         target = model.relax(network.coupling(x), schedule.at(k), params)
         x = euler.relax(x, target) if population is None else population.step(target)
         recorder.update(k + 1, x)
         activity.update(k + 1, x)
         ticker(k + 1)
-    return _result(p, recorder, activity, params)
+    return _with_fc(p, _result(p, recorder, activity, params))
+
+
+def _gain(spec: RunSpec) -> float:
+    """The rate model's global coupling G (1 unless given)."""
+    return 1.0 if spec.coupling is None else float(spec.coupling)
+
+
+def _run_masses(p: Prepared, progress: Callable[[int], None] | None) -> SimulationResult:
+    """A neural-mass run on the compiled loop: every state variable recorded, the observed one summarised."""
+    import numpy as np
+
+    from .masses import run_masses
+    from .times import sample_times
+
+    grid, R, spec = p.timing, len(p.plan.regions), p.spec
+    series = np.empty((grid.recorded, len(p.model.state_variables), R))
+    peak, total = np.empty(R), np.empty(R)
+    bold_stride = bold_steps(spec, grid) if spec.bold else 0
+    bold = np.empty((grid.steps // bold_stride + 1 if bold_stride else 1, R))
+    schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.steps, grid.dt)
+    run_masses(p, schedule, series, peak, total, bold, bold_stride, _ticker(grid.steps, progress))
+    obs = p.model.observed[0]
+    activity = Activity(series[0, obs], np.full(R, np.inf))  # no activation level
+    activity.peak, activity.total = peak, total
+    result = _result(p, series[:, obs], activity, p.params,
+                     {v.name: series[:, i] for i, v in enumerate(p.model.state_variables)})
+    if bold_stride:
+        result.bold, result.bold_time_ms = bold, sample_times(len(bold), bold_stride, grid.dt)
+    return _with_fc(p, result)
+
+
+def _with_fc(p: Prepared, result: SimulationResult) -> SimulationResult:
+    """The result with its functional connectivity (of the BOLD signal if recorded, else of the recorded
+    observed variable) and the FC–SC correlations, when the spec asks for them."""
+    if p.spec.fc:
+        from .fc import fc_sc, functional_connectivity
+
+        signal, times, what = (result.bold, result.bold_time_ms, "BOLD") if result.bold is not None else \
+            (result.activity, result.time_ms, "recorded")
+        result.fc = functional_connectivity(signal, times, float(p.spec.transient_ms), what)
+        result.fc_sc = fc_sc(result.fc, p.plan)
+    return result
+
+
+def bold_steps(spec: RunSpec, grid: Timing) -> int:
+    """The BOLD sampling period in steps (rounded half up); the time step must be at most 1 ms."""
+    from .bold import MAX_DT_MS
+
+    if grid.dt > MAX_DT_MS:
+        raise InputError(f"--dt: the BOLD monitor integrates the balloon model at the run's step, at most "
+                         f"{MAX_DT_MS:g} ms, got {float(grid.dt):g} ms")
+    period = positive(spec.bold_period_ms, "bold_period_ms")
+    if period < grid.dt:
+        raise InputError(f"--bold-period: must be ≥ the time step ({float(grid.dt):g} ms), got {spec.bold_period_ms!r}")
+    return max(1, math.floor(period / grid.dt + Fraction(1, 2)))
 
 
 def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int], None]:
@@ -114,19 +222,22 @@ def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int
     return tick
 
 
-def _result(p: Prepared, recorder: Recorder, activity: Activity, params: dict[str, Any]) -> SimulationResult:
+def _result(p: Prepared, recorder: Recorder | Any, activity: Activity, params: dict[str, Any],
+            states: dict[str, Any] | None = None) -> SimulationResult:
     from .times import sample_times
 
     spec, grid, plan = p.spec, p.timing, p.plan
     rows, order = activity.summary(plan.regions, plan.sizes, grid.steps, grid.dt)
     return SimulationResult(
         regions=list(plan.regions), region_neurons=list(plan.sizes),
-        time_ms=sample_times(grid.recorded, grid.stride, grid.dt), activity=recorder.series,
+        time_ms=sample_times(grid.recorded, grid.stride, grid.dt),
+        activity=recorder.series if isinstance(recorder, Recorder) else recorder,
         summary_regions=rows, propagation_order=order, total_connections=p.total_connections,
         neurons=int(spec.neurons), duration_ms=float(spec.duration_ms), dt_ms=float(spec.dt_ms), steps=grid.steps,
         seed=spec.seed, deterministic=bool(spec.deterministic),
         speed_mm_per_ms=None if spec.speed_mm_per_ms is None else float(spec.speed_mm_per_ms),
-        record_every_ms=float(grid.stride * grid.dt), coupling=float(spec.coupling),
+        record_every_ms=float(grid.stride * grid.dt),
+        coupling=_gain(spec) if p.mass is None else p.mass.cpar[0],
         width=params.get("width", 0.0), stimuli=spec.stimulus_objects(), model=spec.model,
-        coupling_mode=plan.mode, kernel=p.kernel, spec=spec,
+        coupling_mode=plan.mode, kernel=p.kernel, spec=spec, states=states or {},
     )

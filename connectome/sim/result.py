@@ -42,6 +42,11 @@ class SimulationResult:
     coupling_mode: str = "mean-input"
     kernel: str = "scatter"
     spec: RunSpec | None = None
+    states: dict[str, np.ndarray] = field(default_factory=dict)  # every recorded state variable, [samples, regions]
+    bold: np.ndarray | None = None  # [BOLD samples, regions]
+    bold_time_ms: np.ndarray | None = None
+    fc: np.ndarray | None = None  # [regions, regions]
+    fc_sc: dict[str, float | None] | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The run's parameters as plain JSON-able values (stimuli in their text form)."""
@@ -69,7 +74,7 @@ class SimulationResult:
             "total_connections": self.total_connections,
             "regions": [dict(r) for r in self.summary_regions],
             "propagation_order": list(self.propagation_order),
-        }
+        } | ({} if self.fc_sc is None else {"fc_sc": self.fc_sc})
 
     def write(self, path: str | os.PathLike, suffix: str | None = None) -> None:
         """Write the recorded series: `.npz` (time_ms, activity, regions) or `.csv` (time_ms,<region>,…), atomically.
@@ -86,7 +91,10 @@ class SimulationResult:
 
         with open_output(p, binary=True) as fh:
             if suffix == ".npz":
-                np.savez(fh, time_ms=self.time_ms, activity=self.activity, regions=np.array(self.regions, dtype=str))
+                extra = {k: v for k, v in (("bold", self.bold), ("bold_time_ms", self.bold_time_ms), ("fc", self.fc))
+                         if v is not None}
+                np.savez(fh, time_ms=self.time_ms, activity=self.activity, regions=np.array(self.regions, dtype=str),
+                         **self.states, **extra)
             else:
                 text = text_stream(fh)
                 writer = csv.writer(text, lineterminator="\n")

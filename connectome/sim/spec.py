@@ -22,21 +22,39 @@ OPTION_NAMES = {
     "neurons": "--neurons", "duration_ms": "--duration", "dt_ms": "--dt", "record_every_ms": "--record-every",
     "speed_mm_per_ms": "--speed", "seed": "--seed", "stimuli": "--stimulus", "coupling": "--coupling",
     "coupling_mode": "--coupling-mode", "params": "--param", "max_steps": "--max-steps", "model": "--model",
-    "kernel": "--kernel",
+    "kernel": "--kernel", "coupling_function": "--coupling-function", "integrator": "--integrator",
+    "noise": "--noise", "initial": "--initial", "monitor": "--monitor", "bold_period_ms": "--bold-period",
+    "transient_ms": "--transient", "bold": "--monitor bold", "fc": "--fc",
 }
+MONITORS = ("raw", "temporal-average")
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """Every parameter of a run. `params` are the model's global parameters (e.g. width for `rate`)."""
+    """Every parameter of a run. `None` means the model's default.
+
+    `params`: the model's parameters (e.g. width for `rate`, eta for `montbrio-pazo-roxin`) and the coupling
+    function's as `coupling.NAME`; `coupling` is the coupling function's `a` (the rate model's G).
+    `noise`: additive noise intensity D per state variable (stochastic integrators). `initial`: "random"
+    or {variable: value, or a list of one value per region}, constant over t ≤ 0.
+    """
 
     neurons: int
     duration_ms: float = 1000.0
     dt_ms: float = 0.1
     model: str = "rate"
     params: dict[str, float] = field(default_factory=dict)
-    coupling: float = 1.0
-    coupling_mode: str | None = None  # None: the model's default
+    coupling: float | None = None
+    coupling_mode: str | None = None
+    coupling_function: str | None = None
+    integrator: str | None = None
+    noise: dict[str, float] = field(default_factory=dict)
+    initial: dict[str, Any] | str | None = None
+    monitor: str = "raw"
+    bold: bool = False
+    bold_period_ms: float = 2000.0
+    fc: bool = False
+    transient_ms: float = 0.0
     speed_mm_per_ms: float | None = None
     record_every_ms: float | None = None
     stimuli: tuple[str, ...] = ()
@@ -47,7 +65,7 @@ class RunSpec:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; `RunSpec.from_json` reads it back to an equal spec."""
-        return asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params)}
+        return asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params), "noise": dict(self.noise)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RunSpec":
@@ -56,7 +74,8 @@ class RunSpec:
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError(f"run specification: unknown parameters {', '.join(unknown)}")
-        return cls(**{**data, "stimuli": tuple(data.get("stimuli", ())), "params": dict(data.get("params", {}))})
+        return cls(**{**data, "stimuli": tuple(data.get("stimuli", ())), "params": dict(data.get("params", {})),
+                      "noise": dict(data.get("noise", {}))})
 
     def with_seed(self, seed: int | None) -> "RunSpec":
         """The same spec with its seed set."""
@@ -93,8 +112,16 @@ def check(spec: RunSpec) -> None:
     for name in ("record_every_ms", "speed_mm_per_ms"):
         if getattr(spec, name) is not None:
             positive(getattr(spec, name), name)
-    if not is_finite_number(spec.coupling):
+    if spec.coupling is not None and not is_finite_number(spec.coupling):
         raise InputError(f"--coupling: must be a finite number, got {spec.coupling!r}")
+    if spec.monitor not in MONITORS:
+        raise InputError(f"--monitor: must be one of {', '.join(MONITORS)} (and bold), got {spec.monitor!r}")
+    positive(spec.bold_period_ms, "bold_period_ms")
+    if not is_finite_number(spec.transient_ms) or spec.transient_ms < 0:
+        raise InputError(f"--transient: must be a finite number ≥ 0 (ms), got {spec.transient_ms!r}")
+    for name, value in spec.noise.items():
+        if not is_finite_number(value) or value < 0:
+            raise InputError(f"--noise {name}: the intensity D must be a finite number ≥ 0, got {value!r}")
     if spec.coupling_mode is not None and spec.coupling_mode not in COUPLING_MODES:
         raise InputError(f"--coupling-mode: must be one of {', '.join(COUPLING_MODES)}, got {spec.coupling_mode!r}")
     if spec.kernel not in KERNELS:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from ...errors import InputError
 from .base import Model, Parameter
+from .jansen_rit import JansenRit
+from .kuramoto import Kuramoto
+from .linear import Linear
+from .montbrio import MontbrioPazoRoxin
 from .rate import RateModel
+from .wilson_cowan import WilsonCowan
+from .wong_wang import ReducedWongWang
 
-MODELS: dict[str, Model] = {m.name: m for m in (RateModel(),)}
+MODELS: dict[str, Model] = {m.name: m for m in (RateModel(), Linear(), WilsonCowan(), ReducedWongWang(),
+                                                MontbrioPazoRoxin(), JansenRit(), Kuramoto())}
 
 
 def get_model(name: str) -> Model:

@@ -45,11 +45,15 @@ class Parameter:
 
 @dataclass(frozen=True)
 class StateVariable:
-    """A state variable and the range its values take."""
+    """A state variable: the range its values typically take (random initial states are drawn in it) and
+    the bounds the integrators clamp it to (TVB's `state_variable_boundaries`; infinite where none)."""
 
     name: str
     low: float
     high: float
+    floor: float = -math.inf
+    ceiling: float = math.inf
+    doc: str = ""
 
 
 class Model:
@@ -62,8 +66,13 @@ class Model:
     global_parameters: tuple[Parameter, ...] = ()
     region_parameters: tuple[Parameter, ...] = ()  # overridable per region by an attribute of the same name
     default_coupling_mode: str = "raw"
+    default_coupling_function: str = "linear"
+    default_integrator: str = "heun"
+    integrators: tuple[str, ...] = ("euler", "heun", "euler-maruyama", "heun-stochastic")
+    code: int = -1  # the compiled derivative's number in `connectome.sim.models.compiled` (-1: none)
     equations: str = ""
     sources: tuple[str, ...] = ()
+    notes: str = ""
 
     def parameters(self, regions: list[tuple[str, dict[str, Any]]], given: dict[str, Any]) -> dict[str, Any]:
         """Global parameters (given or default) as floats, region parameters (attribute, given, or default) as lists.
@@ -71,7 +80,7 @@ class Model:
         Lists, not arrays: checking a run needs no numpy; `arrays` makes them arrays for the steps.
         """
         known = {p.name for p in (*self.global_parameters, *self.region_parameters)}
-        unknown = sorted(set(given) - known)
+        unknown = sorted(k for k in set(given) - known if not k.startswith("coupling."))
         if unknown:
             raise InputError(f"--param: {self.name} has no parameter {', '.join(unknown)} "
                              f"(it has: {', '.join(sorted(known)) or 'none'})")
@@ -100,6 +109,32 @@ class Model:
         import numpy as np
 
         return {k: np.array(v, dtype=np.float64) if isinstance(v, list) else v for k, v in params.items()}
+
+    def parameter_matrix(self, params: dict[str, Any], regions: int) -> np.ndarray:
+        """The region parameters as one array, shape (parameters, regions), in declaration order (for kernels)."""
+        import numpy as np
+
+        out = np.empty((max(1, len(self.region_parameters)), regions))
+        for i, p in enumerate(self.region_parameters):
+            out[i] = params[p.name]
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """What `models show` prints: variables, coupled ones, parameters, equations, sources."""
+        return {
+            "name": self.name, "doc": (type(self).__doc__ or "").strip().splitlines()[0],
+            "state_variables": [{"name": v.name, "range": [v.low, v.high],
+                                 "bounds": [None if math.isinf(v.floor) else v.floor,
+                                            None if math.isinf(v.ceiling) else v.ceiling], "doc": v.doc}
+                                for v in self.state_variables],
+            "coupled": self.names(self.coupled), "observed": self.names(self.observed),
+            "parameters": [{"name": p.name, "default": p.default, "bounds": p.bounds(), "unit": p.unit, "doc": p.doc,
+                            "per_region": p in self.region_parameters}
+                           for p in (*self.global_parameters, *self.region_parameters)],
+            "coupling_mode": self.default_coupling_mode, "coupling_function": self.default_coupling_function,
+            "integrator": self.default_integrator, "integrators": list(self.integrators),
+            "equations": self.equations, "sources": list(self.sources), "notes": self.notes,
+        }
 
     def check_step(self, dt: float, params: dict[str, Any]) -> None:
         """Refuse a time step the model cannot take stably (InputError); by default any."""

@@ -41,6 +41,8 @@ class RateModel(Model):
                   doc="activity at which a region counts as activated (a region held at input θ sits at 1/2)"),
     )
     default_coupling_mode = "mean-input"
+    default_integrator = "euler"
+    integrators = ("euler",)
     equations = "tau_ms * da/dt = -a + sigma((h - threshold) / width),  h = c + I,  sigma(x) = 1 / (1 + exp(-x))"
     sources = ("Wilson & Cowan (1972) Biophys. J. 12:1", "Buice & Cowan (2007) Phys. Rev. E 75:051919",
                "Bressloff (2009) SIAM J. Appl. Math. 70:1488", "Benayoun et al. (2010) PLoS Comput. Biol. 6:e1000846")

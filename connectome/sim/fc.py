@@ -1,0 +1,48 @@
+"""Functional connectivity: the correlation of the regions' signals, and how it follows the structure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+
+
+def functional_connectivity(series: Any, time_ms: Any, transient_ms: float, what: str) -> Any:
+    """FC[i, j] = Pearson correlation of regions i and j over the samples after `transient_ms`.
+
+    A region whose signal is constant has no correlation: its row and column are NaN.
+    """
+    import numpy as np
+
+    keep = np.asarray(time_ms) >= transient_ms
+    if keep.sum() < 3:
+        raise InputError(f"--fc: {int(keep.sum())} {what} samples after the {transient_ms:g} ms transient; "
+                         "need at least 3 (lengthen the run, shorten --transient or record more often)")
+    x = series[keep]
+    x = x - x.mean(axis=0)
+    norm = np.sqrt((x * x).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fc = (x.T @ x) / np.outer(norm, norm)
+    np.fill_diagonal(fc, np.where(norm > 0, 1.0, np.nan))
+    return fc
+
+
+def fc_sc(fc: Any, plan: Any) -> dict[str, float | None]:
+    """Pearson correlation over the off-diagonal entries of FC and of the strength matrix (0 where no
+    projection, both directions kept), and of FC and log strength over the projections only."""
+    import numpy as np
+
+    R = fc.shape[0]
+    sc = np.zeros((R, R))
+    sc[np.array(plan.tgt, dtype=np.intp), np.array(plan.src, dtype=np.intp)] = np.abs(plan.weights)
+    off = ~np.eye(R, dtype=bool) & np.isfinite(fc)
+    edges = off & (sc > 0)
+    return {"fc_sc": _pearson(fc[off], sc[off]), "fc_log_sc": _pearson(fc[edges], np.log(sc[edges]))}
+
+
+def _pearson(a: Any, b: Any) -> float | None:
+    import numpy as np
+
+    if a.size < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return None
+    return float(np.corrcoef(a, b)[0, 1])

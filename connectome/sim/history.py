@@ -1,0 +1,43 @@
+"""The state on t ≤ 0: constant values per variable (and region), or TVB's random draw in the variables' ranges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+from .stimulus import is_finite_number
+
+
+def check_initial(model: Any, initial: dict[str, Any] | str | None, regions: int) -> None:
+    """Refuse initial values that name no state variable, are not finite, or do not have one per region."""
+    if initial is None or initial == "random":
+        return
+    if not isinstance(initial, dict):
+        raise InputError(f"--initial: use random or VARIABLE=VALUE, got {initial!r}")
+    names = [v.name for v in model.state_variables]
+    for name, value in initial.items():
+        if name not in names:
+            raise InputError(f"--initial {name}: the {model.name} model has no state variable {name!r} "
+                             f"(it has: {', '.join(names)})")
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and len(value) != regions:
+            raise InputError(f"--initial {name}: {len(value)} values for {regions} regions")
+        for v in values:
+            if not is_finite_number(v):
+                raise InputError(f"--initial {name}: must be a finite number, got {v!r}")
+
+
+def initial_state(model: Any, initial: dict[str, Any] | str | None, regions: int, seed: int | None) -> Any:
+    """The state at t ≤ 0, shape (variables, regions): given values, the middle of each range where none is
+    given, or with `random` uniform in each variable's range (one draw per region, from the run's seed)."""
+    import numpy as np
+
+    state = np.empty((len(model.state_variables), regions))
+    if initial == "random" or initial is None:
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+        for i, v in enumerate(model.state_variables):
+            state[i] = rng.uniform(v.low, v.high, regions)
+        return state
+    for i, v in enumerate(model.state_variables):
+        state[i] = initial.get(v.name, (v.low + v.high) / 2)
+    return state

@@ -1,0 +1,28 @@
+"""TVB's `Kuramoto` model: a phase oscillator per region."""
+
+from __future__ import annotations
+
+import math
+
+from .base import Model, Parameter, StateVariable
+
+
+class Kuramoto(Model):
+    """dθ/dt = ω + c (TVB `models.Kuramoto`, with the `kuramoto` coupling a/n_cvar · Σ W sin(θ_j(t − d) − θ_i))."""
+
+    name = "kuramoto"
+    code = 1
+    state_variables = (StateVariable("theta", 0.0, 2 * math.pi, doc="phase (rad), not wrapped"),)
+    coupled = (0,)
+    observed = (0,)
+    region_parameters = (Parameter("omega", 1.0, unit="rad/ms", doc="natural angular frequency"),)
+    default_coupling_function = "kuramoto"
+    equations = "dtheta/dt = omega + c"
+    sources = ("Kuramoto (1975) Lecture Notes in Physics 39:420", "Cabral et al. (2011) NeuroImage 57:130",
+               "The Virtual Brain 2.10, tvb.simulator.models.oscillator.Kuramoto")
+
+
+def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
+    """d/dt of (theta,) given the coupling c[0] and p = (omega,)."""
+    for t in range(x.shape[1]):
+        out[0, t] = p[0, t] + c[0, t]

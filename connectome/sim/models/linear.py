@@ -1,0 +1,26 @@
+"""TVB's `Linear` model: one variable relaxing at rate γ, driven by the network."""
+
+from __future__ import annotations
+
+from .base import Model, Parameter, StateVariable
+
+
+class Linear(Model):
+    """dx/dt = γ · x + c (TVB `models.Linear`; a linear relaxation of each region, stable for γ < 0)."""
+
+    name = "linear"
+    code = 0
+    state_variables = (StateVariable("x", -1.0, 1.0, doc="activity"),)
+    coupled = (0,)
+    observed = (0,)
+    region_parameters = (Parameter("gamma", -10.0, high=0.0, unit="1/ms",
+                                   doc="rate of decay; its magnitude should exceed the node's in-strength"),)
+    equations = "dx/dt = gamma * x + c"
+    sources = ("The Virtual Brain 2.10, tvb.simulator.models.linear.Linear",
+               "Sanz Leon et al. (2013) Front. Neuroinform. 7:10")
+
+
+def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
+    """d/dt of (x,) given the coupling c[0] and the parameters p = (gamma,), per region."""
+    for t in range(x.shape[1]):
+        out[0, t] = p[0, t] * x[0, t] + c[0, t]
