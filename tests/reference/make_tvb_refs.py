@@ -72,29 +72,54 @@ DEFAULT_FRACTION = (0.25, 0.5)
 MODELS = {
     "linear": dict(
         cls="Linear", coupling="linear", a=0.2, fraction=DEFAULT_FRACTION,
-        why="a = 0.2: spectral radius of connectivity_76's raw weights is 44.72, so a*rho = 8.94 < "
-            "|gamma| = 10 (stable for any delays, W >= 0) but close to it: activity decays slowly "
-            "through the delayed loops instead of within ms as at TVB's default a = 1/256.",
+        why="a = 0.2: the spectral radius of connectivity_76's raw weights is 44.72, so a*rho = 8.94 < "
+            "|gamma| = 10 (stable whatever the delays, since W >= 0) but close to it: activity decays "
+            "slowly through the delayed loops (|x| from ~0.1 at 1 ms to ~0.005 at 300 ms, regions "
+            "differing) instead of vanishing within ms as at TVB's default a = 1/256.",
     ),
     "wilson-cowan": dict(
-        cls="WilsonCowan", coupling="linear", a=0.0, fraction=DEFAULT_FRACTION,
-        why="TBD",
+        cls="WilsonCowan", coupling="linear", a=0.05, fraction=DEFAULT_FRACTION,
+        why="a = 0.05: with TVB's default parameters a node has no limit cycle for any constant input "
+            "(checked c in [-3, 8]; bistable 0 / ~0.46 for c in about (-0.6, 0.2)), so with positive "
+            "coupling every region relaxes to the upper fixed point (no change > 1e-6 after ~85 ms) "
+            "whatever a is. a = 0.05 puts the coupling input (a * sum_j W_ij E_j, 0 to ~1.7) where "
+            "that fixed point still depends on it, so the final state differs across regions "
+            "(E 0.462-0.489) and the first ~85 ms carry the delayed transient.",
     ),
     "reduced-wong-wang": dict(
-        cls="ReducedWongWang", coupling="linear", a=0.0, fraction=DEFAULT_FRACTION,
-        why="TBD",
+        cls="ReducedWongWang", coupling="linear", a=0.01, fraction=DEFAULT_FRACTION,
+        why="a = 0.01: the network splits over the whole 300 ms (tau_s = 100 ms): strongly connected "
+            "regions climb to the upper state (S up to ~0.72) while weakly connected ones decay (S down "
+            "to ~0.14); at TVB's default a = 1/256 every region just decays, at a >= 0.02 nearly all "
+            "go up. S never reaches the [0, 1] boundaries, so clamping is not exercised.",
     ),
     "montbrio-pazo-roxin": dict(
-        cls="MontbrioPazoRoxin", coupling="linear", a=0.0, fraction=DEFAULT_FRACTION,
-        why="TBD",
+        cls="MontbrioPazoRoxin", coupling="linear", a=0.02, fraction=DEFAULT_FRACTION,
+        why="a = 0.02 (two thirds of the ~0.03 above which the conventions report blow-up on "
+            "connectivity_76): with tau = 1 ms every a in 1/256..0.05 reaches fixed points within "
+            "~100 ms (no sustained oscillation found); 0.02 gives a larger, region-dependent coupling "
+            "term than the default: regions split between the low state (r ~ 0.08, V ~ -1.95) and "
+            "the high state (r 1.03-1.25; 6 regions end low), with the delayed transient in the first "
+            "~100 ms.",
     ),
     "jansen-rit": dict(
-        cls="JansenRit", coupling="linear", a=0.0, fraction=DEFAULT_FRACTION,
-        why="TBD",
+        cls="JansenRit", coupling="linear", a=0.0003, fraction=DEFAULT_FRACTION,
+        why="a = 3e-4: the linear loop y1 -> coupling -> y4 has gain A*a_c*rho/a_JR = "
+            "3.25*3e-4*44.72/0.1 = 0.44 < 1 (runaway above a_c ~ 6.9e-4, e.g. y1 ~ 1e8 at TVB's "
+            "default 1/256), while the coupling term (a * sum_j W_ij y1_j, 0-0.9 after 200 ms) is "
+            "comparable to mu = 0.22. The default initial fraction is kept (no blow-up), but TVB's "
+            "ranges for the derivative variables (y3 +-6, y5 +-500) give a large transient in the "
+            "first ~150 ms (y2 to +-1.86e3, y0 to +-11, where exp in the sigmoids overflows to inf "
+            "and the sigmoid is exactly 0); from ~200 ms regions oscillate or sit at the upper state "
+            "(y1 8-52); bounded over 1000 ms (checked).",
     ),
     "kuramoto": dict(
-        cls="Kuramoto", coupling="kuramoto", a=0.0, fraction=DEFAULT_FRACTION,
-        why="TBD",
+        cls="Kuramoto", coupling="kuramoto", a=0.01, fraction=DEFAULT_FRACTION,
+        why="a = 0.01 (coupling.Kuramoto divides by n_cvar = 1, not by the 76 regions): the largest "
+            "coupling term, a * max row sum = 0.71 rad/ms, stays below omega = 1 rad/ms; the delays "
+            "desynchronise the initial spread (order parameter 0.73 at 1 ms, 0.13-0.21 after 100 ms), "
+            "regions end 0.97-1.03 rad/ms and up to ~8.5 rad away from theta0 + omega*t. At a = 1 a "
+            "step moves phases by radians; at a >= 0.05 some regions stall.",
     ),
 }
 
