@@ -63,6 +63,8 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
         "regions": result.summary_regions, "propagation_order": result.propagation_order,
         "wall_s": round(wall_s, 6), "peak_rss_bytes": peak_rss_bytes(), "output": output,
     }
+    if result.fc_sc is not None:
+        summary["fc_sc"] = result.fc_sc
 
     def record(before_commit: Callable[[], None] | None = None) -> int:
         return store.record_run(version, neurons=int(spec.neurons), parameters=spec.to_json(), seed=spec.seed,

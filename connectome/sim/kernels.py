@@ -137,11 +137,12 @@ def _dense_steps(k_from, k_to, x, dense, g, theta, width, gain, event_steps, eve
                 activity.peak, activity.total, activity.first, activity.level)
 
 
-def edges_by_target(plan) -> tuple[np.ndarray, ...]:
-    """first_edge, src, tgt, weights, delays with the edges grouped by target, in projection order within one."""
+def edges_by_target(plan, by_source: bool = False) -> tuple[np.ndarray, ...]:
+    """first_edge, src, tgt, weights, delays with the edges grouped by target, in projection order within
+    one, or by source index (`by_source`: the order of TVB's row sums)."""
     R = len(plan.regions)
     targets = np.array(plan.tgt, dtype=np.int64)
-    order = np.argsort(targets, kind="stable")
+    order = np.lexsort((plan.src, targets)) if by_source else np.argsort(targets, kind="stable")
     first_edge = np.searchsorted(targets[order], np.arange(R + 1)).astype(np.int64)
     return (first_edge, np.array(plan.src, dtype=np.int32)[order], targets[order],
             np.array(plan.weights, dtype=np.float64)[order], np.array(plan.delays, dtype=np.int32)[order])

@@ -110,6 +110,8 @@ def _rate_only(spec: RunSpec) -> None:
     for name, value in (("--noise", spec.noise), ("--initial", spec.initial)):
         if value:
             raise InputError(f"{name}: the rate model starts at rest and its noise is set by --neurons")
+    if spec.precision != "float64":
+        raise InputError("--precision: the rate model computes in float64 only")
     if spec.monitor != "raw" or spec.bold:
         raise InputError(f"--monitor {'bold' if spec.bold else spec.monitor}: the rate model records its activity "
                          "with the raw monitor only")

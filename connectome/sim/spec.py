@@ -24,7 +24,7 @@ OPTION_NAMES = {
     "coupling_mode": "--coupling-mode", "params": "--param", "max_steps": "--max-steps", "model": "--model",
     "kernel": "--kernel", "coupling_function": "--coupling-function", "integrator": "--integrator",
     "noise": "--noise", "initial": "--initial", "monitor": "--monitor", "bold_period_ms": "--bold-period",
-    "transient_ms": "--transient", "bold": "--monitor bold", "fc": "--fc",
+    "transient_ms": "--transient", "bold": "--monitor bold", "fc": "--fc", "precision": "--precision",
 }
 MONITORS = ("raw", "temporal-average")
 
@@ -55,6 +55,7 @@ class RunSpec:
     bold_period_ms: float = 2000.0
     fc: bool = False
     transient_ms: float = 0.0
+    precision: str = "float64"  # or "tvb": TVB's float32 history, products and row sums
     speed_mm_per_ms: float | None = None
     record_every_ms: float | None = None
     stimuli: tuple[str, ...] = ()
@@ -114,6 +115,8 @@ def check(spec: RunSpec) -> None:
             positive(getattr(spec, name), name)
     if spec.coupling is not None and not is_finite_number(spec.coupling):
         raise InputError(f"--coupling: must be a finite number, got {spec.coupling!r}")
+    if spec.precision not in ("float64", "tvb"):
+        raise InputError(f"--precision: must be float64 or tvb, got {spec.precision!r}")
     if spec.monitor not in MONITORS:
         raise InputError(f"--monitor: must be one of {', '.join(MONITORS)} (and bold), got {spec.monitor!r}")
     positive(spec.bold_period_ms, "bold_period_ms")

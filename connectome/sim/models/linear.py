@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...errors import InputError
 from .base import Model, Parameter, StateVariable
 
 
@@ -16,6 +17,13 @@ class Linear(Model):
     region_parameters = (Parameter("gamma", -10.0, high=0.0, unit="1/ms",
                                    doc="rate of decay; its magnitude should exceed the node's in-strength"),)
     equations = "dx/dt = gamma * x + c"
+    def check_step(self, dt: float, params: dict) -> None:
+        """Euler and Heun diverge for dt · |γ| > 2 (their stability limit on the real axis): refuse such a step."""
+        fastest = max(abs(g) for g in params["gamma"])
+        if dt * fastest > 2:
+            raise InputError(f"--dt: the time step ({dt:g} ms) must be ≤ 2 / |gamma| = {2 / fastest:g} ms for the "
+                             "integrator to be stable")
+
     sources = ("The Virtual Brain 2.10, tvb.simulator.models.linear.Linear",
                "Sanz Leon et al. (2013) Front. Neuroinform. 7:10")
 
