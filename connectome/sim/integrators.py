@@ -14,6 +14,7 @@ from ..errors import InputError
 
 STOCHASTIC = ("euler-maruyama", "heun-stochastic")
 EULER, HEUN, EULER_MARUYAMA, HEUN_STOCHASTIC = 0, 1, 2, 3  # the compiled kernel's codes
+NOISE_BLOCK_BYTES = 8 << 20  # the noise of a block of steps is drawn at once, at most this many bytes
 SCHEMES = {"euler": EULER, "heun": HEUN, "euler-maruyama": EULER_MARUYAMA, "heun-stochastic": HEUN_STOCHASTIC}
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import bold
 from .coupling import DIFFERENCE, KURAMOTO, LINEAR
-from .integrators import EULER, EULER_MARUYAMA
+from .integrators import EULER, EULER_MARUYAMA, NOISE_BLOCK_BYTES
 from .models.compiled import dfun
 
 
@@ -218,9 +218,6 @@ def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first_edge, src, w,
                 acc[:] = 0.0
             else:
                 series[done // stride] = x
-
-
-NOISE_BLOCK_BYTES = 8 << 20  # the noise of a block of steps is drawn at once, at most this many bytes
 
 
 def run_masses(p, schedule, recorder_series, peak, total, bold_series, bold_stride, tick) -> np.ndarray:

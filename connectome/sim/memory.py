@@ -30,6 +30,8 @@ def estimate(p: Prepared) -> dict[str, Any]:
         "noise": 0 if p.spec.deterministic else TwoStatePopulation.bytes(R),
         "state": R * STATE_BYTES_PER_REGION,
     }
+    if p.mass is not None:
+        parts.update(_mass_bytes(p))
     run_bytes = sum(parts.values())
     available = int(psutil.virtual_memory().available)
     return {
@@ -38,6 +40,22 @@ def estimate(p: Prepared) -> dict[str, Any]:
         "fits": run_bytes <= available, "steps": grid.steps, "recorded_steps": grid.recorded,
         "max_delay_steps": p.plan.max_delay, "kernel": p.kernel,
         "time_s": round(grid.steps * (SECONDS_PER_STEP + SECONDS_PER_ELEMENT_STEP * (R + P)), 3),
+    }
+
+
+def _mass_bytes(p: Prepared) -> dict[str, int]:
+    """A neural-mass run's parts: every state variable recorded, the history of each coupled variable, the
+    BOLD series, and a block of noise."""
+    from .integrators import NOISE_BLOCK_BYTES
+
+    R, grid, model = len(p.plan.regions), p.timing, p.model
+    nsv, ring = len(model.state_variables), p.plan.max_delay + 1
+    bold = (grid.steps // max(1, round(p.spec.bold_period_ms / float(grid.dt))) + 1) * R * 8 if p.spec.bold else 0
+    return {
+        "recorder": nsv * Recorder.bytes(R, grid.recorded) + bold,
+        "network": network_bytes(p.plan, p.kernel) + (len(model.coupled) - 1) * ring * R * 8,
+        "noise": min(NOISE_BLOCK_BYTES, 8 * nsv * R * grid.steps) if p.mass.stochastic else 0,
+        "state": R * (8 * nsv * 6 + 8 * len(model.region_parameters)),
     }
 
 
