@@ -230,7 +230,7 @@ def run_masses(p, schedule, recorder_series, peak, total, bold_series, bold_stri
     R, nsv, dt = len(plan.regions), len(model.state_variables), float(grid.dt)
     first_edge, src, _, w, delay = edges_by_target(plan, by_source=True)
     x = initial_state(model, spec.initial, R, spec.seed)
-    cvar = np.array(model.coupled, dtype=np.int64)
+    cvar = np.array(model.coupled[:model.coupling_terms], dtype=np.int64)
     real = np.float32 if spec.precision == "tvb" else np.float64
     w, zero = w.astype(real), real(0.0)
     hist = np.empty((len(cvar), R, plan.max_delay + 1), dtype=real)

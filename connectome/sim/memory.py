@@ -53,7 +53,7 @@ def _mass_bytes(p: Prepared) -> dict[str, int]:
     bold = (grid.steps // max(1, round(p.spec.bold_period_ms / float(grid.dt))) + 1) * R * 8 if p.spec.bold else 0
     return {
         "recorder": nsv * Recorder.bytes(R, grid.recorded) + bold,
-        "network": network_bytes(p.plan, p.kernel) + (len(model.coupled) - 1) * ring * R * 8,
+        "network": network_bytes(p.plan, p.kernel) + (len(model.coupled[:model.coupling_terms]) - 1) * ring * R * 8,
         "noise": min(NOISE_BLOCK_BYTES, 8 * nsv * R * grid.steps) if p.mass.stochastic else 0,
         "state": R * (8 * nsv * 6 + 8 * len(model.region_parameters)),
     }

@@ -62,6 +62,7 @@ class Model:
     name: str
     state_variables: tuple[StateVariable, ...]
     coupled: tuple[int, ...]  # the state variables the network carries between regions
+    coupling_terms: int | None = None  # how many of them the derivative reads (the first ones); None: all
     observed: tuple[int, ...]  # what monitors record
     global_parameters: tuple[Parameter, ...] = ()
     region_parameters: tuple[Parameter, ...] = ()  # overridable per region by an attribute of the same name

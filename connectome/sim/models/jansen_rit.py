@@ -18,6 +18,7 @@ class JansenRit(Model):
                        StateVariable("y2", -50.0, 50.0), StateVariable("y3", -6.0, 6.0),
                        StateVariable("y4", -20.0, 20.0), StateVariable("y5", -500.0, 500.0))
     coupled = (1, 2)  # TVB keeps y1 and y2 in the history; with linear coupling only y1's term enters
+    coupling_terms = 1  # the kernel sums only the term the equations read
     observed = (1, 2)
     region_parameters = (
         P("A", 3.25, unit="mV", doc="maximum EPSP"), P("B", 22.0, unit="mV", doc="maximum IPSP"),

@@ -22,6 +22,7 @@ class WilsonCowan(Model):
     state_variables = (StateVariable("E", 0.0, 1.0, doc="excitatory activity"),
                        StateVariable("I", 0.0, 1.0, doc="inhibitory activity"))
     coupled = (0, 1)  # TVB keeps both in the history; only the first coupling term enters
+    coupling_terms = 1  # the kernel sums only the term the equations read
     observed = (0,)
     region_parameters = (
         P("c_ee", 12.0, doc="excitatory to excitatory coupling"), P("c_ei", 4.0, doc="inhibitory to excitatory"),
