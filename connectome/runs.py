@@ -58,7 +58,7 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
     spec = prepared.spec  # with the seed drawn
     summary = {
         "run_id": None, "ref": version.ref, "neurons": int(spec.neurons), "duration_ms": result.duration_ms,
-        "dt_ms": result.dt_ms, "seed": spec.seed, "deterministic": result.deterministic, "model": spec.model,
+        "dt_ms": result.dt_ms, "seed": spec.seed, "deterministic": result.deterministic, "model": spec.model, "observed": result.observed,
         "coupling_mode": result.coupling_mode, "kernel": result.kernel, "total_connections": result.total_connections,
         "regions": result.summary_regions, "propagation_order": result.propagation_order,
         "wall_s": round(wall_s, 6), "peak_rss_bytes": peak_rss_bytes(), "output": output,

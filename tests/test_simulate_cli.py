@@ -15,7 +15,8 @@ import pytest
 from conftest import EXAMPLE, ROOT, assert_one_line_error, table_counts
 
 SUMMARY_KEYS = {"run_id", "ref", "neurons", "duration_ms", "dt_ms", "seed", "deterministic", "total_connections",
-                "regions", "propagation_order", "wall_s", "peak_rss_bytes", "output", "model", "coupling_mode", "kernel"}
+                "regions", "propagation_order", "wall_s", "peak_rss_bytes", "output", "model", "coupling_mode", "kernel",
+                "observed"}
 
 
 @pytest.fixture

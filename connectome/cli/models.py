@@ -22,8 +22,8 @@ def list_models(as_json: bool) -> None:
     if as_json:
         return emit(rows)
     click.echo(table([(r["name"], " ".join(v["name"] for v in r["state_variables"]), " ".join(r["coupled"]),
-                       len(r["parameters"]), r["coupling_function"], r["integrator"], r["doc"]) for r in rows],
-                     ["model", "variables", "coupled", "parameters", "coupling", "integrator", "description"]))
+                       len(r["parameters"]), r["coupling_function"], r["integrator"], r["sources"][0]) for r in rows],
+                     ["model", "variables", "coupled", "parameters", "coupling", "integrator", "source"]))
 
 
 @models.command("show")

@@ -160,12 +160,20 @@ def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, as_
 def print_summary(summary: dict[str, Any]) -> None:
     """The summary of a run as the tour shows it."""
     mode = "deterministic" if summary["deterministic"] else f"seed {summary['seed']}"
+    rate = summary["model"] == "rate"
     click.echo(f"run {summary['run_id']}: {summary['ref']} at {summary['neurons']:,} neurons, "
-               f"{summary['duration_ms']:g} ms in steps of {summary['dt_ms']:g} ms ({mode})")
+               f"{summary['duration_ms']:g} ms in steps of {summary['dt_ms']:g} ms, {summary['model']} ({mode})")
     click.echo(f"total connections (derived, never stored): {summary['total_connections']:,}")
-    click.echo(table([(r["name"], r["neurons"], f"{r['peak_activity']:.4f}", f"{r['mean_activity']:.4f}",
-                        "-" if r["activation_ms"] is None else f"{r['activation_ms']:g}") for r in summary["regions"]],
-                      ["region", "neurons", "peak", "mean", "activated_ms"]))
-    click.echo(f"propagation: {' -> '.join(summary['propagation_order']) or '(no region activated)'}")
+    observed = summary.get("observed", "a")
+    rows = [(r["name"], r["neurons"], f"{r['peak_activity']:.4f}", f"{r['mean_activity']:.4f}",
+             "-" if r["activation_ms"] is None else f"{r['activation_ms']:g}") for r in summary["regions"]]
+    headers = ["region", "neurons", "peak", "mean", "activated_ms"] if rate else \
+        ["region", "neurons", f"peak {observed}", f"mean {observed}"]
+    click.echo(table([r if rate else r[:4] for r in rows], headers))
+    if rate:
+        click.echo(f"propagation: {' -> '.join(summary['propagation_order']) or '(no region activated)'}")
+    if "fc_sc" in summary:
+        fc = summary["fc_sc"]
+        click.echo("FC-SC correlation: " + ", ".join(f"{k} {'-' if v is None else f'{v:.3f}'}" for k, v in fc.items()))
     click.echo(f"wall {summary['wall_s']:.2f} s, peak RSS {size_text(summary['peak_rss_bytes'])}"
                + (f", activity written to {summary['output']}" if summary["output"] else ""))

@@ -172,7 +172,9 @@ def _run_masses(p: Prepared, progress: Callable[[int], None] | None) -> Simulati
     bold_stride = bold_steps(spec, grid) if spec.bold else 0
     bold = np.empty((grid.steps // bold_stride + 1 if bold_stride else 1, R))
     schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.steps, grid.dt)
-    run_masses(p, schedule, series, peak, total, bold, bold_stride, _ticker(grid.steps, progress))
+    final = run_masses(p, schedule, series, peak, total, bold, bold_stride, _ticker(grid.steps, progress))
+    if not (np.isfinite(final).all() and np.isfinite(total).all()):
+        _diverged(p, series, final)
     obs = p.model.observed[0]
     activity = Activity(series[0, obs], np.full(R, np.inf))  # no activation level
     activity.peak, activity.total = peak, total
@@ -194,6 +196,20 @@ def _with_fc(p: Prepared, result: SimulationResult) -> SimulationResult:
         result.fc = functional_connectivity(signal, times, float(p.spec.transient_ms), what)
         result.fc_sc = fc_sc(result.fc, p.plan)
     return result
+
+
+def _diverged(p: Prepared, series: Any, final: Any) -> None:
+    """Refuse a run whose state left the floats: name the first variable, region and recorded time."""
+    import numpy as np
+
+    from .times import sample_times
+
+    bad = ~np.isfinite(series)
+    k, v, r = (int(i[0]) for i in np.nonzero(bad)) if bad.any() else \
+        (len(series) - 1, *(int(i[0]) for i in np.nonzero(~np.isfinite(final))))
+    when = float(sample_times(len(series), p.timing.stride, p.timing.dt)[k])
+    raise InputError(f"the run diverged: {p.model.state_variables[v].name} of region {p.plan.regions[r]!r} is not "
+                     f"finite by t = {when:g} ms; lower --coupling or --dt, or change the parameters")
 
 
 def bold_steps(spec: RunSpec, grid: Timing) -> int:
@@ -236,10 +252,11 @@ def _result(p: Prepared, recorder: Recorder | Any, activity: Activity, params: d
         activity=recorder.series if isinstance(recorder, Recorder) else recorder,
         summary_regions=rows, propagation_order=order, total_connections=p.total_connections,
         neurons=int(spec.neurons), duration_ms=float(spec.duration_ms), dt_ms=float(spec.dt_ms), steps=grid.steps,
-        seed=spec.seed, deterministic=bool(spec.deterministic),
+        seed=spec.seed, deterministic=bool(spec.deterministic) if p.mass is None else not p.mass.stochastic,
         speed_mm_per_ms=None if spec.speed_mm_per_ms is None else float(spec.speed_mm_per_ms),
         record_every_ms=float(grid.stride * grid.dt),
         coupling=_gain(spec) if p.mass is None else p.mass.cpar[0],
         width=params.get("width", 0.0), stimuli=spec.stimulus_objects(), model=spec.model,
         coupling_mode=plan.mode, kernel=p.kernel, spec=spec, states=states or {},
+        observed=p.model.state_variables[p.model.observed[0]].name,
     )

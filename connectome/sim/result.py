@@ -47,6 +47,7 @@ class SimulationResult:
     bold_time_ms: np.ndarray | None = None
     fc: np.ndarray | None = None  # [regions, regions]
     fc_sc: dict[str, float | None] | None = None
+    observed: str = "a"  # the state variable `activity` holds
 
     def parameters(self) -> dict[str, Any]:
         """The run's parameters as plain JSON-able values (stimuli in their text form)."""
