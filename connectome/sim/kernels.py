@@ -148,6 +148,18 @@ def edges_by_target(plan, by_source: bool = False) -> tuple[np.ndarray, ...]:
             np.array(plan.weights, dtype=np.float64)[order], np.array(plan.delays, dtype=np.int32)[order])
 
 
+def edges_by_source(plan) -> tuple[np.ndarray, ...]:
+    """first_out, tgt, weights, delays with the edges grouped by source, by delay within one: a source's
+    history row is then read in one sweep. (A target gets at most one edge per source, so the order
+    within a source changes no sum.)"""
+    R = len(plan.regions)
+    sources = np.array(plan.src, dtype=np.int64)
+    order = np.lexsort((np.array(plan.delays, dtype=np.int64), sources))
+    first_out = np.searchsorted(sources[order], np.arange(R + 1)).astype(np.int64)
+    return (first_out, np.array(plan.tgt, dtype=np.int32)[order], np.array(plan.weights, dtype=np.float64)[order],
+            np.array(plan.delays, dtype=np.int32)[order])
+
+
 def _layout(plan, x: np.ndarray):
     """The compiled kernel's arrays for `plan`: its kind, edges grouped by target, history and dense matrices."""
     from .network import compiled_layout

@@ -20,123 +20,12 @@ import numba
 import numpy as np
 
 from . import bold
-from .coupling import DIFFERENCE, KURAMOTO, LINEAR
+from .coupling_kernels import couple_parallel, couple_serial
 from .integrators import EULER, EULER_MARUYAMA, NOISE_BLOCK_BYTES
 from .models.compiled import dfun
 
 
 
-@numba.njit(cache=True, nogil=True)
-def _pairwise_leaf(a, lo, n):
-    """numpy's `pairwise_sum` of a[lo:lo + n] for n ≤ 128: in order below 8, else 8 accumulators."""
-    if n < 8:
-        res = a[:0].sum()  # zero in a's own float type
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3, r4, r5, r6, r7 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3], a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    while i < n - n % 8:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for j in range(lo + i, lo + n):
-        res += a[j]
-    return res
-
-
-@numba.njit(cache=True, nogil=True)
-def _pairwise(a, lo, n):
-    """numpy's `pairwise_sum` of a[lo:lo + n]: above 128, the sum of the halves (cut at a multiple of 8).
-
-    Walked with explicit stacks: numba's cache cannot hold a recursive function safely.
-    """
-    if n <= 128:
-        return _pairwise_leaf(a, lo, n)
-    starts, sizes, stage = np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64)
-    values = np.empty(64, a.dtype)
-    top, count = 0, 0
-    starts[0], sizes[0], stage[0] = lo, n, 0
-    while top >= 0:
-        first, size = starts[top], sizes[top]
-        if size <= 128:
-            values[count] = _pairwise_leaf(a, first, size)
-            count += 1
-            top -= 1
-            continue
-        half = size // 2
-        half -= half % 8
-        if stage[top] < 2:
-            stage[top] += 1
-            left = stage[top] == 1
-            top += 1
-            starts[top], sizes[top], stage[top] = (first, half, 0) if left else (first + half, size - half, 0)
-        else:
-            count -= 1
-            values[count - 1] = values[count - 1] + values[count]
-            top -= 1
-    return values[0]
-
-
-def _couple(fn, cpar, k, x, cvar, out, first_edge, src, w, delay, hist, inputs, zero, scratch):
-    """out[j, t] ← the coupling of region t's j-th coupled variable at step k (edges grouped by target).
-
-    The history, the weights and `zero` (the sums' start) share one float type: float64 (sums in order), or
-    float32 to sum as TVB does: float32 history and products, x_i the float32 copy of the target's state,
-    and each row sum as numpy's `add.reduceat` takes it (the first product plus the pairwise sum of the
-    others, in column order; `scratch` holds a row's products). a · sum + b is float64 either way.
-    """
-    tvb = scratch.shape[1] > 0
-    R, ring, n_cvar = x.shape[1], hist.shape[2], cvar.shape[0]
-    slot = k % ring
-    for j in range(n_cvar):
-        for s in range(R):
-            hist[j, s, slot] = x[cvar[j], s]
-    a = cpar[0]
-    for t in numba.prange(R):
-        for j in range(n_cvar):
-            xi = hist[j, t, slot]
-            total = zero
-            lo = first_edge[t]
-            for e in range(lo, first_edge[t + 1]):
-                i = slot - delay[e]
-                if i < 0:
-                    i += ring
-                xj = hist[j, src[e], i]
-                if fn == DIFFERENCE:
-                    term = w[e] * (xj - xi)
-                elif fn == KURAMOTO:
-                    term = w[e] * math.sin(xj - xi)
-                else:
-                    term = w[e] * xj
-                if tvb:
-                    scratch[t, e - lo] = term
-                else:
-                    total += term
-            n = first_edge[t + 1] - lo
-            if tvb and n > 0:
-                total = scratch[t, 0] + _pairwise(scratch[t], 1, n - 1) if n > 1 else scratch[t, 0]
-            if fn == LINEAR:
-                value = a * total + cpar[1]
-            elif fn == DIFFERENCE:
-                value = a * total
-            elif fn == KURAMOTO:
-                value = a / n_cvar * total
-            else:  # sigmoidal: cmin, cmax, midpoint, sigma
-                value = cpar[1] + (cpar[2] - cpar[1]) / (1.0 + math.exp(-a * ((total - cpar[3]) / cpar[4])))
-            out[j, t] = value
-        out[0, t] += inputs[t]
-
-
-_couple_serial = numba.njit(cache=True, nogil=True)(_couple)
-_couple_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_couple)
 
 
 _balloon_step = numba.njit(cache=True, nogil=True)(bold.balloon_step)
@@ -177,7 +66,7 @@ def _integrate(code, scheme, x, c, p, dt, floor, ceiling, noise, d1, d2, xt):
 
 
 @numba.njit(cache=True, nogil=True)
-def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first_edge, src, w, delay, hist, zero, scratch, cvar,
+def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first, index, w, delay, hist, zero, buffer, push, cvar,
                scheme, dt,
                floor, ceiling, noise, event_steps, event_inputs, series, average, acc, stride, obs, peak, total,
                balloon, bold_series, bold_stride):
@@ -195,9 +84,11 @@ def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first_edge, src, w,
         while event + 1 < event_steps.shape[0] and event_steps[event + 1] <= k:
             event += 1
         if parallel:
-            _couple_parallel(fn, cpar, k, x, cvar, c, first_edge, src, w, delay, hist, event_inputs[event], zero, scratch)
+            couple_parallel(fn, cpar, k, x, cvar, c, first, index, w, delay, hist, event_inputs[event], zero, buffer,
+                            push)
         else:
-            _couple_serial(fn, cpar, k, x, cvar, c, first_edge, src, w, delay, hist, event_inputs[event], zero, scratch)
+            couple_serial(fn, cpar, k, x, cvar, c, first, index, w, delay, hist, event_inputs[event], zero, buffer,
+                          push)
         _integrate(code, scheme, x, c, p, dt, floor, ceiling, noise[k - k_from] if noise.shape[0] else quiet,
                    d1, d2, xt)
         done = k + 1
@@ -220,23 +111,40 @@ def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first_edge, src, w,
                 series[done // stride] = x
 
 
+def _network(plan, x: np.ndarray, cvar: np.ndarray, tvb: bool) -> tuple:
+    """(first, index, w, delay, hist, zero, buffer, push): the coupling kernel's arrays, history at rest.
+
+    float64: the push layout (edges by source, a doubled history ring, one partial sum per source block);
+    tvb: the pull layout in float32 with a row of products per target (see `coupling_kernels`).
+    """
+    from .coupling_kernels import push_blocks
+    from .kernels import edges_by_source, edges_by_target
+
+    R, ring = len(plan.regions), plan.max_delay + 1
+    if tvb:
+        first, index, _, w, delay = edges_by_target(plan, by_source=True)
+        buffer = np.empty((R, int(np.max(np.diff(first), initial=0))), dtype=np.float32)
+        hist = np.empty((len(cvar), R, ring), dtype=np.float32)
+    else:
+        first, index, w, delay = edges_by_source(plan)
+        buffer = np.empty((push_blocks(plan.projections), len(cvar) * R))
+        hist = np.empty((len(cvar), R, 2 * ring))
+    hist[:] = x[cvar][:, :, None]  # constant over t ≤ 0
+    real = hist.dtype.type
+    return first, index, w.astype(real), delay, hist, real(0.0), buffer, not tvb
+
+
 def run_masses(p, schedule, recorder_series, peak, total, bold_series, bold_stride, tick) -> np.ndarray:
     """Every step of a prepared neural-mass run; fills the recorder's series, the observed variable's peak
     and total and the BOLD series (when bold_stride > 0) in place, and returns the final state."""
     from .history import initial_state
-    from .kernels import PARALLEL_FROM, edges_by_target
+    from .kernels import PARALLEL_FROM
 
     plan, spec, model, setup, grid = p.plan, p.spec, p.model, p.mass, p.timing
     R, nsv, dt = len(plan.regions), len(model.state_variables), float(grid.dt)
-    first_edge, src, _, w, delay = edges_by_target(plan, by_source=True)
     x = initial_state(model, spec.initial, R, spec.seed)
     cvar = np.array(model.coupled[:model.coupling_terms], dtype=np.int64)
-    real = np.float32 if spec.precision == "tvb" else np.float64
-    w, zero = w.astype(real), real(0.0)
-    hist = np.empty((len(cvar), R, plan.max_delay + 1), dtype=real)
-    in_degree = int(np.max(np.diff(first_edge), initial=0))
-    scratch = np.empty((R, in_degree) if spec.precision == "tvb" else (0, 0), dtype=real)
-    hist[:] = x[cvar][:, :, None]  # constant over t ≤ 0
+    network = _network(plan, x, cvar, spec.precision == "tvb")
     recorder_series[0] = x
     obs = model.observed[0]
     peak[:], total[:] = x[obs], x[obs]
@@ -257,9 +165,9 @@ def run_masses(p, schedule, recorder_series, peak, total, bold_series, bold_stri
     for start in range(0, grid.steps, chunk):
         end = min(grid.steps, start + chunk)
         noise = empty if rng is None else rng.standard_normal((end - start, nsv, R)) * scale
-        mass_steps(start, end, model.code, x, params, setup.function.code, np.array(setup.cpar), len(src) >= PARALLEL_FROM,
-                   first_edge, src, w, delay, hist, zero, scratch, cvar, setup.scheme, dt, floor, ceiling, noise, event_steps,
-                   event_inputs, recorder_series, setup.average, acc, grid.stride, obs, peak, total, balloon,
+        mass_steps(start, end, model.code, x, params, setup.function.code, np.array(setup.cpar),
+                   plan.projections >= PARALLEL_FROM, *network, cvar, setup.scheme, dt, floor, ceiling, noise,
+                   event_steps, event_inputs, recorder_series, setup.average, acc, grid.stride, obs, peak, total, balloon,
                    bold_series, bold_stride)
         tick(end)
     return x
