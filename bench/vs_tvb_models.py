@@ -28,21 +28,28 @@ values; on connectivity_76 they are the references' `initial`).
    integrator="euler". Different parameterisations: a cost comparison only.
 
 Every measurement is a fresh child process; the sides of a point are interleaved (order rotated each
-repeat), `--repeats` each; medians of the timed call, the largest peak RSS (VmHWM) of the children. TVB:
-`sim.run()` timed, `sim.configure()` timed apart. Ours: one `simulate(...)` call timed, after a one-step
-call in the same child that pays the imports and numba's cache load. TVB and neurolib run in their own
-virtual environments (never dependencies of this project). On the 998-region graph TVB's Python simulator
-is timed over `--tvb-998-ms` (100 ms by default; its cost per step is constant) and its time scaled to one
-simulated second; every other run simulates `--duration` ms. Prints Markdown tables. Never run by CI.
+repeat), `--repeats` each (`--repeats-998` on the 998-region graph); medians of the timed call, the largest
+peak RSS (VmHWM) of the children. TVB: `sim.run()` timed, `sim.configure()` timed apart. Ours: one
+`simulate(...)` call timed, after a one-step call in the same child that pays the imports and numba's cache
+load; measured twice, with numba's default threads and with NUMBA_NUM_THREADS=1 (TVB, nb_mpr and neurolib
+run on one core). `--snapshot` runs our side from a copy of HEAD's connectome/ (the working tree may change
+during a long run). A final-state gap (the largest |ours - theirs| at their last sample, scaled by
+max(1, |theirs|)) checks that both sides ran the same system. On the 998-region graph TVB's Python simulator
+(`--tvb-998-ms`, 100) and nb_mpr (`--nb-998-ms`, 200) simulate less than `--duration` and their times are
+scaled to one simulated second (their cost per step is constant; nb_mpr's per-call overhead makes the
+scaled figure a slight overestimate). TVB and neurolib run in their own virtual environments (never
+dependencies of this project). Prints Markdown tables. Never run by CI.
 
-Usage: python bench/vs_tvb_models.py [--quick] [--repeats 3] [--only tvb76 --only tvb192]
-       [--models linear jansen-rit] [--parts tvb nb neurolib] [--tvb-998-ms 100] [--neurolib-dense]
+Usage: python bench/vs_tvb_models.py [--quick] [--repeats 3] [--repeats-998 2] [--only tvb76 --only tvb192]
+       [--models linear jansen-rit] [--parts tvb nb neurolib] [--snapshot] [--no-single-thread]
+       [--tvb-998-ms 100] [--nb-998-ms 200] [--neurolib-dense]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import statistics
 import subprocess
@@ -200,6 +207,7 @@ run_s = time.perf_counter() - start
 peak = hwm()
 exc = np.asarray(model.outputs["exc"])
 print(json.dumps({"run_s": run_s, "cold_s": cold_s, "samples": exc.shape[1], "version": version("neurolib"),
+                  "numba": version("numba"),
                   "finite": bool(np.isfinite(exc).all()), "max_delay_steps": int(model.params["Dmat_ndt"].max()),
                   "maxabs": float(np.nanmax(np.abs(exc))), "rss_before": before, "peak_rss": peak}))
 """
@@ -234,13 +242,23 @@ def median_row(results: list[tuple[dict, float]], duration: float) -> dict:
     return out
 
 
-def interleave(sides: dict[str, list[str]], repeats: int) -> dict[str, list[tuple[dict, float]]]:
-    """Run every side `repeats` times, rotating the order each repeat."""
+def run_json(cmd: list[str], env: dict[str, str] | None = None) -> tuple[dict, float]:
+    """Run a child that prints one JSON line last, with extra environment variables; return it and its wall time."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"child failed ({done.returncode}): {' '.join(cmd[:3])}\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), wall
+
+
+def interleave(sides: dict[str, tuple[list[str], dict[str, str]]], repeats: int) -> dict[str, list[tuple[dict, float]]]:
+    """Run every side (command, extra environment) `repeats` times, rotating the order each repeat."""
     runs: dict[str, list[tuple[dict, float]]] = {side: [] for side in sides}
     order = list(sides)
     for repeat in range(repeats):
         for side in order[repeat % len(order):] + order[:repeat % len(order)]:
-            runs[side].append(vs_tvb.run_json(sides[side]))
+            runs[side].append(run_json(*sides[side]))
     return runs
 
 
@@ -273,6 +291,18 @@ class Bench:
         vs_tvb.ensure_data(Path(args.tvb_data), self.tvb_python)
         self.graphs: dict[str, tuple[nx.DiGraph, Path, Path, dict]] = {}
         self.checks: list[str] = []
+        self.engine_src: Path | None = Path(args.engine_src).resolve() if args.engine_src else None
+        self.revision = vs_tvb.engine_revision()
+        if args.snapshot:  # the committed engine, unaffected by edits to the working tree during the run
+            self.engine_src = tmp / "engine"
+            self.engine_src.mkdir()
+            archive = subprocess.run(["git", "archive", "HEAD", "connectome"], cwd=ROOT, capture_output=True,
+                                     check=True)
+            subprocess.run(["tar", "-x", "-C", str(self.engine_src)], input=archive.stdout, check=True)
+            head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+            self.revision = f"{head.stdout.strip()} (snapshot of HEAD's connectome/, fresh numba cache)"
+        elif self.engine_src:
+            self.revision = f"source at {self.engine_src}"
 
     def connectome(self, name: str) -> tuple[nx.DiGraph, Path, Path, dict]:
         """The graph, its pickle (our child) and .npz (TVB and neurolib children), made once."""
@@ -325,40 +355,54 @@ class Bench:
         return [sys.executable, "-c", ENGINE_CHILD, str(pickle_path), json.dumps(params),
                 str(self.initial(model, name))]
 
+    def ours(self, *args: object) -> dict[str, tuple[list[str], dict[str, str]]]:
+        """Our sides: as installed (numba's default threads), and unless --no-single-thread on one thread."""
+        cmd = self.engine_cmd(*args)  # type: ignore[arg-type]
+        env = {"PYTHONPATH": str(self.engine_src)} if self.engine_src else {}
+        sides = {"ours": (cmd, env)}
+        if self.args.single_thread:  # no extra run for the final-state gap here: the "ours" side has it
+            params = json.loads(cmd[4])
+            cmd1 = cmd[:4] + [json.dumps({**params, "check_ms": None})] + cmd[5:]
+            sides["ours1"] = (cmd1, {**env, "NUMBA_NUM_THREADS": "1"})
+        return sides
+
+    def slow_ms(self, name: str, limit: float) -> float:
+        """Simulated ms of TVB's Python simulator or nb_mpr: at most `limit` on the 998-region graph."""
+        return min(self.args.duration, limit) if name.startswith("syn998") else self.args.duration
+
     def tvb_models(self, name: str, model: str) -> dict:
         """Part 1: one model on one connectome, ours against TVB's Python simulator."""
         a_ref, a = self.coupling(model, name)
         cfun = "kuramoto" if model == "kuramoto" else "linear"
         duration = self.args.duration
-        tvb_duration = min(duration, self.args.tvb_998_ms) if name.startswith("syn998") else duration
+        tvb_duration = self.slow_ms(name, self.args.tvb_998_ms)
         params = {"tvb_class": MODELS[model], "a": a, "cfun": cfun, "dt": DT_MS, "record": RECORD_MS,
                   "speed": SPEED_MM_PER_MS, "duration": tvb_duration}
         _, _, npz_path, arrays = self.connectome(name)
         check_ms = tvb_last_sample_ms(arrays["tract_lengths"], tvb_duration)
-        sides = {"ours": self.engine_cmd(name, model, a, cfun, "heun", duration, check_ms),
-                 "tvb": [str(self.tvb_python), "-c", TVB_CHILD, str(npz_path), json.dumps(params),
-                         str(self.initial(model, name))]}
+        sides = {**self.ours(name, model, a, cfun, "heun", duration, check_ms),
+                 "tvb": ([str(self.tvb_python), "-c", TVB_CHILD, str(npz_path), json.dumps(params),
+                          str(self.initial(model, name))], {})}
         runs = interleave(sides, self.repeats(name))
-        ours, tvb = median_row(runs["ours"], duration), median_row(runs["tvb"], tvb_duration)
-        gap = final_gap(ours, tvb)
-        return {"name": name, "model": model, "a_ref": a_ref, "a": a, "ours": ours, "tvb": tvb, "gap": gap,
+        row = {side: median_row(runs[side], tvb_duration if side == "tvb" else duration) for side in runs}
+        return {"name": name, "model": model, "a_ref": a_ref, "a": a, **row, "gap": final_gap(row["ours"], row["tvb"]),
                 "duration": duration, "tvb_duration": tvb_duration}
 
     def nb_mpr(self, name: str, compat: bool) -> dict:
         """Part 2: TVB's numba MPR backend against our montbrio-pazo-roxin, Heun."""
         model = "montbrio-pazo-roxin"
         a_ref, a = self.coupling(model, name)
-        duration = self.args.duration
+        duration, nb_duration = self.args.duration, self.slow_ms(name, self.args.nb_998_ms)
         params = {"tvb_class": MODELS[model], "a": a, "cfun": "linear", "dt": DT_MS, "record": RECORD_MS,
-                  "speed": SPEED_MM_PER_MS, "duration": duration, "compat": compat}
+                  "speed": SPEED_MM_PER_MS, "duration": nb_duration, "compat": compat}
         _, _, npz_path, _ = self.connectome(name)
-        sides = {"ours": self.engine_cmd(name, model, a, "linear", "heun", duration),
-                 "nb": [str(self.tvb_python), "-c", NB_CHILD, str(npz_path), json.dumps(params),
-                        str(self.initial(model, name))]}
+        sides = {**self.ours(name, model, a, "linear", "heun", duration, nb_duration),
+                 "nb": ([str(self.tvb_python), "-c", NB_CHILD, str(npz_path), json.dumps(params),
+                         str(self.initial(model, name))], {})}
         runs = interleave(sides, self.repeats(name))
-        ours, nb = median_row(runs["ours"], duration), median_row(runs["nb"], duration)
-        return {"name": name, "compat": compat, "a": a, "ours": ours, "nb": nb, "gap": final_gap(ours, nb),
-                "duration": duration}
+        row = {side: median_row(runs[side], nb_duration if side == "nb" else duration) for side in runs}
+        return {"name": name, "compat": compat, "a": a, **row, "gap": final_gap(row["ours"], row["nb"]),
+                "duration": duration, "nb_duration": nb_duration}
 
     def neurolib(self, name: str, neurolib_python: Path) -> dict:
         """Part 3: neurolib's numba Wilson–Cowan (Euler) against our wilson-cowan with Euler."""
@@ -367,13 +411,12 @@ class Bench:
         duration = self.args.duration
         params = {"a": a, "dt": DT_MS, "record": RECORD_MS, "speed": SPEED_MM_PER_MS, "duration": duration}
         _, _, npz_path, _ = self.connectome(name)
-        sides = {"ours": self.engine_cmd(name, model, a, "linear", "euler", duration),
-                 "neurolib": [str(neurolib_python), "-c", NEUROLIB_CHILD, str(npz_path), json.dumps(params),
-                              str(self.initial(model, name))]}
+        sides = {**self.ours(name, model, a, "linear", "euler", duration),
+                 "neurolib": ([str(neurolib_python), "-c", NEUROLIB_CHILD, str(npz_path), json.dumps(params),
+                               str(self.initial(model, name))], {})}
         runs = interleave(sides, self.repeats(name))
-        return {"name": name, "a": a, "ours": median_row(runs["ours"], duration),
-                "neurolib": median_row(runs["neurolib"], duration), "duration": duration,
-                "projections": self.connectome(name)[0].number_of_edges()}
+        return {"name": name, "a": a, **{side: median_row(runs[side], duration) for side in runs},
+                "duration": duration, "projections": self.connectome(name)[0].number_of_edges()}
 
     def repeats(self, name: str) -> int:
         """--repeats, or --repeats-998 on the 998-region graphs."""
@@ -395,46 +438,79 @@ def gap_text(gap: float | None) -> str:
     return "n/a (times differ)" if gap is None else f"{gap:.1e}"
 
 
+def ours_cells(r: dict, other: str) -> tuple[list[str], list[str]]:
+    """The cells of our sides against `other` side: s/sim-s and ratio for ours (and ours on one thread)."""
+    o, t = r["ours"], r[other]
+    times = [f"{o['s_per_sim_s']:.3f}"] + ([f"{r['ours1']['s_per_sim_s']:.3f}"] if "ours1" in r else [])
+    ratio = t["s_per_sim_s"] / o["s_per_sim_s"]
+    ratios = [f"{ratio:.1f}"] + ([f"{t['s_per_sim_s'] / r['ours1']['s_per_sim_s']:.1f}"] if "ours1" in r else [])
+    return times, ratios
+
+
+def header(cells: list[tuple[str, str]]) -> None:
+    """A Markdown table header from (title, alignment) pairs."""
+    print("| " + " | ".join(c for c, _ in cells) + " |")
+    print("| " + " | ".join("---:" if a == "r" else "---" for _, a in cells) + " |")
+
+
 def print_tvb(rows: list[dict]) -> None:
     """Part 1's table."""
-    print("| connectome | model | a (ref a) | ours s/sim-s | TVB s/sim-s | TVB/ours | ≥ 5×? | ours peak MiB "
-          "| TVB peak MiB | RSS below TVB? | finite (ours/TVB) | final-state gap | TVB configure s | runs |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- | ---: | ---: | ---: |")
+    one = "ours1" in rows[0]
+    header([("connectome", "l"), ("model", "l"), ("a (ref a)", "r"), ("ours s/sim-s", "r")]
+           + ([("ours 1-thread s/sim-s", "r")] if one else []) + [("TVB s/sim-s", "r"), ("TVB/ours", "r")]
+           + ([("TVB/ours 1-thread", "r")] if one else []) + [("≥ 5×?", "l"), ("ours peak MiB", "r"),
+           ("TVB peak MiB", "r"), ("RSS below TVB?", "l"), ("finite", "l"), ("final-state gap", "r"),
+           ("TVB configure s", "r"), ("runs", "r")])
     for r in rows:
+        times, ratios = ours_cells(r, "tvb")
         o, t = r["ours"], r["tvb"]
-        ratio = t["s_per_sim_s"] / o["s_per_sim_s"]
-        gap = f"{r['gap']:.1e} at {r['tvb']['final_t']:g} ms" if r["gap"] is not None else \
-            f"n/a (t {r['ours']['final_t']:g} / {r['tvb']['final_t']:g})"
-        print(f"| {r['name']} | {r['model']} | {r['a']:.3g} ({r['a_ref']:g}) | {o['s_per_sim_s']:.3f} "
-              f"| {t['s_per_sim_s']:.3f} | {ratio:.1f} | {yes(ratio >= 5)} | {mib(o['peak_rss'])} | {mib(t['peak_rss'])} "
-              f"| {yes(o['peak_rss'] < t['peak_rss'])} | {o['finite']}/{t['finite']} | {gap} | {t['configure_s']:.2f} "
-              f"| {o['runs']}/{t['runs']} |")
+        best = max(t["s_per_sim_s"] / r[k]["s_per_sim_s"] for k in ("ours", "ours1") if k in r)
+        goal = yes(t["s_per_sim_s"] / o["s_per_sim_s"] >= 5) + ("" if not one or (best >= 5) == (
+            t["s_per_sim_s"] / o["s_per_sim_s"] >= 5) else f" (1-thread: {yes(best >= 5)})")
+        gap = f"{r['gap']:.1e} at {t['final_t']:g} ms" if r["gap"] is not None else "n/a (times differ)"
+        finite = all(r[k]["finite"] for k in ("ours", "ours1", "tvb") if k in r)
+        print("| " + " | ".join([r["name"], r["model"], f"{r['a']:.3g} ({r['a_ref']:g})", *times,
+                                 f"{t['s_per_sim_s']:.3f}",
+                                 *ratios, goal, mib(max(r[k]["peak_rss"] for k in ("ours", "ours1") if k in r)),
+                                 mib(t["peak_rss"]), yes(max(r[k]["peak_rss"] for k in ("ours", "ours1") if k in r)
+                                                         < t["peak_rss"]),
+                                 "yes" if finite else "**NO**", gap, f"{t['configure_s']:.2f}",
+                                 f"{o['runs']}/{t['runs']}"]) + " |")
 
 
 def print_nb(rows: list[dict]) -> None:
     """Part 2's table."""
-    print("| connectome | nb_mpr mode | a | ours s/sim-s | nb_mpr s/sim-s | nb/ours | ≥ 5×? | nb_mpr compile s "
-          "| ours peak MiB | nb_mpr peak MiB | finite (ours/nb) | final-state gap | runs |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |")
+    one = "ours1" in rows[0]
+    header([("connectome", "l"), ("nb_mpr mode", "l"), ("a", "r"), ("ours s/sim-s", "r")]
+           + ([("ours 1-thread s/sim-s", "r")] if one else []) + [("nb_mpr s/sim-s", "r"), ("nb/ours", "r")]
+           + ([("nb/ours 1-thread", "r")] if one else []) + [("nb_mpr compile s", "r"), ("ours peak MiB", "r"),
+           ("nb_mpr peak MiB", "r"), ("finite", "l"), ("final-state gap", "r"), ("nb ms", "r"), ("runs", "r")])
     for r in rows:
+        times, ratios = ours_cells(r, "nb")
         o, b = r["ours"], r["nb"]
-        ratio = b["s_per_sim_s"] / o["s_per_sim_s"]
         mode = "compatibility_mode=True (TVB's Heun)" if r["compat"] else "default (corrector re-couples)"
-        print(f"| {r['name']} | {mode} | {r['a']:.3g} | {o['s_per_sim_s']:.3f} | {b['s_per_sim_s']:.3f} | {ratio:.1f} "
-              f"| {yes(ratio >= 5)} | {b['cold_s']:.2f} | {mib(o['peak_rss'])} | {mib(b['peak_rss'])} "
-              f"| {o['finite']}/{b['finite']} | {gap_text(r['gap'])} | {o['runs']}/{b['runs']} |")
+        finite = all(r[k]["finite"] for k in ("ours", "ours1", "nb") if k in r)
+        print("| " + " | ".join([r["name"], mode, f"{r['a']:.3g}", *times, f"{b['s_per_sim_s']:.3f}", *ratios,
+                                 f"{b['cold_s']:.2f}", mib(max(r[k]["peak_rss"] for k in ("ours", "ours1") if k in r)),
+                                 mib(b["peak_rss"]), "yes" if finite else "**NO**", gap_text(r["gap"]),
+                                 f"{r['nb_duration']:g}", f"{o['runs']}/{b['runs']}"]) + " |")
 
 
 def print_neurolib(rows: list[dict]) -> None:
     """Part 3's table."""
-    print("| connectome | projections | a = K_gl | ours s/sim-s | neurolib s/sim-s | neurolib/ours | neurolib compile s "
-          "| ours peak MiB | neurolib peak MiB | finite (ours/neurolib) | runs |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    one = "ours1" in rows[0]
+    header([("connectome", "l"), ("projections", "r"), ("a = K_gl", "r"), ("ours s/sim-s", "r")]
+           + ([("ours 1-thread s/sim-s", "r")] if one else []) + [("neurolib s/sim-s", "r"), ("neurolib/ours", "r")]
+           + ([("neurolib/ours 1-thread", "r")] if one else []) + [("neurolib compile s", "r"),
+           ("ours peak MiB", "r"), ("neurolib peak MiB", "r"), ("finite", "l"), ("runs", "r")])
     for r in rows:
+        times, ratios = ours_cells(r, "neurolib")
         o, n = r["ours"], r["neurolib"]
-        print(f"| {r['name']} | {r['projections']:,} | {r['a']:.3g} | {o['s_per_sim_s']:.3f} | {n['s_per_sim_s']:.3f} "
-              f"| {n['s_per_sim_s'] / o['s_per_sim_s']:.1f} | {n['cold_s']:.2f} | {mib(o['peak_rss'])} "
-              f"| {mib(n['peak_rss'])} | {o['finite']}/{n['finite']} | {o['runs']}/{n['runs']} |")
+        finite = all(r[k]["finite"] for k in ("ours", "ours1", "neurolib") if k in r)
+        print("| " + " | ".join([r["name"], f"{r['projections']:,}", f"{r['a']:.3g}", *times, f"{n['s_per_sim_s']:.3f}",
+                                 *ratios, f"{n['cold_s']:.2f}",
+                                 mib(max(r[k]["peak_rss"] for k in ("ours", "ours1") if k in r)), mib(n["peak_rss"]),
+                                 "yes" if finite else "**NO**", f"{o['runs']}/{n['runs']}"]) + " |")
 
 
 def ensure_neurolib(venv: str) -> Path:
@@ -463,6 +539,13 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
     ap.add_argument("--tvb-998-ms", type=float, default=100.0,
                     help="simulated ms of TVB's Python simulator on the 998-region graph (scaled to 1 s)")
+    ap.add_argument("--nb-998-ms", type=float, default=200.0,
+                    help="simulated ms of nb_mpr on the 998-region graph (scaled to 1 s)")
+    ap.add_argument("--no-single-thread", dest="single_thread", action="store_false",
+                    help="skip our runs on one thread (NUMBA_NUM_THREADS=1)")
+    ap.add_argument("--snapshot", action="store_true",
+                    help="run our side from a copy of HEAD's connectome/ (not the working tree, which may change)")
+    ap.add_argument("--engine-src", help="run our side from this folder's connectome/ (put first on PYTHONPATH)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each side per point (median)")
     ap.add_argument("--repeats-998", type=int, help="repeats on the 998-region graphs (default: --repeats)")
     ap.add_argument("--nb-modes", nargs="+", choices=("default", "compat"), default=["default", "compat"],
@@ -494,31 +577,37 @@ def main() -> None:
                     print(f"  {name} nb_mpr {mode}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
         if "neurolib" in args.parts:
             neurolib_python = ensure_neurolib(args.neurolib_venv)
-            for name in [n for n in names if n in ("tvb76", "syn998_10")] + (["syn998_100"] if args.neurolib_dense else []):
+            dense = ["syn998_100"] if args.neurolib_dense else []
+            for name in [n for n in names if n in ("tvb76", "syn998_10")] + dense:
                 nl_rows.append(bench.neurolib(name, neurolib_python))
                 print(f"  {name} neurolib: {time.perf_counter() - start:.0f} s", file=sys.stderr)
-        checks = bench.checks
-        tvb_python = bench.tvb_python
-    version = (tvb_rows or [{"tvb": {"version": "?"}}])[0]["tvb"]["version"] if tvb_rows else \
-        (nb_rows[0]["nb"]["version"] if nb_rows else "2.10")
-    print(vs_tvb.machine_line(tvb_python, version) +
-          (f" neurolib {nl_rows[0]['neurolib']['version']} (own venv)." if nl_rows else ""))
-    print(f"dt {DT_MS} ms, delays at {SPEED_MM_PER_MS} mm/ms, record every {RECORD_MS} ms, {args.duration:g} ms simulated "
-          f"(TVB's Python simulator on syn998_10: {min(args.duration, args.tvb_998_ms):g} ms, scaled), "
-          f"{args.repeats} repeats (median)" + (f", {args.repeats_998} on syn998" if args.repeats_998 else "")
-          + f"; whole benchmark {time.perf_counter() - start:.0f} s. Orientation checks: {', '.join(checks)}.")
+        checks, tvb_python, revision = bench.checks, bench.tvb_python, bench.revision
+    version = tvb_rows[0]["tvb"]["version"] if tvb_rows else nb_rows[0]["nb"]["version"] if nb_rows else "2.10"
+    machine = vs_tvb.machine_line(tvb_python, version)
+    machine = machine.replace(f"engine at {vs_tvb.engine_revision()}", f"engine at {revision}")
+    print(machine + (f" neurolib {nl_rows[0]['neurolib']['version']} (own venv, numba "
+                     f"{nl_rows[0]['neurolib'].get('numba', '?')})." if nl_rows else ""))
+    slow, nb_slow = min(args.duration, args.tvb_998_ms), min(args.duration, args.nb_998_ms)
+    print(f"dt {DT_MS} ms, delays at {SPEED_MM_PER_MS} mm/ms, record every {RECORD_MS} ms, {args.duration:g} ms "
+          f"simulated (on syn998_10, TVB's Python simulator {slow:g} ms and nb_mpr {nb_slow:g} ms, scaled to 1 s), "
+          f"{args.repeats} repeats "
+          f"(median)" + (f", {args.repeats_998} on syn998_10" if args.repeats_998 else "")
+          + f"; whole benchmark {time.perf_counter() - start:.0f} s. Arrays given to TVB/neurolib against TVB's own "
+          f"load of the zip / the graph's edges: {', '.join(checks)}. 'ours': numba's default threads ("
+          f"{os.cpu_count()}); 'ours 1-thread': NUMBA_NUM_THREADS=1. Peak MiB of ours: the larger of the two.")
     if tvb_rows:
         print("\n### Every model against TVB's Python simulator (Heun, deterministic)\n")
         print_tvb(tvb_rows)
         print("\nTVB/ours > 1: ours is faster. Peak: each child's VmHWM (largest over the runs). final-state gap: the "
               "largest |ours − TVB| over every variable and region at TVB's last sample (ours: an extra untimed run "
               "to that time if it is not one of our samples), scaled by max(1, |TVB|). On syn998_10 TVB's time over "
-              f"{min(args.duration, args.tvb_998_ms):g} ms is scaled to one simulated second.")
+              f"{slow:g} ms is scaled to one simulated second.")
     if nb_rows:
         print("\n### TVB's numba backend (nb_mpr) against our montbrio-pazo-roxin (Heun)\n")
         print_nb(nb_rows)
         print("\nnb_mpr: HeunStochastic with zero noise, Raw monitor (keeps every step); its compile (one-step "
-              "warm-up run, cached) is excluded from its s/sim-s. Ours records every 1 ms.")
+              "warm-up run, cached) is excluded from its s/sim-s. Ours records every 1 ms. On syn998_10 nb_mpr's time "
+              f"over {nb_slow:g} ms is scaled to one simulated second; the gap is at nb's last step.")
     if nl_rows:
         print("\n### neurolib 0.6.2 numba Wilson–Cowan (Euler) against our wilson-cowan (Euler); a cost comparison\n")
         print_neurolib(nl_rows)

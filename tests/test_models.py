@@ -235,3 +235,12 @@ def test_source_blocks_sum_like_the_reference_and_do_not_depend_on_the_cores():
     finally:
         numba.set_num_threads(threads)
     assert np.array_equal(single.states["theta"], result.states["theta"])
+
+
+def test_the_rate_model_gives_fc_of_its_activity():
+    g = _ring(4)
+    result = simulate(g, 10**4, duration_ms=200, seed=3, fc=True, transient_ms=20, record_every_ms=1,
+                      stimuli=["r0=0.6"])
+    keep = result.time_ms >= 20
+    np.testing.assert_allclose(result.fc, np.corrcoef(result.activity[keep].T), atol=1e-12)
+    assert set(result.fc_sc) == {"fc_sc", "fc_log_sc"}

@@ -61,7 +61,7 @@ def _monitors(_ctx: click.Context, _param: click.Parameter, values: tuple[str, .
 
 def _run_options(func: Callable) -> Callable:
     for option in reversed([
-        click.option("--model", default="rate", show_default=True, help="The model (see the README's engine section)."),
+        click.option("--model", default="rate", show_default=True, help="The model (`models list` shows them)."),
         click.option("--param", "params", multiple=True, callback=_param, metavar="NAME=VALUE",
                      help="A model parameter (global; a region attribute of that name overrides it); repeatable."),
         click.option("--coupling", type=float,
