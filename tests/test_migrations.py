@@ -178,8 +178,8 @@ def test_upgrade_keeps_every_row_and_backs_up(run, db):
     assert f"backed up to {backup}" in outcome.stdout
     assert table_counts(backup) == before
     after = table_counts(db)
-    assert {k: v for k, v in after.items() if k != "runs"} == {k: v for k, v in before.items()}
-    assert after["runs"] == 0
+    assert {k: v for k, v in after.items() if k not in ("runs", "sweeps")} == {k: v for k, v in before.items()}
+    assert after["runs"] == 0 and after["sweeps"] == 0
     assert [v["ref"] for v in run("topology", "list", "--json").json()] == ["legacy@v1", "legacy@v2"]
     v1 = run("topology", "show", "legacy@v1", "--json").json()
     assert v1 == {"name": "legacy", "description": "old", "neurons": 1000,
@@ -283,7 +283,7 @@ def test_upgrade_0002_to_0003_keeps_every_row_and_seals_it(run, store_url):
     _filled_at_0002(store_url)
     before = table_counts(store_url)
     assert run("--db", store_url, "db", "upgrade").exit_code == 0
-    assert table_counts(store_url) == before
+    assert table_counts(store_url) == {**before, "sweeps": 0}
     assert sorted(raw_sql(store_url, "SELECT id, sealed, region_count, projection_count FROM topology_versions")) == \
         [(1, True, 2, 1), (2, True, 2, 2)]
     assert raw_sql(store_url, "SELECT ref, regions, projections FROM version_summary ORDER BY ref") == \
@@ -317,3 +317,23 @@ def test_the_upgrade_hint_names_the_command_in_use(db, program, hint):
     done = subprocess.run([*program, "--db", str(db), "topology", "list"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 3 and done.stderr.count("\n") == 1
     assert f"this version expects {dbmod.HEAD}: back it up and run {hint}" in done.stderr
+
+
+# ---- 0003 -> 0004 on both back-ends: sweeps, and runs linked to them
+
+def test_upgrade_0003_to_0004_keeps_every_row_and_adds_sweeps(run, store_url):
+    _filled_at_0002(store_url)
+    database = Database(resolve_url(store_url))
+    dbmod.upgrade(database, "0003")
+    database.close()
+    before = table_counts(store_url)
+    assert run("--db", store_url, "db", "upgrade").exit_code == 0
+    assert table_counts(store_url) == {**before, "sweeps": 0}
+    assert raw_sql(store_url, "SELECT id, sweep_id, sweep_point FROM runs ORDER BY id") == [(1, None, None), (2, None, None)]
+    raw_sql(store_url, "INSERT INTO sweeps (version_id, spec, points, created_at) VALUES (1, '{}', 2, '2026-01-05 00:00:00')",
+            "UPDATE runs SET sweep_id = (SELECT max(id) FROM sweeps), sweep_point = 0 WHERE id = 1")
+    with pytest.raises(Exception):  # a point is recorded once
+        raw_sql(store_url, "UPDATE runs SET sweep_id = (SELECT max(id) FROM sweeps), sweep_point = 0 WHERE id = 2")
+    assert [r["id"] for r in run("--db", store_url, "runs", "list", "--json").json()] == [1, 2]
+    dbmod.downgrade(Database(resolve_url(store_url)), "0003")
+    assert table_counts(store_url) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -85,3 +85,18 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     wall_s: Mapped[float] = mapped_column(Float)
     peak_rss_bytes: Mapped[Optional[int]] = mapped_column(BigInteger)
+    sweep_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE",
+                                                               name="fk_runs_sweep_id"))
+    sweep_point: Mapped[Optional[int]] = mapped_column(Integer)  # index in the sweep's grid × seeds order
+    __table_args__ = (Index("ix_runs_sweep_point", "sweep_id", "sweep_point", unique=True),)
+
+
+class Sweep(Base):
+    """A parameter sweep: its full specification, stored before its first point runs."""
+
+    __tablename__ = "sweeps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("topology_versions.id", ondelete="CASCADE"), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    points: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
