@@ -56,15 +56,7 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
         result = run(prepared, bar.update)
     wall_s = time.perf_counter() - clock
     spec = prepared.spec  # with the seed drawn
-    summary = {
-        "run_id": None, "ref": version.ref, "neurons": int(spec.neurons), "duration_ms": result.duration_ms,
-        "dt_ms": result.dt_ms, "seed": spec.seed, "deterministic": result.deterministic, "model": spec.model, "observed": result.observed,
-        "coupling_mode": result.coupling_mode, "kernel": result.kernel, "total_connections": result.total_connections,
-        "regions": result.summary_regions, "propagation_order": result.propagation_order,
-        "wall_s": round(wall_s, 6), "peak_rss_bytes": peak_rss_bytes(), "output": output,
-    }
-    if result.fc_sc is not None:
-        summary["fc_sc"] = result.fc_sc
+    summary = run_summary(result, version.ref, spec, wall_s, output)
 
     def record(before_commit: Callable[[], None] | None = None) -> int:
         return store.record_run(version, neurons=int(spec.neurons), parameters=spec.to_json(), seed=spec.seed,
@@ -79,6 +71,21 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
         # commits: a killed run leaves neither a truncated file nor a record without its file
         result.write(tmp, suffix=Path(output).suffix)
         summary["run_id"] = record(before_commit=lambda: os.replace(tmp, output))
+    return summary
+
+
+def run_summary(result: Any, ref: str, spec: RunSpec, wall_s: float, output: str | None) -> dict[str, Any]:
+    """What a run's record and `--json` show: its parameters in brief, the per-region summary, FC–SC."""
+    summary = {
+        "run_id": None, "ref": ref, "neurons": int(spec.neurons), "duration_ms": result.duration_ms,
+        "dt_ms": result.dt_ms, "seed": spec.seed, "deterministic": result.deterministic, "model": spec.model,
+        "observed": result.observed, "coupling_mode": result.coupling_mode, "kernel": result.kernel,
+        "total_connections": result.total_connections, "regions": result.summary_regions,
+        "propagation_order": result.propagation_order, "wall_s": round(wall_s, 6),
+        "peak_rss_bytes": peak_rss_bytes(), "output": output,
+    }
+    if result.fc_sc is not None:
+        summary["fc_sc"] = result.fc_sc
     return summary
 
 

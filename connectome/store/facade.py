@@ -262,20 +262,23 @@ class Store:
 
     def record_run(self, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
                    summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
-                   peak_rss_bytes: int | None, before_commit: Callable[[], None] | None = None) -> int:
+                   peak_rss_bytes: int | None, before_commit: Callable[[], None] | None = None,
+                   sweep: tuple[int, int] | None = None) -> int:
         """Record a finished simulation run (its id inside its summary too) and return the id.
 
-        `before_commit` runs inside the transaction, last: if it raises, nothing is recorded.
+        `before_commit` runs inside the transaction, last: if it raises, nothing is recorded. `sweep` is
+        (sweep id, point number) for a sweep's point.
         """
         def text(value: Any) -> str:
             return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
         with self.db.connect() as conn, conn.transaction():
+            sweep_id, point = sweep if sweep is not None else (None, None)
             run_id = conn.insert(
                 "INSERT INTO runs (version_id, neurons, parameters, seed, summary, output, started_at, wall_s, "
-                "peak_rss_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "peak_rss_bytes, sweep_id, sweep_point) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (version.id, neurons, text(parameters), seed, text(summary), output,
-                 conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), wall_s, peak_rss_bytes))
+                 conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), wall_s, peak_rss_bytes, sweep_id, point))
             conn.execute("UPDATE runs SET summary = ? WHERE id = ?", (text({**summary, "run_id": run_id}), run_id))
             if before_commit is not None:
                 before_commit()

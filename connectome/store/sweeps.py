@@ -1,0 +1,67 @@
+"""Sweeps in the store: the specification kept before any point runs, and the points already recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .facade import Store, VersionRef
+
+
+def _text(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+def create_or_find(store: Store, version: VersionRef, spec: dict[str, Any], seed: int,
+                   points: int) -> tuple[int, bool, int]:
+    """(sweep id, created, seed): the sweep of `version` with this specification (its drawn `seed` aside),
+    or a new one stored with `seed`."""
+    text = _text(spec)
+    with store.db.connect() as conn, conn.transaction():
+        for sweep_id, stored in conn.rows("SELECT id, CAST(spec AS TEXT) FROM sweeps WHERE version_id = ? ORDER BY id",
+                                          (version.id,)):
+            found = json.loads(stored)
+            if _text({k: v for k, v in found.items() if k != "seed"}) == text:
+                return sweep_id, False, found["seed"]
+        sweep_id = conn.insert("INSERT INTO sweeps (version_id, spec, points, created_at) VALUES (?, ?, ?, ?)",
+                               (version.id, _text({**spec, "seed": seed}), points,
+                                conn.stamp(datetime.now(UTC).replace(tzinfo=None, microsecond=0))))
+    return sweep_id, True, seed
+
+
+def get(store: Store, sweep_id: int) -> dict[str, Any]:
+    """One sweep: id, ref, version id, specification, points, creation time."""
+    found = [s for s in _sweeps(store, sweep_id)]
+    if not found:
+        raise InputError(f"sweep {sweep_id}: no such sweep (see `sweeps list`)")
+    return found[0]
+
+
+def all_sweeps(store: Store) -> list[dict[str, Any]]:
+    """Every sweep, oldest first, with how many of its points are recorded."""
+    return _sweeps(store, None)
+
+
+def _sweeps(store: Store, sweep_id: int | None) -> list[dict[str, Any]]:
+    query = ("SELECT s.id, t.name, v.version, v.id, CAST(s.spec AS TEXT), s.points, s.created_at, "
+             "(SELECT count(*) FROM runs r WHERE r.sweep_id = s.id) FROM sweeps s "
+             "JOIN topology_versions v ON v.id = s.version_id JOIN topologies t ON t.id = v.topology_id")
+    with store.db.connect() as conn:
+        rows = conn.rows(f"{query} ORDER BY s.id") if sweep_id is None else conn.rows(f"{query} WHERE s.id = ?",
+                                                                                     (sweep_id,))
+    return [{"id": i, "ref": f"{name}@v{v}", "version_id": vid, "spec": json.loads(spec), "points": points,
+             "created_at": str(created)[:19].replace(" ", "T"), "recorded": recorded}
+            for i, name, v, vid, spec, points, created, recorded in rows]
+
+
+def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:
+    """The recorded points of a sweep: point number → {run_id, seed, parameters, summary}."""
+    with store.db.connect() as conn:
+        rows = conn.rows("SELECT sweep_point, id, seed, CAST(parameters AS TEXT), CAST(summary AS TEXT) FROM runs "
+                         "WHERE sweep_id = ? ORDER BY sweep_point", (sweep_id,))
+    return {point: {"run_id": run_id, "seed": seed, "parameters": json.loads(params), "summary": json.loads(summary)}
+            for point, run_id, seed, params, summary in rows}

@@ -1,0 +1,87 @@
+"""A sweep before it runs: its specification stored (or found again), its points, those already recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import InputError
+from ..sim.spec import RunSpec, check
+from .grid import Grid, point_spec, seeds_of
+from .scores import OBJECTIVES, read_empirical
+
+
+@dataclass
+class SweepPlan:
+    """Everything the client needs to hand points to workers and to record them."""
+
+    sweep_id: int
+    created: bool
+    version: Any
+    rows: Any
+    base: RunSpec
+    grid: Grid
+    seeds: list[int]
+    done: set[int]
+    empirical: Any
+
+    @property
+    def points(self) -> int:
+        return self.grid.points
+
+    def spec_json(self, point: int) -> dict[str, Any]:
+        """The RunSpec of point `point` as JSON (grid cell point // K, seed point % K)."""
+        cell = self.grid.cells[point // self.grid.seeds]
+        return point_spec(self.base, cell, self.seeds[point % self.grid.seeds]).to_json()
+
+
+def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | None, objective: str | None,
+               empirical_fc: str | None, resume: int | None) -> SweepPlan:
+    """Store a new sweep (or find the same one again), or load sweep `resume`; check its first point."""
+    from ..sim import prepare
+    from ..store import sweeps as stored
+
+    if resume is not None:
+        found = stored.get(store, resume)
+        spec = found["spec"]
+        version = store.resolve(found["ref"])
+        base, grid, objective = RunSpec.from_json(spec["base"]), Grid.from_json(spec["grid"]), spec["objective"]
+        base, empirical_fc = base.with_seed(spec["seed"]), spec.get("empirical_fc")
+    else:
+        if objective not in (None, *OBJECTIVES):
+            raise InputError(f"--objective: must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+        if (objective == "fc-fit") != (empirical_fc is not None):
+            raise InputError("--objective fc-fit takes --empirical-fc FILE (and --empirical-fc only goes with it)")
+        version = store.resolve(ref)
+    rows = store.rows(version)
+    empirical = None if empirical_fc is None else read_empirical(empirical_fc, [name for name, _ in rows.regions])
+    digest = None if empirical is None else hashlib.sha256(empirical.tobytes()).hexdigest()
+    if resume is not None:
+        if digest != spec.get("empirical_sha256"):
+            raise InputError(f"--empirical-fc {empirical_fc}: the file changed since sweep {resume} started")
+        sweep_id, created = resume, False
+    else:
+        if objective is not None:
+            base = replace(base, fc=True)
+        spec = {"base": base.to_json(), "grid": grid.to_json(), "objective": objective,
+                "empirical_fc": None if empirical_fc is None else str(empirical_fc), "empirical_sha256": digest}
+        _check_points(base, grid)
+        prepare(rows, point_spec(base, grid.cells[0], 0))  # the first point's errors before anything is stored
+        # without --seed the base seed is drawn once, stored with the sweep and found again on a re-run
+        drawn = base.seed if base.seed is not None else secrets.randbits(63)
+        sweep_id, created, seed = stored.create_or_find(store, version, spec, drawn, grid.points)
+        base = base.with_seed(seed)
+    seeds = seeds_of(base.seed, grid.seeds)
+    return SweepPlan(sweep_id, created, version, rows, base, grid, seeds, set(stored.recorded(store, sweep_id)),
+                     empirical)
+
+
+def _check_points(base: RunSpec, grid: Grid) -> None:
+    """Every grid cell's spec passes the spec's checks (names of run fields and numbers)."""
+    for cell in grid.cells:
+        try:
+            check(point_spec(base, cell, 0))
+        except InputError as e:
+            raise InputError(f"--grid {', '.join(f'{k}={v!r}' for k, v in cell.items())}: {e}") from None
