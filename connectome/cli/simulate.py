@@ -15,10 +15,12 @@ def _max_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
     return parse_count(value, "--max-steps")
 
 
-def _simulation_options(func: Callable) -> Callable:
+def simulation_options(func: Callable, required: bool = True) -> Callable:
+    """The options that place a run: topology, neurons, time grid, delays."""
     for option in reversed([
-        click.option("--topology", "ref", required=True, metavar="REF", help="Topology version: NAME@vN, NAME or vN."),
-        click.option("--neurons", callback=neurons_count, required=True, metavar="N", help="Total neurons: 1e7, 10_000_000, …"),
+        click.option("--topology", "ref", required=required, metavar="REF", help="Topology version: NAME@vN, NAME or vN."),
+        click.option("--neurons", callback=neurons_count, required=required, metavar="N",
+                     help="Total neurons: 1e7, 10_000_000, …"),
         click.option("--duration", type=float, default=1000.0, show_default=True, help="Simulated time in ms."),
         click.option("--dt", type=float, default=0.1, show_default=True, help="Time step in ms."),
         click.option("--record-every", type=float, metavar="MS", help="Record activity every MS ms [default: every step]."),
@@ -59,7 +61,8 @@ def _monitors(_ctx: click.Context, _param: click.Parameter, values: tuple[str, .
     return values
 
 
-def _run_options(func: Callable) -> Callable:
+def run_options(func: Callable) -> Callable:
+    """The options that choose the model, the network, the integration, the inputs and the monitors."""
     for option in reversed([
         click.option("--model", default="rate", show_default=True, help="The model (`models list` shows them)."),
         click.option("--param", "params", multiple=True, callback=_param, metavar="NAME=VALUE",
@@ -97,7 +100,7 @@ def _run_options(func: Callable) -> Callable:
     return func
 
 
-def _spec(neurons: int, options: dict[str, Any]) -> Any:
+def spec_of_options(neurons: int, options: dict[str, Any]) -> Any:
     """The RunSpec the flags describe."""
     from ..sim import make_spec
 
@@ -117,8 +120,8 @@ def _spec(neurons: int, options: dict[str, Any]) -> Any:
 
 
 @click.command()
-@_simulation_options
-@_run_options
+@simulation_options
+@run_options
 @json_option
 @click.pass_context
 def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **options: Any) -> None:
@@ -126,7 +129,7 @@ def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **option
     from ..sim import estimate_prepared, prepare
 
     found = store_of(ctx).resolve(ref)
-    est = estimate_prepared(prepare(store_of(ctx).rows(found), _spec(neurons, options)))
+    est = estimate_prepared(prepare(store_of(ctx).rows(found), spec_of_options(neurons, options)))
     if as_json:
         return emit(est)
     click.echo(f"{found.ref} at {neurons:,} neurons: {est['total_connections']:,} connections")
@@ -137,8 +140,8 @@ def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **option
 
 
 @click.command()
-@_simulation_options
-@_run_options
+@simulation_options
+@run_options
 @click.option("--output", type=click.Path(path_type=str), help="Write time, activity and region names (.npz or .csv).")
 @json_option
 @click.pass_context
@@ -149,7 +152,7 @@ def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, as_
     check_output(output)
     store = store_of(ctx)
     found = store.resolve(ref)
-    spec = _spec(neurons, options)
+    spec = spec_of_options(neurons, options)
     summary = simulate_version(store, found, spec, output=output, show_progress=not as_json and sys.stderr.isatty(),
                                warn=lambda text: click.echo(f"warning: {text}", err=True))
     if as_json:

@@ -10,6 +10,7 @@ is retried once (Dask's `retries=1`), then reported; the others go on.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -56,11 +57,12 @@ def _client(scheduler: str | None, workers: int | None):
         except (OSError, TimeoutError) as e:
             raise InputError(f"--scheduler {scheduler}: no Dask scheduler answers there ({e})") from None
     n = workers or len(os.sched_getaffinity(0))
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
-def sweep(store: Any, ref: str, base: RunSpec, grid: Grid, *, objective: str | None = None,
+def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | None, *, objective: str | None = None,
           empirical_fc: str | None = None, scheduler: str | None = None, workers: int | None = None,
           resume: int | None = None, progress: bool = False,
           on_point: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:

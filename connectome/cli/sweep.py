@@ -1,0 +1,129 @@
+"""`sweep` and `sweeps list|show|plot`: parameter sweeps on Dask, every point a recorded run."""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+from typing import Any
+
+import click
+
+from ..errors import ConnectomeError, InputError
+from .common import emit, json_option, store_of, table
+from .simulate import run_options, simulation_options, spec_of_options
+
+EXIT_FAILED_POINTS = 5
+
+
+@click.command()
+@partial(simulation_options, required=False)
+@run_options
+@click.option("--grid", "axes", multiple=True, metavar="NAME=START:STOP:COUNT|NAME=V1,V2,…",
+              help="An axis of the sweep (a run parameter: coupling, speed, dt, duration, neurons, noise.VAR, "
+                   "coupling.NAME or a model parameter); repeatable: the grid is their product.")
+@click.option("--seeds", type=click.IntRange(1), default=1, show_default=True, help="Runs per grid cell, seeds "
+              "from numpy.random.SeedSequence(--seed).spawn.")
+@click.option("--objective", type=click.Choice(["fc-sc", "fc-fit"]), help="Score every point.")
+@click.option("--empirical-fc", type=click.Path(dir_okay=False), help="The empirical FC of fc-fit (.npy or labelled .csv).")
+@click.option("--scheduler", metavar="ADDRESS", help="A running Dask scheduler, tcp://HOST:PORT [default: a "
+              "LocalCluster on this machine].")
+@click.option("--workers", type=click.IntRange(1), help="Workers of the LocalCluster [default: one per core].")
+@click.option("--resume", type=int, metavar="ID", help="Run the points of sweep ID that have no recorded run.")
+@json_option
+@click.pass_context
+def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[str, ...], seeds: int,
+          objective: str | None, empirical_fc: str | None, scheduler: str | None, workers: int | None,
+          resume: int | None, as_json: bool, **options: Any) -> None:
+    """Run a grid of runs on Dask; each point is recorded as it finishes, and a re-run resumes."""
+    from ..sweeps import Grid
+    from ..sweeps import run_sweep
+
+    store = store_of(ctx)
+    if resume is None:
+        if ref is None or neurons is None or not axes:
+            raise InputError("sweep: give --topology, --neurons and at least one --grid (or --resume ID)")
+        base, grid = spec_of_options(neurons, options), Grid.parse(axes, seeds)
+    else:
+        base = grid = None
+    out = run_sweep(store, ref, base, grid, objective=objective, empirical_fc=empirical_fc, scheduler=scheduler,
+                    workers=workers, resume=resume, progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        emit({k: v for k, v in out.items() if k != "created"})
+    else:
+        verb = "started" if out["created"] else "resumed"
+        click.echo(f"sweep {out['sweep_id']} {verb}: {out['ran']} points run now, {len(out['rows'])} of "
+                   f"{out['points']} recorded")
+        _print_table(out["rows"])
+    for failure in out["failed"]:
+        click.echo(f"error: point {failure['point']} failed twice: {failure['error']}", err=True)
+    if out["failed"]:
+        ctx.exit(EXIT_FAILED_POINTS)
+
+
+def _print_table(rows: list[dict[str, Any]], limit: int | None = None) -> None:
+    if not rows:
+        return
+    names = [k for k in rows[0] if k not in ("point", "seed", "run_id", "score")]
+    shown = rows if limit is None else rows[:limit]
+    click.echo(table([(r["point"], *(f"{r[n]:g}" for n in names), r["run_id"],
+                       "-" if r["score"] is None else f"{r['score']:.4f}") for r in shown],
+                     ["point", *names, "run", "score"]))
+
+
+@click.group("sweeps")
+def sweeps() -> None:
+    """Recorded sweeps: list, show, plot."""
+
+
+@sweeps.command("list")
+@json_option
+@click.pass_context
+def list_sweeps(ctx: click.Context, as_json: bool) -> None:
+    """Every sweep with its axes and how many points are recorded."""
+    from ..store import sweeps as stored
+
+    found = stored.all_sweeps(store_of(ctx))
+    if as_json:
+        return emit(found)
+    click.echo(table([(s["id"], s["ref"], " x ".join(f"{n}[{len(v)}]" for n, v in s["spec"]["grid"]["axes"]),
+                       s["spec"]["grid"]["seeds"], s["spec"]["objective"] or "-", f"{s['recorded']}/{s['points']}",
+                       s["created_at"]) for s in found],
+                     ["id", "ref", "grid", "seeds", "objective", "recorded", "created_at"]))
+
+
+@sweeps.command("show")
+@click.argument("sweep_id", type=int)
+@json_option
+@click.pass_context
+def show_sweep(ctx: click.Context, sweep_id: int, as_json: bool) -> None:
+    """The points of a sweep, best score first, and the best point."""
+    from ..store import sweeps as stored
+    from ..sweeps.runner import table as points
+
+    found = stored.get(store_of(ctx), sweep_id)
+    rows = sorted(points(store_of(ctx), sweep_id), key=lambda r: (r["score"] is None, -(r["score"] or 0), r["point"]))
+    if as_json:
+        return emit({**found, "rows": rows, "best": rows[0] if rows and rows[0]["score"] is not None else None})
+    click.echo(f"sweep {sweep_id} of {found['ref']}: {found['recorded']}/{found['points']} points recorded, "
+               f"objective {found['spec']['objective'] or '-'}")
+    _print_table(rows)
+    if rows and rows[0]["score"] is not None:
+        best = rows[0]
+        click.echo("best: " + ", ".join(f"{k}={v:g}" for k, v in best.items() if k not in ("point", "seed", "run_id",
+                                                                                            "score"))
+                   + f" (run {best['run_id']}, score {best['score']:.4f})")
+
+
+@sweeps.command("plot")
+@click.argument("sweep_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The picture (.png or .svg).")
+@click.pass_context
+def plot_sweep(ctx: click.Context, sweep_id: int, output: str) -> None:
+    """The score over a one- or two-parameter grid (a line, or a heatmap), mean over seeds."""
+    from ..sweeps.plot import plot
+
+    plot(store_of(ctx), sweep_id, output)
+    click.echo(f"sweep {sweep_id} plotted to {output}")
+
+
+__all__ = ["sweep", "sweeps", "ConnectomeError"]
