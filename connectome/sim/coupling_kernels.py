@@ -18,6 +18,7 @@ import math
 import numba
 import numpy as np
 
+from .compile import njit_variant
 from .coupling import DIFFERENCE, KURAMOTO, LINEAR
 
 BLOCK_EDGES = 4096  # edges per source block of the push layout (at most MAX_BLOCKS blocks)
@@ -111,43 +112,71 @@ def _pairwise(a, lo, n):
     return values[0]
 
 
-def _couple(fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, zero, buffer, push):
-    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0.
-
-    push: `first`/`index` group the edges by source (index = targets), `hist` has a doubled ring and
-    `buffer` (blocks, coupled · regions) holds the blocks' partial sums. pull: they group the edges by
-    target (index = sources), and the history, the weights and `zero` share one float type: float64, or
-    float32 to sum as TVB does (float32 history and products, x_i the float32 copy of the target's state,
-    each row sum as numpy's `add.reduceat` takes it: the first product plus the pairwise sum of the others,
-    in column order; `buffer` (regions, in-degree) holds a row's products). f(sum) is float64 either way.
-    """
+@numba.njit(cache=True, nogil=True)
+def _write_history(k, x, cvar, hist, push, kuramoto):
+    """Step k's coupled variables into the ring: twice (at slot and slot + ring) for push; for push
+    Kuramoto, their sines in the first channels and cosines in the next."""
     R, n_cvar = x.shape[1], cvar.shape[0]
     ring = hist.shape[2] // 2 if push else hist.shape[2]
     slot = k % ring
     for j in range(n_cvar):
         for s in range(R):
-            hist[j, s, slot] = x[cvar[j], s]
-            if push:
-                hist[j, s, slot + ring] = x[cvar[j], s]
-    if push:
-        blocks, base = buffer.shape[0], slot + ring
-        for b in numba.prange(blocks):
-            part = buffer[b]
-            part[:] = 0.0
-            for s in range(b * R // blocks, (b + 1) * R // blocks):
-                for j in range(n_cvar):
-                    h, v, row = hist[j, s], cvar[j], j * R
-                    for e in range(first[s], first[s + 1]):
-                        t = index[e]
-                        part[row + t] += w[e] * _pre(fn, h[base - delay[e]], x[v, t])
-        for t in range(R):
-            for j in range(n_cvar):
-                total = 0.0
-                for b in range(blocks):
-                    total += buffer[b, j * R + t]
-                out[j, t] = _post(fn, cpar, total, n_cvar)
-            out[0, t] += inputs[t]
-        return
+            value = x[cvar[j], s]
+            if push and kuramoto:
+                hist[j, s, slot] = hist[j, s, slot + ring] = math.sin(value)
+                hist[n_cvar + j, s, slot] = hist[n_cvar + j, s, slot + ring] = math.cos(value)
+            elif push:
+                hist[j, s, slot] = hist[j, s, slot + ring] = value
+            else:
+                hist[j, s, slot] = value
+    return slot, ring
+
+
+def _push(fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, buffer):
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0.
+
+    Edges grouped by source (index = targets), a doubled history ring, and `buffer` (blocks, channels ·
+    regions) for the blocks' partial sums. Kuramoto's Σ W sin(x_s − x_t) is summed as
+    cos x_t · Σ W sin x_s − sin x_t · Σ W cos x_s (the same to rounding, with no sine per projection).
+    """
+    R, n_cvar = x.shape[1], cvar.shape[0]
+    kuramoto = fn == KURAMOTO
+    slot, ring = _write_history(k, x, cvar, hist, True, kuramoto)
+    blocks, base, channels = buffer.shape[0], slot + ring, hist.shape[0]
+    for b in numba.prange(blocks):
+        part = buffer[b]
+        part[:] = 0.0
+        for s in range(b * R // blocks, (b + 1) * R // blocks):
+            for c in range(channels):
+                h, row, v = hist[c, s], c * R, cvar[c % n_cvar]
+                for e in range(first[s], first[s + 1]):
+                    t = index[e]
+                    xj = h[base - delay[e]]
+                    part[row + t] += w[e] * (xj if kuramoto else _pre(fn, xj, x[v, t]))
+    for t in range(R):
+        for j in range(n_cvar):
+            total, other = 0.0, 0.0
+            for b in range(blocks):
+                total += buffer[b, j * R + t]
+                if kuramoto:
+                    other += buffer[b, (n_cvar + j) * R + t]
+            if kuramoto:
+                xi = x[cvar[j], t]
+                total = math.cos(xi) * total - math.sin(xi) * other
+            out[j, t] = _post(fn, cpar, total, n_cvar)
+        out[0, t] += inputs[t]
+
+
+def _pull(fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, zero, buffer):
+    """The same coupling with the edges grouped by target (index = sources), summed as TVB sums it.
+
+    The history, the weights and `zero` share one float type: float64, or float32 as TVB (float32 history
+    and products, x_i the float32 copy of the target's state, each row sum as numpy's `add.reduceat` takes
+    it: the first product plus the pairwise sum of the others, in column order, `buffer` (regions,
+    in-degree) holding a row's products). f(sum) is float64 either way.
+    """
+    R, n_cvar = x.shape[1], cvar.shape[0]
+    slot, ring = _write_history(k, x, cvar, hist, False, False)
     tvb = buffer.shape[1] > 0
     for t in numba.prange(R):
         for j in range(n_cvar):
@@ -170,5 +199,18 @@ def _couple(fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, zer
         out[0, t] += inputs[t]
 
 
-couple_serial = numba.njit(cache=True, nogil=True)(_couple)
-couple_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_couple)
+_push_serial, _push_parallel = njit_variant(_push, "_serial"), njit_variant(_push, "_parallel", parallel=True)
+_pull_serial, _pull_parallel = njit_variant(_pull, "_serial"), njit_variant(_pull, "_parallel", parallel=True)
+
+
+@numba.njit(cache=True, nogil=True)
+def couple(parallel, push, fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, zero, buffer):
+    """The coupling of step k by the layout and on the cores chosen (see `_push` and `_pull`)."""
+    if push and parallel:
+        _push_parallel(fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, buffer)
+    elif push:
+        _push_serial(fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, buffer)
+    elif parallel:
+        _pull_parallel(fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, zero, buffer)
+    else:
+        _pull_serial(fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, zero, buffer)

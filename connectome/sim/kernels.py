@@ -14,6 +14,8 @@ import math
 import numba
 import numpy as np
 
+from .compile import njit_variant
+
 SCATTER, DELAYED, DENSE, NONE, DENSE_DELAYED = 0, 1, 2, 3, 4
 
 
@@ -77,10 +79,10 @@ def _dense_delayed(k, x, c, weights, delays, hist, part, g):
         c[t] = total * g if g != 1.0 else total
 
 
-_coupling_serial = numba.njit(cache=True, nogil=True)(_coupling)  # prange is range here
-_coupling_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_coupling)
-_dense_delayed_serial = numba.njit(cache=True, nogil=True)(_dense_delayed)
-_dense_delayed_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_dense_delayed)
+_coupling_serial = njit_variant(_coupling, "_serial")  # prange is range here
+_coupling_parallel = njit_variant(_coupling, "_parallel", parallel=True)
+_dense_delayed_serial = njit_variant(_dense_delayed, "_serial")
+_dense_delayed_parallel = njit_variant(_dense_delayed, "_parallel", parallel=True)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -20,7 +20,8 @@ import numba
 import numpy as np
 
 from . import bold
-from .coupling_kernels import couple_parallel, couple_serial
+from .coupling_kernels import couple
+from .coupling import KURAMOTO
 from .integrators import EULER, EULER_MARUYAMA, NOISE_BLOCK_BYTES
 from .models.compiled import dfun
 
@@ -67,6 +68,7 @@ def _integrate(code, scheme, x, c, p, dt, floor, ceiling, noise, d1, d2, xt):
 
 @numba.njit(cache=True, nogil=True)
 def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first, index, w, delay, hist, zero, buffer, push, cvar,
+               n_terms,
                scheme, dt,
                floor, ceiling, noise, event_steps, event_inputs, series, average, acc, stride, obs, peak, total,
                balloon, bold_series, bold_stride):
@@ -76,19 +78,15 @@ def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first, index, w, de
     BOLD signal is kept every bold_stride steps.
     """
     nsv, R = x.shape
-    c = np.empty((cvar.shape[0], R))
+    c = np.zeros((n_terms, R))  # the terms past cvar's are not summed: the equations do not read them
     d1, d2, xt = np.empty((nsv, R)), np.empty((nsv, R)), np.empty((nsv, R))
     quiet = np.zeros((nsv, R))
     event = 0
     for k in range(k_from, k_to):
         while event + 1 < event_steps.shape[0] and event_steps[event + 1] <= k:
             event += 1
-        if parallel:
-            couple_parallel(fn, cpar, k, x, cvar, c, first, index, w, delay, hist, event_inputs[event], zero, buffer,
-                            push)
-        else:
-            couple_serial(fn, cpar, k, x, cvar, c, first, index, w, delay, hist, event_inputs[event], zero, buffer,
-                          push)
+        couple(parallel, push, fn, cpar, k, x, cvar, c, first, index, w, delay, hist, event_inputs[event], zero,
+               buffer)
         _integrate(code, scheme, x, c, p, dt, floor, ceiling, noise[k - k_from] if noise.shape[0] else quiet,
                    d1, d2, xt)
         done = k + 1
@@ -111,7 +109,7 @@ def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first, index, w, de
                 series[done // stride] = x
 
 
-def _network(plan, x: np.ndarray, cvar: np.ndarray, tvb: bool) -> tuple:
+def _network(plan, x: np.ndarray, cvar: np.ndarray, tvb: bool, kuramoto: bool) -> tuple:
     """(first, index, w, delay, hist, zero, buffer, push): the coupling kernel's arrays, history at rest.
 
     float64: the push layout (edges by source, a doubled history ring, one partial sum per source block);
@@ -127,9 +125,11 @@ def _network(plan, x: np.ndarray, cvar: np.ndarray, tvb: bool) -> tuple:
         hist = np.empty((len(cvar), R, ring), dtype=np.float32)
     else:
         first, index, w, delay = edges_by_source(plan)
-        buffer = np.empty((push_blocks(plan.projections), len(cvar) * R))
-        hist = np.empty((len(cvar), R, 2 * ring))
-    hist[:] = x[cvar][:, :, None]  # constant over t ≤ 0
+        channels = len(cvar) * (2 if kuramoto else 1)  # Kuramoto: the sines, then the cosines
+        buffer = np.empty((push_blocks(plan.projections), channels * R))
+        hist = np.empty((channels, R, 2 * ring))
+    past = x[cvar]  # constant over t ≤ 0
+    hist[:] = (np.concatenate([np.sin(past), np.cos(past)]) if kuramoto and not tvb else past)[:, :, None]
     real = hist.dtype.type
     return first, index, w.astype(real), delay, hist, real(0.0), buffer, not tvb
 
@@ -143,8 +143,9 @@ def run_masses(p, schedule, recorder_series, peak, total, bold_series, bold_stri
     plan, spec, model, setup, grid = p.plan, p.spec, p.model, p.mass, p.timing
     R, nsv, dt = len(plan.regions), len(model.state_variables), float(grid.dt)
     x = initial_state(model, spec.initial, R, spec.seed)
-    cvar = np.array(model.coupled[:model.coupling_terms], dtype=np.int64)
-    network = _network(plan, x, cvar, spec.precision == "tvb")
+    params = model.parameter_matrix(model.arrays(p.params), R)
+    cvar = np.array(model.coupled[:model.terms_used(params)], dtype=np.int64)
+    network = _network(plan, x, cvar, spec.precision == "tvb", setup.function.code == KURAMOTO)
     recorder_series[0] = x
     obs = model.observed[0]
     peak[:], total[:] = x[obs], x[obs]
@@ -154,7 +155,6 @@ def run_masses(p, schedule, recorder_series, peak, total, bold_series, bold_stri
     ceiling = np.array([v.ceiling for v in model.state_variables])
     scale = np.sqrt(2.0 * np.array(setup.noise) * dt)[:, None]  # √(2D·dt) per variable
     rng = np.random.default_rng(np.random.SeedSequence(spec.seed).spawn(2)[0]) if setup.stochastic else None
-    params = model.parameter_matrix(model.arrays(p.params), R)
     acc = np.zeros((nsv, R))
     balloon = np.zeros((4, R))
     balloon[1:] = 1.0  # rest: s = 0, f = v = q = 1
@@ -166,7 +166,7 @@ def run_masses(p, schedule, recorder_series, peak, total, bold_series, bold_stri
         end = min(grid.steps, start + chunk)
         noise = empty if rng is None else rng.standard_normal((end - start, nsv, R)) * scale
         mass_steps(start, end, model.code, x, params, setup.function.code, np.array(setup.cpar),
-                   plan.projections >= PARALLEL_FROM, *network, cvar, setup.scheme, dt, floor, ceiling, noise,
+                   plan.projections >= PARALLEL_FROM, *network, cvar, len(model.coupled), setup.scheme, dt, floor, ceiling, noise,
                    event_steps, event_inputs, recorder_series, setup.average, acc, grid.stride, obs, peak, total, balloon,
                    bold_series, bold_stride)
         tick(end)

@@ -12,7 +12,7 @@ DEFAULT_DB = "connectome.db"
 
 def resolve_url(db: str | None = None) -> str:
     """The URL for `--db`, else `CONNECTOME_DB` (unless empty), else ./connectome.db; a bare path is SQLite."""
-    target = db if db is not None else (os.environ.get("CONNECTOME_DB") or DEFAULT_DB)
+    target = os.fspath(db) if db is not None else (os.environ.get("CONNECTOME_DB") or DEFAULT_DB)
     if not target.strip():
         raise InputError("--db: must name a database file or URL, got an empty string")
     if "\x00" in target:

@@ -120,6 +120,10 @@ class Model:
             out[i] = params[p.name]
         return out
 
+    def terms_used(self, params: np.ndarray) -> int:
+        """How many coupled variables' sums the derivative reads, given the parameter matrix."""
+        return len(self.coupled) if self.coupling_terms is None else self.coupling_terms
+
     def describe(self) -> dict[str, Any]:
         """What `models show` prints: variables, coupled ones, parameters, equations, sources."""
         return {

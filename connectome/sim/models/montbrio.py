@@ -25,6 +25,10 @@ class MontbrioPazoRoxin(Model):
         P("I", 0.0, doc="external current"), P("cr", 1.0, doc="weight of the coupling through r"),
         P("cv", 0.0, doc="weight of the coupling through V"),
     )
+    def terms_used(self, params) -> int:
+        """V's coupling enters only through cv: with cv = 0 everywhere its sum is not taken."""
+        return 2 if (params[6] != 0).any() else 1
+
     equations = ("tau dr/dt = Delta / (pi tau) + 2 V r;  r clamped to r >= 0\n"
                  "tau dV/dt = V^2 - pi^2 tau^2 r^2 + eta + J tau r + I + cr c_r + cv c_V")
     sources = ("Montbrió, Pazó & Roxin (2015) Phys. Rev. X 5:021028",

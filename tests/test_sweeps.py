@@ -1,0 +1,223 @@
+"""Sweeps on real Dask clusters: a LocalCluster of 2 worker processes, and a scheduler and workers started here.
+
+Each point is a recorded run linked to its sweep; seeds come from SeedSequence and never depend on
+scheduling; a re-run resumes; a killed sweep loses no finished point; a failing point is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import EXAMPLE, ROOT, assert_one_line_error, raw_sql
+from connectome import Store
+from connectome.errors import InputError
+from connectome.sweeps import Grid, parse_axis, sweep
+from connectome.sweeps.grid import seeds_of
+
+BASE = dict(model="linear", params={"gamma": -1.0}, noise={"x": 0.01}, initial={"x": 0.0}, duration_ms=300,
+            record_every_ms=1.0, transient_ms=50)
+CLI_BASE = ["--model", "linear", "--param", "gamma=-1", "--noise", "x=0.01", "--initial", "x=0", "--duration", "300",
+            "--record-every", "1", "--transient", "50"]
+
+
+def test_axes_parse_exactly_and_refuse_nonsense():
+    assert parse_axis("coupling=0:0.3:4") == ("coupling", [0.0, 0.1, 0.2, 0.3])
+    assert parse_axis("eta=-5,-4.5") == ("eta", [-5.0, -4.5])
+    assert parse_axis("neurons=1e3,1e6") == ("neurons", [1000, 10**6])
+    grid = Grid.parse(["coupling=0:1:3", "speed=1,3"], seeds=2)
+    assert grid.points == 12 and grid.cells[1] == {"coupling": 0.0, "speed": 3.0}
+    for bad, message in [("coupling", "expected NAME"), ("coupling=0:1", "START:STOP:COUNT"),
+                         ("coupling=0:1:x", "COUNT"), ("coupling=a,b", "not a number"), ("dt=inf", "finite")]:
+        with pytest.raises(InputError, match=message):
+            Grid.parse([bad])
+    with pytest.raises(InputError, match="given twice"):
+        Grid.parse(["coupling=1", "coupling=2"])
+    assert seeds_of(7, 3) == seeds_of(7, 3) and len(set(seeds_of(7, 3))) == 3 and seeds_of(7, 2) == seeds_of(7, 3)[:2]
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "store.db")
+    from connectome import read
+
+    s.save(read(EXAMPLE))
+    return s
+
+
+def test_a_local_cluster_sweep_records_every_point_and_a_rerun_resumes(store):
+    out = sweep(store, "v1", 10**6, grid={"coupling": [0.0, 0.8]}, seeds=2, objective="fc-sc", workers=2, seed=11, **BASE)
+    assert (out["points"], out["ran"], out["failed"], out["created"]) == (4, 4, [], True)
+    runs = {r["id"]: r for r in store.runs()}
+    assert len(runs) == 4
+    seeds = seeds_of(11, 2)
+    for row in out["rows"]:
+        recorded = runs[row["run_id"]]
+        assert recorded["seed"] == seeds[row["point"] % 2]
+        assert recorded["parameters"]["coupling"] == row["coupling"] and recorded["parameters"]["fc"] is True
+        assert row["score"] == recorded["summary"]["fc_sc"]["fc_sc"]
+    scores = {r["point"]: r["score"] for r in out["rows"]}
+    assert min(scores[2], scores[3]) > max(scores[0], scores[1])  # coupling makes the FC follow the structure
+    again = sweep(store, "v1", 10**6, grid={"coupling": [0.0, 0.8]}, seeds=2, objective="fc-sc", workers=2, seed=11,
+                  **BASE)
+    assert (again["sweep_id"], again["ran"], again["created"]) == (out["sweep_id"], 0, False)
+    assert len(store.runs()) == 4
+
+
+def test_seeds_do_not_depend_on_scheduling(tmp_path):
+    """The same sweep on 1 worker and on 2 gives the same seeds and the same scores, point by point."""
+    from connectome import read
+
+    results = []
+    for workers in (1, 2):
+        s = Store(tmp_path / f"w{workers}.db")
+        s.save(read(EXAMPLE))
+        out = sweep(s, "v1", 10**6, grid={"coupling": [0.2, 0.5, 0.9]}, objective="fc-sc", workers=workers, seed=3,
+                    **BASE)
+        results.append([(r["point"], r["seed"], r["score"]) for r in out["rows"]])
+    assert results[0] == results[1] and len(results[0]) == 3
+
+
+def test_a_failing_point_is_retried_reported_and_the_others_recorded(run, tmp_path):
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+    out = run("sweep", "--topology", "v1", "--neurons", "1e6", "--model", "montbrio-pazo-roxin", "--speed", "3",
+              "--duration", "400", "--initial", "r=0.1", "--initial", "V=-2", "--stimulus", "sensory_cortex=3@100:300",
+              "--grid", "coupling=0.01,8", "--workers", "2", "--seed", "1")
+    assert out.exit_code == 5
+    assert "point 1 failed twice" in out.stderr and "the run diverged" in out.stderr
+    assert "1 of 2 recorded" in out.stdout
+    shown = run("sweeps", "show", "1", "--json").json()
+    assert [r["point"] for r in shown["rows"]] == [0] and shown["recorded"] == 1
+
+
+def _dask(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_" + args[0], *args[1:]],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+@pytest.fixture
+def scheduler(tmp_path):
+    """A Dask scheduler and two worker processes started here on 127.0.0.1, stopped by their pids."""
+    import json
+
+    file = tmp_path / "scheduler.json"
+    procs = [_dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(file))]
+    try:
+        for _ in range(300):
+            if file.exists() and file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(file.read_text())["address"]
+        procs.append(_dask("worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard",
+                           "--host", "127.0.0.1"))
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for p in procs:
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=30)
+
+
+def test_a_separately_started_scheduler_runs_the_sweep_on_either_store(run, scheduler, store_url, tmp_path):
+    assert run("--db", store_url, "topology", "import", EXAMPLE).exit_code == 0
+    out = run("--db", store_url, "sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--grid",
+              "coupling=0,0.8", "--objective", "fc-sc", "--scheduler", scheduler, "--seed", "11", "--json")
+    assert out.exit_code == 0, out.stderr
+    result = out.json()
+    assert result["ran"] == 2 and result["failed"] == []
+    # the same points as on a LocalCluster: the seeds and the runs do not depend on where they ran
+    local = sweep(_fresh(tmp_path), "v1", 10**6, grid={"coupling": [0.0, 0.8]}, objective="fc-sc", workers=1, seed=11,
+                  **BASE)
+    assert [(r["seed"], r["score"]) for r in result["rows"]] == [(r["seed"], r["score"]) for r in local["rows"]]
+    listed = run("--db", store_url, "sweeps", "list", "--json").json()
+    assert [(s["id"], s["recorded"], s["points"]) for s in listed] == [(1, 2, 2)]
+
+
+def _fresh(tmp_path):
+    from connectome import read
+
+    s = Store(tmp_path / "local.db")
+    s.save(read(EXAMPLE))
+    return s
+
+
+def test_an_unreachable_scheduler_is_one_line(run):
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+    out = run("sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--grid", "coupling=0,1",
+              "--scheduler", "tcp://127.0.0.1:9")
+    assert_one_line_error(out, "--scheduler tcp://127.0.0.1:9")
+
+
+def test_a_killed_sweep_loses_no_finished_point_and_resumes(tmp_path):
+    db = tmp_path / "store.db"
+    cli = [sys.executable, str(ROOT / "cli.py"), "--db", str(db)]
+    assert subprocess.run([*cli, "topology", "import", str(EXAMPLE)], capture_output=True).returncode == 0
+    args = [*cli, "sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--duration", "2000",
+            "--grid", "coupling=0:1:12", "--objective", "fc-sc", "--workers", "2", "--seed", "5"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            done = raw_sql(db, "SELECT count(*) FROM runs")[0][0] if db.exists() else 0
+            if done >= 2:
+                break
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)  # the client and its LocalCluster, mid-sweep
+    finally:
+        proc.wait(timeout=30)
+    before = raw_sql(db, "SELECT sweep_point, id FROM runs ORDER BY sweep_point")
+    assert 2 <= len(before) < 12
+    resumed = subprocess.run([*cli, "sweep", "--resume", "1", "--workers", "2", "--json"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    import json
+
+    out = json.loads(resumed.stdout)
+    assert out["ran"] == 12 - len(before) and len(out["rows"]) == 12
+    after = dict(raw_sql(db, "SELECT sweep_point, id FROM runs ORDER BY sweep_point"))
+    assert all(after[p] == i for p, i in before)  # finished points kept, not run again
+    assert sorted(after) == list(range(12))
+
+
+def test_fc_fit_matches_regions_by_label_and_the_plot_is_an_image(run, tmp_path):
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+    regions = [r["name"] for r in run("topology", "show", "v1", "--json").json()["regions"]]
+    rng = np.random.default_rng(1)
+    m = rng.uniform(-1, 1, (5, 5))
+    empirical = (m + m.T) / 2
+    order = list(reversed(range(5)))  # the CSV lists the regions in another order
+    csv = tmp_path / "fc.csv"
+    csv.write_text(",".join([""] + [regions[i] for i in order]) + "\n" + "\n".join(
+        ",".join([regions[i]] + [repr(float(empirical[i, j])) for j in order]) for i in order) + "\n")
+    out = run("sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--grid", "coupling=0,0.5,1",
+              "--objective", "fc-fit", "--empirical-fc", csv, "--workers", "2", "--json")
+    assert out.exit_code == 0, out.stderr
+    row = out.json()["rows"][2]
+    again = run("runs", "rerun", str(row["run_id"]), "--output", tmp_path / "again.npz")  # the point's FC, again
+    assert again.exit_code == 0, again.stderr
+    with np.load(tmp_path / "again.npz") as f:
+        fc = f["fc"]
+    upper = np.triu_indices(5, 1)
+    assert row["score"] == pytest.approx(np.corrcoef(fc[upper], empirical[upper])[0, 1], abs=1e-12)
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(csv.read_text().replace(regions[0], "nowhere"))
+    bad = run("sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--grid", "coupling=0,1",
+              "--objective", "fc-fit", "--empirical-fc", wrong)
+    assert_one_line_error(bad, "labels do not match", "missing: " + regions[0], "nowhere")
+    picture = tmp_path / "sweep.png"
+    assert run("sweeps", "plot", "1", "-o", picture).exit_code == 0
+    import matplotlib.image as mpimg
+
+    image = mpimg.imread(picture)
+    assert image.shape[:2] == (480, 640) and np.ptp(image[..., :3]) > 0.5
+    shown = run("sweeps", "show", "1").stdout
+    assert "best: coupling=" in shown
