@@ -162,8 +162,8 @@ def test_a_killed_sweep_loses_no_finished_point_and_resumes(tmp_path):
     db = tmp_path / "store.db"
     cli = [sys.executable, str(ROOT / "cli.py"), "--db", str(db)]
     assert subprocess.run([*cli, "topology", "import", str(EXAMPLE)], capture_output=True).returncode == 0
-    args = [*cli, "sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--duration", "2000",
-            "--grid", "coupling=0:1:12", "--objective", "fc-sc", "--workers", "2", "--seed", "5"]
+    args = [*cli, "sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--duration", "30000",
+            "--record-every", "10", "--grid", "coupling=0:1:24", "--objective", "fc-sc", "--workers", "2", "--seed", "5"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 120
@@ -176,16 +176,16 @@ def test_a_killed_sweep_loses_no_finished_point_and_resumes(tmp_path):
     finally:
         proc.wait(timeout=30)
     before = raw_sql(db, "SELECT sweep_point, id FROM runs ORDER BY sweep_point")
-    assert 2 <= len(before) < 12
+    assert 2 <= len(before) < 24
     resumed = subprocess.run([*cli, "sweep", "--resume", "1", "--workers", "2", "--json"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     import json
 
     out = json.loads(resumed.stdout)
-    assert out["ran"] == 12 - len(before) and len(out["rows"]) == 12
+    assert out["ran"] == 24 - len(before) and len(out["rows"]) == 24
     after = dict(raw_sql(db, "SELECT sweep_point, id FROM runs ORDER BY sweep_point"))
     assert all(after[p] == i for p, i in before)  # finished points kept, not run again
-    assert sorted(after) == list(range(12))
+    assert sorted(after) == list(range(24))
 
 
 def test_fc_fit_matches_regions_by_label_and_the_plot_is_an_image(run, tmp_path):
