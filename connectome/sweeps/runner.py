@@ -23,6 +23,9 @@ from .grid import Grid, point_spec, seeds_of
 from .scores import OBJECTIVES, fc_fit
 
 
+IN_FLIGHT_PER_WORKER = 4
+
+
 def run_point(rows: Any, spec_json: dict[str, Any], ref: str, empirical: Any) -> dict[str, Any]:
     """On a worker: one point's run; its summary (as `simulate` records it) and its scores."""
     from ..runs import run_summary
@@ -91,11 +94,21 @@ def _compute(store: Any, plan: Any, todo: list[int], scheduler: str | None, work
     try:
         rows = client.scatter(plan.rows, broadcast=True)
         empirical = None if plan.empirical is None else client.scatter(plan.empirical, broadcast=True)
-        futures = {client.submit(run_point, rows, plan.spec_json(i), plan.version.ref, empirical, retries=1,
-                                 pure=False, key=f"connectome-sweep-{plan.sweep_id}-{i}-{os.getpid()}"): i
-                   for i in todo}
+        futures: dict[Any, int] = {}
+        waiting, pending = as_completed(), iter(todo)
+
+        def submit_next() -> None:
+            point = next(pending, None)
+            if point is not None:
+                future = client.submit(run_point, rows, plan.spec_json(point), plan.version.ref, empirical, retries=1,
+                                       pure=False, key=f"connectome-sweep-{plan.sweep_id}-{point}-{os.getpid()}")
+                futures[future] = point
+                waiting.add(future)
+
+        for _ in range(IN_FLIGHT_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))):
+            submit_next()  # a bounded window of points in flight: the client's memory does not grow with the grid
         with tqdm(total=len(todo), unit="point", file=sys.stderr, disable=not progress, leave=False) as bar:
-            for future in as_completed(futures):
+            for future in waiting:
                 point = futures.pop(future)
                 try:
                     out = future.result()
@@ -107,6 +120,7 @@ def _compute(store: Any, plan: Any, todo: list[int], scheduler: str | None, work
                         on_point(out["summary"])
                 future.release()
                 bar.update(1)
+                submit_next()
     finally:
         client.close()
         if cluster is not None:
