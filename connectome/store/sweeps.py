@@ -59,9 +59,14 @@ def _sweeps(store: Store, sweep_id: int | None) -> list[dict[str, Any]]:
 
 
 def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:
-    """The recorded points of a sweep: point number → {run_id, seed, parameters, summary}."""
+    """The recorded points of a sweep: point number → {run_id, seed, fc_sc, fc_fit} (the scores only, so that
+    a large sweep's table stays small)."""
+    out = {}
     with store.db.connect() as conn:
-        rows = conn.rows("SELECT sweep_point, id, seed, CAST(parameters AS TEXT), CAST(summary AS TEXT) FROM runs "
-                         "WHERE sweep_id = ? ORDER BY sweep_point", (sweep_id,))
-    return {point: {"run_id": run_id, "seed": seed, "parameters": json.loads(params), "summary": json.loads(summary)}
-            for point, run_id, seed, params, summary in rows}
+        for point, run_id, seed, summary in conn.rows(
+                "SELECT sweep_point, id, seed, CAST(summary AS TEXT) FROM runs WHERE sweep_id = ? ORDER BY sweep_point",
+                (sweep_id,)):
+            found = json.loads(summary)
+            out[point] = {"run_id": run_id, "seed": seed, "fc_sc": (found.get("fc_sc") or {}).get("fc_sc"),
+                          "fc_fit": found.get("fc_fit")}
+    return out

@@ -99,6 +99,14 @@ class Grid:
         names = [n for n, _ in self.axes]
         return [dict(zip(names, values)) for values in itertools.product(*(v for _, v in self.axes))]
 
+    def cell(self, index: int) -> dict[str, Any]:
+        """Grid cell `index` of `cells`, without listing them all."""
+        out = {}
+        for name, values in reversed(self.axes):
+            index, i = divmod(index, len(values))
+            out[name] = values[i]
+        return dict(reversed(list(out.items())))
+
     @property
     def points(self) -> int:
         """Grid cells × seeds."""

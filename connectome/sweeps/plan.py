@@ -33,7 +33,7 @@ class SweepPlan:
 
     def spec_json(self, point: int) -> dict[str, Any]:
         """The RunSpec of point `point` as JSON (grid cell point // K, seed point % K)."""
-        cell = self.grid.cells[point // self.grid.seeds]
+        cell = self.grid.cell(point // self.grid.seeds)
         return point_spec(self.base, cell, self.seeds[point % self.grid.seeds]).to_json()
 
 

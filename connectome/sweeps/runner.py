@@ -42,13 +42,9 @@ def run_point(rows: Any, spec_json: dict[str, Any], ref: str, empirical: Any) ->
     return {"summary": summary, "started_at": started.isoformat(), "spec": prepared.spec.to_json()}
 
 
-def score_of(summary: dict[str, Any], objective: str | None) -> float | None:
-    """The point's score under the sweep's objective."""
-    if objective == "fc-sc":
-        return (summary.get("fc_sc") or {}).get("fc_sc")
-    if objective == "fc-fit":
-        return summary.get("fc_fit")
-    return None
+def score_of(scores: dict[str, Any], objective: str | None) -> float | None:
+    """The point's score under the sweep's objective, from its recorded {fc_sc, fc_fit}."""
+    return {"fc-sc": scores.get("fc_sc"), "fc-fit": scores.get("fc_fit")}.get(objective)
 
 
 def _client(scheduler: str | None, workers: int | None):
@@ -59,6 +55,13 @@ def _client(scheduler: str | None, workers: int | None):
             return Client(scheduler, timeout="10s"), None
         except (OSError, TimeoutError) as e:
             raise InputError(f"--scheduler {scheduler}: no Dask scheduler answers there ({e})") from None
+    import dask
+
+    # the LocalCluster's scheduler lives in this process: keep its logs short, so that its memory, and the
+    # client's, does not grow with the number of points
+    dask.config.set({"distributed.scheduler.transition-log-length": 1000,
+                     "distributed.scheduler.events-log-length": 1000,
+                     "distributed.admin.low-level-log-length": 1000})
     n = workers or len(os.sched_getaffinity(0))
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
@@ -145,5 +148,5 @@ def table(store: Any, sweep_id: int) -> list[dict[str, Any]]:
     grid, objective = Grid.from_json(found["spec"]["grid"]), found["spec"].get("objective")
     cells = grid.cells
     return [{"point": p, **cells[p // grid.seeds], "seed": r["seed"], "run_id": r["run_id"],
-             "score": score_of(r["summary"], objective)}
+             "score": score_of(r, objective)}
             for p, r in stored.recorded(store, sweep_id).items()]
