@@ -55,13 +55,6 @@ def _client(scheduler: str | None, workers: int | None):
             return Client(scheduler, timeout="10s"), None
         except (OSError, TimeoutError) as e:
             raise InputError(f"--scheduler {scheduler}: no Dask scheduler answers there ({e})") from None
-    import dask
-
-    # the LocalCluster's scheduler lives in this process: keep its logs short, so that its memory, and the
-    # client's, does not grow with the number of points
-    dask.config.set({"distributed.scheduler.transition-log-length": 1000,
-                     "distributed.scheduler.events-log-length": 1000,
-                     "distributed.admin.low-level-log-length": 1000})
     n = workers or len(os.sched_getaffinity(0))
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
