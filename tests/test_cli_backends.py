@@ -44,7 +44,7 @@ def test_every_command_on_both_backends(run, store_url, tmp_path):
     assert run(*db, "topology", "verify").exit_code == 0
     assert "0004 (this version expects 0004; up to date)" in run(*db, "db", "current").stdout
     assert "0002 -> 0003" in run(*db, "db", "history").stdout
-    assert run(*db, "db", "upgrade").stdout.strip() == "already at 0003 (head)"
+    assert run(*db, "db", "upgrade").stdout.strip() == "already at 0004 (head)"
 
 
 @pytest.mark.parametrize("name, fragment", [
