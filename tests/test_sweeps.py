@@ -221,3 +221,24 @@ def test_fc_fit_matches_regions_by_label_and_the_plot_is_an_image(run, tmp_path)
     assert image.shape[:2] == (480, 640) and np.ptp(image[..., :3]) > 0.5
     shown = run("sweeps", "show", "1").stdout
     assert "best: coupling=" in shown
+
+
+def test_a_worker_killed_mid_sweep_costs_no_point(scheduler, store):
+    """SIGKILL one worker process while points run: Dask reruns its points elsewhere, every point is recorded."""
+    import threading
+
+    from distributed import Client
+
+    with Client(scheduler, timeout="30s") as client:
+        victim = sorted(client.run(os.getpid).values())[0]
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(sweep(
+        store, "v1", 10**6, grid={"coupling": [0.1 * i for i in range(8)]}, objective="fc-sc", scheduler=scheduler,
+        seed=4, **{**BASE, "duration_ms": 30_000, "record_every_ms": 10.0})))
+    worker.start()
+    deadline = time.time() + 120
+    while time.time() < deadline and len(store.runs()) < 1:
+        time.sleep(0.05)
+    os.kill(victim, signal.SIGKILL)
+    worker.join(timeout=300)
+    assert result["failed"] == [] and len(result["rows"]) == 8 and len(store.runs()) == 8
