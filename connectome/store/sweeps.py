@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from .facade import Store, VersionRef
 
 
+PAGE = 200
+
+
 def _text(spec: dict[str, Any]) -> str:
     return json.dumps(spec, sort_keys=True, ensure_ascii=False, allow_nan=False)
 
@@ -61,12 +64,16 @@ def _sweeps(store: Store, sweep_id: int | None) -> list[dict[str, Any]]:
 def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:
     """The recorded points of a sweep: point number → {run_id, seed, fc_sc, fc_fit} (the scores only, so that
     a large sweep's table stays small)."""
-    out = {}
+    out: dict[int, dict[str, Any]] = {}
+    last = -1
     with store.db.connect() as conn:
-        for point, run_id, seed, summary in conn.rows(
-                "SELECT sweep_point, id, seed, CAST(summary AS TEXT) FROM runs WHERE sweep_id = ? ORDER BY sweep_point",
-                (sweep_id,)):
-            found = json.loads(summary)
-            out[point] = {"run_id": run_id, "seed": seed, "fc_sc": (found.get("fc_sc") or {}).get("fc_sc"),
-                          "fc_fit": found.get("fc_fit")}
-    return out
+        while True:  # a page at a time: a large sweep's summaries are never all in memory at once
+            rows = conn.rows("SELECT sweep_point, id, seed, CAST(summary AS TEXT) FROM runs WHERE sweep_id = ? "
+                             f"AND sweep_point > ? ORDER BY sweep_point LIMIT {PAGE}", (sweep_id, last))
+            for point, run_id, seed, summary in rows:
+                found = json.loads(summary)
+                out[point] = {"run_id": run_id, "seed": seed, "fc_sc": (found.get("fc_sc") or {}).get("fc_sc"),
+                              "fc_fit": found.get("fc_fit")}
+            if len(rows) < PAGE:
+                return out
+            last = rows[-1][0]
