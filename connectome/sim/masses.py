@@ -2,7 +2,8 @@
 
 Per step k (t_k = k · dt), as The Virtual Brain 2.10 steps (see `../shared/tvb-conventions.md`):
 
-1. the coupled variables x(t_k) enter the history ring (source-major: hist[j, s, slot]);
+1. the coupled variables x(t_k) enter the history ring (source-major: hist[j, s, slot]; see
+   `coupling_kernels` for the layouts);
 2. c(t_k) = f(Σ_s W_ts · pre(x_s(t_k − d_ts), x_t(t_k))) per coupled variable (`connectome.sim.coupling`),
    plus the stimulus on the first coupled term; computed once and held for both Heun stages;
 3. the integrator: Euler x + dt·f(x, c); Heun x̃ = x + dt·f(x, c) (clamped to the variables' bounds),
@@ -14,20 +15,14 @@ Per step k (t_k = k · dt), as The Virtual Brain 2.10 steps (see `../shared/tvb-
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 
 from . import bold
-from .coupling_kernels import couple
 from .coupling import KURAMOTO
+from .coupling_kernels import couple
 from .integrators import EULER, EULER_MARUYAMA, NOISE_BLOCK_BYTES
 from .models.compiled import dfun
-
-
-
-
 
 _balloon_step = numba.njit(cache=True, nogil=True)(bold.balloon_step)
 _bold_signal = numba.njit(cache=True, nogil=True)(bold.bold_signal)

@@ -19,9 +19,8 @@ from typing import Any, Callable
 
 from ..errors import InputError
 from ..sim.spec import RunSpec
-from .grid import Grid, point_spec, seeds_of
-from .scores import OBJECTIVES, fc_fit
-
+from .grid import Grid
+from .scores import fc_fit
 
 IN_FLIGHT_PER_WORKER = 4
 
@@ -62,11 +61,10 @@ def _client(scheduler: str | None, workers: int | None):
 
 
 def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | None, *, objective: str | None = None,
-          empirical_fc: str | None = None, scheduler: str | None = None, workers: int | None = None,
-          resume: int | None = None, progress: bool = False,
-          on_point: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+              empirical_fc: str | None = None, scheduler: str | None = None, workers: int | None = None,
+              resume: int | None = None, progress: bool = False,
+              on_point: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run (or resume) a sweep of `ref` and return {sweep_id, points, failed: [...], rows: [...]}."""
-    from ..store import sweeps as stored
     from .plan import plan_sweep
 
     plan = plan_sweep(store, ref, base, grid, objective, empirical_fc, resume)
