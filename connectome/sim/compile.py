@@ -1,11 +1,45 @@
-"""Compiling one Python function as several numba kernels (serial and parallel) with their own caches."""
+"""Compiling the engine's numba kernels: a cache folder per version of the engine's sources, and one
+Python function compiled as several kernels (serial and parallel) with their own cache entries.
+
+numba checks a cached kernel against its own source file only: a kernel whose file did not change but
+which calls a function from another file that did would load stale machine code (it can crash). So the
+cache lives in a folder named after a hash of every source file of `connectome.sim` and numba's version
+(under $XDG_CACHE_HOME or ~/.cache, else the temporary folder), unless NUMBA_CACHE_DIR is set: a changed
+engine never reads an older engine's kernels. This module is imported before any kernel is decorated.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import types
+from pathlib import Path
 from typing import Any, Callable
 
 import numba
+
+
+def _cache_dir() -> str | None:
+    """A writable folder for this engine's numba cache, named by a hash of its sources, or None."""
+    digest = hashlib.sha256(numba.__version__.encode())
+    root = Path(__file__).resolve().parent
+    for source in sorted(root.rglob("*.py")):
+        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes())
+    name = f"connectome-numba-{digest.hexdigest()[:16]}"
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    for folder in (home / "connectome" / name, Path(tempfile.gettempdir()) / name):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=folder).close()
+            return str(folder)
+        except OSError:
+            continue
+    return None
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    numba.config.CACHE_DIR = _cache_dir() or ""
 
 
 def njit_variant(func: Callable, suffix: str, **options: Any) -> Any:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from . import bold
+from . import bold, compile  # noqa: F401  (compile: the engine's cache folder, before any kernel)
 from .coupling import KURAMOTO
 from .coupling_kernels import couple
 from .integrators import EULER, EULER_MARUYAMA, NOISE_BLOCK_BYTES

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numba
 
+from .. import compile as _cache_folder  # noqa: F401  (the engine's cache folder, before any kernel)
 from . import jansen_rit, kuramoto, linear, montbrio, wilson_cowan, wong_wang
 
 
