@@ -103,8 +103,9 @@ def _mass_setup(model: Model, spec: RunSpec, regions: int) -> MassSetup:
 
 def _rate_only(spec: RunSpec) -> None:
     """Refuse the options the rate model does not take (it has its own finite-size noise and Euler step)."""
-    if spec.coupling_function not in (None, "linear"):
-        raise InputError("--coupling-function: the rate model takes the linear coupling (G · Σ W a) only")
+    if spec.coupling_function not in (None, "linear") or any(k.startswith("coupling.") for k in spec.params):
+        raise InputError("--coupling-function/--param coupling.*: the rate model takes the linear coupling "
+                         "G · Σ W a only (G is --coupling)")
     if spec.integrator not in (None, "euler"):
         raise InputError("--integrator: the rate model steps with euler (its noise is the finite-size population)")
     for name, value in (("--noise", spec.noise), ("--initial", spec.initial)):
