@@ -151,11 +151,17 @@ def _fresh(tmp_path):
     return s
 
 
-def test_an_unreachable_scheduler_is_one_line(run):
+def test_an_unreachable_scheduler_and_bad_arguments_are_one_line(run):
     assert run("topology", "import", EXAMPLE).exit_code == 0
     out = run("sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--grid", "coupling=0,1",
               "--scheduler", "tcp://127.0.0.1:9")
     assert_one_line_error(out, "--scheduler tcp://127.0.0.1:9")
+    assert_one_line_error(run("sweep", "--resume", "1", "--grid", "coupling=1"), "--resume: the sweep's stored")
+    assert_one_line_error(run("sweep", "--resume", "7"), "sweep 7: no such sweep")
+    assert_one_line_error(run("sweep", "--topology", "v1", "--neurons", "1e6", "--grid", "nope=1,2"),
+                          "--grid nope=1.0", "no parameter nope")
+    assert_one_line_error(run("sweep", "--topology", "v1"), "give --topology, --neurons and at least one --grid")
+    assert run("runs", "list", "--json").json() == [] and run("sweeps", "list", "--json").json() == []
 
 
 def test_a_killed_sweep_loses_no_finished_point_and_resumes(tmp_path):

@@ -43,6 +43,9 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
         if ref is None or neurons is None or not axes:
             raise InputError("sweep: give --topology, --neurons and at least one --grid (or --resume ID)")
         base, grid = spec_of_options(neurons, options), Grid.parse(axes, seeds)
+    elif ref is not None or neurons is not None or axes or objective or empirical_fc:
+        raise InputError("--resume: the sweep's stored specification is used; give no --topology, --neurons, "
+                         "--grid, --objective or --empirical-fc with it")
     else:
         base = grid = None
     out = run_sweep(store, ref, base, grid, objective=objective, empirical_fc=empirical_fc, scheduler=scheduler,

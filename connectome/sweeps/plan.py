@@ -68,7 +68,10 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
         spec = {"base": base.to_json(), "grid": grid.to_json(), "objective": objective,
                 "empirical_fc": None if empirical_fc is None else str(empirical_fc), "empirical_sha256": digest}
         _check_points(base, grid)
-        prepare(rows, point_spec(base, grid.cells[0], 0))  # the first point's errors before anything is stored
+        try:
+            prepare(rows, point_spec(base, grid.cell(0), 0))  # the first point's errors before anything is stored
+        except InputError as e:
+            raise InputError(f"--grid {', '.join(f'{k}={v!r}' for k, v in grid.cell(0).items())}: {e}") from None
         # without --seed the base seed is drawn once, stored with the sweep and found again on a re-run
         drawn = base.seed if base.seed is not None else secrets.randbits(63)
         sweep_id, created, seed = stored.create_or_find(store, version, spec, drawn, grid.points)
