@@ -67,24 +67,31 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
     """Run (or resume) a sweep of `ref` and return {sweep_id, points, failed: [...], rows: [...]}."""
     from .plan import plan_sweep
 
-    plan = plan_sweep(store, ref, base, grid, objective, empirical_fc, resume)
-    todo = [i for i in range(plan.points) if i not in plan.done]
-    failed = _compute(store, plan, todo, scheduler, workers, progress, on_point)
+    remote = _client(scheduler, None) if scheduler else None  # a scheduler that does not answer: nothing stored
+    try:
+        plan = plan_sweep(store, ref, base, grid, objective, empirical_fc, resume)
+        todo = [i for i in range(plan.points) if i not in plan.done]
+        failed = _compute(store, plan, todo, remote or (lambda: _client(None, workers)), progress, on_point)
+    finally:
+        if remote is not None:
+            remote[0].close()
     rows = table(store, plan.sweep_id)
     return {"sweep_id": plan.sweep_id, "points": plan.points, "ran": len(todo) - len(failed), "failed": failed,
             "rows": rows, "created": plan.created}
 
 
-def _compute(store: Any, plan: Any, todo: list[int], scheduler: str | None, workers: int | None, progress: bool,
+def _compute(store: Any, plan: Any, todo: list[int], connection: Any, progress: bool,
              on_point: Callable[[dict[str, Any]], None] | None) -> list[dict[str, Any]]:
-    """Submit the points not yet recorded, record each as it finishes; the failures."""
+    """Submit the points not yet recorded, record each as it finishes; the failures. `connection` is a
+    (client, cluster) pair, or a function that starts one (a LocalCluster, closed here)."""
     from distributed import as_completed
     from tqdm import tqdm
 
     if not todo:
         return []
     failed = []
-    client, cluster = _client(scheduler, workers)
+    owned = callable(connection)
+    client, cluster = connection() if owned else connection
     try:
         rows = client.scatter(plan.rows, broadcast=True)
         empirical = None if plan.empirical is None else client.scatter(plan.empirical, broadcast=True)
@@ -116,9 +123,10 @@ def _compute(store: Any, plan: Any, todo: list[int], scheduler: str | None, work
                 bar.update(1)
                 submit_next()
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if owned:
+            client.close()
+            if cluster is not None:
+                cluster.close()
     return failed
 
 
