@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..errors import ConnectomeError, InputError
+from ..errors import InputError
 from .common import emit, json_option, store_of, table
 from .simulate import run_options, simulation_options, spec_of_options
 
@@ -128,5 +128,3 @@ def plot_sweep(ctx: click.Context, sweep_id: int, output: str) -> None:
     plot(store_of(ctx), sweep_id, output)
     click.echo(f"sweep {sweep_id} plotted to {output}")
 
-
-__all__ = ["sweep", "sweeps", "ConnectomeError"]
