@@ -160,6 +160,7 @@ def test_initial_random_is_drawn_in_the_ranges_from_the_seed():
     ({"model": "linear", "coupling_function": "bogus"}, "unknown function"),
     ({"model": "kuramoto", "initial": {"theta": [1.0]}}, "1 values for 2 regions"),
     ({"model": "rate", "integrator": "heun"}, "euler"),
+    ({"model": "linear", "noise": {"x": 0.1}, "deterministic": True}, "contradicts"),
     ({"model": "rate", "params": {"coupling.b": 1.0}}, "linear coupling"),
     ({"model": "rate", "bold": True}, "bold"),
     ({"model": "linear", "kernel": "csr"}, "compiled"),

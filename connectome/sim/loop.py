@@ -96,6 +96,8 @@ def _mass_setup(model: Model, spec: RunSpec, regions: int) -> MassSetup:
     function = get_function(spec.coupling_function or model.default_coupling_function)
     cpar = coupling_values(function, spec.coupling, spec.params)
     integrator = choose_integrator(model, spec.integrator, spec.noise)
+    if spec.deterministic and integrator in STOCHASTIC:
+        raise InputError(f"--deterministic: contradicts --integrator {integrator} and --noise; leave one out")
     noise = noise_levels(model, spec.noise, integrator)
     check_initial(model, spec.initial, regions)
     return MassSetup(function, cpar, integrator, SCHEMES[integrator], noise, spec.monitor == "temporal-average")
