@@ -175,6 +175,7 @@ def test_temporal_average_is_the_mean_of_the_strides_states():
     raw = simulate(_isolated(2), 1000, **kw)
     avg = simulate(_isolated(2), 1000, record_every_ms=0.5, monitor="temporal-average", **kw)
     np.testing.assert_allclose(avg.states["x"][1:], raw.states["x"][1:].reshape(4, 5, 2).mean(axis=1), rtol=1e-14)
+    np.testing.assert_allclose(avg.time_ms, [0.0, 0.25, 0.75, 1.25, 1.75], atol=1e-12)  # mid-window, as TVB
 
 
 def test_the_bold_response_to_a_one_second_box_peaks_four_to_six_seconds_after_onset():

@@ -183,6 +183,8 @@ def _run_masses(p: Prepared, progress: Callable[[int], None] | None) -> Simulati
     activity.peak, activity.total = peak, total
     result = _result(p, series[:, obs], activity, p.params,
                      {v.name: series[:, i] for i, v in enumerate(p.model.state_variables)})
+    if p.mass.average:  # stamped at the middle of each averaged window, as TVB's TemporalAverage
+        result.time_ms[1:] -= float(grid.stride * grid.dt) / 2
     if bold_stride:
         result.bold, result.bold_time_ms = bold, sample_times(len(bold), bold_stride, grid.dt)
     return _with_fc(p, result)
