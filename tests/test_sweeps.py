@@ -51,7 +51,7 @@ def store(tmp_path):
     return s
 
 
-def test_a_local_cluster_sweep_records_every_point_and_a_rerun_resumes(store):
+def test_a_local_cluster_sweep_records_every_point_and_a_rerun_resumes(store, tmp_path):
     out = sweep(store, "v1", 10**6, grid={"coupling": [0.0, 0.8]}, seeds=2, objective="fc-sc", workers=2, seed=11, **BASE)
     assert (out["points"], out["ran"], out["failed"], out["created"]) == (4, 4, [], True)
     runs = {r["id"]: r for r in store.runs()}
@@ -68,6 +68,13 @@ def test_a_local_cluster_sweep_records_every_point_and_a_rerun_resumes(store):
                   **BASE)
     assert (again["sweep_id"], again["ran"], again["created"]) == (out["sweep_id"], 0, False)
     assert len(store.runs()) == 4
+    from matplotlib.image import imread
+
+    from connectome.sweeps.plot import plot
+
+    plot(store, out["sweep_id"], tmp_path / "line.png")  # one axis: a line
+    image = imread(tmp_path / "line.png")
+    assert image.shape[:2] == (480, 640) and np.ptp(image[..., :3]) > 0.5
 
 
 def test_seeds_do_not_depend_on_scheduling(tmp_path):
@@ -205,9 +212,9 @@ def test_fc_fit_matches_regions_by_label_and_the_plot_is_an_image(run, tmp_path)
     csv.write_text(",".join([""] + [regions[i] for i in order]) + "\n" + "\n".join(
         ",".join([regions[i]] + [repr(float(empirical[i, j])) for j in order]) for i in order) + "\n")
     out = run("sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--grid", "coupling=0,0.5,1",
-              "--objective", "fc-fit", "--empirical-fc", csv, "--workers", "2", "--json")
+              "--grid", "gamma=-1,-2", "--objective", "fc-fit", "--empirical-fc", csv, "--workers", "2", "--json")
     assert out.exit_code == 0, out.stderr
-    row = out.json()["rows"][2]
+    row = out.json()["rows"][2]  # coupling 0.5, gamma -1
     again = run("runs", "rerun", str(row["run_id"]), "--output", tmp_path / "again.npz")  # the point's FC, again
     assert again.exit_code == 0, again.stderr
     with np.load(tmp_path / "again.npz") as f:
@@ -219,7 +226,7 @@ def test_fc_fit_matches_regions_by_label_and_the_plot_is_an_image(run, tmp_path)
     bad = run("sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--grid", "coupling=0,1",
               "--objective", "fc-fit", "--empirical-fc", wrong)
     assert_one_line_error(bad, "labels do not match", "missing: " + regions[0], "nowhere")
-    picture = tmp_path / "sweep.png"
+    picture = tmp_path / "sweep.png"  # two axes: a heatmap
     assert run("sweeps", "plot", "1", "-o", picture).exit_code == 0
     import matplotlib.image as mpimg
 
