@@ -22,13 +22,21 @@ def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[s
     return out
 
 
-def _connections(graph: nx.DiGraph, neurons: int) -> dict[tuple[str, str], int]:
-    return {(p["source"], p["target"]): p["connections"] for p in derived_counts(graph, neurons)["projections"]}
+def _labels(graph: nx.DiGraph) -> dict[str, Any]:
+    """The graph attributes that change counts: the reference scale and the scaling."""
+    return {"neurons": graph.graph.get("neurons"), "scaling": graph.graph.get("scaling", "probability")}
 
 
-def diff(old: nx.DiGraph, new: nx.DiGraph, *, neurons: int | None = None) -> dict[str, Any]:
-    """The differences from `old` to `new`; with `neurons`, also the change in derived connections."""
+def _connections(graph: nx.DiGraph, neurons: int, scaling: str | None) -> dict[tuple[str, str], int]:
+    return {(p["source"], p["target"]): p["connections"]
+            for p in derived_counts(graph, neurons, scaling=scaling)["projections"]}
+
+
+def diff(old: nx.DiGraph, new: nx.DiGraph, *, neurons: int | None = None, scaling: str | None = None) -> dict[str, Any]:
+    """The differences from `old` to `new`; with `neurons`, also the change in derived connections (each
+    version counted under its own scaling, or under `scaling` when given)."""
     result: dict[str, Any] = {
+        **({"graph_changed": c} if (c := _changes(_labels(old), _labels(new))) else {}),
         "regions_added": [n for n in new if n not in old],
         "regions_removed": [n for n in old if n not in new],
         "regions_changed": [
@@ -42,7 +50,7 @@ def diff(old: nx.DiGraph, new: nx.DiGraph, *, neurons: int | None = None) -> dic
         ],
     }
     if neurons is not None:
-        before, after = _connections(old, neurons), _connections(new, neurons)
+        before, after = _connections(old, neurons, scaling), _connections(new, neurons, scaling)
         rows = []
         for key in list(before) + [k for k in after if k not in before]:
             a, b = before.get(key, 0), after.get(key, 0)

@@ -162,24 +162,12 @@ def connections(source_neurons: int, target_neurons: int, strength: int | float)
     return (source_neurons * target_neurons * s.numerator) // (s.denominator * MAX_STRENGTH)
 
 
-def count_rows(regions: Sequence[tuple[str, object]], projections: Iterable[tuple[str, str, object]],
-               total: int) -> dict:
-    """Region sizes, per-projection connections and their exact total, from (name, share) and
-    (source, target, strength) rows: what `topology stats` needs, without building a graph."""
-    sizes = dict(zip([name for name, _ in regions], apportion(total, [share for _, share in regions])))
-    projections = list(projections)
-    ints, power = scaled_list([w for _, _, w in projections])  # the decimals as written, over 10^power
-    scale = 10**power * MAX_STRENGTH
-    counted = [{"source": s, "target": t, "strength": w, "connections": sizes[s] * sizes[t] * m // scale}
-               for (s, t, w), m in zip(projections, ints)]
-    return {
-        "neurons": total,
-        "regions": [{"name": n, "neurons": c} for n, c in sizes.items()],
-        "projections": counted,
-        "total_connections": sum(p["connections"] for p in counted),
-    }
+def derived_counts(graph: nx.DiGraph, total: int, *, scaling: str | None = None) -> dict:
+    """Region sizes, per-projection connections and their exact total for `total` neurons.
 
+    Each projection's `autapses` and the topology's `scaling` (or `scaling`) apply; see `connectome.counting`.
+    """
+    from .counting import count_topology
+    from .graph import rows_of
 
-def derived_counts(graph: nx.DiGraph, total: int) -> dict:
-    """Region sizes, per-projection connections and their exact total for `total` neurons."""
-    return count_rows(list(graph.nodes(data="share")), graph.edges(data="strength"), total)
+    return count_topology(rows_of(graph), total, scaling=scaling)

@@ -12,6 +12,7 @@ from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import located
+from .counting import DEFAULT_SCALING, DEFAULTS, is_default, rule_problem, scaling_problem, strength_limit
 from .exact import MAX_NEURONS, MAX_STRENGTH, check_positive
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Rows:
     extras: list[Any]
     description: str | None = None
     neurons: int | None = None
+    scaling: str | None = None
 
     def _chunks(self, size: int = 65536) -> Iterable[tuple[int, list[dict[str, Any] | None]]]:
         """(first index, extra attributes as dicts or None) per chunk; JSON texts decoded in one call per chunk."""
@@ -81,7 +83,7 @@ def rows_of(graph: nx.DiGraph | Rows) -> Rows:
     edges = [(s, t, a) for s, targets in graph._adj.items() for t, a in targets.items()]
     return Rows(graph.graph.get("name"), list(graph.nodes(data=True)), [index[s] for s, _, _ in edges],
                 [index[t] for _, t, _ in edges], [a.get("strength") for _, _, a in edges], [a for _, _, a in edges],
-                graph.graph.get("description"), graph.graph.get("neurons"))
+                graph.graph.get("description"), graph.graph.get("neurons"), graph.graph.get("scaling"))
 
 
 def build_graph(
@@ -91,6 +93,7 @@ def build_graph(
     *,
     description: str | None = None,
     neurons: int | None = None,
+    scaling: str | None = None,
 ) -> nx.DiGraph:
     """A topology DiGraph from (name, attrs) regions and (source, target, attrs) projections."""
     import networkx as nx
@@ -100,6 +103,8 @@ def build_graph(
         graph.graph["description"] = description
     if neurons is not None:
         graph.graph["neurons"] = neurons
+    if scaling is not None and scaling != DEFAULT_SCALING:
+        graph.graph["scaling"] = scaling
     graph.add_nodes_from(regions)
     # straight into networkx's adjacency (what its algorithms read): add_edges_from costs ~3x per edge
     succ, pred = graph._succ, graph._pred
@@ -163,7 +168,7 @@ def _plain(value: Any) -> bool:
 def _plain_extras(attrs: Mapping[str, Any]) -> bool:
     """True when every attribute name is an unreserved string and every value is plain."""
     return (all(type(k) is str for k in attrs) and all(map(_plain, attrs.values()))
-            and "source" not in attrs and "target" not in attrs)
+            and "source" not in attrs and "target" not in attrs and "rule" not in attrs and "autapses" not in attrs)
 
 
 def _check_attrs(source: object, where: str, attrs: Mapping[str, Any], reserved: tuple[str, ...]) -> None:
@@ -191,6 +196,9 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
     neurons = graph.graph.get("neurons")
     if neurons is not None and neurons_problem(neurons):
         raise located(source, "neurons", neurons_problem(neurons))
+    problem = scaling_problem(graph.graph.get("scaling"), neurons)
+    if problem:
+        raise located(source, "scaling", problem)
     if graph.number_of_nodes() == 0:
         raise located(source, "regions", "must list at least one region")
     for region, attrs in graph.nodes(data=True):
@@ -211,17 +219,26 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
         where = f"projection {s!r} -> {t!r}"
         if "strength" not in attrs:
             raise located(source, f"{where}.strength", "is missing")
-        problem = check_positive(strength, maximum=MAX_STRENGTH)
+        ruled = rule_problem(attrs, s == t)
+        if ruled:
+            raise located(source, f"{where}.{ruled[0]}", ruled[1])
+        problem = check_positive(strength, maximum=strength_limit(attrs))
         if problem:
-            raise located(source, f"{where}.strength", problem)
+            raise located(source, f"{where}.strength", problem + _rule_hint(attrs, strength))
         _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "strength"}, RESERVED_PROJECTION_KEYS)
     return graph
+
+
+def _rule_hint(attrs: Mapping[str, Any], strength: Any) -> str:
+    """A pointer to the synapses rule when a pairs-rule strength is above 1000."""
+    over = isinstance(strength, (int, float, Decimal)) and not isinstance(strength, bool) and strength > MAX_STRENGTH
+    return " (more than one connection per pair needs rule synapses)" if over and "rule" not in attrs else ""
 
 
 def _extras(attrs: Mapping[str, Any], key: str) -> dict[str, Any]:
     if len(attrs) == 1:
         return {}
-    return {k: v for k, v in sorted(attrs.items()) if k != key}
+    return {k: v for k, v in sorted(attrs.items()) if k != key and not is_default(k, v)}
 
 
 def _number(value: Any) -> float | Decimal:
@@ -246,6 +263,8 @@ def to_document(graph: nx.DiGraph, *, canonical: bool = False) -> dict[str, Any]
         doc["description"] = graph.graph["description"]
     if graph.graph.get("neurons") is not None:
         doc["neurons"] = graph.graph["neurons"]
+    if graph.graph.get("scaling", DEFAULT_SCALING) != DEFAULT_SCALING:
+        doc["scaling"] = graph.graph["scaling"]
     doc["regions"] = regions
     doc["projections"] = projections
     return doc
@@ -261,7 +280,9 @@ def attrs_text(attrs: Mapping[str, Any], key: str) -> str | None:
     """The extra attributes (all but `key`) as canonical JSON text, or None when there are none."""
     if len(attrs) == 1:
         return None
-    extras = sorted((k, v) for k, v in attrs.items() if k != key)
+    extras = sorted((k, v) for k, v in attrs.items() if k != key and not (k in DEFAULTS and is_default(k, v)))
+    if not extras:
+        return None
     parts = []
     for k, v in extras:
         # flat strings and finite numbers spelled as JSONEncoder spells them, without its per-call set-up
@@ -292,6 +313,8 @@ def content_hash(graph: nx.DiGraph, rows: tuple[list[RegionRow], list[Projection
     """
     regions, projections = rows or content_rows(graph)
     content = [graph.graph.get("neurons"), sorted(regions), sorted(projections)]
+    if graph.graph.get("scaling", DEFAULT_SCALING) != DEFAULT_SCALING:  # the default leaves older hashes as they were
+        content.append(graph.graph["scaling"])
     text = json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

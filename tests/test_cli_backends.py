@@ -42,9 +42,9 @@ def test_every_command_on_both_backends(run, store_url, tmp_path):
     assert [(i, json.loads(text)["run_id"]) for i, text in stored] == [(sim["run_id"], sim["run_id"])]
     assert [r["id"] for r in run(*db, "runs", "list", "--json").json()] == [sim["run_id"]]
     assert run(*db, "topology", "verify").exit_code == 0
-    assert "0004 (this version expects 0004; up to date)" in run(*db, "db", "current").stdout
+    assert "0005 (this version expects 0005; up to date)" in run(*db, "db", "current").stdout
     assert "0002 -> 0003" in run(*db, "db", "history").stdout
-    assert run(*db, "db", "upgrade").stdout.strip() == "already at 0004 (head)"
+    assert run(*db, "db", "upgrade").stdout.strip() == "already at 0005 (head)"
 
 
 @pytest.mark.parametrize("name, fragment", [

@@ -337,3 +337,34 @@ def test_upgrade_0003_to_0004_keeps_every_row_and_adds_sweeps(run, store_url):
     assert [r["id"] for r in run("--db", store_url, "runs", "list", "--json").json()] == [1, 2]
     dbmod.downgrade(Database(resolve_url(store_url)), "0003")
     assert table_counts(store_url) == before
+
+
+# ---- 0004 -> 0005 on both back-ends: a scaling per version
+
+def test_upgrade_0004_to_0005_keeps_every_row_and_meaning(run, store_url, tmp_path):
+    _filled_at_0002(store_url)
+    database = Database(resolve_url(store_url))
+    dbmod.upgrade(database, "0004")
+    database.close()
+    before = table_counts(store_url)
+    assert run("--db", store_url, "db", "upgrade").exit_code == 0
+    assert table_counts(store_url) == before
+    assert raw_sql(store_url, "SELECT id, scaling FROM topology_versions ORDER BY id") == [(1, None), (2, None)]
+    assert raw_sql(store_url, "SELECT ref, scaling FROM version_summary ORDER BY ref") == \
+        [("legacy@v1", "probability"), ("legacy@v2", "probability")]
+    assert run("--db", store_url, "topology", "verify").exit_code == 0  # hashes unchanged
+    v1, v2 = _legacy_graphs()
+    assert run("--db", store_url, "topology", "show", "legacy@v1", "--json").json() == to_document(v1)
+    assert run("--db", store_url, "topology", "stats", "legacy@v1", "--neurons", "1e9", "--json").json()[
+        "total_connections"] == 250_000_000 * 750_000_000 * 3 // 10_000
+    with pytest.raises(Exception, match="sealed"):  # the triggers survived the new column
+        raw_sql(store_url, "UPDATE topology_versions SET scaling = 'indegree' WHERE id = 1")
+    new = tmp_path / "indegree.json"
+    new.write_text(json.dumps({**to_document(v1), "scaling": "indegree"}))
+    assert run("--db", store_url, "topology", "import", new).exit_code == 0
+    assert raw_sql(store_url, "SELECT scaling FROM topology_versions WHERE version = 3") == [("indegree",)]
+    dbmod.downgrade(Database(resolve_url(store_url)), "0004")
+    assert table_counts(store_url) == {**before, "topology_versions": 3, "regions": before["regions"] + 2,
+                                       "projections": before["projections"] + 1}
+    with pytest.raises(Exception, match="sealed"):  # and the way back keeps them too
+        raw_sql(store_url, "UPDATE topology_versions SET message = 'x' WHERE id = 1")

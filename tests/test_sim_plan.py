@@ -11,7 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 from connectome.exact import apportion, connections, exact, scaled
 from connectome.graph import rows_of
-from connectome.sim.plan import build_plan, connection_counts
+from connectome.counting import projection_counts
+from connectome.sim.plan import build_plan
 
 DECIMALS = st.one_of(st.sampled_from([0.1, 0.3, 1 / 3, 1000.0, 5e-324, 2.5e-7, 123.456]),
                      st.floats(min_value=1e-9, max_value=1000),
@@ -62,7 +63,7 @@ def test_integer_plan_equals_the_fraction_definition(g, neurons, speed):
     plan = build_plan(rows_of(g), neurons, "mean-input", speed=speed, dt=dt, steps=steps)
     assert plan.sizes == sizes and plan.weights == weights and plan.delays == delays
     ints, power = scaled([w for _, _, w in g.edges(data="strength")])
-    assert connection_counts(plan.sizes, plan.src, plan.tgt, [ints[w] for _, _, w in g.edges(data="strength")],
+    assert projection_counts(plan.sizes, plan.src, plan.tgt, [ints[w] for _, _, w in g.edges(data="strength")],
                              power) == counts and plan.total_connections == sum(counts)
     raw = build_plan(rows_of(g), neurons, "raw", speed=None, dt=dt, steps=steps)
     assert raw.weights == [a.get("sign", 1) * float(a["strength"]) for _, _, a in g.edges(data=True)]

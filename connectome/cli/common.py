@@ -42,6 +42,10 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 neurons_option = click.option("--neurons", callback=neurons_count, metavar="N",
                               help="Total neurons: 10000000, 10_000_000, 1e7 or 1.5e9.")
 
+scaling_option = click.option("--scaling", type=click.Choice(["probability", "indegree"]),
+                              help="How counts follow N: probability (∝ N_s·N_t) or indegree (the reference "
+                                   "scale's in-degrees held, ∝ N_t) [default: the topology's own].")
+
 
 def store_of(ctx: click.Context) -> "Store":
     """The store of this invocation, opened once (on `--db`, else CONNECTOME_DB, else ./connectome.db)."""

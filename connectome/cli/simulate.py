@@ -8,7 +8,7 @@ from typing import Any, Callable
 import click
 
 from ..exact import parse_count
-from .common import emit, json_option, neurons_count, size_text, store_of, table
+from .common import emit, json_option, neurons_count, scaling_option, size_text, store_of, table
 
 
 def _max_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
@@ -27,6 +27,7 @@ def simulation_options(func: Callable, required: bool = True) -> Callable:
         click.option("--speed", type=float, metavar="MM_PER_MS", help="Conduction speed; delays from `tract_length` [default: no delays]."),
         click.option("--max-steps", callback=_max_steps, default="1e8", show_default=True, metavar="N",
                      help="Refuse a run of more time steps than this."),
+        scaling_option,
     ]):
         func = option(func)
     return func

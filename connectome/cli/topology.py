@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import InputError
-from .common import emit, json_option, neurons_option, store_of, table
+from .common import emit, json_option, neurons_option, scaling_option, store_of, table
 
 
 @click.group()
@@ -122,43 +122,54 @@ def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
 @topology.command("stats")
 @click.argument("ref")
 @neurons_option
+@scaling_option
 @json_option
 @click.pass_context
-def topology_stats(ctx: click.Context, ref: str, neurons: int | None, as_json: bool) -> None:
-    """Exact region sizes and connection counts of REF at N neurons."""
-    from ..exact import count_rows
+def topology_stats(ctx: click.Context, ref: str, neurons: int | None, scaling: str | None, as_json: bool) -> None:
+    """Exact region sizes and connection counts of REF at N neurons (default: its reference scale)."""
+    from ..counting import count_topology
 
-    found, regions, projections, reference = store_of(ctx).numbers(ref)
-    neurons = neurons or reference
+    store = store_of(ctx)
+    found = store.resolve(ref)
+    rows = store.rows(found)
+    neurons = neurons or rows.neurons
     if neurons is None:
         raise InputError(f"--neurons: required, {found.ref} has no reference neuron count")
-    stats = {"ref": found.ref, **count_rows(regions, projections, neurons)}
+    stats = {"ref": found.ref, **count_topology(rows, neurons, scaling=scaling)}
     if as_json:
         return emit(stats)
-    click.echo(f"{found.ref} at {neurons:,} neurons")
+    click.echo(f"{found.ref} at {neurons:,} neurons, {stats['scaling']} scaling")
     click.echo(table([(r["name"], r["neurons"]) for r in stats["regions"]], ["region", "neurons"]))
     click.echo()
-    click.echo(table([(p["source"], p["target"], p["strength"], p["connections"]) for p in stats["projections"]],
-                      ["source", "target", "strength", "connections"]))
+    click.echo(table([(p["source"], p["target"], p["strength"], _rule_text(p), p["connections"])
+                      for p in stats["projections"]], ["source", "target", "strength", "rule", "connections"]))
     click.echo(f"\ntotal connections: {stats['total_connections']:,}")
+
+
+def _rule_text(p: dict) -> str:
+    return p.get("rule", "pairs") + (", no autapses" if p.get("autapses") is False else "")
 
 
 @topology.command("diff")
 @click.argument("old")
 @click.argument("new")
 @neurons_option
+@scaling_option
 @json_option
 @click.pass_context
-def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, as_json: bool) -> None:
-    """What changed from version OLD to version NEW."""
+def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, scaling: str | None,
+                  as_json: bool) -> None:
+    """What changed from version OLD to version NEW (with --neurons, in connections too)."""
     from ..diff import diff
 
     store = store_of(ctx)
     a, b = store.resolve(old), store.resolve(new)
-    result = {"from": a.ref, "to": b.ref, **diff(store.load(a), store.load(b), neurons=neurons)}
+    result = {"from": a.ref, "to": b.ref, **diff(store.load(a), store.load(b), neurons=neurons, scaling=scaling)}
     if as_json:
         return emit(result)
     click.echo(f"--- {a.ref}\n+++ {b.ref}")
+    if "graph_changed" in result:
+        click.echo(f"~ topology: {_changed(result['graph_changed'])}")
     for name in result["regions_added"]:
         click.echo(f"+ region {name}")
     for name in result["regions_removed"]:
@@ -171,7 +182,7 @@ def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, a
         click.echo(f"- projection {p['source']} -> {p['target']} strength {p['strength']}")
     for p in result["projections_changed"]:
         click.echo(f"~ projection {p['source']} -> {p['target']}: {_changed(p['changes'])}")
-    if not any(result[k] for k in result if k.startswith(("regions_", "projections_"))):
+    if not any(result[k] for k in result if k.startswith(("graph_", "regions_", "projections_"))):
         click.echo("no differences")
     if "connections_delta" in result:
         total = result["connections_delta"]["total"]

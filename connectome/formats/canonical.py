@@ -9,7 +9,8 @@ import networkx as nx
 
 from .. import jsontext
 from ..errors import located
-from ..exact import MAX_STRENGTH, check_positive
+from ..counting import rule_problem, scaling_problem, strength_limit
+from ..exact import check_positive
 from ..graph import RESERVED_PROJECTION_KEYS, _check_extra, build_graph, name_problem, neurons_problem, to_document, validate
 from ._io import Source, label, read_text, write_text
 
@@ -51,9 +52,12 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
         if neurons_problem(total):
             raise located(name, "regions", f"the regions' neurons must add up to at most 1e18, got {total}")
         neurons = total
+    problem = scaling_problem(doc.get("scaling"), neurons)
+    if problem:
+        raise located(name, "scaling", problem)
     projections = _projections(doc.get("projections", []), regions, name)
     graph = build_graph(topo_name, regions.items(), ((s, t, a) for (s, t), a in projections.items()),
-                        description=description, neurons=neurons)
+                        description=description, neurons=neurons, scaling=doc.get("scaling"))
     return validate(graph, name)
 
 
@@ -108,7 +112,10 @@ def _projections(raw: Any, regions: dict[str, dict], name: str) -> dict[tuple[st
             raise located(name, where, f"duplicate projection {key[0]!r} -> {key[1]!r}")
         if "strength" not in p:
             raise located(name, f"{where}.strength", "is missing")
-        problem = check_positive(p["strength"], maximum=MAX_STRENGTH)
+        ruled = rule_problem(p, key[0] == key[1])
+        if ruled:
+            raise located(name, f"{where}.{ruled[0]}", ruled[1])
+        problem = check_positive(p["strength"], maximum=strength_limit(p))
         if problem:
             raise located(name, f"{where}.strength", problem)
         projections[key] = {"strength": p["strength"], **_check_object_extras(name, where, p, ("source", "target", "strength"))}

@@ -41,7 +41,8 @@ from typing import Any, Iterator
 import networkx as nx
 
 from ..errors import located
-from ..exact import MAX_STRENGTH, check_positive
+from ..counting import rule_problem, strength_limit
+from ..exact import check_positive
 from ..graph import RESERVED_REGION_KEYS, build_graph, validate
 from ._io import DECIMAL, INTEGER, Source, decode, file_stem, label, open_output, read_bytes
 
@@ -181,8 +182,15 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
         if key in projections:
             raise located(where, f"line {line}",
                           f"duplicate projection {key[0]!r} -> {key[1]!r} (first on line {first_line[key]})")
-        strength = _positive(where, line, "strength", cells["strength"], MAX_STRENGTH)
-        projections[key] = {"strength": strength, **_extras(where, line, cells, EDGE_COLUMNS)}
+        strength = _positive(where, line, "strength", cells["strength"])
+        extras = _extras(where, line, cells, EDGE_COLUMNS)
+        ruled = rule_problem(extras, key[0] == key[1])
+        if ruled:
+            raise located(where, f"line {line}", f"{ruled[0]}: {ruled[1]}")
+        problem = check_positive(strength, maximum=strength_limit(extras))
+        if problem:
+            raise located(where, f"line {line}", f"strength: {problem}")
+        projections[key] = {"strength": strength, **extras}
         first_line[key] = line
     if known is None and not found:
         raise located(where, "", "lists no projections, and without a regions file there are no regions")

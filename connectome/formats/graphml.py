@@ -4,7 +4,7 @@ A topology is one ``<graph edgedefault="directed">``: a ``<node>`` per region (i
 region name), an ``<edge>`` per projection. Attributes are typed ``<key>``/``<data>`` pairs:
 ``share`` and ``strength`` are written as ``double``, other floats as ``double``, ints as ``long``,
 strings as ``string`` and booleans as ``boolean``; the graph's ``name``, ``description`` and
-``neurons`` are graph-level data. A key's ``<default>`` applies to the nodes or edges without that
+``neurons`` (and ``scaling``, when not the default) are graph-level data. A key's ``<default>`` applies to the nodes or edges without that
 data. Numbers are read strictly (``NaN``, ``INF``, underscores or spaces are refused, naming the
 region or projection and the attribute); the graph's name is the ``name`` argument, else its
 ``name`` data, else the file's stem.
@@ -54,7 +54,7 @@ from ._io import DECIMAL, INTEGER, Source, file_stem, label, open_output, read_b
 MAX_BYTES = 512 * 2**20
 NS = "http://graphml.graphdrawing.org/xmlns"
 TYPES = ("boolean", "int", "long", "float", "double", "string")
-GRAPH_KEYS = ("name", "description", "neurons")
+GRAPH_KEYS = ("name", "description", "neurons", "scaling")
 LONG = 2**63
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -317,7 +317,7 @@ def write_graphml(graph: nx.DiGraph, target: Source) -> None:
     projections = [(s, t, _attrs(where, f"projection {s!r} -> {t!r}", attrs, "strength"))
                    for s, t, attrs in graph.edges(data=True)]
     out = build_graph(labels["name"], regions, projections, description=labels["description"],
-                      neurons=labels["neurons"])
+                      neurons=labels["neurons"], scaling=labels["scaling"])
     buffer = io.BytesIO()
     nx.write_graphml_xml(out, buffer, encoding="utf-8")
     # ElementTree leaves a CR in text as it is, and XML parsers read it back as a LF

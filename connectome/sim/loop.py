@@ -8,6 +8,7 @@ from fractions import Fraction
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..counting import choose_scaling
 from ..errors import InputError
 from ..graph import Rows, rows_of
 from .coupling import CouplingFunction, coupling_values, get_function
@@ -75,7 +76,9 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
         spec = spec.with_seed(secrets.randbits(63))  # drawn here, once, so that the run can be repeated
     speed = None if spec.speed_mm_per_ms is None else positive(spec.speed_mm_per_ms, "speed_mm_per_ms")
     mode = spec.coupling_mode or model.default_coupling_mode
-    plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps)
+    scaling = choose_scaling(topology.scaling, spec.scaling, topology.neurons, topology.name or "the topology")
+    plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps,
+                      reference=topology.neurons if scaling == "indegree" else None)
     check_stimuli(spec.stimulus_objects(), plan.regions)
     compiled = spec.deterministic and model.name == "rate" or mass is not None
     if mass is not None and spec.kernel not in ("auto", "numba"):

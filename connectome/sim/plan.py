@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..bulk import without_gc
 from ..errors import InputError
+from ..counting import STRENGTH_LIMITS, projection_counts, rule_columns, source_slots
 from ..exact import MAX_STRENGTH, apportion, check_positive, scaled, scaled_list
 from .stimulus import is_finite_number
 
@@ -49,17 +50,19 @@ class Plan:
         return len(self.src)
 
 
-def _check_edges(topology: Rows, signs: list[Any]) -> list[int]:
+def _check_edges(topology: Rows, signs: list[Any], rules: list[str]) -> list[int]:
     """Every projection's sign (±1) after checking its strength and sign; the first fault names the projection."""
     out = []
-    for i, (strength, sign) in enumerate(zip(topology.strengths, signs)):
+    for i, (strength, sign, rule) in enumerate(zip(topology.strengths, signs, rules)):
         if sign is None:
             sign = 1
         if type(strength) is float and 0 < strength <= MAX_STRENGTH and type(sign) is int and (sign == 1 or sign == -1):
             out.append(sign)  # the common case, without building messages
             continue
         where = f"projection {topology.regions[topology.sources[i]][0]!r} -> {topology.regions[topology.targets[i]][0]!r}"
-        problem = check_positive(strength, maximum=MAX_STRENGTH)
+        if rule not in STRENGTH_LIMITS:
+            raise InputError(f"{where}.rule: must be pairs or synapses, got {rule!r}")
+        problem = check_positive(strength, maximum=STRENGTH_LIMITS[rule])
         if problem:
             raise InputError(f"{where}.strength: {problem}")
         if not is_finite_number(sign) or sign not in (1, -1):
@@ -68,11 +71,12 @@ def _check_edges(topology: Rows, signs: list[Any]) -> list[int]:
     return out
 
 
-def mean_input_weights(sizes: list[int], src: list[int], tgt: list[int], signs: list[int],
-                       strength_ints: list[int]) -> list[float]:
-    """w_st = ±K_st / Σ_s' K_s't (K_st ∝ N_s · strength), each one correctly rounded int / int division."""
-    k = [sizes[s] * m for s, m in zip(src, strength_ints)]
-    k_in = [0] * len(sizes)
+def mean_input_weights(slots: list[int], tgt: list[int], signs: list[int], strength_ints: list[int],
+                       regions: int) -> list[float]:
+    """w_st = ±K_st / Σ_s' K_s't (K_st ∝ S_s · strength, S_s a target's source neurons), each one correctly
+    rounded int / int division."""
+    k = [n * m for n, m in zip(slots, strength_ints)]
+    k_in = [0] * regions
     for value, t in zip(k, tgt):
         k_in[t] += value
     return [(sign * value / k_in[t]) if k_in[t] else 0.0 for value, t, sign in zip(k, tgt, signs)]
@@ -124,8 +128,11 @@ def _delays_by_floats(lengths: list[float], per_step: Fraction, steps: int) -> l
 
 @without_gc
 def build_plan(topology: Rows, neurons: int, mode: str, *, speed: Fraction | None, dt: Fraction,
-               steps: int) -> Plan:
-    """The plan of a topology (its rows) at `neurons` neurons in coupling `mode` (`raw` or `mean-input`)."""
+               steps: int, reference: int | None = None) -> Plan:
+    """The plan of a topology (its rows) at `neurons` neurons in coupling `mode` (`raw` or `mean-input`).
+
+    `reference` (indegree scaling): the in-degrees K_st, and so the counts, are those of this scale.
+    """
     if not topology.regions:
         raise InputError("the topology has no regions")
     regions = [name for name, _ in topology.regions]
@@ -134,24 +141,21 @@ def build_plan(topology: Rows, neurons: int, mode: str, *, speed: Fraction | Non
         if problem:
             raise InputError(f"region {region!r}.share: {problem}")
     sizes = apportion(neurons, [attrs["share"] for _, attrs in topology.regions])
-    sign_column, length_column = topology.columns("sign", "tract_length")
-    signs = _check_edges(topology, sign_column)
+    sign_column, length_column, rule_column, autapse_column = topology.columns("sign", "tract_length", "rule", "autapses")
+    rules, autapses = rule_columns(rule_column, autapse_column)
+    signs = _check_edges(topology, sign_column, rules)
     src, tgt, strengths = topology.sources, topology.targets, topology.strengths
     strength_ints, power = scaled_list(strengths)
+    in_degree_sizes = None if reference is None else apportion(reference, [a["share"] for _, a in topology.regions])
     if mode == "mean-input":
-        weights = mean_input_weights(sizes, src, tgt, signs, strength_ints)
+        weights = mean_input_weights(source_slots(in_degree_sizes or sizes, src, tgt, autapses), tgt, signs,
+                                     strength_ints, len(sizes))
     else:
         weights = [sign * float(w) for sign, w in zip(signs, strengths)]
     delays = [0] * len(src)
     if speed is not None:
         delays = delays_in_steps(length_column, speed, dt, steps,
                                  lambda i: (regions[src[i]], regions[tgt[i]]))
-    counts = connection_counts(sizes, src, tgt, strength_ints, power)
+    counts = projection_counts(sizes, src, tgt, strength_ints, power, autapses=autapses, rules=rules,
+                               reference_sizes=in_degree_sizes, name=lambda i: (regions[src[i]], regions[tgt[i]]))
     return Plan(regions, sizes, src, tgt, weights, delays, max(delays, default=0), mode, sum(counts))
-
-
-def connection_counts(sizes: list[int], src: list[int], tgt: list[int], strength_ints: list[int],
-                      power: int) -> list[int]:
-    """floor(N_s · N_t · strength / 1000) per projection, strengths as integers over 10^power."""
-    scale = 10**power * MAX_STRENGTH
-    return [sizes[s] * sizes[t] * m // scale for s, t, m in zip(src, tgt, strength_ints)]

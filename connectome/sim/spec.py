@@ -25,6 +25,7 @@ OPTION_NAMES = {
     "kernel": "--kernel", "coupling_function": "--coupling-function", "integrator": "--integrator",
     "noise": "--noise", "initial": "--initial", "monitor": "--monitor", "bold_period_ms": "--bold-period",
     "transient_ms": "--transient", "bold": "--monitor bold", "fc": "--fc", "precision": "--precision",
+    "scaling": "--scaling",
 }
 MONITORS = ("raw", "temporal-average")
 
@@ -63,6 +64,7 @@ class RunSpec:
     seed: int | None = None
     max_steps: int = MAX_STEPS
     kernel: str = "auto"
+    scaling: str | None = None  # how counts and the rate model's K follow N; None: the topology's own
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; `RunSpec.from_json` reads it back to an equal spec."""
@@ -115,6 +117,8 @@ def check(spec: RunSpec) -> None:
             positive(getattr(spec, name), name)
     if spec.coupling is not None and not is_finite_number(spec.coupling):
         raise InputError(f"--coupling: must be a finite number, got {spec.coupling!r}")
+    if spec.scaling not in (None, "probability", "indegree"):
+        raise InputError(f"--scaling: must be probability or indegree, got {spec.scaling!r}")
     if spec.precision not in ("float64", "tvb"):
         raise InputError(f"--precision: must be float64 or tvb, got {spec.precision!r}")
     if spec.monitor not in MONITORS:

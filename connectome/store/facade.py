@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..bulk import without_gc
+from ..counting import DEFAULT_SCALING
 from ..errors import DatabaseError, InputError, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, validate
 from .connection import Conn, Database, lock_key
@@ -51,6 +52,12 @@ def _with_attrs(key: str, values: list[Any], exact: list[str | None], texts: lis
 def _number_columns(value: Any) -> tuple[float, str | None]:
     """A share or strength as its float column and, when a double cannot carry it, its exact text."""
     return (float(value), str(value)) if isinstance(value, Decimal) else (value, None)
+
+
+def _scaling_column(graph: nx.DiGraph) -> str | None:
+    """The stored scaling: NULL for the default (probability), as every version had before it was a column."""
+    scaling = graph.graph.get("scaling")
+    return None if scaling in (None, DEFAULT_SCALING) else scaling
 
 
 @dataclass(frozen=True)
@@ -141,9 +148,10 @@ class Store:
         version = 1 if latest is None else latest[0] + 1
         version_id = conn.insert(
             "INSERT INTO topology_versions (topology_id, version, content_hash, description, message, source, "
-            "reference_neurons, created_at, sealed, region_count, projection_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+            "reference_neurons, scaling, created_at, sealed, region_count, projection_count) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
             (topology_id, version, digest, graph.graph.get("description"), message, source, graph.graph.get("neurons"),
-             conn.stamp(_now()), False))
+             _scaling_column(graph), conn.stamp(_now()), False))
         conn.executemany("INSERT INTO regions (version_id, name, share, share_text, attrs) VALUES (?, ?, ?, ?, ?)",
                          [(version_id, n, *_number_columns(s), a) for n, s, a in regions])
         ids = dict(conn.rows("SELECT name, id FROM regions WHERE version_id = ?", (version_id,)))
@@ -191,8 +199,8 @@ class Store:
         found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
         sources, targets, strengths, extras = [], [], [], []
         with self.db.connect() as conn:
-            description, neurons = conn.first(
-                "SELECT description, reference_neurons FROM topology_versions WHERE id = ?", (found.id,))
+            description, neurons, scaling = conn.first(
+                "SELECT description, reference_neurons, scaling FROM topology_versions WHERE id = ?", (found.id,))
             regions = conn.rows("SELECT id, name, share, share_text, CAST(attrs AS TEXT) FROM regions "
                                 "WHERE version_id = ? ORDER BY id", (found.id,))
             index = {r[0]: i for i, r in enumerate(regions)}
@@ -206,29 +214,14 @@ class Store:
                 extras.extend(attrs)
         _, region_names, shares, share_texts, region_attrs = zip(*regions) if regions else ((),) * 5
         return Rows(found.name, list(zip(region_names, _with_attrs("share", shares, share_texts, region_attrs))),
-                    sources, targets, strengths, extras, description, neurons)
+                    sources, targets, strengths, extras, description, neurons, scaling)
 
     @without_gc
     def load(self, ref: str | VersionRef) -> nx.DiGraph:
         """The DiGraph of a version, with regions and projections in their stored order."""
         rows = self.rows(ref)
         return build_graph(rows.name, rows.regions, rows.projections(), description=rows.description,
-                           neurons=rows.neurons)
-
-    def numbers(self, ref: str | VersionRef) -> tuple[VersionRef, list[tuple[str, Any]], list[tuple[str, str, Any]], int | None]:
-        """(version, (name, share) rows, (source, target, strength) rows, reference neurons): what counting
-        needs, read without building a graph (so `topology stats` does not load networkx)."""
-        found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
-        with self.db.connect() as conn:
-            neurons = conn.scalar("SELECT reference_neurons FROM topology_versions WHERE id = ?", (found.id,))
-            regions = conn.rows("SELECT name, share, share_text FROM regions WHERE version_id = ? ORDER BY id",
-                                (found.id,))
-            projections = conn.rows(
-                "SELECT s.name, t.name, p.strength, p.strength_text FROM projections p "
-                "JOIN regions s ON s.id = p.source_id JOIN regions t ON t.id = p.target_id "
-                "WHERE p.version_id = ? ORDER BY p.id", (found.id,))
-        return (found, [(n, _exact(v, e)) for n, v, e in regions],
-                [(s, t, _exact(v, e)) for s, t, v, e in projections], neurons)
+                           neurons=rows.neurons, scaling=rows.scaling)
 
     def versions(self) -> list[dict[str, Any]]:
         """Every version of every topology, by name then version: O(versions), counts kept on the version row."""

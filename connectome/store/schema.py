@@ -35,6 +35,7 @@ class TopologyVersion(Base):
     message: Mapped[Optional[str]] = mapped_column(Text)
     source: Mapped[Optional[str]] = mapped_column(Text)
     reference_neurons: Mapped[Optional[int]] = mapped_column(BigInteger)
+    scaling: Mapped[Optional[str]] = mapped_column(Text)  # NULL: probability; `indegree`: the reference in-degrees held
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # set by the import's last statement; database triggers refuse any change to a sealed version
     sealed: Mapped[bool] = mapped_column(Boolean, server_default="0")
