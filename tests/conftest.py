@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import subprocess
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -165,3 +167,17 @@ def topologies(draw, names, values, region_keys, edge_keys, *, name=st.just("rt"
     for s, t in draw(st.lists(st.tuples(st.sampled_from(regions), st.sampled_from(regions)), max_size=8, unique=True)):
         g.add_edge(s, t, strength=draw(STRENGTHS), **draw(st.dictionaries(st.sampled_from(edge_keys), values, max_size=2)))
     return g
+
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size: str):
+    """A real filesystem of `size` (tmpfs, mounted as root) at `path`, to fill a disk for real."""
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"NOT RUN: a small filesystem is needed to fill a disk for real and mount failed: {mounted.stderr}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)

@@ -12,7 +12,7 @@ import pytest
 from connectome.errors import DatabaseError
 from connectome.store import Store
 from connectome.store.connection import lock_key
-from conftest import EXAMPLE, assert_one_line_error, raw_sql, table_counts
+from conftest import EXAMPLE, assert_one_line_error, raw_sql, table_counts, tmpfs
 
 SEALED_WRITES = [
     "UPDATE regions SET share = 2",
@@ -157,19 +157,6 @@ def test_an_empty_db_argument_is_refused(run, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@contextlib.contextmanager
-def _tmpfs(path, size: str):
-    path.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"NOT RUN: a small filesystem is needed to fill a disk for real and mount failed: {mounted.stderr}")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
-
-
 def _big_topology(tmp_path, regions: int, per_region: int):
     names = [f"region-{i:05d}-" + "x" * 40 for i in range(regions)]
     doc = {"name": "big", "regions": [{"name": n, "share": 1, "note": "y" * 60} for n in names],
@@ -183,7 +170,7 @@ def _big_topology(tmp_path, regions: int, per_region: int):
 def test_a_full_disk(run, tmp_path):
     """A real filesystem of 1 MiB fills during an import: one line, exit 3, and the store as it was."""
     big = _big_topology(tmp_path, 2000, 10)
-    with _tmpfs(tmp_path / "small", "1m") as folder:
+    with tmpfs(tmp_path / "small", "1m") as folder:
         db = folder / "store.db"
         assert run("--db", db, "topology", "import", EXAMPLE).exit_code == 0
         before = table_counts(db)
@@ -194,7 +181,7 @@ def test_a_full_disk(run, tmp_path):
 
 
 def test_a_read_only_store_can_be_read_and_refuses_writes(run, tmp_path):
-    with _tmpfs(tmp_path / "media", "8m") as folder:
+    with tmpfs(tmp_path / "media", "8m") as folder:
         db = folder / "store.db"
         assert run("--db", db, "topology", "import", EXAMPLE).exit_code == 0
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)

@@ -92,6 +92,27 @@ def staged(target: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
+def staged_folder(target: str | os.PathLike) -> Iterator[Path]:
+    """A temporary folder beside `target`, renamed to it when the block ends well, removed otherwise."""
+    import shutil
+
+    path = Path(target)
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: folder {str(path.parent)!r} does not exist")
+    if path.exists():
+        raise InputError(f"{path}: already exists; choose a new folder (nothing is overwritten)")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        tmp.mkdir()
+        yield tmp
+        os.rename(tmp, path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def open_output(target: Source, *, binary: bool = False) -> Iterator[IO]:
     """A writable file for a path (written in full under a temporary name, then renamed) or the file object itself."""
     if not isinstance(target, (str, os.PathLike)):
