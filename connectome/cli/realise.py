@@ -19,7 +19,7 @@ from .common import emit, json_option, neurons_count, scaling_option, size_text,
 @click.option("-o", "--output", required=True, type=click.Path(path_type=str), metavar="DIR",
               help="A new folder for the circuit (written under a temporary name, renamed when complete).")
 @scaling_option
-@click.option("--chunk-size", type=click.IntRange(1, 2**26), default=2**20, show_default=True, metavar="EDGES",
+@click.option("--chunk-size", type=click.IntRange(1, 2**26), default=2**17, show_default=True, metavar="EDGES",
               help="Edges drawn and written at a time: bounds the memory; the result does not depend on it.")
 @click.option("--max-edges", default="1e9", show_default=True, metavar="N",
               callback=lambda _c, _p, v: parse_count(v, "--max-edges"), help="Refuse a network with more edges.")

@@ -25,9 +25,9 @@ import numpy as np
 from ..sim import compile as _compile  # noqa: F401  (numba's cache folder, before any kernel is compiled)
 import numba
 
-BLOCK_EDGES = 1 << 20  # synapses rule: expected edges per block of targets (fixed, so chunks do not matter)
+BLOCK_EDGES = 1 << 18  # synapses rule: expected edges per block of targets (fixed, so chunks do not matter)
 _ALPHA_INV = 13  # Vitter: Method D while N > 13 n, then Method A
-_N, _TOTAL, _CURRENT, _QU1, _THRESHOLD, _PHASE, _RNG = range(7)  # integer state
+_N, _TOTAL, _CURRENT, _QU1, _THRESHOLD, _PHASE, _RNG, _J, _BASE = range(9)  # integer state
 _VPRIME, _NREAL, _NINV, _QU1REAL, _TOP, _NREAL_A = range(6)  # float state
 
 
@@ -102,33 +102,62 @@ def _skip_a(si: np.ndarray, sf: np.ndarray) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
+def _next(si: np.ndarray, sf: np.ndarray) -> int:
+    """The next chosen number (si[_N] > 0): Method D while the sample is sparse, then Method A."""
+    if si[_PHASE] == 0 and si[_N] > 1 and si[_THRESHOLD] < si[_TOTAL]:
+        s = _skip_d(si, sf)
+    elif si[_PHASE] == 0 and si[_N] == 1:  # Method D's last record: S = floor(N V'), V' already drawn
+        s = int(float(si[_TOTAL]) * sf[_VPRIME])
+        si[_N], si[_PHASE] = 0, 1
+    else:
+        if si[_PHASE] == 0:  # hand over to Method A
+            si[_PHASE] = 1
+            sf[_TOP], sf[_NREAL_A] = float(si[_TOTAL] - si[_N]), float(si[_TOTAL])
+        s = _skip_a(si, sf)
+    si[_CURRENT] += s + 1
+    return si[_CURRENT]
+
+
+@numba.njit(cache=True, nogil=True)
 def _fill_subset(si: np.ndarray, sf: np.ndarray, out: np.ndarray) -> int:
-    """Write the next chosen pair numbers (increasing) into `out`; return how many (fewer only at the end)."""
+    """Write the next chosen numbers (increasing) into `out`; return how many (fewer only at the end)."""
     k = 0
     while k < out.shape[0] and si[_N] > 0:
-        if si[_PHASE] == 0 and si[_N] > 1 and si[_THRESHOLD] < si[_TOTAL]:
-            s = _skip_d(si, sf)
-        else:
-            if si[_PHASE] == 0:  # hand over to Method A (or the last record of Method D)
-                si[_PHASE] = 1
-                if si[_N] == 1:  # Method D's last record: S = floor(N V'), V' already drawn
-                    s = int(float(si[_TOTAL]) * sf[_VPRIME])
-                    si[_N] = 0
-                    si[_CURRENT] += s + 1
-                    out[k] = si[_CURRENT]
-                    k += 1
-                    continue
-                sf[_TOP], sf[_NREAL_A] = float(si[_TOTAL] - si[_N]), float(si[_TOTAL])
-            s = _skip_a(si, sf)
-        si[_CURRENT] += s + 1
-        out[k] = si[_CURRENT]
+        out[k] = _next(si, sf)
         k += 1
+    return k
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill_pairs(si: np.ndarray, sf: np.ndarray, slots: int, first_source: int, first_target: int,
+                skip_self: bool, src: np.ndarray, tgt: np.ndarray) -> int:
+    """The next chosen pairs as node ids: pair p = j · slots + i is source slot i of target j.
+
+    Pairs come in increasing order, so the target is followed by steps (a division only after a long gap).
+    """
+    k = 0
+    j, base = si[_J], si[_BASE]
+    while k < src.shape[0] and si[_N] > 0:
+        p = _next(si, sf)
+        if p - base >= 8 * slots:
+            j = p // slots
+            base = j * slots
+        while p - base >= slots:
+            j += 1
+            base += slots
+        i = p - base
+        if skip_self and i >= j:
+            i += 1
+        src[k] = first_source + i
+        tgt[k] = first_target + j
+        k += 1
+    si[_J], si[_BASE] = j, base
     return k
 
 
 def _subset_state(m: int, pairs: int, seed: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
     """The state of a uniform m-subset of range(pairs), before its first draw."""
-    si = np.zeros(7, dtype=np.int64)
+    si = np.zeros(9, dtype=np.int64)
     sf = np.zeros(6, dtype=np.float64)
     si[_N], si[_TOTAL], si[_CURRENT], si[_QU1] = m, pairs, -1, pairs - m + 1
     si[_THRESHOLD], si[_RNG] = _ALPHA_INV * m, np.int64(seed.generate_state(1, np.uint64)[0].astype(np.int64))
@@ -146,6 +175,22 @@ def uniform_subset(m: int, pairs: int, seed: np.random.SeedSequence, chunk: int)
         yield buffer[:_fill_subset(si, sf, buffer)]
 
 
+def uniform_pairs(m: int, targets: int, slots: int, seed: np.random.SeedSequence, chunk: int, *,
+                  first_source: int = 0, first_target: int = 0,
+                  skip_self: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """A uniform m-subset of the targets × slots pairs as (source ids, target ids), uint64, by increasing target.
+
+    Source id = first_source + slot (+ 1 from the target's own position on when `skip_self`), target id =
+    first_target + target.
+    """
+    si, sf = _subset_state(m, targets * slots, seed)
+    while si[_N] > 0:
+        size = min(chunk, si[_N])
+        src, tgt = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
+        k = _fill_pairs(si, sf, slots, first_source, first_target, skip_self, src, tgt)
+        yield src[:k], tgt[:k]
+
+
 def uniform_multiset(m: int, targets: int, slots: int, seed: np.random.SeedSequence, chunk: int,
                      block: int = BLOCK_EDGES) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """m independent uniform (target, slot) pairs, by increasing target, as chunks of at most `chunk`.
@@ -160,7 +205,9 @@ def uniform_multiset(m: int, targets: int, slots: int, seed: np.random.SeedSeque
     while left > 0:
         size = min(per_block, targets - start)
         count = left if start + size == targets else int(rng.binomial(left, size / (targets - start)))
-        where = np.sort(rng.integers(0, size, count)) + start
+        where = rng.integers(0, size, count)
+        where.sort()
+        where += start
         slot = rng.integers(0, slots, count)
         for offset in range(0, count, chunk):
             yield where[offset:offset + chunk], slot[offset:offset + chunk]

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from ..graph import Rows
 
 MAX_EDGES = 10**9
-CHUNK = 1 << 20
+CHUNK = 1 << 17
 EDGE_BYTES = 8 + 8 + 4 + 8  # source, target, type (uint32), group index; the group ids are HDF5 fill values
 NODE_BYTES = 8 + 8 + 4  # type, group index, region enumeration; group ids by fill value
 SLACK_BYTES = 16 << 20
@@ -63,16 +63,16 @@ class Stream:
 
     def chunks(self, seed: int, chunk: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(source ids, target ids) as uint64 arrays of at most `chunk` connections, by increasing target."""
-        from .sampling import uniform_multiset, uniform_subset
+        from .sampling import uniform_multiset, uniform_pairs
 
         sequence = np.random.SeedSequence(seed, spawn_key=(self.index,))
         if self.rule == "pairs":
-            parts = (np.divmod(p, self.slots) for p in
-                     uniform_subset(self.count, self.targets * self.slots, sequence, chunk))
-        else:
-            parts = uniform_multiset(self.count, self.targets, self.slots, sequence, chunk)
-        for target, slot in parts:  # fresh int64 arrays (or views used once): shifted in place
-            if self.skip_self:
+            yield from uniform_pairs(self.count, self.targets, self.slots, sequence, chunk,
+                                     first_source=self.first_source, first_target=self.first_target,
+                                     skip_self=self.skip_self)
+            return
+        for target, slot in uniform_multiset(self.count, self.targets, self.slots, sequence, chunk):
+            if self.skip_self:  # views of a block, each used once: shifted in place
                 slot += slot >= target
             slot += self.first_source
             target += self.first_target
@@ -186,16 +186,52 @@ def _write_edges(path: Path, name: str, streams: list[Stream], total: int, seed:
         index = group.create_dataset("edge_group_index", (total,), np.uint64)
         group.create_dataset("edge_group_id", (total,), np.uint32, fillvalue=0)
         start = 0
-        for stream in streams:
-            for src, tgt in stream.chunks(seed, chunk):
-                end = start + len(src)
-                source[start:end], target[start:end] = src, tgt
-                types[start:end] = stream.index
-                index[start:end] = np.arange(start, end, dtype=np.uint64)
-                bar.update(end - start)
-                start = end
+        drawn = ((stream.index, src, tgt) for stream in streams for src, tgt in stream.chunks(seed, chunk))
+        for kind, src, tgt in _ahead(drawn):
+            end = start + len(src)
+            source[start:end], target[start:end] = src, tgt
+            types[start:end] = kind
+            index[start:end] = np.arange(start, end, dtype=np.uint64)
+            bar.update(end - start)
+            start = end
         if start != total:  # the samplers draw exactly each count; anything else is a bug
             raise AssertionError(f"drew {start} edges where the counts are {total}")
+
+
+def _ahead(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
+    """`items`, drawn by a second thread up to `depth` ahead: the compiled sampler (which releases the GIL)
+    draws the next chunks while this thread writes; memory stays bounded by depth + 2 chunks."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done, stop = object(), threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            box.put(exc)
+
+    worker = threading.Thread(target=produce, name="realise-sampler", daemon=True)
+    worker.start()
+    try:
+        while (item := box.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _scalars(attrs: dict[str, Any]) -> dict[str, Any]:
