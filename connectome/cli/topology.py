@@ -79,15 +79,36 @@ def _extras(item: dict, known: tuple[str, ...]) -> str:
 @topology.command("export")
 @click.argument("ref")
 @click.option("-o", "--output", type=click.Path(path_type=str), help="Write here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb"]), help="Output format [default: by extension, else json].")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb", "nest", "pynn"]),
+              help="Output format [default: by extension, else json]; nest and pynn write a simulator script.")
+@neurons_option
+@scaling_option
+@click.option("--neuron-model", metavar="MODEL",
+              help="nest/pynn: the neuron model of every population [default: iaf_psc_exp / IF_curr_exp].")
 @click.pass_context
-def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str | None) -> None:
-    """Export REF; importing the file again gives the same content hash, or a warning says it cannot."""
+def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str | None, neurons: int | None,
+                    scaling: str | None, neuron_model: str | None) -> None:
+    """Export REF; importing the file again gives the same content hash, or a warning says it cannot.
+
+    With --format nest or pynn, a runnable script that builds REF at --neurons N with the simulator's own
+    connection rules (no edge is written).
+
+    \b
+    Examples:
+      python cli.py topology export multi_region -o multi_region.graphml
+      python cli.py topology export potjans_diesmann_2014 --format nest --neurons 1e5 -o pd14_nest.py
+    """
     from ..formats import carries, output_format, write
     from ..formats.canonical import dumps
 
-    found = store_of(ctx).resolve(ref)
-    graph = store_of(ctx).load(found)
+    store = store_of(ctx)
+    found = store.resolve(ref)
+    if fmt in ("nest", "pynn"):
+        return _export_script(store, found, fmt, output, neurons, scaling, neuron_model)
+    for flag, value in (("--neurons", neurons), ("--scaling", scaling), ("--neuron-model", neuron_model)):
+        if value is not None:
+            raise InputError(f"{flag}: applies only to --format nest or pynn")
+    graph = store.load(found)
     if output is None:
         if fmt not in (None, "json"):
             raise InputError(f"--format {fmt}: needs -o FILE; only JSON goes to stdout")
@@ -98,6 +119,24 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
     if not carries(graph, output, format=fmt):
         click.echo(f"warning: {output}: {output_format(output, fmt)} cannot carry everything in {found.ref} "
                    "(e.g. its reference neurons or extra attributes): importing it gives different content", err=True)
+
+
+def _export_script(store, found, fmt: str, output: str | None, neurons: int | None, scaling: str | None,
+                   model: str | None) -> None:
+    """`export --format nest|pynn`: the simulator script, to -o FILE (atomically) or stdout."""
+    from ..formats._io import write_text
+    from ..realise.scripts import simulator_script
+
+    rows = store.rows(found)
+    neurons = neurons or rows.neurons
+    if neurons is None:
+        raise InputError(f"--neurons: required, {found.ref} has no reference neuron count")
+    text = simulator_script(rows, neurons, fmt, model=model, scaling=scaling, ref=found.ref)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_text(output, text)
+    click.echo(f"wrote {output}", err=True)
 
 
 @topology.command("verify")

@@ -1,0 +1,120 @@
+"""topology export --format nest|pynn: scripts that NEST and PyNN run, making exactly the derived counts."""
+
+import collections
+import json
+import runpy
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from conftest import ROOT, assert_one_line_error
+
+NET = {"name": "net", "neurons": 600,
+       "regions": [{"name": "E", "share": 4}, {"name": "I", "share": 1}, {"name": "empty at 5", "share": 0.001}],
+       "projections": [{"source": "E", "target": "E", "strength": 100, "autapses": False, "weight": 20.0, "delay": 1.5},
+                       {"source": "E", "target": "I", "strength": 1500, "rule": "synapses", "weight": 20.0},
+                       {"source": "I", "target": "E", "strength": 900},
+                       {"source": "I", "target": "I", "strength": 30, "rule": "synapses", "autapses": False,
+                        "weight": -80.0}]}
+
+COUNT_NEST = r"""
+import json, runpy, sys
+import nest
+nest.set_verbosity("M_ERROR")
+script = runpy.run_path(sys.argv[1])
+populations = script["build"](seed=int(sys.argv[2]))
+counts, multapses, autapses = {}, {}, {}
+for s, pre in populations.items():
+    for t, post in populations.items():
+        c = nest.GetConnections(pre, post)
+        if len(c) == 0:
+            continue
+        pairs = list(zip(c.get("source"), c.get("target"))) if len(c) > 1 else [(c.source, c.target)]
+        counts[f"{s}->{t}"] = len(pairs)
+        multapses[f"{s}->{t}"] = len(pairs) - len(set(pairs))
+        autapses[f"{s}->{t}"] = sum(a == b for a, b in pairs)
+print(json.dumps({"counts": counts, "multapses": multapses, "autapses": autapses}))
+"""
+
+
+@pytest.fixture
+def net(run, tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(NET))
+    assert run("topology", "import", path).exit_code == 0
+    return "net"
+
+
+def derived(run, neurons):
+    stats = run("topology", "stats", "net", "--neurons", str(neurons), "--json").json()
+    return {f"{p['source']}->{p['target']}": p["connections"] for p in stats["projections"] if p["connections"]}
+
+
+def test_nest_makes_exactly_the_derived_counts(run, net, tmp_path):
+    script = tmp_path / "net_nest.py"
+    assert run("topology", "export", "net", "--format", "nest", "--neurons", "1000", "-o", script).exit_code == 0
+    expected = derived(run, 1000)  # E 800, I 200, the third region has no neuron and no population
+    assert expected == {"E->E": 800 * 799 // 10, "E->I": 800 * 200 * 3 // 2, "I->E": 200 * 800 * 9 // 10,
+                        "I->I": 200 * 199 * 3 // 100}
+    done = subprocess.run([sys.executable, "-c", COUNT_NEST, str(script), "5"], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["counts"] == expected
+    assert found["multapses"]["E->E"] == found["multapses"]["I->E"] == 0  # pairs: never twice
+    assert found["multapses"]["E->I"] > 0  # synapses: 1.5 per pair on average
+    assert found["autapses"]["E->E"] == found["autapses"]["I->I"] == 0
+    whole = subprocess.run([sys.executable, str(script), "--seed", "2"], capture_output=True, text=True, timeout=300)
+    assert whole.stdout.strip().splitlines()[-1] == f"1,000 neurons, {sum(expected.values()):,} connections"
+
+
+def test_the_pynn_script_builds_exactly_the_derived_counts(run, net, tmp_path):
+    script = tmp_path / "net_pynn.py"
+    assert run("topology", "export", "net", "--format", "pynn", "--neurons", "1000", "-o", script).exit_code == 0
+    import pyNN.mock as sim
+
+    built = runpy.run_path(str(script))["build"](sim, seed=4)
+    sizes = {f"{s}->{t}": p.size() for (s, t), p in built.items()}
+    assert sizes == derived(run, 1000)
+    assert built["I", "I"].receptor_type == "inhibitory" and built["E", "E"].receptor_type == "excitatory"
+    sim.end()
+
+
+def test_pairs_in_degrees_are_exact_and_hypergeometric_beyond_numpys_limit(run, net, tmp_path):
+    script = tmp_path / "net_nest.py"
+    run("topology", "export", "net", "--format", "nest", "-o", script)
+    source = script.read_text()
+    code = source[source.index("PAIRS_EXACT_BELOW"):source.index("def build")]
+    scope = {"np": np}
+    exec(code, scope)
+    draw = scope["pairs_in_degrees"]
+    rng = np.random.default_rng(12)
+    targets, slots = 40_000, 50_000  # 2e9 pairs: above numpy's multivariate hypergeometric
+    for count in (600_000, 2 * 10**9 - 600_000):  # sparse, and dense (drawn through the pairs left out)
+        degrees = draw(rng, count, targets, slots)
+        assert degrees.sum() == count and degrees.min() >= 0 and degrees.max() <= slots
+        law = sps.hypergeom(targets * slots, slots, count)
+        values = np.arange(degrees.min(), degrees.max() + 1)
+        observed = np.array([np.sum(degrees == v) for v in values])
+        expected = targets * law.pmf(values)
+        keep = expected >= 5
+        observed = np.append(observed[keep], observed[~keep].sum())
+        expected = np.append(expected[keep], targets - expected[keep].sum())
+        assert sps.chisquare(observed, expected).pvalue > 1e-3, count
+    small = draw(rng, 500, 10, 100)  # numpy's exact path
+    assert small.sum() == 500 and small.max() <= 100
+
+
+def test_script_exports_need_a_scale_and_other_formats_refuse_the_options(run, tmp_path):
+    path = tmp_path / "n.json"
+    path.write_text(json.dumps({**NET, "name": "plain", "neurons": None}))
+    run("topology", "import", path)
+    assert_one_line_error(run("topology", "export", "plain", "--format", "nest"), "--neurons: required")
+    assert_one_line_error(run("topology", "export", "plain", "--neurons", "10", "-o", tmp_path / "x.json"),
+                          "--neurons: applies only to --format nest or pynn")
+    text = run("topology", "export", "plain", "--format", "pynn", "--neurons", "50").stdout
+    compile(text, "plain_pynn.py", "exec")
+    assert "FixedTotalNumberConnector(count, allow_self_connections=autapses" in text
