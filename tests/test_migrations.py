@@ -279,6 +279,14 @@ def _filled_at_0002(url):
                        for t in ("topologies", "topology_versions", "regions", "projections", "runs")])
 
 
+def _filled_at(url, revision):
+    """The 0002 database of `_filled_at_0002`, upgraded by Alembic to `revision`."""
+    _filled_at_0002(url)
+    database = Database(resolve_url(url))
+    dbmod.upgrade(database, revision)
+    database.close()
+
+
 def test_upgrade_0002_to_0003_keeps_every_row_and_seals_it(run, store_url):
     _filled_at_0002(store_url)
     before = table_counts(store_url)
@@ -322,10 +330,7 @@ def test_the_upgrade_hint_names_the_command_in_use(db, program, hint):
 # ---- 0003 -> 0004 on both back-ends: sweeps, and runs linked to them
 
 def test_upgrade_0003_to_0004_keeps_every_row_and_adds_sweeps(run, store_url):
-    _filled_at_0002(store_url)
-    database = Database(resolve_url(store_url))
-    dbmod.upgrade(database, "0003")
-    database.close()
+    _filled_at(store_url, "0003")
     before = table_counts(store_url)
     assert run("--db", store_url, "db", "upgrade").exit_code == 0
     assert table_counts(store_url) == {**before, "sweeps": 0}
@@ -342,10 +347,7 @@ def test_upgrade_0003_to_0004_keeps_every_row_and_adds_sweeps(run, store_url):
 # ---- 0004 -> 0005 on both back-ends: a scaling per version
 
 def test_upgrade_0004_to_0005_keeps_every_row_and_meaning(run, store_url, tmp_path):
-    _filled_at_0002(store_url)
-    database = Database(resolve_url(store_url))
-    dbmod.upgrade(database, "0004")
-    database.close()
+    _filled_at(store_url, "0004")
     before = table_counts(store_url)
     assert run("--db", store_url, "db", "upgrade").exit_code == 0
     assert table_counts(store_url) == before

@@ -73,15 +73,20 @@ def read_text(source: Source) -> str:
     return decode(read_bytes(source), label(source))
 
 
-@contextlib.contextmanager
-def staged(target: str | os.PathLike) -> Iterator[Path]:
-    """A temporary name beside `target` to write in full first; it is removed unless renamed into place."""
+def _beside(target: str | os.PathLike) -> tuple[Path, Path]:
+    """The target path and a temporary name beside it, in a folder that must exist."""
     path = Path(target)
     if not path.parent.is_dir():
         raise InputError(f"{path}: folder {str(path.parent)!r} does not exist")
+    return path, path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+
+
+@contextlib.contextmanager
+def staged(target: str | os.PathLike) -> Iterator[Path]:
+    """A temporary name beside `target` to write in full first; it is removed unless renamed into place."""
+    path, tmp = _beside(target)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
         yield tmp
     except OSError as exc:
@@ -96,12 +101,9 @@ def staged_folder(target: str | os.PathLike) -> Iterator[Path]:
     """A temporary folder beside `target`, renamed to it when the block ends well, removed otherwise."""
     import shutil
 
-    path = Path(target)
-    if not path.parent.is_dir():
-        raise InputError(f"{path}: folder {str(path.parent)!r} does not exist")
+    path, tmp = _beside(target)
     if path.exists():
         raise InputError(f"{path}: already exists; choose a new folder (nothing is overwritten)")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
         tmp.mkdir()
         yield tmp
