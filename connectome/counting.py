@@ -53,11 +53,6 @@ def is_default(key: str, value: Any) -> bool:
     return key in DEFAULTS and type(value) is type(DEFAULTS[key]) and value == DEFAULTS[key]
 
 
-def without_defaults(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """The attributes without `rule: pairs` and `autapses: true`, so that a default never changes a hash."""
-    return {k: v for k, v in attrs.items() if not is_default(k, v)}
-
-
 def scaling_problem(scaling: object, reference: int | None) -> str | None:
     """Why a topology's `scaling` cannot be used (unknown, or indegree without a reference scale), else None."""
     if scaling is None or scaling == DEFAULT_SCALING:
@@ -79,8 +74,18 @@ def choose_scaling(own: str | None, override: str | None, reference: int | None,
 
 
 def rule_columns(rules: Sequence[Any], autapses: Sequence[Any]) -> tuple[list[str], list[bool]]:
-    """Each projection's rule and autapses flag from the columns of its attributes (None where absent)."""
-    return ([DEFAULT_RULE if r is None else r for r in rules], [True if a is None else a for a in autapses])
+    """Each projection's rule and autapses flag from the columns of its attributes (None where absent);
+    refused (InputError) when not valid, for graphs that reach counting without `validate`."""
+    rules = [DEFAULT_RULE if r is None else r for r in rules]
+    flags = [True if a is None else a for a in autapses]
+    if set(rules) <= set(RULES) and {type(f) for f in flags} <= {bool}:
+        return rules, flags
+    for i, (rule, flag) in enumerate(zip(rules, flags)):
+        if rule not in RULES or not isinstance(flag, bool):
+            what = ("rule", rule_problem({"rule": rule}, True)) if rule not in RULES else \
+                ("autapses", rule_problem({"autapses": flag}, True))
+            raise InputError(f"projection {i + 1}: {what[0]}: {what[1][1]}")
+    return rules, flags
 
 
 def source_slots(sizes: Sequence[int], src: Sequence[int], tgt: Sequence[int],

@@ -41,21 +41,27 @@ class Rows:
     neurons: int | None = None
     scaling: str | None = None
 
-    def _chunks(self, size: int = 65536) -> Iterable[tuple[int, list[dict[str, Any] | None]]]:
-        """(first index, extra attributes as dicts or None) per chunk; JSON texts decoded in one call per chunk."""
+    def _chunks(self, size: int = 65536, keys: tuple[str, ...] = ()) -> Iterable[tuple[int, list[dict[str, Any] | None]]]:
+        """(first index, extra attributes as dicts or None) per chunk; JSON texts decoded in one call per chunk.
+
+        With `keys`, a chunk of texts none of which names any of them is not decoded (all None).
+        """
         for start in range(0, len(self.extras), size):
             chunk = self.extras[start:start + size]
             texts = [e for e in chunk if isinstance(e, str)]
-            if len(texts) == len(chunk):
-                yield start, json.loads("[" + ",".join(texts) + "]")
-                continue
-            decoded = iter(json.loads("[" + ",".join(texts) + "]") if texts else ())
-            yield start, [next(decoded) if isinstance(e, str) else e for e in chunk]
+            joined = ",".join(texts)
+            if keys and not any(f'"{key}"' in joined for key in keys):
+                yield start, [None if isinstance(e, str) else e for e in chunk]
+            elif len(texts) == len(chunk):
+                yield start, json.loads("[" + joined + "]")
+            else:
+                decoded = iter(json.loads("[" + joined + "]") if texts else ())
+                yield start, [next(decoded) if isinstance(e, str) else e for e in chunk]
 
     def columns(self, *keys: str) -> list[list[Any]]:
         """Extra attributes of every projection, one list per key (None where absent), in one decoding pass."""
         out: list[list[Any]] = [[] for _ in keys]
-        for _, chunk in self._chunks():
+        for _, chunk in self._chunks(keys=keys):
             for key, values in zip(keys, out):
                 values.extend([None if attrs is None else attrs.get(key) for attrs in chunk])
         return out

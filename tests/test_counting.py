@@ -185,3 +185,14 @@ def test_simulate_counts_and_remembers_the_scaling(run, tmp_path):
     assert run(*args).json()["total_connections"] == 25 * 10**7 * 75 * 10**7 // 10
     rerun = run("runs", "rerun", str(held["run_id"]), "--json").json()
     assert rerun["total_connections"] == held["total_connections"]
+
+
+def test_graphs_given_to_counting_directly_are_checked_too():
+    g = nx.DiGraph(name="x")
+    g.add_node("a", share=1.0)
+    g.add_edge("a", "a", strength=1.0, autapses="no")
+    with pytest.raises(InputError, match=r"^projection 1: autapses: must be true or false, got 'no'$"):
+        derived_counts(g, 10)
+    g.edges["a", "a"].update(autapses=True, rule="pair")
+    with pytest.raises(InputError, match=r"^projection 1: rule: must be one of pairs, synapses, got 'pair'$"):
+        derived_counts(g, 10)
