@@ -2,7 +2,6 @@
 
 import collections
 import itertools
-import json
 import math
 
 import h5py

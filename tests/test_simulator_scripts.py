@@ -1,6 +1,5 @@
 """topology export --format nest|pynn: scripts that NEST and PyNN run, making exactly the derived counts."""
 
-import collections
 import json
 import runpy
 import subprocess
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from conftest import ROOT, assert_one_line_error
+from conftest import assert_one_line_error
 
 NET = {"name": "net", "neurons": 600,
        "regions": [{"name": "E", "share": 4}, {"name": "I", "share": 1}, {"name": "empty at 5", "share": 0.001}],

@@ -3,9 +3,9 @@
 A topology is one ``<graph edgedefault="directed">``: a ``<node>`` per region (its ``id`` is the
 region name), an ``<edge>`` per projection. Attributes are typed ``<key>``/``<data>`` pairs:
 ``share`` and ``strength`` are written as ``double``, other floats as ``double``, ints as ``long``,
-strings as ``string`` and booleans as ``boolean``; the graph's ``name``, ``description`` and
-``neurons`` (and ``scaling``, when not the default) are graph-level data. A key's ``<default>`` applies to the nodes or edges without that
-data. Numbers are read strictly (``NaN``, ``INF``, underscores or spaces are refused, naming the
+strings as ``string`` and booleans as ``boolean``; the graph's ``name``, ``description``,
+``neurons`` and ``scaling`` (when not the default) are graph-level data. A key's ``<default>`` applies
+to the nodes or edges without that data. Numbers are read strictly (``NaN``, ``INF``, underscores or spaces are refused, naming the
 region or projection and the attribute); the graph's name is the ``name`` argument, else its
 ``name`` data, else the file's stem.
 
