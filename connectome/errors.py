@@ -39,3 +39,7 @@ def located(source: object, where: str, message: str) -> InputError:
     """Build the one-line `SOURCE: WHERE: MESSAGE` error every reader raises."""
     prefix = f"{source}: " if source else ""
     return InputError(f"{prefix}{where}: {message}" if where else f"{prefix}{message}")
+
+
+class ConnectomeWarning(UserWarning):
+    """Something a reader or writer did that the user should know of (the CLI prints it as `warning: …`)."""

@@ -87,7 +87,7 @@ def test_file_objects(tmp_path):
     ("", ": the file is empty"),
     ("\ufeff\r\n\n", ": the file is empty"),
     ("source,target\na,b\n", "line 1: no 'strength' column (expected source,target,strength[,extra…])"),
-    ("Source,Target,Strength\na,b,1\n", "line 1: no 'source' column"),
+    ("src,target,strength\na,b,1\n", "line 1: no 'source' column"),
     ("source,target,strength,source\na,b,1,c\n", "line 1: column 'source' appears twice"),
     ("source,target,strength,\na,b,1,\n", "line 1: column 4 has no name"),
     ("\nsource,target,strength\n", "line 1: is blank; expected the header source,target,strength"),
@@ -185,7 +185,7 @@ def test_writer_takes_a_regions_path_and_drops_neurons(tmp_path):
 
 
 @pytest.mark.parametrize("attrs, fragment", [
-    ({"flag": True}, "region 'a'.flag: CSV cannot carry the boolean True"),
+    ({"flag": "True"}, "region 'a'.flag: CSV cannot carry the string 'True': it would read back as a boolean"),
     ({"tags": ["x"]}, "region 'a'.tags: CSV cannot carry a list"),
     ({"meta": {"k": 1}}, "region 'a'.meta: CSV cannot carry an object"),
     ({"note": None}, "region 'a'.note: CSV cannot carry a null value"),
@@ -207,9 +207,9 @@ def test_writer_refusal_on_a_projection_leaves_existing_files_alone(tmp_path):
     edges, regions = write_csv(_graph(), tmp_path / "keep.csv")
     before = edges.read_bytes(), regions.read_bytes()
     g = _graph()
-    g.edges["b", "b"]["ok"] = False
+    g.edges["b", "b"]["ok"] = None
     message = input_error(lambda: write_csv(g, edges))
-    assert "keep.csv: projection 'b' -> 'b'.ok: CSV cannot carry the boolean False" in message
+    assert "keep.csv: projection 'b' -> 'b'.ok: CSV cannot carry a null value" in message
     assert (edges.read_bytes(), regions.read_bytes()) == before
 
 

@@ -122,7 +122,7 @@ PARALLEL = NODES + EDGE + '<edge source="a" target="b"><data key="w">2</data></e
     (_doc(NODES, keys=KEYS + '<key id="z" for="node"/>'), ": key 'z': attr.name is missing"),
     (_doc(NODES, keys=KEYS.replace('attr.type="double"/>', 'attr.type="double"><default>x</default></key>', 1)),
      "key 's' ('share') default: must be a number (double), got 'x'"),
-    (_doc('<node id="a"/>'), ": region 'a'.share: is missing"),
+    (_doc('<node id="a"><data key="s">1</data></node><node id="b"/>'), ": region 'b'.share: is missing"),
     (_doc(NODES + '<edge source="a" target="b"/>'), ": projection 'a' -> 'b'.strength: is missing"),
     (_doc('<node id="a"><data key="s">-1</data></node>'), "region 'a'.share: must be > 0, got -1.0"),
     (_doc('<node id="a"><data key="s">abc</data></node>'), "region 'a'.share: must be a number (double), got 'abc'"),

@@ -202,10 +202,18 @@ def test_without_optional_files(tmp_path):
     assert g.edges["B", "A"] == {"strength": 2.0}
 
 
-def test_zero_areas_mean_unknown_and_give_equal_shares(tmp_path):
-    g = read_tvb(make_zip(tmp_path / "z.zip", {**MINIMAL, "areas.txt": "396.4\n0\n12\n"}))
-    assert [g.nodes[r]["share"] for r in g] == [1.0, 1.0, 1.0]
+def test_zero_areas_mean_unknown_filled_by_the_known_mean_with_a_warning(tmp_path):
+    from connectome.errors import ConnectomeWarning
+
+    path = make_zip(tmp_path / "z.zip", {**MINIMAL, "areas.txt": "396.4\n0\n12\n"})
+    with pytest.warns(ConnectomeWarning, match=r"areas.txt: 1 of 3 areas are 0 \(unknown\): those regions get the "
+                                               r"mean of the 2 known areas, 204.2, as their share"):
+        g = read_tvb(path)
+    assert [g.nodes[r]["share"] for r in g] == [396.4, 204.2, 12.0]  # (396.4 + 12) / 2, from the decimals
     assert [g.nodes[r]["area"] for r in g] == [396.4, 0.0, 12.0]
+    with pytest.warns(ConnectomeWarning, match="every area is 0 \\(unknown\\): every region gets the same share"):
+        g = read_tvb(make_zip(tmp_path / "zero.zip", {**MINIMAL, "areas.txt": "0\n0\n0\n"}))
+    assert [g.nodes[r]["share"] for r in g] == [1.0, 1.0, 1.0]
 
 
 def test_strength_scale_multiplies_the_written_decimals(tmp_path):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+import contextlib
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import click
 
@@ -45,6 +46,23 @@ neurons_option = click.option("--neurons", callback=neurons_count, metavar="N",
 scaling_option = click.option("--scaling", type=click.Choice(["probability", "indegree"]),
                               help="How counts follow N: probability (∝ N_s·N_t) or indegree (the reference "
                                    "scale's in-degrees held, ∝ N_t) [default: the topology's own].")
+
+
+@contextlib.contextmanager
+def warnings_shown() -> Iterator[None]:
+    """Print the library's ConnectomeWarnings raised inside the block as `warning: …` lines on stderr."""
+    import warnings
+
+    from ..errors import ConnectomeWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConnectomeWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                if issubclass(w.category, ConnectomeWarning):
+                    click.echo(f"warning: {w.message}", err=True)
 
 
 def store_of(ctx: click.Context) -> "Store":

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import InputError
-from .common import emit, json_option, neurons_option, scaling_option, store_of, table
+from .common import emit, json_option, neurons_option, scaling_option, store_of, table, warnings_shown
 
 
 @click.group()
@@ -19,24 +19,64 @@ def topology() -> None:
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--name", help="Store under this name instead of the file's.")
 @click.option("--message", "-m", help="A note kept with the version.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb"]), help="Input format [default: by extension and content].")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb"]),
+              help="Input format [default: by extension and content].")
 @click.option("--regions", "regions_file", type=click.Path(path_type=str), help="CSV only: the regions file (name,share[,extra…]).")
-@click.option("--strength-scale", type=float, help="TVB only: multiply weights by this to get strengths [default: 1].")
+@click.option("--source", "source_column", metavar="COL", help="CSV only: the source column [default: source].")
+@click.option("--target", "target_column", metavar="COL", help="CSV only: the target column [default: target].")
+@click.option("--weight", "weight_column", metavar="COL", help="CSV only: the strength column [default: strength, else weight].")
+@click.option("--weight-attr", metavar="NAME", help="GraphML only: the edge attribute to read as strength.")
+@click.option("--undirected", is_flag=True, help="GraphML only: read an undirected graph, each edge both ways.")
+@click.option("--normalise", type=click.Choice(["max"]), help="Divide every weight by the largest (before --strength-scale).")
+@click.option("--strength-scale", type=float, help="Multiply every weight by this to get strengths [default: 1].")
+@click.option("--dry-run", is_flag=True, help="Read and validate; print the content hash and what would be stored; write nothing.")
 @json_option
 @click.pass_context
 def topology_import(ctx: click.Context, file: str, name: str | None, message: str | None, fmt: str | None,
-                    regions_file: str | None, strength_scale: float | None, as_json: bool) -> None:
-    """Import FILE as the next version of its topology (nothing is stored if identical to the newest)."""
+                    regions_file: str | None, source_column: str | None, target_column: str | None,
+                    weight_column: str | None, weight_attr: str | None, undirected: bool, normalise: str | None,
+                    strength_scale: float | None, dry_run: bool, as_json: bool) -> None:
+    """Import FILE as the next version of its topology (nothing is stored if identical to the newest).
+
+    \b
+    Examples:
+      python cli.py topology import examples/multi_region.json
+      python cli.py topology import celegans.tsv --weight Weight --normalise max --strength-scale 100
+      python cli.py topology import lausanne.graphml --undirected --weight-attr number_of_fibers --normalise max
+      python cli.py topology import connectivity_76.zip --strength-scale 10 --dry-run
+    """
     from ..formats import read
 
-    graph = read(file, format=fmt, name=name, regions=regions_file, strength_scale=strength_scale)
-    result = store_of(ctx).save(graph, message=message, source=file)
+    with warnings_shown():
+        graph = read(file, format=fmt, name=name, regions=regions_file, source_column=source_column,
+                     target_column=target_column, weight_column=weight_column, weight_attr=weight_attr,
+                     undirected=undirected, normalise=normalise, strength_scale=strength_scale)
+    if dry_run:
+        result = _dry_run(ctx, graph)
+    else:
+        result = store_of(ctx).save(graph, message=message, source=file)
     if as_json:
-        emit(result.as_dict())
+        emit({**result.as_dict(), "dry_run": dry_run})
+    elif dry_run:
+        verb = "would import" if result.created else "unchanged, already stored as"
+        click.echo(f"{verb} {result.ref}: {result.regions} regions, {result.projections} projections, "
+                   f"content {result.content_hash[:12]} (dry run: nothing written)")
     else:
         verb = "imported" if result.created else "unchanged, already stored as"
         click.echo(f"{verb} {result.ref}: {result.regions} regions, {result.projections} projections, "
                    f"content {result.content_hash[:12]}")
+
+
+def _dry_run(ctx: click.Context, graph):
+    """What an import would store, without creating a database that does not exist yet."""
+    from ..graph import validate
+    from ..store.facade import plan_save
+    from ..store.url import resolve_url, sqlite_path
+
+    path = sqlite_path(resolve_url(ctx.find_root().obj["db"]))
+    if path is not None and not path.exists():
+        return plan_save(validate(graph), None)
+    return store_of(ctx).plan_save(graph)
 
 
 @topology.command("list")

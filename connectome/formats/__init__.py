@@ -20,7 +20,11 @@ FORMATS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "tvb": ("tvb", "read_tvb", "write_tvb", (".zip",)),
 }
 # options that only some readers take: CLI option -> (reader keyword, formats)
-READER_OPTIONS = {"--regions": ("regions", ("csv",)), "--strength-scale": ("strength_scale", ("tvb",))}
+READER_OPTIONS = {
+    "--regions": ("regions", ("csv",)), "--source": ("source_column", ("csv",)),
+    "--target": ("target_column", ("csv",)), "--weight": ("weight_column", ("csv",)),
+    "--weight-attr": ("weight_attr", ("graphml",)), "--undirected": ("undirected", ("graphml",)),
+}
 
 
 def _function(fmt: str, which: int):
@@ -65,14 +69,27 @@ def detect(path: str | os.PathLike, fmt: str | None = None) -> str:
 
 @without_gc
 def read(path: str | os.PathLike, *, format: str | None = None, name: str | None = None,
-         **options: Any) -> nx.DiGraph:
-    """Read a topology file in any supported format; `options` are reader-specific (regions, strength_scale)."""
+         strength_scale: float | None = None, normalise: str | None = None, **options: Any) -> nx.DiGraph:
+    """Read a topology file in any supported format; `options` are reader-specific (READER_OPTIONS).
+
+    `normalise="max"` divides every weight by the largest and `strength_scale` multiplies it, for every
+    format, before the strengths are checked against their rules' bounds.
+    """
+    from ..graph import validate
+
     fmt = detect(path, format)
-    given = {k: v for k, v in options.items() if v is not None}
+    given = {k: v for k, v in options.items() if v not in (None, False)}
     for flag, (keyword, formats) in READER_OPTIONS.items():
         if keyword in given and fmt not in formats:
             raise InputError(f"{flag}: applies only to {'/'.join(formats)} files, not {fmt}")
-    return _function(fmt, 0)(path, name=name, **given)
+    reader = _function(fmt, 0)
+    if normalise is None and (strength_scale is None or fmt == "tvb"):
+        # TVB scales its weights as it reads them (and suggests a scale when they exceed 1000)
+        return reader(path, name=name, **given, **({} if strength_scale is None else {"strength_scale": strength_scale}))
+    from ._strengths import rescale
+
+    graph = reader(path, name=name, unbounded=True, **given)
+    return validate(rescale(graph, str(path), scale=strength_scale, normalise=normalise), str(path))
 
 
 def output_format(path: str | os.PathLike, format: str | None = None) -> str:

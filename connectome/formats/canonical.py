@@ -29,8 +29,10 @@ def _check_object_extras(name: str, where: str, obj: dict, known: tuple[str, ...
     return extras
 
 
-def parse_document(doc: Any, name: str = "", *, name_override: str | None = None) -> nx.DiGraph:
-    """A validated topology graph from a decoded canonical JSON document."""
+def parse_document(doc: Any, name: str = "", *, name_override: str | None = None,
+                   unbounded: bool = False) -> nx.DiGraph:
+    """A validated topology graph from a decoded canonical JSON document (`unbounded`: strengths' upper
+    bounds left to the caller, who rescales and then validates)."""
     if not isinstance(doc, dict):
         raise located(name, "", f"the top level must be a JSON object, got {type(doc).__name__}")
     topo_name = name_override if name_override is not None else doc.get("name")
@@ -55,10 +57,10 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
     problem = scaling_problem(doc.get("scaling"), neurons)
     if problem:
         raise located(name, "scaling", problem)
-    projections = _projections(doc.get("projections", []), regions, name)
+    projections = _projections(doc.get("projections", []), regions, name, unbounded)
     graph = build_graph(topo_name, regions.items(), ((s, t, a) for (s, t), a in projections.items()),
                         description=description, neurons=neurons, scaling=doc.get("scaling"))
-    return validate(graph, name)
+    return graph if unbounded else validate(graph, name)
 
 
 def _regions(raw: Any, name: str) -> tuple[dict[str, dict], bool]:
@@ -93,7 +95,7 @@ def _regions(raw: Any, name: str) -> tuple[dict[str, dict], bool]:
     return regions, by_count
 
 
-def _projections(raw: Any, regions: dict[str, dict], name: str) -> dict[tuple[str, str], dict]:
+def _projections(raw: Any, regions: dict[str, dict], name: str, unbounded: bool = False) -> dict[tuple[str, str], dict]:
     """The projections by (source, target), each checked against the regions."""
     if not isinstance(raw, list):
         raise located(name, "projections", f"must be a list, got {type(raw).__name__}")
@@ -115,14 +117,14 @@ def _projections(raw: Any, regions: dict[str, dict], name: str) -> dict[tuple[st
         ruled = rule_problem(p, key[0] == key[1])
         if ruled:
             raise located(name, f"{where}.{ruled[0]}", ruled[1])
-        problem = check_positive(p["strength"], maximum=strength_limit(p))
+        problem = check_positive(p["strength"], maximum=None if unbounded else strength_limit(p))
         if problem:
             raise located(name, f"{where}.strength", problem)
         projections[key] = {"strength": p["strength"], **_check_object_extras(name, where, p, ("source", "target", "strength"))}
     return projections
 
 
-def read_json(source: Source, *, name: str | None = None) -> nx.DiGraph:
+def read_json(source: Source, *, name: str | None = None, unbounded: bool = False) -> nx.DiGraph:
     """Read a topology from canonical JSON (path or file object); `name` overrides the file's name."""
     where = label(source)
     text = read_text(source)
@@ -136,7 +138,7 @@ def read_json(source: Source, *, name: str | None = None) -> nx.DiGraph:
         raise located(where, "", f"not valid JSON: {exc}") from None
     except RecursionError:
         raise located(where, "", "not valid JSON: nested too deeply") from None
-    return parse_document(doc, where, name_override=name)
+    return parse_document(doc, where, name_override=name, unbounded=unbounded)
 
 
 def dumps(graph: nx.DiGraph) -> str:

@@ -3,22 +3,27 @@
 The edge file is required; the regions file is optional. When none is given and the edge file is a
 path, ``STEM.regions.csv`` beside it (the name ``write_csv`` gives it) is used if it exists.
 Without a regions file every region named in the edge list gets ``share`` 1.0, in order of first
-appearance; with one, an edge naming a region the regions file does not list is an error. Columns are found by their header name (exact, case
-included), so their order is free; every other column is an extra attribute. Files are UTF-8 with
-or without a byte-order mark, with LF or CRLF line ends and RFC 4180 quoting; blank lines are
-skipped. Line numbers in messages count physical lines, the header being line 1.
+appearance; with one, an edge naming a region the regions file does not list is an error. The
+delimiter is the header's: a tab (TSV), else a comma, else runs of spaces (then without quoting).
+Columns are found by their header name with case ignored, so ``Source``, ``TARGET`` and ``Weight``
+do; a ``weight`` column stands for ``strength`` when there is none, and ``source_column``,
+``target_column`` and ``weight_column`` (``--source``, ``--target``, ``--weight``) name others. Their
+order is free; every other column is an extra attribute, named as written. Files are UTF-8 with or
+without a byte-order mark, with LF or CRLF line ends and RFC 4180 quoting; blank lines are skipped.
+Line numbers in messages count physical lines, the header being line 1.
 
 Cells are read strictly: ``share`` and ``strength`` must be decimal numbers (``0.3``, ``-1``,
 ``2.5e-3``; no ``nan``, ``inf``, underscores, spaces or empty cells). In an extra column a cell
-that is an integer (``[+-]digits``) becomes an int, a decimal or exponent number becomes a float,
-anything else stays a string, and an empty cell means the row has no such attribute.
+``true`` or ``false`` (case ignored) becomes a boolean, an integer (``[+-]digits``) an int, a decimal
+or exponent number a float, anything else stays a string, and an empty cell means the row has no
+such attribute. ``write_csv`` writes booleans as ``true`` and ``false``.
 
-What CSV cannot carry: the topology's ``description`` and reference ``neurons`` (``write_csv``
-drops them; the name comes from the file name or the ``name`` argument); booleans, null values,
-lists and objects; strings that read back as numbers (``"42"``, ``"1e3"``); empty strings; an
-attribute with an empty name; a string longer than the csv module's field limit (128 KiB).
-``write_csv`` refuses, naming the region or projection and the attribute, rather than write any of
-the values; everything else round-trips to the same ``content_hash`` (floats are written with
+What CSV cannot carry: the topology's ``description``, reference ``neurons`` and ``scaling``
+(``write_csv`` drops them; the name comes from the file name or the ``name`` argument); null values,
+lists and objects; strings that read back as numbers or booleans (``"42"``, ``"1e3"``, ``"True"``);
+empty strings; an attribute with an empty name; a string longer than the csv module's field limit
+(128 KiB). ``write_csv`` refuses, naming the region or projection and the attribute, rather than write
+any of the values; everything else round-trips to the same ``content_hash`` (floats are written with
 ``repr``, so exactly).
 
 Example::
@@ -47,6 +52,8 @@ from ..graph import RESERVED_REGION_KEYS, build_graph, validate
 from ._io import DECIMAL, INTEGER, Source, decode, file_stem, label, open_output, read_bytes
 
 EDGE_COLUMNS = ("source", "target", "strength")
+_OPTION = {"source": "--source", "target": "--target", "strength": "--weight"}
+_BOOLEAN_TEXT = {"true": True, "false": False}
 REGION_COLUMNS = ("name", "share")
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
@@ -54,13 +61,31 @@ _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 # ---------------------------------------------------------------- reading
 
 
-def _rows(source: Source, where: str, required: tuple[str, ...],
-          reserved: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, {column: cell}) for every non-blank row after the header, checked against it."""
+def _delimiter(text: str) -> str:
+    """The header line's delimiter: a tab, else a comma, else runs of spaces (returned as " ")."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "\t" in header:
+        return "\t"
+    if "," in header or not header.strip() or len(header.split()) == 1:
+        return ","
+    return " "
+
+
+def _rows(source: Source, where: str, required: tuple[str, ...], reserved: tuple[str, ...] = (),
+          names: dict[str, tuple[str, ...]] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {column: cell}) for every non-blank row after the header, checked against it.
+
+    The delimiter is the header's (tab, comma or runs of spaces). Required columns are found by name with
+    case ignored: `names` gives, per required column, the header names that may stand for it, in order of
+    preference (by default its own name); they are renamed to the required name.
+    """
     text = decode(read_bytes(source), where)
     if not text.strip():
         raise located(where, "", "the file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    delimiter = _delimiter(text)
+    if delimiter == " ":  # no quoting between runs of spaces: one field per word
+        text = "\n".join("\t".join(line.split()) for line in text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter if delimiter != " " else "\t")
     expected = ",".join(required) + "[,extra…]"
     try:
         header = next(reader)
@@ -71,11 +96,10 @@ def _rows(source: Source, where: str, required: tuple[str, ...],
                 raise located(where, "line 1", f"column {i} has no name")
             if header.index(column) != i - 1:
                 raise located(where, "line 1", f"column {column!r} appears twice")
+        header = _canonical_header(where, header, required, names or {})
+        for column in header:
             if column in reserved:
                 raise located(where, "line 1", f"column {column!r} is a reserved name and cannot be an attribute")
-        for column in required:
-            if column not in header:
-                raise located(where, "line 1", f"no {column!r} column (expected {expected})")
         line = reader.line_num  # a quoted header cell may span lines
         for row in reader:
             line, end = line + 1, reader.line_num
@@ -86,6 +110,24 @@ def _rows(source: Source, where: str, required: tuple[str, ...],
             line = end
     except csv.Error as exc:
         raise located(where, f"line {reader.line_num}", f"not valid CSV: {exc}") from None
+
+
+def _canonical_header(where: str, header: list[str], required: tuple[str, ...],
+                      names: dict[str, tuple[str, ...]]) -> list[str]:
+    """The header with each required column's cell renamed to the required name (found with case ignored)."""
+    lower = [column.lower() for column in header]
+    header = list(header)
+    for column in required:
+        candidates = names.get(column, (column,))
+        found = next((lower.index(c.lower()) for c in candidates if c.lower() in lower), None)
+        if found is None:
+            given = names.get(column, (column,))[0]
+            hint = f" (named by {_OPTION[column]})" if column in names and given.lower() != column else ""
+            raise located(where, "line 1", f"no {given!r} column{hint} (expected {','.join(required)}[,extra…])")
+        if column in header and header.index(column) != found:
+            raise located(where, "line 1", f"column {column!r} would be given twice")
+        header[found] = column
+    return header
 
 
 def _positive(where: str, line: int, column: str, cell: str, maximum: float | None = None) -> float:
@@ -105,7 +147,9 @@ def _extras(where: str, line: int, cells: dict[str, str], known: tuple[str, ...]
     for column, cell in cells.items():
         if column in known or cell == "":
             continue
-        if INTEGER.fullmatch(cell):
+        if cell.lower() in _BOOLEAN_TEXT:
+            attrs[column] = _BOOLEAN_TEXT[cell.lower()]
+        elif INTEGER.fullmatch(cell):
             try:
                 attrs[column] = int(cell)
             except ValueError:  # beyond Python's int-from-text digit limit
@@ -131,14 +175,18 @@ def regions_path_for(edges: str | os.PathLike) -> Path:
     return path.with_name(f"{path.stem}.regions.csv") if path.name else path
 
 
-def read_csv(edges: Source, *, regions: Source | None = None, name: str | None = None) -> nx.DiGraph:
-    """Read a topology from an edge-list CSV and an optional regions CSV (paths or file objects).
+def read_csv(edges: Source, *, regions: Source | None = None, name: str | None = None,
+             source_column: str | None = None, target_column: str | None = None,
+             weight_column: str | None = None, unbounded: bool = False) -> nx.DiGraph:
+    """Read a topology from an edge-list CSV/TSV and an optional regions CSV (paths or file objects).
 
-    Parameters: `edges` the ``source,target,strength[,extra…]`` file; `regions` the
-    ``name,share[,extra…]`` file (default: ``STEM.regions.csv`` beside the edge file if it exists,
-    else every region in the edge list with share 1.0); `name` the topology's name (default: the
-    edge file's stem). Returns a validated DiGraph. Raises InputError
-    naming the file, line and column for anything broken.
+    Parameters: `edges` the ``source,target,strength[,extra…]`` file (a ``weight`` column stands for
+    ``strength`` when there is none); `regions` the ``name,share[,extra…]`` file (default:
+    ``STEM.regions.csv`` beside the edge file if it exists, else every region in the edge list with
+    share 1.0); `name` the topology's name (default: the edge file's stem); `source_column`,
+    `target_column`, `weight_column` name the columns to read as source, target and strength (case
+    ignored); `unbounded` leaves the strength's upper bound to the caller (who rescales, then validates).
+    Returns a validated DiGraph. Raises InputError naming the file, line and column for anything broken.
     """
     where = label(edges)
     if name is not None and (not isinstance(name, str) or not name.strip()):
@@ -170,7 +218,9 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
     found: dict[str, dict[str, Any]] = {}
     projections: dict[tuple[str, str], dict[str, Any]] = {}
     first_line: dict[tuple[str, str], int] = {}
-    for line, cells in _rows(edges, where, EDGE_COLUMNS):
+    names = {"source": (source_column or "source",), "target": (target_column or "target",),
+             "strength": (weight_column,) if weight_column else ("strength", "weight")}
+    for line, cells in _rows(edges, where, EDGE_COLUMNS, names=names):
         ends = []
         for column in ("source", "target"):
             region = _region_name(where, line, column, cells[column])
@@ -187,7 +237,7 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
         ruled = rule_problem(extras, key[0] == key[1])
         if ruled:
             raise located(where, f"line {line}", f"{ruled[0]}: {ruled[1]}")
-        problem = check_positive(strength, maximum=strength_limit(extras))
+        problem = check_positive(strength, maximum=None if unbounded else strength_limit(extras))
         if problem:
             raise located(where, f"line {line}", f"strength: {problem}")
         projections[key] = {"strength": strength, **extras}
@@ -200,7 +250,7 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
         (known if known is not None else found).items(),
         ((s, t, attrs) for (s, t), attrs in projections.items()),
     )
-    return validate(graph, where)
+    return graph if unbounded else validate(graph, where)
 
 
 # ---------------------------------------------------------------- writing
@@ -216,7 +266,7 @@ def _cell(where: str, at: str, value: Any) -> str:
     if value is None:
         raise located(where, at, "CSV cannot carry a null value (an empty cell means no attribute)")
     if isinstance(value, bool):
-        raise located(where, at, f"CSV cannot carry the boolean {value!r} (it would read back as a string)")
+        return "true" if value else "false"
     if isinstance(value, int):
         try:
             return str(value)
@@ -229,6 +279,8 @@ def _cell(where: str, at: str, value: Any) -> str:
             raise located(where, at, "CSV cannot carry an empty string (an empty cell means no attribute)")
         if DECIMAL.fullmatch(value):
             raise located(where, at, f"CSV cannot carry the string {value!r}: it would read back as a number")
+        if value.lower() in _BOOLEAN_TEXT:
+            raise located(where, at, f"CSV cannot carry the string {value!r}: it would read back as a boolean")
         if len(value) > csv.field_size_limit():
             raise located(where, at, f"a string of {len(value):,} characters is above the CSV field limit")
         return value

@@ -91,9 +91,11 @@ def _value(where: str, at: str, kind: str, text: str | None) -> Any:
 class _Vetted:
     """The checks networkx's reader does not make, on the parsed tree, before it reads it."""
 
-    def __init__(self, root: Element, where: str):
+    def __init__(self, root: Element, where: str, undirected: bool = False):
         self.where = where
+        self.undirected = undirected
         self.keys: dict[str, tuple[str, str, str]] = {}  # id -> (attr.name, attr.type, for)
+        self.key_elements: dict[str, Element] = {}
         self.yfiles: set[str] = set()
         self.defaults: dict[str, dict[str, Any]] = {"node": {}, "edge": {}}
         if root.tag != f"{{{NS}}}graphml":
@@ -128,6 +130,7 @@ class _Vetted:
                           f"attr.type {kind!r} is not supported (use {', '.join(TYPES)})")
         key.set("attr.type", kind)  # networkx warns when it is absent
         self.keys[kid] = (name, kind, scope)
+        self.key_elements[kid] = key
         for default in key.findall(f"{{{NS}}}default"):  # applied here, after networkx has read the graph
             value = _value(self.where, f"key {kid!r} ({name!r}) default", kind, default.text)
             for applies in (("node", "edge") if scope == "all" else (scope,)):
@@ -137,6 +140,8 @@ class _Vetted:
 
     def _graph(self, graph: Element) -> None:
         direction = graph.get("edgedefault")
+        if direction == "undirected" and self.undirected:
+            direction = "directed"
         if direction == "undirected":
             raise located(self.where, "", 'the graph is undirected (edgedefault="undirected"); a topology is '
                                           'directed, and undirected edges are not converted silently')
@@ -170,6 +175,10 @@ class _Vetted:
                 if region not in nodes:
                     raise located(self.where, at, f"{end} {region!r} is not a declared node")
             directed = edge.get("directed")
+            if self.undirected:
+                edge.attrib.pop("directed", None)
+                directed = None
+                s, t = sorted((s, t))  # one projection each way: a pair given twice is a parallel edge
             if directed == "false":
                 raise located(self.where, at, 'an undirected edge (directed="false"); a topology is directed, '
                                               'and undirected edges are not converted silently')
@@ -209,10 +218,16 @@ class _Vetted:
         seen.add(name)
         if len(data):
             raise located(self.where, where, "holds XML elements, not a value")
+        if kind in ("int", "long") and data.text is not None and not INTEGER.fullmatch(data.text.strip()) \
+                and DECIMAL.fullmatch(data.text.strip()):
+            kind = "double"  # an integer key holding decimals (networkx would crash): read as the values say
+            self.keys[kid] = (name, kind, declared)
+            self.key_elements[kid].set("attr.type", kind)
         _value(self.where, where, kind, data.text)
 
 
-def read_graphml(source: Source, *, name: str | None = None) -> nx.DiGraph:
+def read_graphml(source: Source, *, name: str | None = None, weight_attr: str | None = None,
+                 undirected: bool = False, unbounded: bool = False) -> nx.DiGraph:
     """Read a topology from GraphML (path or file object); `name` overrides the graph's name.
 
     Returns a validated DiGraph, regions in document order. Raises InputError, naming the file and
@@ -236,7 +251,7 @@ def read_graphml(source: Source, *, name: str | None = None) -> nx.DiGraph:
         raise located(where, f"line {line} column {column}", f"not well-formed XML ({reason})") from None
     except DefusedXmlException as exc:  # a DTD in an encoding the byte scan cannot read
         raise located(where, "", f"DOCTYPE and ENTITY declarations are refused ({type(exc).__name__})") from None
-    vetted = _Vetted(root, where)
+    vetted = _Vetted(root, where, undirected)
     reader = GraphMLReader(node_type=str)
     try:
         keys, _ = reader.find_graphml_keys(root)
@@ -260,7 +275,32 @@ def read_graphml(source: Source, *, name: str | None = None) -> nx.DiGraph:
         if stem is None:
             raise located(where, "name", "is missing: no name data in the graph and no file name; give --name")
         graph.graph["name"] = stem
-    return validate(graph, where)
+    if undirected:
+        graph = _both_ways(graph)
+    if weight_attr is not None:
+        _weights_from(graph, weight_attr, where)
+    if graph.number_of_nodes() and not any("share" in a for _, a in graph.nodes(data=True)):
+        for _, attrs in graph.nodes(data=True):  # no region gives a share: all the same size
+            attrs["share"] = 1.0
+    return graph if unbounded else validate(graph, where)
+
+
+def _both_ways(graph: nx.Graph) -> nx.DiGraph:
+    """Each undirected edge as two projections, s → t and t → s, with the same attributes."""
+    directed = nx.DiGraph(**graph.graph)
+    directed.add_nodes_from(graph.nodes(data=True))
+    for s, t, attrs in graph.edges(data=True):
+        directed.add_edge(s, t, **attrs)
+        directed.add_edge(t, s, **attrs)
+    return directed
+
+
+def _weights_from(graph: nx.DiGraph, key: str, where: str) -> None:
+    """The strength of every projection from its attribute `key` (--weight-attr), which it replaces."""
+    for s, t, attrs in graph.edges(data=True):
+        if key not in attrs:
+            raise located(where, f"projection {s!r} -> {t!r}", f"has no {key!r} attribute (--weight-attr)")
+        attrs["strength"] = attrs.pop(key)
 
 
 # ---------------------------------------------------------------- writing

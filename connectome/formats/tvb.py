@@ -16,10 +16,11 @@ tvb-library's ``Connectivity.from_file`` reads:
   tvb-data files carry a trailing ``None``) are ignored. Labels are kept verbatim, quotes included,
   and must be unique (so tvb-data's connectivity_998.zip, which reuses 66 labels for its 998
   regions, is refused). x, y, z become float attributes.
-- ``areas.txt`` (optional): one number a line, kept as the float ``area`` attribute. When every area
-  is positive the areas are the regions' shares. TVB writes 0 for an unknown area (connectivity_76,
-  _96 and _192 all have some), so when any area is 0 every region gets the equal share 1.0 instead
-  (the areas stay as attributes); a negative area is an error.
+- ``areas.txt`` (optional): one number a line, kept as the float ``area`` attribute, and the regions'
+  shares. TVB writes 0 for an unknown area (connectivity_76, _96 and _192 all have some): those
+  regions get the mean of the known areas as their share (their ``area`` stays 0), and when none is
+  known every region gets the equal share 1.0; either way a ConnectomeWarning says so (``topology
+  import`` prints it). A negative area is an error.
 - ``cortical.txt`` and ``hemispheres.txt`` (optional): 0 or 1 a line, kept as the booleans
   ``cortical`` and ``hemisphere`` (True = right hemisphere, TVB's convention).
 - ``average_orientations.txt`` (optional): three numbers a line, kept as the floats
@@ -69,6 +70,7 @@ import math
 import os
 import re
 import struct
+import warnings
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -77,7 +79,7 @@ from typing import Any, Callable, Iterator
 import networkx as nx
 import numpy as np
 
-from ..errors import InputError, located
+from ..errors import ConnectomeWarning, InputError, located
 from ..exact import MAX_STRENGTH, check_positive, is_number
 from ..graph import build_graph, validate
 from ._io import Source, file_stem, label, open_output, read_bytes
@@ -446,7 +448,8 @@ def _strengths(values: list[float], scale: float) -> list[float]:
     return [float(_PRODUCT.multiply(decimal.Decimal(repr(v)), factor)) for v in values]
 
 
-def _weights(data: bytes | bytearray, file: str, scale: float) -> list[tuple[list[int], list[float]]]:
+def _weights(data: bytes | bytearray, file: str, scale: float,
+             unbounded: bool = False) -> list[tuple[list[int], list[float]]]:
     """Per row (target), the source columns with a non-zero weight and their strengths."""
     rows: list[tuple[list[int], list[float]]] = []
     too_big = None
@@ -463,7 +466,7 @@ def _weights(data: bytes | bytearray, file: str, scale: float) -> list[tuple[lis
                     if strength == 0:
                         raise located(file, f"line {line} column {column + 1}",
                                       f"weight {_show(tokens[column])} × strength scale {scale!r} underflows to 0")
-                    if strength > MAX_STRENGTH and too_big is None:
+                    if strength > MAX_STRENGTH and too_big is None and not unbounded:
                         too_big = (line, column + 1, tokens[column], strength)
         rows.append((columns.tolist(), strengths))
     if too_big is not None:
@@ -548,7 +551,8 @@ def _orientations(data: bytes | bytearray, file: str, n: int) -> list[tuple[floa
 # ---------------------------------------------------------------- the reader
 
 
-def read_tvb(source: Source, *, name: str | None = None, strength_scale: float = 1.0) -> nx.DiGraph:
+def read_tvb(source: Source, *, name: str | None = None, strength_scale: float = 1.0,
+             unbounded: bool = False) -> nx.DiGraph:
     """Read a TVB connectivity (zip path, binary zip file object, or folder) into a topology graph.
 
     Parameters: `source` the zip or folder; `name` the topology's name (default: the zip's or folder's
@@ -575,7 +579,7 @@ def read_tvb(source: Source, *, name: str | None = None, strength_scale: float =
             if role not in members:
                 raise located(where, "", f"no {file_name} (or {file_name}.bz2) in the {'folder' if folder_source else 'archive'}")
         weights_file, weights_name, load = members["weights"]
-        weights = _weights(load(), weights_file, strength_scale)
+        weights = _weights(load(), weights_file, strength_scale, unbounded)
         n = len(weights)
         centres_file, _, load = members["centres"]
         centres = _centres(load(), centres_file, n, weights_name)
@@ -594,7 +598,7 @@ def read_tvb(source: Source, *, name: str | None = None, strength_scale: float =
             orientations = _orientations(load(), file, n)
 
     areas = vectors.get("areas")
-    shares = areas if areas is not None and all(a > 0 for a in areas) else [1.0] * n
+    shares = _shares(areas, n, members["areas"][0] if areas is not None else where)
     regions = []
     for k, (region, x, y, z) in enumerate(centres):
         attrs: dict[str, Any] = {"share": shares[k], "x": x, "y": y, "z": z}
@@ -619,7 +623,32 @@ def read_tvb(source: Source, *, name: str | None = None, strength_scale: float =
                 yield labels[source_index], labels[target], attrs
 
     topo_name = name if name is not None else file_stem(source) or folder or "connectivity"
-    return validate(build_graph(topo_name, regions, projections()), where)
+    graph = build_graph(topo_name, regions, projections())
+    return graph if unbounded else validate(graph, where)
+
+
+def _filled(areas: list[float]) -> tuple[list[float], str | None]:
+    """The shares areas give: an area of 0 (TVB's "unknown") is filled with the mean of the known ones, and
+    with none known every region gets 1.0; with what was filled said, or None when nothing was."""
+    known = [a for a in areas if a > 0]
+    if len(known) == len(areas):
+        return areas, None
+    if not known:
+        return [1.0] * len(areas), "every area is 0 (unknown): every region gets the same share, 1.0"
+    mean = float(sum(decimal.Decimal(repr(a)) for a in known) / len(known))
+    return [a if a > 0 else mean for a in areas], (
+        f"{len(areas) - len(known)} of {len(areas)} areas are 0 (unknown): those regions get the mean of the "
+        f"{len(known)} known areas, {mean!r}, as their share (their `area` attribute stays 0)")
+
+
+def _shares(areas: list[float] | None, n: int, file: str) -> list[float]:
+    """The regions' shares from their areas (all 1.0 without areas), with a ConnectomeWarning for any filled."""
+    if areas is None:
+        return [1.0] * n
+    shares, filled = _filled(areas)
+    if filled:
+        warnings.warn(ConnectomeWarning(f"{file}: {filled}"), stacklevel=3)
+    return shares
 
 
 def looks_like_tvb(path: str | os.PathLike) -> bool:
@@ -696,7 +725,7 @@ def _render(graph: nx.DiGraph, where: str) -> list[tuple[str, str]]:
     areas = [nodes[r].get("area") for r in names]
     if all(is_number(a) and a >= 0 for a in areas):
         areas_f = [float(a) for a in areas]
-        implied = areas_f if all(a > 0 for a in areas_f) else [1.0] * n
+        implied = _filled(areas_f)[0]
         column = areas_f if implied == shares else shares
     elif all(a is None for a in areas) and all(s == 1.0 for s in shares):
         column = None

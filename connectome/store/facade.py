@@ -60,6 +60,15 @@ def _scaling_column(graph: nx.DiGraph) -> str | None:
     return None if scaling in (None, DEFAULT_SCALING) else scaling
 
 
+def plan_save(graph: nx.DiGraph, latest: tuple[int, str] | None) -> "SaveResult":
+    """The SaveResult of storing a validated `graph` after the newest version `latest` (version, hash) of its name."""
+    rows = content_rows(graph)
+    digest, name = content_hash(graph, rows), graph.graph["name"]
+    same = latest is not None and latest[1] == digest
+    version = latest[0] if same else 1 if latest is None else latest[0] + 1
+    return SaveResult(f"{name}@v{version}", name, version, not same, len(rows[0]), len(rows[1]), digest)
+
+
 @dataclass(frozen=True)
 class VersionRef:
     """A resolved reference: the row id and the NAME@vN it stands for."""
@@ -129,6 +138,19 @@ class Store:
                 if getattr(exc, "sqlstate", None) not in _RETRYABLE or attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def plan_save(self, graph: nx.DiGraph, *, name: str | None = None) -> SaveResult:
+        """What `save` would do (the version it would create, or the identical one it would find), writing nothing."""
+        if name is not None:
+            graph = graph.copy()
+            graph.graph["name"] = name
+        validate(graph)
+        return plan_save(graph, self._latest(graph.graph["name"]))
+
+    def _latest(self, name: str) -> tuple[int, str] | None:
+        with self.db.connect() as conn:
+            return conn.first("SELECT v.version, v.content_hash FROM topology_versions v JOIN topologies t "
+                              "ON t.id = v.topology_id WHERE t.name = ? ORDER BY v.version DESC LIMIT 1", (name,))
 
     def _save(self, conn: Conn, graph: nx.DiGraph, rows: tuple[list, list], digest: str,
               message: str | None, source: str | None) -> SaveResult:
