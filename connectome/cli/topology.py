@@ -56,7 +56,7 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
     else:
         result = store_of(ctx).save(graph, message=message, source=file)
     if as_json:
-        emit({**result.as_dict(), "dry_run": dry_run})
+        emit({**result.as_dict(), **({"dry_run": True} if dry_run else {})})
     elif dry_run:
         verb = "would import" if result.created else "unchanged, already stored as"
         click.echo(f"{verb} {result.ref}: {result.regions} regions, {result.projections} projections, "
