@@ -19,7 +19,7 @@ def topology() -> None:
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--name", help="Store under this name instead of the file's.")
 @click.option("--message", "-m", help="A note kept with the version.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb"]),
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb", "npy", "matrix-csv", "mat"]),
               help="Input format [default: by extension and content].")
 @click.option("--regions", "regions_file", type=click.Path(path_type=str), help="CSV only: the regions file (name,share[,extra…]).")
 @click.option("--source", "source_column", metavar="COL", help="CSV only: the source column [default: source].")
@@ -27,6 +27,11 @@ def topology() -> None:
 @click.option("--weight", "weight_column", metavar="COL", help="CSV only: the strength column [default: strength, else weight].")
 @click.option("--weight-attr", metavar="NAME", help="GraphML only: the edge attribute to read as strength.")
 @click.option("--undirected", is_flag=True, help="GraphML only: read an undirected graph, each edge both ways.")
+@click.option("--labels", "labels_file", type=click.Path(path_type=str), help="npy only: the region names, one a line [default: STEM.labels.txt, else 0…n-1].")
+@click.option("--matrix-key", metavar="NAME", help="mat only: the matrix variable [default: the only square one].")
+@click.option("--labels-key", metavar="NAME", help="mat only: the variable of region names.")
+@click.option("--orientation", type=click.Choice(["row-source", "row-target"]),
+              help="Matrices: M[i, j] is i -> j (row-source, the default) or j -> i (row-target, TVB's).")
 @click.option("--normalise", type=click.Choice(["max"]), help="Divide every weight by the largest (before --strength-scale).")
 @click.option("--strength-scale", type=float, help="Multiply every weight by this to get strengths [default: 1].")
 @click.option("--dry-run", is_flag=True, help="Read and validate; print the content hash and what would be stored; write nothing.")
@@ -34,7 +39,8 @@ def topology() -> None:
 @click.pass_context
 def topology_import(ctx: click.Context, file: str, name: str | None, message: str | None, fmt: str | None,
                     regions_file: str | None, source_column: str | None, target_column: str | None,
-                    weight_column: str | None, weight_attr: str | None, undirected: bool, normalise: str | None,
+                    weight_column: str | None, weight_attr: str | None, undirected: bool, labels_file: str | None,
+                    matrix_key: str | None, labels_key: str | None, orientation: str | None, normalise: str | None,
                     strength_scale: float | None, dry_run: bool, as_json: bool) -> None:
     """Import FILE as the next version of its topology (nothing is stored if identical to the newest).
 
@@ -44,13 +50,15 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
       python cli.py topology import celegans.tsv --weight Weight --normalise max --strength-scale 100
       python cli.py topology import lausanne.graphml --undirected --weight-attr number_of_fibers --normalise max
       python cli.py topology import connectivity_76.zip --strength-scale 10 --dry-run
+      python cli.py topology import sc.mat --matrix-key sc --labels-key names --normalise max
     """
     from ..formats import read
 
     with warnings_shown():
         graph = read(file, format=fmt, name=name, regions=regions_file, source_column=source_column,
                      target_column=target_column, weight_column=weight_column, weight_attr=weight_attr,
-                     undirected=undirected, normalise=normalise, strength_scale=strength_scale)
+                     undirected=undirected, labels=labels_file, matrix_key=matrix_key, labels_key=labels_key,
+                     orientation=orientation, normalise=normalise, strength_scale=strength_scale)
     if dry_run:
         result = _dry_run(ctx, graph)
     else:
@@ -119,7 +127,7 @@ def _extras(item: dict, known: tuple[str, ...]) -> str:
 @topology.command("export")
 @click.argument("ref")
 @click.option("-o", "--output", type=click.Path(path_type=str), help="Write here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb", "nest", "pynn"]),
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb", "npy", "matrix-csv", "nest", "pynn"]),
               help="Output format [default: by extension, else json]; nest and pynn write a simulator script.")
 @neurons_option
 @scaling_option

@@ -15,20 +15,27 @@ from ..errors import InputError
 # format name -> (module, reader, writer, file extensions)
 FORMATS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "json": ("canonical", "read_json", "write_json", (".json",)),
-    "csv": ("csvfiles", "read_csv", "write_csv", (".csv",)),
+    "csv": ("csvfiles", "read_csv", "write_csv", (".csv", ".tsv")),
     "graphml": ("graphml", "read_graphml", "write_graphml", (".graphml", ".xml")),
     "tvb": ("tvb", "read_tvb", "write_tvb", (".zip",)),
+    "npy": ("matrix", "read_npy", "write_npy", (".npy",)),
+    "matrix-csv": ("matrix", "read_matrix_csv", "write_matrix_csv", ()),
+    "mat": ("matrix", "read_mat", "", (".mat",)),
 }
 # options that only some readers take: CLI option -> (reader keyword, formats)
 READER_OPTIONS = {
     "--regions": ("regions", ("csv",)), "--source": ("source_column", ("csv",)),
     "--target": ("target_column", ("csv",)), "--weight": ("weight_column", ("csv",)),
     "--weight-attr": ("weight_attr", ("graphml",)), "--undirected": ("undirected", ("graphml",)),
+    "--labels": ("labels", ("npy",)), "--matrix-key": ("matrix_key", ("mat",)), "--labels-key": ("labels_key", ("mat",)),
+    "--orientation": ("orientation", ("npy", "matrix-csv", "mat")),
 }
 
 
 def _function(fmt: str, which: int):
     module, reader, writer, _ = FORMATS[fmt]
+    if not (reader, writer)[which]:
+        raise InputError(f"--format {fmt}: can be read, not written (choose {', '.join(f for f in FORMATS if FORMATS[f][2])})")
     return getattr(import_module(f"{__name__}.{module}"), (reader, writer)[which])
 
 
@@ -48,7 +55,7 @@ def detect(path: str | os.PathLike, fmt: str | None = None) -> str:
     suffixes = [s.lower() for s in p.suffixes]
     for name, (*_, extensions) in FORMATS.items():
         if suffixes and suffixes[-1] in extensions:
-            return name
+            return "matrix-csv" if name == "csv" and _starts_with_delimiter(p) else name
     try:
         with open(p, "rb") as fh:
             head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -65,6 +72,15 @@ def detect(path: str | os.PathLike, fmt: str | None = None) -> str:
     if not head:
         raise InputError(f"{p}: cannot tell the format from the name or content; give --format")
     return "csv"
+
+
+def _starts_with_delimiter(path: Path) -> bool:
+    """A CSV/TSV whose header starts with an empty cell: a labelled matrix, not an edge list."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4).removeprefix(b"\xef\xbb\xbf")[:1] in (b",", b"\t")
+    except OSError:
+        return False
 
 
 @without_gc
