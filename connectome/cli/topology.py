@@ -281,3 +281,12 @@ def _changed(changes: dict) -> str:
 
     return ", ".join(f"{k} {dumps(v['old'], ensure_ascii=False)} -> {dumps(v['new'], ensure_ascii=False)}"
                      for k, v in changes.items())
+
+
+def _add_analysis() -> None:
+    from .metrics import metrics
+
+    topology.add_command(metrics)
+
+
+_add_analysis()
