@@ -41,11 +41,17 @@ def peak_rss_bytes() -> int:
 
 
 def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output: str | None = None,
-                     show_progress: bool = False, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run `spec` on a stored version, write its activity if asked, record the run and return its summary."""
+                     show_progress: bool = False, warn: Callable[[str], None] | None = None,
+                     plot: str | None = None) -> dict[str, Any]:
+    """Run `spec` on a stored version, write its activity (and its picture) if asked, record the run and
+    return its summary."""
     from tqdm import tqdm
 
     check_output(output)
+    if plot is not None:
+        from .plots import check_picture
+
+        check_picture(plot)
     prepared = prepare(store.rows(version), spec)
     warning = verdict(estimate(prepared))
     if warning and warn is not None:
@@ -63,6 +69,11 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
                                 summary=summary, output=output, started_at=started, wall_s=wall_s,
                                 peak_rss_bytes=summary["peak_rss_bytes"], before_commit=before_commit)
 
+    if plot is not None:
+        from .plots import plot_run
+
+        plot_run(result, plot, title=f"{version.ref}: {spec.model} at {int(spec.neurons):,} neurons")
+        summary["plot"] = plot
     if output is None:
         summary["run_id"] = record()
         return summary
@@ -87,6 +98,12 @@ def run_summary(result: Any, ref: str, spec: RunSpec, wall_s: float, output: str
     if result.fc_sc is not None:
         summary["fc_sc"] = result.fc_sc
     return summary
+
+
+def replay(store: Store, run_id: int) -> tuple[dict[str, Any], Any]:
+    """A recorded run and its result, run again in memory from its RunSpec (bit-identical), recording nothing."""
+    found = store.run(run_id)
+    return found, run(prepare(store.rows(store.resolve(found["ref"])), spec_of_run(found)))
 
 
 def spec_of_run(found: dict[str, Any]) -> RunSpec:

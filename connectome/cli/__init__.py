@@ -13,6 +13,7 @@ import click
 from ..errors import ConnectomeError
 from .db import db_group
 from .models import models
+from .plot import plot
 from .realise import realise
 from .sweep import sweep, sweeps
 from .runs import runs
@@ -52,7 +53,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.call_on_close(lambda: ctx.obj.get("store") and ctx.obj["store"].close())
 
 
-for command in (topology, estimate, simulate, realise, runs, sweep, sweeps, models, db_group):
+for command in (topology, estimate, simulate, realise, runs, sweep, sweeps, models, plot, db_group):
     cli.add_command(command)
 
 

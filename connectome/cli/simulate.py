@@ -144,9 +144,12 @@ def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **option
 @simulation_options
 @run_options
 @click.option("--output", type=click.Path(path_type=str), help="Write time, activity and region names (.npz or .csv).")
+@click.option("--plot", type=click.Path(path_type=str), metavar="FILE",
+              help="Draw the activity traces to FILE (.png or .svg), as `plot run` does.")
 @json_option
 @click.pass_context
-def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, as_json: bool, **options: Any) -> None:
+def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plot: str | None, as_json: bool,
+             **options: Any) -> None:
     """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded."""
     from ..runs import check_output, simulate_version
 
@@ -155,7 +158,7 @@ def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, as_
     found = store.resolve(ref)
     spec = spec_of_options(neurons, options)
     summary = simulate_version(store, found, spec, output=output, show_progress=not as_json and sys.stderr.isatty(),
-                               warn=lambda text: click.echo(f"warning: {text}", err=True))
+                               warn=lambda text: click.echo(f"warning: {text}", err=True), plot=plot)
     if as_json:
         return emit(summary)
     print_summary(summary)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
@@ -26,20 +25,15 @@ def _label(name: str, model: str) -> str:
 
 def plot(store: Any, sweep_id: int, output: str | os.PathLike) -> None:
     """Write the score of every grid cell (mean over its seeds) to a PNG or SVG, atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    from ..formats._io import staged
+    from ..plots import _pyplot, check_picture, save
     from ..store import sweeps as stored
     from .grid import Grid
     from .runner import table
 
-    path = Path(output)
-    if path.suffix.lower() not in (".png", ".svg"):
-        raise InputError(f"{path}: a sweep plot is a .png or .svg file")
+    path = check_picture(output)
+    plt = _pyplot()
     found = stored.get(store, sweep_id)
     spec = found["spec"]
     grid, objective, model = Grid.from_json(spec["grid"]), spec["objective"], spec["base"]["model"]
@@ -70,7 +64,4 @@ def plot(store: Any, sweep_id: int, output: str | os.PathLike) -> None:
         fig.colorbar(image, ax=ax, label=objective)
     ax.set_title(f"sweep {sweep_id}: {found['ref']}, {model}, mean over {grid.seeds} seed(s)")
     fig.tight_layout()
-    with staged(path) as tmp:
-        fig.savefig(tmp, format=path.suffix.lower()[1:])
-        os.replace(tmp, path)
-    plt.close(fig)
+    save(fig, path)
