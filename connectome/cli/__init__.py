@@ -37,6 +37,18 @@ class _CLI(click.Group):
         sys.exit(code if isinstance(code, int) else 0)  # click returns the code of ctx.exit(); commands return None
 
 
+def _version(ctx: click.Context, asked: bool) -> None:
+    """`--version`: the package's version and the schema revision this version expects."""
+    if not asked or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    from ..store.migrate import HEAD
+
+    click.echo(f"connectome {version('connectome')} (database schema revision {HEAD})")
+    ctx.exit()
+
+
 def _fail(message: str, code: int) -> None:
     click.echo("error: " + " ".join(message.split("\n")), err=True)
     sys.exit(code)
@@ -45,7 +57,8 @@ def _fail(message: str, code: int) -> None:
 @click.group(cls=_CLI, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="PATH_OR_URL", envvar="CONNECTOME_DB", show_envvar=True,
               help="Database: a SQLite file path or any SQLAlchemy URL [default: ./connectome.db].")
-@click.version_option(package_name="connectome")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda c, p, v: _version(c, v),
+              help="Show the version and the database schema revision it expects, and exit.")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
     """connectome: a versioned connectome store with aggregate edges and a constant-memory engine."""

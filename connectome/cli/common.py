@@ -65,6 +65,27 @@ def warnings_shown() -> Iterator[None]:
                     click.echo(f"warning: {w.message}", err=True)
 
 
+def complete_ref(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of topology references: every NAME and NAME@vN of the store that start with `incomplete`."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        from ..store import Store
+        from ..store.url import resolve_url, sqlite_path
+
+        root = ctx.find_root()
+        url = resolve_url((root.params or {}).get("db") or (root.obj or {}).get("db"))
+        path = sqlite_path(url)
+        if path is not None and not path.exists():
+            return []  # completing never creates a database
+        with Store(url) as store:
+            versions = store.versions()
+    except Exception:  # completion never fails a shell: no store, no suggestions
+        return []
+    refs = list(dict.fromkeys([v["name"] for v in versions] + [v["ref"] for v in versions]))
+    return [CompletionItem(r) for r in refs if r.startswith(incomplete)]
+
+
 def store_of(ctx: click.Context) -> "Store":
     """The store of this invocation, opened once (on `--db`, else CONNECTOME_DB, else ./connectome.db)."""
     from ..store import Store

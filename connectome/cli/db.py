@@ -25,7 +25,13 @@ def _database(ctx: click.Context) -> "Database":
 @db_group.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
-    """Back up a SQLite file to FILE.bak-REVISION, then migrate it to the newest schema."""
+    """Back up a SQLite file to FILE.bak-REVISION, then migrate it to the newest schema.
+
+    \b
+    Examples:
+      python cli.py db upgrade
+      python cli.py --db postgresql+psycopg://lab@db.example/connectome db upgrade
+    """
     from ..store.migrate import upgrade_with_backup
 
     database = _database(ctx)
@@ -46,7 +52,12 @@ def db_upgrade(ctx: click.Context) -> None:
 @db_group.command("current")
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
-    """Print the schema revision of the database and the one this version expects."""
+    """Print the schema revision of the database and the one this version expects.
+
+    \b
+    Example:
+      python cli.py db current
+    """
     from ..store.migrate import HEAD, current_revision, upgrade_hint
 
     database = _database(ctx)
@@ -61,7 +72,12 @@ def db_current(ctx: click.Context) -> None:
 
 @db_group.command("history")
 def db_history() -> None:
-    """List the schema migrations, oldest first."""
+    """List the schema migrations, oldest first.
+
+    \b
+    Example:
+      python cli.py db history
+    """
     from ..store.migrate import history
 
     for rev in history():

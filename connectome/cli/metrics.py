@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .common import emit, json_option, neurons_option, store_of, table
+from .common import complete_ref, emit, json_option, neurons_option, store_of, table
 
 
 @click.command("metrics")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref)
 @click.option("--weight", type=click.Choice(["strength", "connections"]), default="strength", show_default=True,
               help="Edge weights: the strengths, or the derived connection counts at --neurons N.")
 @neurons_option

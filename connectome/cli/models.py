@@ -15,7 +15,12 @@ def models() -> None:
 @models.command("list")
 @json_option
 def list_models(as_json: bool) -> None:
-    """Every model with its state variables, coupled variables and defaults."""
+    """Every model with its state variables, coupled variables and defaults.
+
+    \b
+    Example:
+      python cli.py models list
+    """
     from ..sim.models import MODELS
 
     rows = [m.describe() for m in MODELS.values()]
@@ -30,7 +35,12 @@ def list_models(as_json: bool) -> None:
 @click.argument("name")
 @json_option
 def show_model(name: str, as_json: bool) -> None:
-    """One model in full: equations, state variables with ranges, parameters with defaults, bounds, units."""
+    """One model in full: equations, state variables with ranges, parameters with defaults, bounds, units.
+
+    \b
+    Example:
+      python cli.py models show montbrio-pazo-roxin --json
+    """
     from ..sim.models import get_model
 
     d = get_model(name).describe()

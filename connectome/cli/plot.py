@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import store_of
+from .common import complete_ref, store_of
 
 output_option = click.option("-o", "--output", required=True, type=click.Path(path_type=str), metavar="FILE",
                              help="The picture: .png or .svg (written under a temporary name, then renamed).")
@@ -16,7 +16,7 @@ def plot() -> None:
 
 
 @plot.command("matrix")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref)
 @output_option
 @click.option("--order", metavar="ATTR|community", help="Order regions by a region attribute, or by Louvain community.")
 @click.pass_context
@@ -35,7 +35,7 @@ def plot_matrix(ctx: click.Context, ref: str, output: str, order: str | None) ->
 
 
 @plot.command("graph")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref)
 @output_option
 @click.pass_context
 def plot_graph(ctx: click.Context, ref: str, output: str) -> None:

@@ -7,11 +7,11 @@ import sys
 import click
 
 from ..exact import parse_count
-from .common import emit, json_option, neurons_count, scaling_option, size_text, store_of
+from .common import complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of
 
 
 @click.command()
-@click.option("--topology", "ref", required=True, metavar="REF", help="Topology version: NAME@vN, NAME or vN.")
+@click.option("--topology", "ref", required=True, metavar="REF", shell_complete=complete_ref, help="Topology version: NAME@vN, NAME or vN.")
 @click.option("--neurons", callback=neurons_count, required=True, metavar="N", help="Total neurons: 1e6, 10_000, …")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and printed].")
 @click.option("--format", "fmt", type=click.Choice(["sonata"]), default="sonata", show_default=True,

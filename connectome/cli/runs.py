@@ -19,7 +19,12 @@ def runs() -> None:
 @json_option
 @click.pass_context
 def runs_list(ctx: click.Context, as_json: bool) -> None:
-    """List recorded runs, oldest first."""
+    """List recorded runs, oldest first.
+
+    \b
+    Example:
+      python cli.py runs list --json
+    """
     found = store_of(ctx).runs()
     if as_json:
         return emit(found)
@@ -33,7 +38,12 @@ def runs_list(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
-    """Show one recorded run: its parameters and summary."""
+    """Show one recorded run: its parameters and summary.
+
+    \b
+    Example:
+      python cli.py runs show 1
+    """
     found = store_of(ctx).run(run_id)
     if as_json:
         return emit(found)
@@ -47,7 +57,12 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def runs_rerun(ctx: click.Context, run_id: int, output: str | None, as_json: bool) -> None:
-    """Run again exactly what run RUN_ID ran (same version, same RunSpec and seed); recorded as a new run."""
+    """Run again exactly what run RUN_ID ran (same version, same RunSpec and seed); recorded as a new run.
+
+    \b
+    Example:
+      python cli.py runs rerun 1 --output again.npz
+    """
     from ..runs import spec_of_run, simulate_version
 
     store = store_of(ctx)

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import click
 
 from ..exact import parse_count
-from .common import emit, json_option, neurons_count, scaling_option, size_text, store_of, table
+from .common import complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of, table
 
 
 def _max_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
@@ -18,7 +18,7 @@ def _max_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
 def simulation_options(func: Callable, required: bool = True) -> Callable:
     """The options that place a run: topology, neurons, time grid, delays."""
     for option in reversed([
-        click.option("--topology", "ref", required=required, metavar="REF", help="Topology version: NAME@vN, NAME or vN."),
+        click.option("--topology", "ref", required=required, metavar="REF", shell_complete=complete_ref, help="Topology version: NAME@vN, NAME or vN."),
         click.option("--neurons", callback=neurons_count, required=required, metavar="N",
                      help="Total neurons: 1e7, 10_000_000, …"),
         click.option("--duration", type=float, default=1000.0, show_default=True, help="Simulated time in ms."),
@@ -126,7 +126,12 @@ def spec_of_options(neurons: int, options: dict[str, Any]) -> Any:
 @json_option
 @click.pass_context
 def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **options: Any) -> None:
-    """Estimate the memory and time a run takes, next to what explicit connection lists would take."""
+    """Estimate the memory and time a run takes, next to what explicit connection lists would take.
+
+    \b
+    Example:
+      python cli.py estimate --topology v1 --neurons 1e9 --duration 1000
+    """
     from ..sim import estimate_prepared, prepare
 
     found = store_of(ctx).resolve(ref)
@@ -150,7 +155,13 @@ def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **option
 @click.pass_context
 def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plot: str | None, as_json: bool,
              **options: Any) -> None:
-    """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded."""
+    """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded.
+
+    \b
+    Examples:
+      python cli.py simulate --topology v1 --neurons 1e7 --stimulus sensory_cortex=1.0@100:400
+      python cli.py simulate --topology v1 --neurons 1e6 --model wilson-cowan --noise E=0.001 --fc --plot run.png
+    """
     from ..runs import check_output, simulate_version
 
     check_output(output)

@@ -34,7 +34,12 @@ EXIT_FAILED_POINTS = 5
 def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[str, ...], seeds: int,
           objective: str | None, empirical_fc: str | None, scheduler: str | None, workers: int | None,
           resume: int | None, as_json: bool, **options: Any) -> None:
-    """Run a grid of runs on Dask; each point is recorded as it finishes, and a re-run resumes."""
+    """Run a grid of runs on Dask; each point is recorded as it finishes, and a re-run resumes.
+
+    \b
+    Example:
+      python cli.py sweep --topology v1 --neurons 1e7 --model linear --grid coupling=0:0.9:4 --seeds 2 --objective fc-sc --workers 2
+    """
     from ..sweeps import Grid
     from ..sweeps import run_sweep
 
@@ -82,7 +87,12 @@ def sweeps() -> None:
 @json_option
 @click.pass_context
 def list_sweeps(ctx: click.Context, as_json: bool) -> None:
-    """Every sweep with its axes and how many points are recorded."""
+    """Every sweep with its axes and how many points are recorded.
+
+    \b
+    Example:
+      python cli.py sweeps list
+    """
     from ..store import sweeps as stored
 
     found = stored.all_sweeps(store_of(ctx))
@@ -99,7 +109,12 @@ def list_sweeps(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def show_sweep(ctx: click.Context, sweep_id: int, as_json: bool) -> None:
-    """The points of a sweep, best score first, and the best point."""
+    """The points of a sweep, best score first, and the best point.
+
+    \b
+    Example:
+      python cli.py sweeps show 1 --json
+    """
     from ..store import sweeps as stored
     from ..sweeps.runner import table as points
 
@@ -122,7 +137,12 @@ def show_sweep(ctx: click.Context, sweep_id: int, as_json: bool) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The picture (.png or .svg).")
 @click.pass_context
 def plot_sweep(ctx: click.Context, sweep_id: int, output: str) -> None:
-    """The score over a one- or two-parameter grid (a line, or a heatmap), mean over seeds."""
+    """The score over a one- or two-parameter grid (a line, or a heatmap), mean over seeds.
+
+    \b
+    Example:
+      python cli.py sweeps plot 1 -o sweep.png
+    """
     from ..sweeps.plot import plot
 
     plot(store_of(ctx), sweep_id, output)

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import InputError
-from .common import emit, json_option, neurons_option, scaling_option, store_of, table, warnings_shown
+from .common import complete_ref, emit, json_option, neurons_option, scaling_option, store_of, table, warnings_shown
 
 
 @click.group()
@@ -88,11 +88,19 @@ def _dry_run(ctx: click.Context, graph):
 
 
 @topology.command("list")
+@click.option("--name", "pattern", metavar="PATTERN", help="Only topologies whose name matches (shell pattern: *, ?, [...]).")
+@click.option("--latest", is_flag=True, help="Only the newest version of each topology.")
 @json_option
 @click.pass_context
-def topology_list(ctx: click.Context, as_json: bool) -> None:
-    """List every version of every topology."""
-    versions = store_of(ctx).versions()
+def topology_list(ctx: click.Context, pattern: str | None, latest: bool, as_json: bool) -> None:
+    """List every version of every topology (or those asked for).
+
+    \b
+    Examples:
+      python cli.py topology list
+      python cli.py topology list --name 'connectivity_*' --latest --json
+    """
+    versions = store_of(ctx).versions(pattern, latest=latest)
     if as_json:
         return emit(versions)
     click.echo(table([(v["ref"], v["regions"], v["projections"], v["created_at"], v["message"]) for v in versions],
@@ -100,11 +108,17 @@ def topology_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @topology.command("show")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref)
 @json_option
 @click.pass_context
 def topology_show(ctx: click.Context, ref: str, as_json: bool) -> None:
-    """Show the regions and projections of REF (NAME@vN, NAME, NAME@latest or vN)."""
+    """Show the regions and projections of REF (NAME@vN, NAME, NAME@latest or vN).
+
+    \b
+    Examples:
+      python cli.py topology show multi_region@v1
+      python cli.py topology show v1 --json
+    """
     from ..graph import to_document
 
     store = store_of(ctx)
@@ -125,7 +139,7 @@ def _extras(item: dict, known: tuple[str, ...]) -> str:
 
 
 @topology.command("export")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref)
 @click.option("-o", "--output", type=click.Path(path_type=str), help="Write here instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb", "npy", "matrix-csv", "nest", "pynn"]),
               help="Output format [default: by extension, else json]; nest and pynn write a simulator script.")
@@ -188,11 +202,17 @@ def _export_script(store, found, fmt: str, output: str | None, neurons: int | No
 
 
 @topology.command("verify")
-@click.argument("ref", required=False)
+@click.argument("ref", required=False, shell_complete=complete_ref)
 @json_option
 @click.pass_context
 def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
-    """Recompute the content hash of every version (or of REF) and report any that no longer match (exit 4)."""
+    """Recompute the content hash of every version (or of REF) and report any that no longer match (exit 4).
+
+    \b
+    Examples:
+      python cli.py topology verify
+      python cli.py topology verify multi_region@v1 --json
+    """
     from ..errors import VerificationFailed
 
     report = store_of(ctx).verify(ref)
@@ -207,13 +227,19 @@ def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
 
 
 @topology.command("stats")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref)
 @neurons_option
 @scaling_option
 @json_option
 @click.pass_context
 def topology_stats(ctx: click.Context, ref: str, neurons: int | None, scaling: str | None, as_json: bool) -> None:
-    """Exact region sizes and connection counts of REF at N neurons (default: its reference scale)."""
+    """Exact region sizes and connection counts of REF at N neurons (default: its reference scale).
+
+    \b
+    Examples:
+      python cli.py topology stats v1 --neurons 1e7
+      python cli.py topology stats potjans_diesmann_2014 --neurons 1e9 --scaling indegree
+    """
     from ..counting import count_topology
 
     store = store_of(ctx)
@@ -238,15 +264,20 @@ def _rule_text(p: dict) -> str:
 
 
 @topology.command("diff")
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", shell_complete=complete_ref)
+@click.argument("new", shell_complete=complete_ref)
 @neurons_option
 @scaling_option
 @json_option
 @click.pass_context
 def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, scaling: str | None,
                   as_json: bool) -> None:
-    """What changed from version OLD to version NEW (with --neurons, in connections too)."""
+    """What changed from version OLD to version NEW (with --neurons, in connections too).
+
+    \b
+    Example:
+      python cli.py topology diff multi_region@v1 multi_region@v2 --neurons 1e7
+    """
     from ..diff import diff
 
     store = store_of(ctx)

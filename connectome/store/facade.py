@@ -245,14 +245,25 @@ class Store:
         return build_graph(rows.name, rows.regions, rows.projections(), description=rows.description,
                            neurons=rows.neurons, scaling=rows.scaling)
 
-    def versions(self) -> list[dict[str, Any]]:
-        """Every version of every topology, by name then version: O(versions), counts kept on the version row."""
+    def versions(self, name: str | None = None, *, latest: bool = False) -> list[dict[str, Any]]:
+        """Every version of every topology, by name then version: O(versions), counts kept on the version row.
+
+        `name`: only topologies whose name matches this shell pattern (`*`, `?`, `[…]`; exact otherwise);
+        `latest`: only the newest version of each.
+        """
+        import fnmatch
+
         with self.db.connect() as conn:
             rows = conn.rows("SELECT t.name, v.version, v.region_count, v.projection_count, v.created_at, v.message "
                              "FROM topology_versions v JOIN topologies t ON t.id = v.topology_id "
                              "ORDER BY t.name, v.version")
-        return [{"name": n, "version": v, "ref": f"{n}@v{v}", "regions": r, "projections": p,
-                 "created_at": _stamp(c), "message": m} for n, v, r, p, c, m in rows]
+        found = [{"name": n, "version": v, "ref": f"{n}@v{v}", "regions": r, "projections": p,
+                  "created_at": _stamp(c), "message": m} for n, v, r, p, c, m in rows
+                 if name is None or fnmatch.fnmatchcase(n, name)]
+        if latest:
+            newest = {v["name"]: v for v in found}
+            found = [v for v in found if newest[v["name"]] is v]
+        return found
 
     def verify(self, ref: str | None = None) -> list[dict[str, Any]]:
         """Recompute every version's content hash (or one version's) and compare it with the stored one."""
