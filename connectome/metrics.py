@@ -63,6 +63,15 @@ def weighted(graph: nx.DiGraph, *, weight: str = "strength", neurons: int | None
     return out, used
 
 
+def _sum(edges: Any) -> float:
+    """The sum of the edges' weights, exactly from the decimals as written, then rounded once."""
+    from fractions import Fraction
+
+    from .exact import exact
+
+    return float(sum((exact(w) for *_, w in edges), Fraction(0)))
+
+
 def _paths(g: nx.DiGraph) -> tuple[float | None, float]:
     """(characteristic path length over connected ordered pairs, global efficiency) by distance."""
     import networkx as nx
@@ -99,7 +108,7 @@ def metrics(graph: nx.DiGraph, *, weight: str = "strength", neurons: int | None 
     simple.remove_edges_from(nx.selfloop_edges(simple))
     rich = nx.rich_club_coefficient(simple, normalized=False) if simple.number_of_edges() else {}
     regions = [{"name": x, "in_degree": g.in_degree(x), "out_degree": g.out_degree(x),
-                "in_strength": g.in_degree(x, weight="weight"), "out_strength": g.out_degree(x, weight="weight"),
+                "in_strength": _sum(g.in_edges(x, data="weight")), "out_strength": _sum(g.out_edges(x, data="weight")),
                 "clustering": clustering[x], "betweenness": betweenness[x], "community": member[x]} for x in g]
     return {"weight": weight, "neurons": neurons, "distance": used, "regions": regions,
             "graph": {"regions": g.number_of_nodes(), "projections": g.number_of_edges(),
