@@ -60,10 +60,12 @@ def _scaling_column(graph: nx.DiGraph) -> str | None:
     return None if scaling in (None, DEFAULT_SCALING) else scaling
 
 
-def plan_save(graph: nx.DiGraph, latest: tuple[int, str] | None) -> "SaveResult":
-    """The SaveResult of storing a validated `graph` after the newest version `latest` (version, hash) of its name."""
-    rows = content_rows(graph)
-    digest, name = content_hash(graph, rows), graph.graph["name"]
+def plan_save(graph: nx.DiGraph, latest: tuple[int, str] | None, rows: tuple[list, list] | None = None,
+              digest: str | None = None) -> "SaveResult":
+    """The SaveResult of storing a validated `graph` after the newest version `latest` (version, hash) of its
+    name; `rows` and `digest` are its content rows and hash when already computed."""
+    rows = rows or content_rows(graph)
+    digest, name = digest or content_hash(graph, rows), graph.graph["name"]
     same = latest is not None and latest[1] == digest
     version = latest[0] if same else 1 if latest is None else latest[0] + 1
     return SaveResult(f"{name}@v{version}", name, version, not same, len(rows[0]), len(rows[1]), digest)
@@ -156,18 +158,15 @@ class Store:
               message: str | None, source: str | None) -> SaveResult:
         name = graph.graph["name"]
         regions, projections = rows
-
-        def result(version: int, created: bool) -> SaveResult:
-            return SaveResult(f"{name}@v{version}", name, version, created, len(regions), len(projections), digest)
-
         topology_id = conn.scalar("SELECT id FROM topologies WHERE name = ?", (name,))
         if topology_id is None:
             topology_id = conn.insert("INSERT INTO topologies (name, created_at) VALUES (?, ?)", (name, conn.stamp(_now())))
         latest = conn.first("SELECT version, content_hash FROM topology_versions WHERE topology_id = ? "
                             "ORDER BY version DESC LIMIT 1", (topology_id,))
-        if latest is not None and latest[1] == digest:
-            return result(latest[0], False)
-        version = 1 if latest is None else latest[0] + 1
+        planned = plan_save(graph, latest, rows, digest)
+        if not planned.created:
+            return planned
+        version = planned.version
         version_id = conn.insert(
             "INSERT INTO topology_versions (topology_id, version, content_hash, description, message, source, "
             "reference_neurons, scaling, created_at, sealed, region_count, projection_count) "
@@ -183,7 +182,7 @@ class Store:
             [(version_id, ids[s], ids[t], *_number_columns(w), a) for s, t, w, a in projections])
         conn.execute("UPDATE topology_versions SET sealed = ?, region_count = ?, projection_count = ? WHERE id = ?",
                      (True, len(regions), len(projections), version_id))
-        return result(version, True)
+        return planned
 
     def resolve(self, ref: str) -> VersionRef:
         """Resolve `NAME@vN`, `NAME`, `NAME@latest` or a bare `vN` (when only one topology has version N)."""
