@@ -474,6 +474,7 @@ def test_nothing_is_written_while_reading(tmp_path):
 # ---------------------------------------------------------------- writer
 
 
+@pytest.mark.filterwarnings("ignore::connectome.errors.ConnectomeWarning")  # its area of 0, said on import
 def test_round_trip_keeps_the_content_hash(tmp_path):
     for members in (FULL, MINIMAL, {"weights.txt": WEIGHTS, "centres.txt": CENTRES},
                     {**MINIMAL, "areas.txt": "396.4\n0\n12\n"}):
