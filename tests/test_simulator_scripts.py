@@ -117,3 +117,49 @@ def test_script_exports_need_a_scale_and_other_formats_refuse_the_options(run, t
     text = run("topology", "export", "plain", "--format", "pynn", "--neurons", "50").stdout
     compile(text, "plain_pynn.py", "exec")
     assert "FixedTotalNumberConnector(count, allow_self_connections=autapses" in text
+
+
+PAYLOAD = '__import__("os").mkdir("INJECTED")'
+HOSTILE = [f'evil""";{PAYLOAD};"""', f"evil''';{PAYLOAD};'''", f'evil\\";{PAYLOAD}#\\', f"evil\\n{PAYLOAD}\\n#",
+           f"evil # {PAYLOAD}"]
+RUN_ALL = r"""
+import json, runpy, sys
+scripts, argv = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+for script in scripts:
+    sys.argv = [script, *argv]
+    runpy.run_path(script, run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("fmt, argv", [("nest", []), ("pynn", ["--simulator", "mock"])])
+def test_hostile_names_are_data_in_every_script(run, tmp_path, fmt, argv):
+    """Topology and region names that close docstrings, strings or lines build the network and run nothing else."""
+    scripts = []
+    for i, name in enumerate(HOSTILE):
+        topology = {"name": name, "regions": [{"name": name, "share": 1}, {"name": f"{i}#'\"", "share": 1}],
+                    "projections": [{"source": name, "target": f"{i}#'\"", "strength": 10}]}
+        (tmp_path / f"t{i}.json").write_text(json.dumps(topology))
+        assert run("topology", "import", tmp_path / f"t{i}.json").exit_code == 0
+        scripts.append(str(tmp_path / f"s{i}_{fmt}.py"))
+        assert run("topology", "export", name, "--format", fmt, "--neurons", "100", "-o", scripts[-1]).exit_code == 0
+        assert runpy.run_path(scripts[-1])["TITLE"].startswith(f"{name}@v1 at 100 neurons")
+    work = tmp_path / "work"
+    work.mkdir()
+    done = subprocess.run([sys.executable, "-c", RUN_ALL, json.dumps(scripts), json.dumps(argv)], capture_output=True,
+                          text=True, timeout=300, cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stdout.splitlines() if "neurons" in line] == ["100 neurons, 25 connections"] * 5
+    assert list(work.iterdir()) == [] and not (tmp_path / "INJECTED").exists()
+
+
+@pytest.mark.parametrize("fmt", ["nest", "pynn"])
+def test_a_hostile_neuron_model_is_data(run, net, tmp_path, fmt):
+    model = f'x""";{PAYLOAD};"""'
+    script = tmp_path / f"m_{fmt}.py"
+    assert run("topology", "export", "net", "--format", fmt, "--neurons", "100", "--neuron-model", model,
+               "-o", script).exit_code == 0
+    assert runpy.run_path(str(script))["MODEL"] == model
+    done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "INJECTED").exists()

@@ -39,6 +39,9 @@ def neurons_count(_ctx: click.Context, _param: click.Parameter, value: str | Non
     return None if value is None else parse_count(value)
 
 
+# ids of stored rows (runs, sweeps): positive and within a signed 64-bit column, checked before any query
+ROW_ID = click.IntRange(1, 2**63 - 1)
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 neurons_option = click.option("--neurons", callback=neurons_count, metavar="N",
                               help="Total neurons: 10000000, 10_000_000, 1e7 or 1.5e9.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import complete_ref, store_of
+from .common import ROW_ID, complete_ref, store_of
 
 output_option = click.option("-o", "--output", required=True, type=click.Path(path_type=str), metavar="FILE",
                              help="The picture: .png or .svg (written under a temporary name, then renamed).")
@@ -53,7 +53,7 @@ def plot_graph(ctx: click.Context, ref: str, output: str) -> None:
 
 
 @plot.command("run")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @output_option
 @click.option("--variable", "variables", multiple=True, metavar="NAME", help="A state variable to draw; repeatable [default: the observed one].")
 @click.pass_context
@@ -74,7 +74,7 @@ def plot_run(ctx: click.Context, run_id: int, output: str, variables: tuple[str,
 
 
 @plot.command("fc")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @output_option
 @click.pass_context
 def plot_fc(ctx: click.Context, run_id: int, output: str) -> None:

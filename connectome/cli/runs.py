@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .common import emit, json_option, store_of, table
+from .common import ROW_ID, emit, json_option, store_of, table
 from .simulate import print_summary
 
 
@@ -34,7 +34,7 @@ def runs_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @runs.command("show")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @json_option
 @click.pass_context
 def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
@@ -52,7 +52,7 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
 
 
 @runs.command("rerun")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @click.option("--output", type=click.Path(path_type=str), help="Write the new run's activity (.npz or .csv).")
 @json_option
 @click.pass_context

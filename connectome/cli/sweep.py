@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from .common import emit, json_option, store_of, table
+from .common import ROW_ID, emit, json_option, store_of, table
 from .simulate import run_options, simulation_options, spec_of_options
 
 EXIT_FAILED_POINTS = 5
@@ -28,7 +28,7 @@ EXIT_FAILED_POINTS = 5
 @click.option("--scheduler", metavar="ADDRESS", help="A running Dask scheduler, tcp://HOST:PORT [default: a "
               "LocalCluster on this machine].")
 @click.option("--workers", type=click.IntRange(1), help="Workers of the LocalCluster [default: one per core].")
-@click.option("--resume", type=int, metavar="ID", help="Run the points of sweep ID that have no recorded run.")
+@click.option("--resume", type=ROW_ID, metavar="ID", help="Run the points of sweep ID that have no recorded run.")
 @json_option
 @click.pass_context
 def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[str, ...], seeds: int,
@@ -105,7 +105,7 @@ def list_sweeps(ctx: click.Context, as_json: bool) -> None:
 
 
 @sweeps.command("show")
-@click.argument("sweep_id", type=int)
+@click.argument("sweep_id", type=ROW_ID)
 @json_option
 @click.pass_context
 def show_sweep(ctx: click.Context, sweep_id: int, as_json: bool) -> None:
@@ -133,7 +133,7 @@ def show_sweep(ctx: click.Context, sweep_id: int, as_json: bool) -> None:
 
 
 @sweeps.command("plot")
-@click.argument("sweep_id", type=int)
+@click.argument("sweep_id", type=ROW_ID)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The picture (.png or .svg).")
 @click.pass_context
 def plot_sweep(ctx: click.Context, sweep_id: int, output: str) -> None:

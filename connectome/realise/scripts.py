@@ -18,9 +18,11 @@ simulator's units: pA or nA, and ms).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..counting import count_topology
+from ..errors import InputError
 from ..graph import rows_of
 
 if TYPE_CHECKING:
@@ -29,11 +31,11 @@ if TYPE_CHECKING:
     from ..graph import Rows
 
 _NEST = '''#!/usr/bin/env python3
-"""{title}
+"""A network for NEST, written by connectome (TITLE names it).
 
-Written by connectome: one population of {model!r} per region; NEST draws the synapses with its own rules
-(rule `synapses`: fixed_total_number; rule `pairs`: in-degrees of a uniform draw of distinct pairs, then
-fixed_indegree without multapses). Run: python THIS_FILE [--seed S] [--threads T] [--model MODEL]
+One population of MODEL per region; NEST draws the synapses with its own rules (rule `synapses`:
+fixed_total_number; rule `pairs`: in-degrees of a uniform draw of distinct pairs, then fixed_indegree
+without multapses). Run: python THIS_FILE [--seed S] [--threads T] [--model MODEL]
 """
 
 import argparse
@@ -41,6 +43,8 @@ import argparse
 import nest
 import numpy as np
 
+TITLE = {title}
+MODEL = {model}
 REGIONS = {regions}  # (name, neurons)
 PROJECTIONS = {projections}  # (source, target, connections, rule, autapses, weight, delay)
 PAIRS_EXACT_BELOW = 10**9  # numpy's multivariate hypergeometric takes populations below 1e9
@@ -64,7 +68,7 @@ def pairs_in_degrees(rng, count, targets, slots):
     return degrees - np.bincount(owner, minlength=targets)
 
 
-def build(seed=1, threads=1, model={model!r}):
+def build(seed=1, threads=1, model=MODEL):
     """Create the populations and connect them; return {{region: NodeCollection}}."""
     nest.ResetKernel()
     nest.SetKernelStatus({{"rng_seed": seed, "local_num_threads": threads}})
@@ -91,31 +95,33 @@ def build(seed=1, threads=1, model={model!r}):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=TITLE)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--model", default={model!r})
+    parser.add_argument("--model", default=MODEL)
     args = parser.parse_args()
     build(args.seed, args.threads, args.model)
     print(f"{{sum(n for _, n in REGIONS):,}} neurons, {{nest.num_connections:,}} connections")
 '''
 
 _PYNN = '''#!/usr/bin/env python3
-"""{title}
+"""A network for PyNN, written by connectome (TITLE names it).
 
-Written by connectome: one population of {model!r} per region; PyNN draws the synapses with
-FixedTotalNumberConnector (with_replacement for rule `synapses`, without for rule `pairs`).
+One population of MODEL per region; PyNN draws the synapses with FixedTotalNumberConnector
+(with_replacement for rule `synapses`, without for rule `pairs`).
 Run: python THIS_FILE [--simulator nest|neuron|brian2|mock] [--seed S]
 """
 
 import argparse
 import importlib
 
+TITLE = {title}
+MODEL = {model}
 REGIONS = {regions}  # (name, neurons)
 PROJECTIONS = {projections}  # (source, target, connections, rule, autapses, weight, delay)
 
 
-def build(sim, seed=1, model={model!r}):
+def build(sim, seed=1, model=MODEL):
     """Create the populations and projections on the PyNN backend `sim`; return {{(source, target): Projection}}."""
     sim.setup(timestep=0.1)
     rng = sim.NumpyRNG(seed=seed)
@@ -133,10 +139,10 @@ def build(sim, seed=1, model={model!r}):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=TITLE)
     parser.add_argument("--simulator", default="nest")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--model", default={model!r})
+    parser.add_argument("--model", default=MODEL)
     args = parser.parse_args()
     sim = importlib.import_module(f"pyNN.{{args.simulator}}")
     built = build(sim, args.seed, args.model)
@@ -160,12 +166,17 @@ def simulator_script(topology: nx.DiGraph | Rows, neurons: int, simulator: str, 
     title = (f"{ref or rows.name} at {neurons:,} neurons ({stats['scaling']} scaling): {len(rows.regions)} regions, "
              f"{stats['total_connections']:,} connections in {len(projections)} projections.")
     regions = [(r["name"], r["neurons"]) for r in stats["regions"] if r["neurons"] > 0]
-    return template.format(title=title, model=model or default_model, projections=_literal(projections),
+    # everything from the topology or the caller enters the script as a literal (repr), never as code or text
+    return template.format(title=repr(title), model=repr(model or default_model), projections=_literal(projections),
                            regions=_literal(regions))
 
 
 def _literal(items: list[tuple]) -> str:
-    """A Python list literal, one item per line."""
+    """A Python list literal, one item per line; every value is a str, int, bool, None or finite float."""
+    for item in items:
+        for value in item:
+            if type(value) not in (str, int, bool, type(None)) and not (type(value) is float and math.isfinite(value)):
+                raise InputError(f"cannot write {value!r} into a simulator script")
     return "[\n" + "".join(f"    {item!r},\n" for item in items) + "]"
 
 
