@@ -132,15 +132,30 @@ def name_problem(value: object) -> str | None:
     Control and format characters (NUL, newlines, U+202E right-to-left override, …) are refused:
     they cannot be typed on a command line, and they split or spoof the tables that show names.
     """
+    if isinstance(value, str) and len(value) > MAX_NAME_LENGTH:
+        return f"must be at most {MAX_NAME_LENGTH} characters, got {len(value):,}"
     if not isinstance(value, str) or not value.strip():
-        return f"must be a non-empty string, got {value!r}"
-    if len(value) > MAX_NAME_LENGTH:
-        return f"must be at most {MAX_NAME_LENGTH} characters, got {len(value)}"
+        return f"must be a non-empty string, got {shown(value)}"
     if not value.isprintable():
         for i, char in enumerate(value):
             if unicodedata.category(char) in ("Cc", "Cf", "Cs"):
                 return f"must not contain control or format characters, got U+{ord(char):04X} at position {i + 1}"
     return None
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """`value` for a one-line message: its repr (control characters escaped), cut to `limit` characters."""
+    text = repr(value[:limit + 1] if isinstance(value, str) else value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def key_problem(key: object) -> str | None:
+    """Why `key` cannot name an attribute (the rules of names: a string, no control or format characters,
+    at most 1000 characters), or None when it can."""
+    if not isinstance(key, str):
+        return f"attribute names must be strings, got {shown(key)}"
+    problem = name_problem(key)
+    return f"attribute name {shown(key)} {problem}" if problem else None
 
 
 def neurons_problem(value: object) -> str | None:
@@ -171,16 +186,21 @@ def _plain(value: Any) -> bool:
     return kind is str or kind is int or (kind is float and value - value == 0)
 
 
-def _plain_extras(attrs: Mapping[str, Any]) -> bool:
-    """True when every attribute name is an unreserved string and every value is plain."""
-    return (all(type(k) is str for k in attrs) and all(map(_plain, attrs.values()))
-            and "source" not in attrs and "target" not in attrs and "rule" not in attrs and "autapses" not in attrs)
+def _plain_extras(attrs: Mapping[str, Any], good: set[str]) -> bool:
+    """True when every attribute name is in `good` (checked, unreserved) and every value is plain."""
+    return good.issuperset(attrs) and all(map(_plain, attrs.values()))
 
 
-def _check_attrs(source: object, where: str, attrs: Mapping[str, Any], reserved: tuple[str, ...]) -> None:
+def _check_attrs(source: object, where: str, attrs: Mapping[str, Any], reserved: tuple[str, ...],
+                 good: set[str] | None = None) -> None:
+    """Check attribute names and values; names that pass are added to `good` (so each is checked once)."""
     for key, value in attrs.items():
-        if not isinstance(key, str):
-            raise located(source, where, f"attribute names must be strings, got {key!r}")
+        if good is None or key not in good:
+            problem = key_problem(key)
+            if problem:
+                raise located(source, where, problem)
+            if good is not None and key not in reserved and key not in ("rule", "autapses"):
+                good.add(key)
         if key in reserved:
             raise located(source, f"{where}.{key}", "is a reserved name and cannot be an attribute")
         problem = _check_extra(value)
@@ -205,8 +225,14 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
     problem = scaling_problem(graph.graph.get("scaling"), neurons)
     if problem:
         raise located(source, "scaling", problem)
+    for key in graph.graph:
+        problem = key_problem(key)
+        if problem:
+            raise located(source, "", f"graph {problem}")
     if graph.number_of_nodes() == 0:
         raise located(source, "regions", "must list at least one region")
+    region_keys: set[str] = set()
+    good: set[str] = {"strength"}  # projection attribute names known to be fine
     for region, attrs in graph.nodes(data=True):
         where = f"region {region!r}"
         problem = name_problem(region)
@@ -217,10 +243,11 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
         problem = check_positive(attrs["share"])
         if problem:
             raise located(source, f"{where}.share", problem)
-        _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "share"}, RESERVED_REGION_KEYS)
+        _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "share"}, RESERVED_REGION_KEYS,
+                     region_keys)
     for s, t, attrs in graph.edges(data=True):
         strength = attrs.get("strength")
-        if type(strength) is float and 0 < strength <= MAX_STRENGTH and (len(attrs) == 1 or _plain_extras(attrs)):
+        if type(strength) is float and 0 < strength <= MAX_STRENGTH and (len(attrs) == 1 or _plain_extras(attrs, good)):
             continue  # the common case, checked without building messages
         where = f"projection {s!r} -> {t!r}"
         if "strength" not in attrs:
@@ -231,7 +258,8 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
         problem = check_positive(strength, maximum=strength_limit(attrs))
         if problem:
             raise located(source, f"{where}.strength", problem + _rule_hint(attrs, strength))
-        _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "strength"}, RESERVED_PROJECTION_KEYS)
+        _check_attrs(source, where, {k: v for k, v in attrs.items() if k != "strength"}, RESERVED_PROJECTION_KEYS,
+                     good)
     return graph
 
 

@@ -36,12 +36,13 @@ def test_bom_crlf_quoted_fields_and_typed_extra_columns(tmp_path):
     edges = _file(tmp_path / "e.csv", '\ufeffsource,target,strength,tract_length,kind,delay\r\n'
                                       '"V1, left","it\'s ""quoted""",0.25,12,feed,\r\n'
                                       '"V1, left",x,1e-3,,,-2.5E+2\r\n')
-    regions = _file(tmp_path / "r.csv", '\ufeffname,share,hemisphere,"multi\nline"\r\n"V1, left",2,left,7\r\n'
-                                        '"it\'s ""quoted""",1.5,right,\r\nx,.5,,\r\n')
+    regions = _file(tmp_path / "r.csv", '\ufeffname,share,hemisphere,"multi, word"\r\n"V1, left",2,left,7\r\n'
+                                        '"it\'s ""quoted""",1.5,"two\nlines",\r\nx,.5,,\r\n')
     g = read_csv(edges, regions=regions, name="quoted")
     assert g.graph["name"] == "quoted"
     assert list(g.nodes) == ["V1, left", 'it\'s "quoted"', "x"]
-    assert g.nodes["V1, left"] == {"share": 2.0, "hemisphere": "left", "multi\nline": 7}
+    assert g.nodes["V1, left"] == {"share": 2.0, "hemisphere": "left", "multi, word": 7}
+    assert g.nodes['it\'s "quoted"'] == {"share": 1.5, "hemisphere": "two\nlines"}
     assert g.nodes["x"] == {"share": 0.5}
     assert g.edges["V1, left", 'it\'s "quoted"'] == {"strength": 0.25, "tract_length": 12, "kind": "feed"}
     assert g.edges["V1, left", "x"] == {"strength": 0.001, "delay": -250.0}
@@ -59,7 +60,7 @@ def test_cells_that_are_not_numbers_stay_text_verbatim(tmp_path):
 def test_quoted_newlines_and_blank_lines_keep_line_numbers(tmp_path):
     path = _file(tmp_path / "lines.csv", EDGES + '"a\nb",c,1\n\nd,e,oops\n')
     assert "lines.csv: line 5: strength: must be a number, got 'oops'" in input_error(lambda: read_csv(path))
-    regions = _file(tmp_path / "areas.csv", 'name,share,"two\nline header"\na,1,\nb,x,\n')
+    regions = _file(tmp_path / "areas.csv", 'name,share,note\na,1,"two\nline note"\nb,x,\n')
     assert "areas.csv: line 4: share: must be a number, got 'x'" in input_error(lambda: read_csv(path, regions=regions))
 
 
@@ -192,7 +193,7 @@ def test_writer_takes_a_regions_path_and_drops_neurons(tmp_path):
     ({"code": "42"}, "region 'a'.code: CSV cannot carry the string '42': it would read back as a number"),
     ({"code": "1e3"}, "cannot carry the string '1e3'"),
     ({"code": ""}, "region 'a'.code: CSV cannot carry an empty string"),
-    ({"": 1}, "region 'a': CSV cannot carry an attribute named ''"),
+    ({"": 1}, "region 'a': attribute name '' must be a non-empty string"),
 ])
 def test_writer_refuses_what_would_read_back_differently(tmp_path, attrs, fragment):
     g = nx.DiGraph(name="lossy")
@@ -233,11 +234,11 @@ _names = st.one_of(
                      "1", "1.5", "nan", "=SUM(A1)"]),
     st.text(NAME_CHARS, min_size=1, max_size=12)).filter(str.strip)
 _texts = st.text(_NAME_CHARS, min_size=1, max_size=8).filter(lambda s: not re.fullmatch(
-    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", s))
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", s) and s.lower() not in ("true", "false"))
 _extras = st.one_of(_texts, st.integers(-10**30, 10**30), st.floats(allow_nan=False, allow_infinity=False))
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graph=topologies(_names, _extras, ["x", "label", "a,b", 'q"'], ["tract_length", "sign"]))
 def test_round_trip_keeps_the_content_hash(graph, tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")

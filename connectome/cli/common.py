@@ -35,6 +35,18 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
 
 
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control, format and separator characters (escape sequences, U+202E,
+    newlines) shown as \\uXXXX escapes, whatever an older store holds."""
+    import unicodedata
+
+    return "".join(c if unicodedata.category(c) not in _UNPRINTABLE else f"\\u{ord(c):04x}" if ord(c) < 0x10000
+                   else f"\\U{ord(c):08x}" for c in text)
+
+
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
 def neurons_count(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
     return None if value is None else parse_count(value)
 

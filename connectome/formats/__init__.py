@@ -20,7 +20,7 @@ FORMATS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "tvb": ("tvb", "read_tvb", "write_tvb", (".zip",)),
     "npy": ("matrix", "read_npy", "write_npy", (".npy",)),
     "matrix-csv": ("matrix", "read_matrix_csv", "write_matrix_csv", ()),
-    "mat": ("matrix", "read_mat", "", (".mat",)),
+    "mat": ("matfile", "read_mat", "", (".mat",)),
 }
 # options that only some readers take: CLI option -> (reader keyword, formats)
 READER_OPTIONS = {
@@ -29,6 +29,7 @@ READER_OPTIONS = {
     "--weight-attr": ("weight_attr", ("graphml",)), "--undirected": ("undirected", ("graphml",)),
     "--labels": ("labels", ("npy",)), "--matrix-key": ("matrix_key", ("mat",)), "--labels-key": ("labels_key", ("mat",)),
     "--orientation": ("orientation", ("npy", "matrix-csv", "mat")),
+    "--max-projections": ("max_projections", ("npy", "matrix-csv", "mat")),
 }
 
 

@@ -11,7 +11,8 @@ from .. import jsontext
 from ..errors import located
 from ..counting import rule_problem, scaling_problem, strength_limit
 from ..exact import check_positive
-from ..graph import RESERVED_PROJECTION_KEYS, _check_extra, build_graph, name_problem, neurons_problem, to_document, validate
+from ..graph import (RESERVED_PROJECTION_KEYS, _check_extra, build_graph, key_problem, name_problem, neurons_problem,
+                     to_document, validate)
 from ._io import Source, label, read_text, write_text
 
 def _no_constants(token: str) -> Any:
@@ -23,6 +24,9 @@ def _check_object_extras(name: str, where: str, obj: dict, known: tuple[str, ...
         return {}  # only the known keys, which the caller checks
     extras = {k: v for k, v in obj.items() if k not in known}
     for key, value in extras.items():
+        problem = key_problem(key)
+        if problem:
+            raise located(name, where, problem)
         problem = _check_extra(value)
         if problem:
             raise located(name, f"{where}.{key}", problem)

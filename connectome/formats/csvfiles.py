@@ -8,8 +8,10 @@ delimiter is the header's: a tab (TSV), else a comma, else runs of spaces (then 
 Columns are found by their header name with case ignored, so ``Source``, ``TARGET`` and ``Weight``
 do; a ``weight`` column stands for ``strength`` when there is none, and ``source_column``,
 ``target_column`` and ``weight_column`` (``--source``, ``--target``, ``--weight``) name others. Their
-order is free; every other column is an extra attribute, named as written. Files are UTF-8 with or
-without a byte-order mark, with LF or CRLF line ends and RFC 4180 quoting; blank lines are skipped.
+order is free; every other column is an extra attribute, named as written (names follow the rules of
+region names: no control or format characters, at most 1000 characters; at most 1000 columns). Files
+are UTF-8 with or without a byte-order mark, with LF or CRLF line ends and RFC 4180 quoting; blank
+lines are skipped.
 Line numbers in messages count physical lines, the header being line 1.
 
 Cells are read strictly: ``share`` and ``strength`` must be decimal numbers (``0.3``, ``-1``,
@@ -48,8 +50,9 @@ import networkx as nx
 from ..errors import located
 from ..counting import rule_problem, strength_limit
 from ..exact import check_positive
-from ..graph import RESERVED_REGION_KEYS, build_graph, validate
+from ..graph import RESERVED_REGION_KEYS, build_graph, key_problem, validate
 from ._io import DECIMAL, INTEGER, Source, decode, file_stem, label, open_output, read_bytes
+from .limits import MAX_COLUMNS
 
 EDGE_COLUMNS = ("source", "target", "strength")
 _OPTION = {"source": "--source", "target": "--target", "strength": "--weight"}
@@ -85,46 +88,72 @@ def _rows(source: Source, where: str, required: tuple[str, ...], reserved: tuple
     delimiter = _delimiter(text)
     if delimiter == " ":  # no quoting between runs of spaces: one field per word
         text = "\n".join("\t".join(line.split()) for line in text.splitlines())
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter if delimiter != " " else "\t")
+    records = csv_records(text, where, delimiter if delimiter != " " else "\t", blank=True)
     expected = ",".join(required) + "[,extra…]"
+    _, header = next(records)
+    if not header:
+        raise located(where, "line 1", f"is blank; expected the header {expected}")
+    _check_header(where, header)
+    header = _canonical_header(where, header, required, names or {})
+    for column in header:
+        if column in reserved:
+            raise located(where, "line 1", f"column {column!r} is a reserved name and cannot be an attribute")
+    for line, row in records:
+        if row:
+            if len(row) != len(header):
+                raise located(where, f"line {line}", f"expected {len(header)} fields, got {len(row)}")
+            yield line, dict(zip(header, row))
+
+
+def csv_records(text: str, where: str, delimiter: str, *, blank: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line, cells) per record of RFC 4180 text (blank records only when `blank`).
+
+    A quoted cell may span lines; a malformed record or a cell above the csv module's field limit
+    (128 KiB) is a one-line InputError naming its line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
+    line = 1
     try:
-        header = next(reader)
-        if not header:
-            raise located(where, "line 1", f"is blank; expected the header {expected}")
-        for i, column in enumerate(header, 1):
-            if not column:
-                raise located(where, "line 1", f"column {i} has no name")
-            if header.index(column) != i - 1:
-                raise located(where, "line 1", f"column {column!r} appears twice")
-        header = _canonical_header(where, header, required, names or {})
-        for column in header:
-            if column in reserved:
-                raise located(where, "line 1", f"column {column!r} is a reserved name and cannot be an attribute")
-        line = reader.line_num  # a quoted header cell may span lines
         for row in reader:
-            line, end = line + 1, reader.line_num
-            if row:
-                if len(row) != len(header):
-                    raise located(where, f"line {line}", f"expected {len(header)} fields, got {len(row)}")
-                yield line, dict(zip(header, row))
-            line = end
+            if row or blank:
+                yield line, row
+            line = reader.line_num + 1
     except csv.Error as exc:
         raise located(where, f"line {reader.line_num}", f"not valid CSV: {exc}") from None
+
+
+def _check_header(where: str, header: list[str]) -> None:
+    """At most MAX_COLUMNS columns, each named by the rules of names and only once (in linear time)."""
+    if len(header) > MAX_COLUMNS:
+        raise located(where, "line 1", f"has {len(header):,} columns, above the limit of {MAX_COLUMNS:,}")
+    seen: dict[str, int] = {}
+    for i, column in enumerate(header, 1):
+        if not column:
+            raise located(where, "line 1", f"column {i} has no name")
+        problem = key_problem(column)
+        if problem:
+            raise located(where, "line 1", f"column {i}: {problem.replace('attribute name', 'name', 1)}")
+        if column in seen:
+            raise located(where, "line 1", f"column {column!r} appears twice")
+        seen[column] = i
 
 
 def _canonical_header(where: str, header: list[str], required: tuple[str, ...],
                       names: dict[str, tuple[str, ...]]) -> list[str]:
     """The header with each required column's cell renamed to the required name (found with case ignored)."""
-    lower = [column.lower() for column in header]
+    lower: dict[str, int] = {}
+    for i, column in enumerate(header):
+        lower.setdefault(column.lower(), i)
+    position = {column: i for i, column in enumerate(header)}
     header = list(header)
     for column in required:
         candidates = names.get(column, (column,))
-        found = next((lower.index(c.lower()) for c in candidates if c.lower() in lower), None)
+        found = next((lower[c.lower()] for c in candidates if c.lower() in lower), None)
         if found is None:
             given = names.get(column, (column,))[0]
             hint = f" (named by {_OPTION[column]})" if column in names and given.lower() != column else ""
             raise located(where, "line 1", f"no {given!r} column{hint} (expected {','.join(required)}[,extra…])")
-        if column in header and header.index(column) != found:
+        if column in position and position[column] != found:
             raise located(where, "line 1", f"column {column!r} would be given twice")
         header[found] = column
     return header

@@ -15,8 +15,9 @@ entities are never expanded or fetched); an undirected graph (``edgedefault="und
 edge with ``directed="false"``) and parallel edges (two edges joining the same ordered pair),
 which are never silently converted; more than one graph, nested graphs, hyperedges and ports;
 nodes declared twice, edges to undeclared nodes, data for undeclared keys or keys of another scope,
-the same attribute twice on one element, and key types other than boolean, int, long, float,
-double and string. Ignored: an edge's XML ``id``, ``<desc>``, yFiles graphics (keys with
+the same attribute twice on one element, key types other than boolean, int, long, float,
+double and string, and key names (``attr.name``) that break the rules of names (control or format
+characters, more than 1000 characters). Ignored: an edge's XML ``id``, ``<desc>``, yFiles graphics (keys with
 ``yfiles.type``), elements of other namespaces and graph-level data other than name, description
 and neurons.
 
@@ -48,8 +49,9 @@ from defusedxml.ElementTree import ParseError, fromstring
 from networkx.readwrite.graphml import GraphMLReader
 
 from ..errors import located
-from ..graph import build_graph, validate
+from ..graph import build_graph, key_problem, shown, validate
 from ._io import DECIMAL, INTEGER, Source, file_stem, label, open_output, read_bytes
+from .limits import brief
 
 MAX_BYTES = 512 * 2**20
 NS = "http://graphml.graphdrawing.org/xmlns"
@@ -124,7 +126,10 @@ class _Vetted:
             return
         name, kind, scope = key.get("attr.name"), key.get("attr.type", "string"), key.get("for", "all")
         if name is None:
-            raise located(self.where, f"key {kid!r}", "attr.name is missing")
+            raise located(self.where, f"key {shown(kid)}", "attr.name is missing")
+        problem = key_problem(name)
+        if problem:
+            raise located(self.where, f"key {shown(kid)}", problem)
         if kind not in TYPES:
             raise located(self.where, f"key {kid!r} ({name!r})",
                           f"attr.type {kind!r} is not supported (use {', '.join(TYPES)})")
@@ -249,6 +254,8 @@ def read_graphml(source: Source, *, name: str | None = None, weight_attr: str | 
         line, column = getattr(exc, "position", (0, 0))
         reason = ErrorString(exc.code) if isinstance(getattr(exc, "code", None), int) else "unreadable"
         raise located(where, f"line {line} column {column}", f"not well-formed XML ({reason})") from None
+    except LookupError as exc:  # an XML declaration naming an encoding Python does not know
+        raise located(where, "line 1", f"not well-formed XML ({brief(exc)})") from None
     except DefusedXmlException as exc:  # a DTD in an encoding the byte scan cannot read
         raise located(where, "", f"DOCTYPE and ENTITY declarations are refused ({type(exc).__name__})") from None
     vetted = _Vetted(root, where, undirected)

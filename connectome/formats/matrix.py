@@ -15,24 +15,39 @@ any other entry. Region names, in matrix order:
 
 The writers keep every region, isolated ones included, in the topology's order; a matrix carries only
 strengths: shares, attributes, the rule and the scaling are not written (``topology export`` warns).
+
+Limits (``limits.py``), each checked before the matrix or the graph is made, each refusal one line: at
+most ``MAX_MATRIX_CELLS`` cells as declared (a ``.npy`` header, read by numpy's ``read_magic`` and
+``read_array_header_*`` before any data; a ``.mat`` variable's header; a CSV header's names) and at most
+``max_projections`` non-zero entries (default ``MAX_PROJECTIONS``, 2,000,000; ``--max-projections``).
+Whatever numpy's header parser raises on a damaged file is one line too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import os
+import re
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import networkx as nx
 import numpy as np
 
 from ..errors import located
-from ..graph import build_graph, validate
+from ..graph import build_graph, shown, validate
 from ._io import DECIMAL, Source, decode, file_stem, label, open_output, read_bytes, staged
+from .csvfiles import csv_records
+from .limits import (MAX_MEMBER_BYTES, MAX_PROJECTIONS, brief, check_cells, check_projections,
+                     max_projections_problem)
 
 ORIENTATIONS = ("row-source", "row-target")
+MAX_NPY_HEADER = 65536  # numpy's own limit on a header it parses is 10,000 characters
+MAX_LABELS_BYTES = 64 << 20
+_ROW = re.compile(f"(?:{DECIMAL.pattern})(?:,(?:{DECIMAL.pattern}))*")
 
 
 def labels_path_for(matrix: str | os.PathLike) -> Path:
@@ -42,10 +57,12 @@ def labels_path_for(matrix: str | os.PathLike) -> Path:
 
 
 def _graph(matrix: np.ndarray, labels: list[str], where: str, name: str | None, source: Source,
-           orientation: str, unbounded: bool) -> nx.DiGraph:
-    """The topology of a checked square matrix and its labels."""
+           orientation: str, unbounded: bool, max_projections: int = MAX_PROJECTIONS) -> nx.DiGraph:
+    """The topology of a checked square matrix and its labels (at most `max_projections` non-zero entries)."""
     if orientation not in ORIENTATIONS:
         raise located(where, "--orientation", f"must be one of {', '.join(ORIENTATIONS)}, got {orientation!r}")
+    if max_projections_problem(max_projections):
+        raise located(where, "--max-projections", max_projections_problem(max_projections))
     n = len(labels)
     if matrix.ndim != 2 or matrix.shape != (n, n):
         raise located(where, "", f"a {'×'.join(map(str, matrix.shape))} array, expected a square matrix of "
@@ -56,10 +73,11 @@ def _graph(matrix: np.ndarray, labels: list[str], where: str, name: str | None, 
     if bad.any():
         i, j = map(int, np.argwhere(bad)[0])
         raise located(where, f"row {i + 1} column {j + 1}", f"must be a finite number ≥ 0, got {matrix[i, j].item()!r}")
+    check_projections(where, int(np.count_nonzero(matrix)), max_projections)
     if len(set(labels)) != n:
         seen: set[str] = set()
         duplicate = next(x for x in labels if x in seen or seen.add(x))
-        raise located(where, "labels", f"duplicate region {duplicate!r}")
+        raise located(where, "labels", f"duplicate region {shown(duplicate)}")
     values = matrix if orientation == "row-source" else matrix.T
     rows, columns = np.nonzero(values)
     strengths = values[rows, columns].astype(np.float64).tolist()
@@ -71,91 +89,122 @@ def _graph(matrix: np.ndarray, labels: list[str], where: str, name: str | None, 
 
 def _label_lines(source: Source, n: int | None = None) -> list[str]:
     where = label(source)
-    names = [line.strip() for line in decode(read_bytes(source), where).splitlines() if line.strip()]
+    names = [line.strip() for line in decode(read_bytes(source, MAX_LABELS_BYTES), where).splitlines() if line.strip()]
     if n is not None and len(names) != n:
         raise located(where, "", f"lists {len(names)} labels, expected {n} (one per matrix row)")
     return names
 
 
-def read_npy(source: Source, *, name: str | None = None, labels: Source | None = None,
-             orientation: str = "row-source", unbounded: bool = False) -> nx.DiGraph:
-    """Read a square ``.npy`` matrix (no pickled objects) and its labels into a topology graph."""
-    where = label(source)
+def _npy_header(fh: IO[bytes], where: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran order, dtype) from a ``.npy`` header, parsed by numpy without reading any data."""
+    from numpy.lib import format as npy
+
     try:
-        matrix = np.load(io.BytesIO(read_bytes(source)), allow_pickle=False)
-    except ValueError as exc:
-        raise located(where, "", f"not a NumPy array file (or one holding objects): {exc}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numpy's note on headers written by Python 2
+            version = npy.read_magic(fh)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"format version {version[0]}.{version[1]} is not supported (1.0 and 2.0 are)")
+            reader = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            return reader(fh)
+    except Exception as exc:  # numpy parses an untrusted header: ValueError, TokenError, SyntaxError, …
+        raise located(where, "", f"not a NumPy array file (or one holding objects): {brief(exc)}") from None
+
+
+def load_npy(source: Source) -> np.ndarray:
+    """The array of a ``.npy`` file (path or binary file object), refused in one line before any allocation.
+
+    The header is parsed by numpy (``read_magic``, ``read_array_header_*``) and checked first: real
+    numbers only (no objects: nothing is unpickled), at most ``MAX_MATRIX_CELLS`` cells and
+    ``MAX_MEMBER_BYTES`` bytes as declared, and a file that holds every declared byte. Raises InputError.
+    """
+    where = label(source)
+    data = read_bytes(source, MAX_MEMBER_BYTES + MAX_NPY_HEADER)
+    fh = io.BytesIO(data)
+    shape, fortran, dtype = _npy_header(fh, where)
+    if dtype.hasobject:
+        raise located(where, "", "not a NumPy array file (or one holding objects): it holds Python objects, "
+                                 "which are never loaded")
+    if dtype.kind not in "iuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise located(where, "", f"holds {dtype} values, expected real numbers")
+    check_cells(where, shape)
+    cells = math.prod(shape)
+    nbytes = cells * dtype.itemsize
+    if nbytes > MAX_MEMBER_BYTES:
+        raise located(where, "", f"declares {nbytes:,} bytes of data, above the {MAX_MEMBER_BYTES:,}-byte limit")
+    offset = fh.tell()
+    if len(data) - offset < nbytes:
+        raise located(where, "", f"is truncated: its header declares {nbytes:,} bytes of data, the file holds "
+                                 f"{len(data) - offset:,}")
+    flat = np.frombuffer(data, dtype=dtype, count=cells, offset=offset)
+    return flat.reshape(shape, order="F" if fortran else "C")
+
+
+def read_npy(source: Source, *, name: str | None = None, labels: Source | None = None,
+             orientation: str = "row-source", max_projections: int = MAX_PROJECTIONS,
+             unbounded: bool = False) -> nx.DiGraph:
+    """Read a square ``.npy`` matrix (no pickled objects) and its labels into a topology graph.
+
+    `max_projections` caps the non-zero entries (default ``MAX_PROJECTIONS``); see `load_npy` for the
+    checks made before the data is read.
+    """
+    where = label(source)
+    matrix = load_npy(source)
     if labels is None and isinstance(source, (str, os.PathLike)) and labels_path_for(source).is_file():
         labels = labels_path_for(source)
     n = matrix.shape[0] if matrix.ndim else 0
     names = _label_lines(labels, n) if labels is not None else [str(i) for i in range(n)]
-    return _graph(matrix, names, where, name, source, orientation, unbounded)
+    return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections)
+
+
+def read_labelled_matrix(source: Source, *, max_projections: int | None = None) -> tuple[list[str], np.ndarray]:
+    """The names and float matrix of a labelled CSV/TSV matrix, read row by row under the matrix caps.
+
+    The header's names give n; an n × n matrix above ``MAX_MATRIX_CELLS`` is refused before it is made,
+    and with `max_projections` the reading stops as soon as there are more non-zero cells than that.
+    """
+    where = label(source)
+    text = decode(read_bytes(source), where)
+    delimiter = "\t" if "\t" in text.partition("\n")[0] else ","
+    records = csv_records(text, where, delimiter)
+    line, header = next(records, (1, [""]))
+    if not header or header[0].strip() or len(header) == 1:
+        raise located(where, f"line {line}", "a labelled matrix starts with an empty cell, then the region names")
+    names = [x.strip() for x in header[1:]]
+    n = len(names)
+    check_cells(where, (n, n))
+    matrix = np.zeros((n, n))
+    count = i = 0
+    for line, row in records:
+        if i == n:
+            raise located(where, f"line {line}", f"more rows than the {n} names of the header: a labelled matrix is square")
+        if len(row) != n + 1:
+            raise located(where, f"line {line}", f"expected {n + 1} fields, got {len(row)}")
+        if row[0].strip() != names[i]:
+            raise located(where, f"line {line}", f"row {i + 1} is named {shown(row[0])}, the header's name {i + 1} is "
+                                                 f"{shown(names[i])}: rows and columns must list the regions in one order")
+        cells = [cell.strip() for cell in row[1:]]
+        if not _ROW.fullmatch(",".join(cells)):
+            j = next(j for j, cell in enumerate(cells) if not DECIMAL.fullmatch(cell))
+            raise located(where, f"line {line} column {j + 2}", f"must be a number, got {shown(cells[j])}")
+        matrix[i] = list(map(float, cells))
+        count += int(np.count_nonzero(matrix[i]))
+        if max_projections is not None and count > max_projections:
+            check_projections(where, count, max_projections, at_least=True)
+        i += 1
+    if i != n:
+        raise located(where, "", f"{i} rows for {n} names: a labelled matrix is square")
+    return names, matrix
 
 
 def read_matrix_csv(source: Source, *, name: str | None = None, orientation: str = "row-source",
-                    unbounded: bool = False) -> nx.DiGraph:
+                    max_projections: int = MAX_PROJECTIONS, unbounded: bool = False) -> nx.DiGraph:
     """Read a labelled CSV/TSV matrix (names across the header after an empty cell, and down the first column)."""
     where = label(source)
-    text = decode(read_bytes(source), where)
-    delimiter = "\t" if "\t" in text.split("\n", 1)[0] else ","
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row]
-    if not rows or rows[0][0].strip():
-        raise located(where, "line 1", "a labelled matrix starts with an empty cell, then the region names")
-    names = [x.strip() for x in rows[0][1:]]
-    if len(rows) - 1 != len(names):
-        raise located(where, "", f"{len(rows) - 1} rows for {len(names)} names: a labelled matrix is square")
-    matrix = np.zeros((len(names), len(names)))
-    for i, row in enumerate(rows[1:]):
-        if len(row) != len(names) + 1:
-            raise located(where, f"line {i + 2}", f"expected {len(names) + 1} fields, got {len(row)}")
-        if row[0].strip() != names[i]:
-            raise located(where, f"line {i + 2}", f"row {i + 1} is named {row[0]!r}, the header's name {i + 1} is "
-                                                  f"{names[i]!r}: rows and columns must list the regions in one order")
-        for j, cell in enumerate(row[1:]):
-            cell = cell.strip()
-            if not DECIMAL.fullmatch(cell):
-                raise located(where, f"line {i + 2} column {j + 2}", f"must be a number, got {cell!r}")
-            matrix[i, j] = float(cell)
-    return _graph(matrix, names, where, name, source, orientation, unbounded)
-
-
-def read_mat(source: Source, *, name: str | None = None, matrix_key: str | None = None,
-             labels_key: str | None = None, orientation: str = "row-source", unbounded: bool = False) -> nx.DiGraph:
-    """Read a matrix (and optionally its labels) from a MATLAB ``.mat`` file through scipy."""
-    from scipy.io import loadmat
-
-    where = label(source)
-    try:
-        variables = {k: v for k, v in loadmat(io.BytesIO(read_bytes(source))).items() if not k.startswith("__")}
-    except (ValueError, TypeError, NotImplementedError) as exc:
-        raise located(where, "", f"not a MATLAB file scipy can read (v4–v7.2): {exc}") from None
-    if matrix_key is None:
-        square = [k for k, v in variables.items() if isinstance(v, np.ndarray) and v.ndim == 2
-                  and v.shape[0] == v.shape[1] > 1 and np.issubdtype(v.dtype, np.number)]
-        if len(square) != 1:
-            raise located(where, "--matrix-key", f"needed: the file holds {len(square)} square numeric matrices "
-                                                 f"({', '.join(square) or 'none'}); variables: {', '.join(variables)}")
-        matrix_key = square[0]
-    if matrix_key not in variables:
-        raise located(where, "--matrix-key", f"no variable {matrix_key!r} (variables: {', '.join(variables)})")
-    matrix = np.asarray(variables[matrix_key])
-    n = matrix.shape[0] if matrix.ndim else 0
-    names = [str(i) for i in range(n)]
-    if labels_key is not None:
-        if labels_key not in variables:
-            raise located(where, "--labels-key", f"no variable {labels_key!r} (variables: {', '.join(variables)})")
-        names = _mat_labels(variables[labels_key], where)
-    return _graph(matrix, names, where, name, source, orientation, unbounded)
-
-
-def _mat_labels(value: Any, where: str) -> list[str]:
-    """Names from a MATLAB cell array of strings or a char matrix."""
-    array = np.asarray(value)
-    if array.dtype.kind in "US":
-        return [str(x).strip() for x in array.ravel()]
-    if array.dtype == object:
-        return [str(np.asarray(x).ravel()[0]).strip() if np.asarray(x).size else "" for x in array.ravel()]
-    raise located(where, "--labels-key", f"must be a cell array or char matrix of names, got {array.dtype}")
+    if max_projections_problem(max_projections):
+        raise located(where, "--max-projections", max_projections_problem(max_projections))
+    names, matrix = read_labelled_matrix(source, max_projections=max_projections)
+    return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections)
 
 
 def _dense(graph: nx.DiGraph, where: str) -> tuple[list[str], np.ndarray]:

@@ -83,15 +83,11 @@ from ..errors import ConnectomeWarning, InputError, located
 from ..exact import MAX_STRENGTH, check_positive, is_number
 from ..graph import build_graph, validate
 from ._io import Source, file_stem, label, open_output, read_bytes
+from .limits import CHUNK, MAX_MEMBER_BYTES, MAX_RATIO, MIB, inflation_cap
 
-MIB = 1 << 20
 MAX_ARCHIVE_BYTES = 64 * MIB
 MAX_MEMBERS = 64
 MAX_DIRECTORY_BYTES = 1 * MIB
-MAX_MEMBER_BYTES = 256 * MIB
-MAX_RATIO = 200
-RATIO_FLOOR = 1 * MIB
-CHUNK = 1 * MIB
 
 # file name without .txt / .txt.bz2 -> the role it plays
 ROLES = {
@@ -115,11 +111,6 @@ _PRODUCT = decimal.Context(prec=60)
 # ---------------------------------------------------------------- reading members
 
 
-def _cap(compressed: int) -> int:
-    """The most bytes a member of `compressed` bytes may inflate to."""
-    return min(MAX_MEMBER_BYTES, max(RATIO_FLOOR, MAX_RATIO * compressed))
-
-
 def _role(filename: str) -> tuple[str | None, bool]:
     """The TVB role of a member or file name and whether it is bz2-compressed."""
     base = PurePosixPath(filename.replace("\\", "/")).name.lower()
@@ -132,7 +123,7 @@ def _role(filename: str) -> tuple[str | None, bool]:
 
 def _bunzip(data: bytes | bytearray, file: str) -> bytearray:
     """The content of a (possibly multi-stream) bz2 file, inflated in chunks under the size caps."""
-    cap = _cap(len(data))
+    cap = inflation_cap(len(data))
     out = bytearray()
     decompressor = bz2.BZ2Decompressor()
     pending: bytes | bytearray = data
@@ -159,7 +150,7 @@ def _read_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str)
     if info.file_size > MAX_MEMBER_BYTES:
         raise located(file, "", f"declares {info.file_size:,} bytes uncompressed, above the "
                                 f"{MAX_MEMBER_BYTES:,}-byte limit")
-    cap = _cap(info.compress_size)
+    cap = inflation_cap(info.compress_size)
     if info.file_size > cap:
         ratio = info.file_size / max(info.compress_size, 1)
         raise located(file, "", f"declares a compression ratio of {ratio:,.0f}:1 ({info.file_size:,} bytes from "
