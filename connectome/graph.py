@@ -219,6 +219,8 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
     description = graph.graph.get("description")
     if description is not None and not isinstance(description, str):
         raise located(source, "description", f"must be a string, got {description!r}")
+    if description is not None and "\x00" in description:
+        raise located(source, "description", "must not contain a NUL character")
     neurons = graph.graph.get("neurons")
     if neurons is not None and neurons_problem(neurons):
         raise located(source, "neurons", neurons_problem(neurons))

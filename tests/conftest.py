@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import subprocess
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,15 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from connectome.cli import cli
+
+# property tests are derandomised in CI (the same examples every run); locally they explore
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "multi_region.json"
