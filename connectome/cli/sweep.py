@@ -25,25 +25,28 @@ EXIT_FAILED_POINTS = 5
               "from numpy.random.SeedSequence(--seed).spawn.")
 @click.option("--objective", type=click.Choice(["fc-sc", "fc-fit"]), help="Score every point.")
 @click.option("--empirical-fc", type=click.Path(dir_okay=False), help="The empirical FC of fc-fit (.npy or labelled .csv).")
-@click.option("--scheduler", metavar="ADDRESS", help="A running Dask scheduler, tcp://HOST:PORT [default: a "
-              "LocalCluster on this machine].")
-@click.option("--workers", type=click.IntRange(1), help="Workers of the LocalCluster [default: one per core].")
+@click.option("--scheduler", metavar="ADDRESS", help="A running Dask scheduler, tcp://HOST:PORT (tls:// with Dask's "
+              "TLS settings), which must answer within 5 s [default: a LocalCluster on this machine, on 127.0.0.1].")
+@click.option("--workers", type=click.IntRange(1), help="Workers of the LocalCluster, at most one per core "
+              "[default: one per core].")
+@click.option("--dashboard", is_flag=True, help="Open the LocalCluster's Dask dashboard on 127.0.0.1 and print its "
+              "address on stderr [default: no dashboard].")
 @click.option("--resume", type=ROW_ID, metavar="ID", help="Run the points of sweep ID that have no recorded run.")
 @json_option
 @click.pass_context
 def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[str, ...], seeds: int,
           objective: str | None, empirical_fc: str | None, scheduler: str | None, workers: int | None,
-          resume: int | None, as_json: bool, **options: Any) -> None:
+          dashboard: bool, resume: int | None, as_json: bool, **options: Any) -> None:
     """Run a grid of runs on Dask; each point is recorded as it finishes, and a re-run resumes.
 
     \b
     Example:
       python cli.py sweep --topology v1 --neurons 1e7 --model linear --grid coupling=0:0.9:4 --seeds 2 --objective fc-sc --workers 2
     """
-    from ..sweeps import Grid
-    from ..sweeps import run_sweep
+    from ..sweeps import Grid, run_sweep
+    from ..sweeps.cluster import check_options
 
-    store = store_of(ctx)
+    check_options(scheduler, workers, dashboard)  # refused before the store is opened
     if resume is None:
         if ref is None or neurons is None or not axes:
             raise InputError("sweep: give --topology, --neurons and at least one --grid (or --resume ID)")
@@ -53,13 +56,15 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
                          "--grid, --objective or --empirical-fc with it")
     else:
         base = grid = None
-    out = run_sweep(store, ref, base, grid, objective=objective, empirical_fc=empirical_fc, scheduler=scheduler,
-                    workers=workers, resume=resume, progress=not as_json and sys.stderr.isatty())
+    out = run_sweep(store_of(ctx), ref, base, grid, objective=objective, empirical_fc=empirical_fc, scheduler=scheduler,
+                    workers=workers, resume=resume, dashboard=dashboard, progress=not as_json and sys.stderr.isatty(),
+                    on_dashboard=lambda link: click.echo(f"dashboard: {link}", err=True))
     if as_json:
         emit({k: v for k, v in out.items() if k != "created"})
     else:
         verb = "started" if out["created"] else "resumed"
-        click.echo(f"sweep {out['sweep_id']} {verb}: {out['ran']} points run now, {len(out['rows'])} of "
+        others = f", {out['skipped']} run by another process" if out["skipped"] else ""
+        click.echo(f"sweep {out['sweep_id']} {verb}: {out['ran']} points run now{others}, {len(out['rows'])} of "
                    f"{out['points']} recorded")
         _print_table(out["rows"])
     for failure in out["failed"]:

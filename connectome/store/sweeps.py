@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .connection import lock_key
 
 if TYPE_CHECKING:
     from .facade import Store, VersionRef
@@ -24,7 +25,8 @@ def create_or_find(store: Store, version: VersionRef, spec: dict[str, Any], seed
     """(sweep id, created, seed): the sweep of `version` with this specification (its drawn `seed` aside),
     or a new one stored with `seed`."""
     text = _text(spec)
-    with store.db.connect() as conn, conn.transaction():
+    # the same sweep started twice at once finds one row: SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock
+    with store.db.connect() as conn, conn.transaction(lock=lock_key("sweep", str(version.id))):
         for sweep_id, stored in conn.rows("SELECT id, CAST(spec AS TEXT) FROM sweeps WHERE version_id = ? ORDER BY id",
                                           (version.id,)):
             found = json.loads(stored)
@@ -59,6 +61,12 @@ def _sweeps(store: Store, sweep_id: int | None) -> list[dict[str, Any]]:
     return [{"id": i, "ref": f"{name}@v{v}", "version_id": vid, "spec": json.loads(spec), "points": points,
              "created_at": str(created)[:19].replace(" ", "T"), "recorded": recorded}
             for i, name, v, vid, spec, points, created, recorded in rows]
+
+
+def has_point(store: Store, sweep_id: int, point: int) -> bool:
+    """Whether point `point` of sweep `sweep_id` has its run recorded (by this process or any other)."""
+    with store.db.connect() as conn:
+        return conn.first("SELECT 1 FROM runs WHERE sweep_id = ? AND sweep_point = ?", (sweep_id, point)) is not None
 
 
 def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:

@@ -10,12 +10,17 @@ from .runner import run_sweep
 
 def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, grid: dict[str, Any] | list[str] = (),
           seeds: int = 1, objective: str | None = None, empirical_fc: str | None = None, scheduler: str | None = None,
-          workers: int | None = None, resume: int | None = None, **run: Any) -> dict[str, Any]:
+          workers: int | None = None, resume: int | None = None, dashboard: bool = False,
+          **run: Any) -> dict[str, Any]:
     """Run (or resume) a sweep from Python, as `python cli.py sweep` does.
 
     `store` is a `Store` or a database path or URL; `grid` maps a parameter to its values (or is a list of
     `NAME=START:STOP:COUNT` / `NAME=V1,V2` texts); `run` are RunSpec fields (model, duration_ms, …).
-    Returns {sweep_id, points, ran, failed, rows, created}; `rows` is one dict per recorded point:
+    `workers` sizes the local cluster (at most this machine's cores); `scheduler` is a running Dask
+    scheduler's address (`tcp://HOST:PORT`) instead; `dashboard` opens the local cluster's dashboard on
+    127.0.0.1 (off by default).
+    Returns {sweep_id, points, ran, skipped, failed, rows, created} (`skipped`: points another process
+    recorded meanwhile); `rows` is one dict per recorded point:
     point, the axes' values, seed, run_id, score (a table: `pandas.DataFrame(result["rows"])`).
     """
     from ..sim import make_spec
@@ -26,11 +31,11 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
     base = axes = None
     if resume is None:
         texts = list(grid) if not isinstance(grid, dict) else \
-            [f"{name}={','.join(repr(v) for v in values)}" for name, values in grid.items()]
+            [f"{name}={','.join(str(v) for v in values)}" for name, values in grid.items()]
         axes = Grid.parse(texts, seeds)
         base = make_spec(neurons, **run)
     return run_sweep(store, ref, base, axes, objective=objective, empirical_fc=empirical_fc, scheduler=scheduler,
-                     workers=workers, resume=resume)
+                     workers=workers, resume=resume, dashboard=dashboard)
 
 
 __all__ = ["Grid", "parse_axis", "run_sweep", "sweep"]

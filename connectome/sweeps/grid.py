@@ -10,10 +10,11 @@ point's number and seed never depend on where or when it runs.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import InputError
 from ..exact import parse_count
@@ -22,43 +23,89 @@ from ..sim.spec import RunSpec
 FIELDS = {"coupling": "coupling", "speed": "speed_mm_per_ms", "dt": "dt_ms", "duration": "duration_ms",
           "neurons": "neurons"}
 MAX_POINTS = 1_000_000
+MAX_NUMBER_TEXT = 1000  # characters of one number of an axis
+
+
+def _shown(text: str) -> str:
+    """`text` quoted for a one-line message, cut to a readable length."""
+    return repr(text) if len(text) <= 40 else repr(text[:37]) + "…"
+
+
+def _decimal(text: str, name: str) -> Decimal:
+    """A finite number within the float range, from its text; refused in one line otherwise."""
+    text = text.strip()
+    if len(text) > MAX_NUMBER_TEXT:
+        raise InputError(f"--grid {name}: a number of {len(text):,} characters, more than {MAX_NUMBER_TEXT}")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InputError(f"--grid {name}: {_shown(text)} is not a number") from None
+    if not value.is_finite():
+        raise InputError(f"--grid {name}: {_shown(text)} is not a finite number")
+    if not math.isfinite(float(value)):
+        raise InputError(f"--grid {name}: {_shown(text)} is beyond the range of a float (about ±1.8e308)")
+    if value and value.adjusted() < -400:  # far below the smallest float: it is 0.0, and needs no 400-digit fraction
+        return Decimal(0)
+    return value
 
 
 def _number(text: str, name: str) -> float | int:
     if name == "neurons":
         return parse_count(text, "--grid neurons")
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise InputError(f"--grid {name}: {text!r} is not a number") from None
-    if not value.is_finite():
-        raise InputError(f"--grid {name}: {text!r} is not a finite number")
-    return float(value)
+    return float(_decimal(text, name))
+
+
+def _count(text: str, name: str) -> int:
+    """COUNT of `START:STOP:COUNT`, at most MAX_POINTS, read without converting a long digit string."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()):
+        raise InputError(f"--grid {name}: COUNT must be a whole number, got {_shown(digits)}")
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(MAX_POINTS)) or int(significant) > MAX_POINTS:
+        raise InputError(f"--grid {name}: COUNT {_shown(significant)} is more than the {MAX_POINTS:,} points a sweep "
+                         "takes")
+    if int(significant) < 1:
+        raise InputError(f"--grid {name}: COUNT must be ≥ 1, got {int(significant)}")
+    return int(significant)
+
+
+def _spaced(start: Fraction, stop: Fraction, count: int) -> list[float]:
+    """`count` values from `start` to `stop` evenly spaced, each the float nearest the exact value."""
+    if count == 1:
+        return [float(start)]
+    scale = math.lcm(start.denominator, stop.denominator)
+    a, b = start.numerator * (scale // start.denominator), stop.numerator * (scale // stop.denominator)
+    n = count - 1
+    # value i is (a·n + i·(b − a)) / (scale·n) exactly; int / int is correctly rounded, as float(Fraction) is
+    return [(a * n + i * (b - a)) / (scale * n) for i in range(count)]
+
+
+def _shape(text: str) -> tuple[str, int, Callable[[], list[float | int]]]:
+    """(name, number of values, a function that makes them): the size is known before any value exists."""
+    name, eq, values = text.partition("=")
+    name = name.strip()
+    if not eq or not name or not values.strip():
+        raise InputError(f"--grid: expected NAME=START:STOP:COUNT or NAME=V1,V2,..., got {_shown(text)}")
+    if ":" not in values:
+        items = values.split(",")
+        return name, len(items), lambda: [_number(v, name) for v in items]
+    parts = values.split(":")
+    if len(parts) != 3:
+        raise InputError(f"--grid {name}: expected START:STOP:COUNT, got {_shown(values)}")
+    count = _count(parts[2], name)
+    if name == "neurons":
+        start, stop = (Fraction(parse_count(p, "--grid neurons")) for p in parts[:2])
+        return name, count, lambda: [int(v) for v in _spaced(start, stop, count)]
+    start, stop = (Fraction(_decimal(p, name)) for p in parts[:2])
+    return name, count, lambda: _spaced(start, stop, count)
 
 
 def parse_axis(text: str) -> tuple[str, list[float | int]]:
     """`NAME=START:STOP:COUNT` or `NAME=V1,V2,…` as (name, values)."""
-    name, eq, values = text.partition("=")
-    name = name.strip()
-    if not eq or not name or not values.strip():
-        raise InputError(f"--grid: expected NAME=START:STOP:COUNT or NAME=V1,V2,..., got {text!r}")
-    if ":" in values:
-        parts = values.split(":")
-        if len(parts) != 3:
-            raise InputError(f"--grid {name}: expected START:STOP:COUNT, got {values!r}")
-        try:
-            count = int(parts[2])
-        except ValueError:
-            raise InputError(f"--grid {name}: COUNT must be a whole number, got {parts[2]!r}") from None
-        if count < 1:
-            raise InputError(f"--grid {name}: COUNT must be ≥ 1, got {count}")
-        for part in parts[:2]:
-            _number(part, name)  # a finite number, or a message naming the axis
-        start, stop = (Fraction(Decimal(p.strip())) for p in parts[:2])
-        step = (stop - start) / (count - 1) if count > 1 else Fraction(0)
-        out = [float(start + i * step) for i in range(count)]
-        return name, [int(v) for v in out] if name == "neurons" else out
-    return name, [_number(v, name) for v in values.split(",")]
+    name, count, make = _shape(text)
+    if count > MAX_POINTS:
+        raise InputError(f"--grid {name}: {count:,} values, more than the {MAX_POINTS:,} points a sweep takes")
+    return name, make()
 
 
 @dataclass(frozen=True)
@@ -71,19 +118,21 @@ class Grid:
     @classmethod
     def parse(cls, texts: list[str] | tuple[str, ...], seeds: int = 1) -> "Grid":
         """From `--grid` texts; every name once."""
-        axes = [parse_axis(t) for t in texts]
-        names = [n for n, _ in axes]
-        if not axes:
+        shapes = [_shape(t) for t in texts]
+        names = [n for n, _, _ in shapes]
+        if not shapes:
             raise InputError("--grid: give at least one axis, e.g. --grid coupling=0:0.1:5")
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise InputError(f"--grid {repeated[0]}: given twice")
-        if not isinstance(seeds, int) or seeds < 1:
+        if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
             raise InputError(f"--seeds: must be a whole number ≥ 1, got {seeds!r}")
-        grid = cls(tuple((n, tuple(v)) for n, v in axes), seeds)
-        if grid.points > MAX_POINTS:
-            raise InputError(f"--grid: {grid.points:,} points, more than the {MAX_POINTS:,} a sweep takes")
-        return grid
+        points = seeds
+        for _, count, _ in shapes:
+            points *= count  # each factor is at most the text's length or MAX_POINTS: this stays small
+        if points > MAX_POINTS:
+            raise InputError(f"--grid: {points:,} points, more than the {MAX_POINTS:,} a sweep takes")
+        return cls(tuple((n, tuple(make())) for n, _, make in shapes), seeds)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; `Grid.from_json` reads it back."""
