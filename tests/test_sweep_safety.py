@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE, ROOT, assert_one_line_error, raw_sql
+from conftest import EXAMPLE, ROOT, assert_one_line_error, input_error, raw_sql
 from connectome import Store, read
 from connectome.errors import InputError
 from connectome.sim import make_spec
@@ -401,3 +401,33 @@ def test_a_point_recorded_by_another_process_is_left_to_it(cluster, store_url):
 def test_ids_beyond_2_63_are_one_line(run, db, command):
     out = run(*command, "9223372036854775808", *(["-o", "x.png"] if command[0] == "plot" else []))
     assert_one_line_error(out, "9223372036854775808")
+
+
+def test_a_million_cell_grid_is_checked_per_axis_value_and_still_finds_a_bad_value():
+    """Beyond 10,000 cells each axis value is checked once (O(sum of lengths)), not every cell."""
+    from connectome.sim.spec import RunSpec
+    from connectome.sweeps.grid import Grid
+    from connectome.sweeps.plan import _check_points
+
+    base = RunSpec(neurons=1000, model="linear")
+    _check_points(base, Grid.parse(["coupling=0:1:1000", "noise.x=0:1:1000"]))  # 10^6 cells: instant, not 43 s
+    with pytest.raises(InputError, match="--grid coupling=0.0, noise.x=-1.0: --noise x: the intensity D"):
+        _check_points(base, Grid.parse(["coupling=0:1:1000", "noise.x=" + ",".join(["0.5"] * 999 + ["-1"])]))
+
+
+def test_an_empirical_fc_is_read_by_the_checked_readers(tmp_path):
+    """A .npy declaring 10^12 cells, a damaged header and a CSV cell over the field limit: one line each."""
+    from connectome.sweeps.scores import read_empirical
+
+    huge = tmp_path / "huge.npy"
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }"
+    huge.write_bytes(b"\x93NUMPY\x01\x00" + len(header.ljust(118) + "\n").to_bytes(2, "little")
+                     + (header.ljust(118) + "\n").encode())
+    with pytest.raises(InputError, match=r"declares a 1000000×1000000 array \(1,000,000,000,000 cells\)"):
+        read_empirical(huge, ["a", "b"])
+    mangled = tmp_path / "mangled.npy"
+    mangled.write_bytes(huge.read_bytes().replace(b"(1000000, 1000000)", b"(1000000, 10000(("))
+    assert "not a NumPy array file" in input_error(lambda: read_empirical(mangled, ["a", "b"]))
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",a,b\na,1," + "9" * 200_000 + "\nb,0,1\n")
+    assert "field larger than field limit" in input_error(lambda: read_empirical(wide, ["a", "b"]))
