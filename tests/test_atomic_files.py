@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from connectome.store.connection import Database
-from connectome.store.migrate import downgrade
+from connectome.store.migrate import HEAD, downgrade
 from connectome.store.url import resolve_url
 from conftest import EXAMPLE, ROOT, table_counts
 
@@ -65,7 +65,7 @@ def test_a_killed_upgrade_never_leaves_a_partial_backup_nor_replaces_one(tmp_pat
                 assert backup.name == "store.db.bak-0002.2"
                 assert table_counts(backup) == expected  # complete, or it would not have its name
         with sqlite3.connect(db) as conn:  # the store itself: at 0002 or at head, never between
-            assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] in ("0002", "0003", "0004", "0005")
+            assert 2 <= int(conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]) <= int(HEAD)
         assert {k: v for k, v in table_counts(db).items() if k not in ("alembic_version", "sweeps")} == \
             {k: v for k, v in expected.items() if k != "alembic_version"}
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
+import math
 import os
 import re
+import socket
 import threading
+import zlib
 from pathlib import Path
 from typing import IO, Iterator, Union
 
@@ -73,12 +77,108 @@ def read_text(source: Source) -> str:
     return decode(read_bytes(source), label(source))
 
 
-def _beside(target: str | os.PathLike) -> tuple[Path, Path]:
-    """The target path and a temporary name beside it, in a folder that must exist."""
+_HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"
+# .NAME.tmp-HOST-PID-START-THREAD: the writing process by host, id and start time (whole seconds since the epoch)
+# (a thread id is an address: its many digits tell these names from a user's own hidden files)
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.tmp-(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)-(?P<start>[0-9]+)-[0-9]{6,}")
+_EARLIER = re.compile(r"\.(?P<name>.+)\.tmp-(?P<pid>[0-9]+)-[0-9]{6,}")  # .NAME.tmp-PID-THREAD, before start times
+_CLOCK_SLACK_S = 10  # a start time is the boot time plus ticks, and the boot time moves when the clock is set
+
+
+def _started(pid: int) -> float | None:
+    """When process `pid` started (seconds since the epoch); None if it has exited (a zombie has), NaN if unknown."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
+    except psutil.NoSuchProcess:
+        return None
+    except psutil.Error:  # another user's process, not readable: alive
+        return math.nan
+
+
+def temporary_name(name: str) -> str:
+    """The hidden name under which this process and thread write `name` before renaming it into place."""
+    started = _started(os.getpid())
+    return f".{name}.tmp-{_HOST}-{os.getpid()}-{0 if not started or math.isnan(started) else int(started)}" \
+           f"-{threading.get_ident()}"
+
+
+def _abandoned(entry: os.DirEntry) -> bool:
+    """Whether `entry` is a temporary whose writer has gone: exited or killed, or its id now names a process
+    that started later (ids are reused)."""
+    if match := _TEMPORARY.fullmatch(entry.name):
+        if match["host"] != _HOST:
+            return False  # written from another machine sharing this folder: its processes cannot be seen
+        started = _started(int(match["pid"]))
+        return started is None or abs(started - int(match["start"])) > _CLOCK_SLACK_S
+    if match := _EARLIER.fullmatch(entry.name):  # no start time in the name: the process started after its mtime
+        started = _started(int(match["pid"]))
+        try:
+            return started is None or started > entry.stat(follow_symlinks=False).st_mtime + _CLOCK_SLACK_S
+        except OSError:
+            return False
+    return False
+
+
+def remove_abandoned(folder: str | os.PathLike) -> list[str]:
+    """Remove the temporaries in `folder` left by writers that were killed; the names removed.
+
+    Every writer here calls this before choosing its own temporary name, so a killed `realise` or
+    `simulate --output` is cleaned up by the next command that writes in the same folder, and before any free
+    space is measured. Temporaries of live processes, and of other machines sharing the folder, are kept.
+    """
+    import shutil
+
+    removed = []
+    try:
+        with os.scandir(folder) as listing:
+            entries = [e for e in listing if e.name.startswith(".") and ".tmp-" in e.name]
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _abandoned(entry):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed.append(entry.name)
+        except OSError:  # another user's, or another cleaner's at the same moment
+            continue
+    return removed
+
+
+def output_path(target: str | os.PathLike) -> Path:
+    """`target` as a path to write, checked: it names a file or folder, in a folder that exists."""
     path = Path(target)
+    if path.name in ("", ".", ".."):
+        raise InputError(f"{os.fspath(target)!r}: not a file or folder name")
     if not path.parent.is_dir():
         raise InputError(f"{path}: folder {str(path.parent)!r} does not exist")
-    return path, path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    return path
+
+
+def _beside(target: str | os.PathLike) -> tuple[Path, Path]:
+    """The target path and a temporary name beside it, in a folder that must exist (cleared of abandoned ones)."""
+    path = output_path(target)
+    remove_abandoned(path.parent)
+    return path, path.with_name(temporary_name(path.name))
+
+
+def cannot_write(path: str | os.PathLike, exc: OSError) -> InputError:
+    """The one-line error for a failed write to `path`; a full disk is named as such."""
+    if exc.errno == errno.ENOSPC:
+        cause = f"the disk is full ({os.strerror(exc.errno)}); nothing was written"
+    elif exc.errno == errno.EDQUOT:
+        cause = f"the disk quota is used up ({os.strerror(exc.errno)}); nothing was written"
+    elif exc.errno:
+        cause = os.strerror(exc.errno)
+    else:
+        cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return InputError(f"{path}: cannot write: {cause}")
 
 
 @contextlib.contextmanager
@@ -90,7 +190,7 @@ def staged(target: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp
     except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise cannot_write(path, exc) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -109,7 +209,7 @@ def staged_folder(target: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         os.rename(tmp, path)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise cannot_write(path, exc) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

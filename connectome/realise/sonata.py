@@ -18,9 +18,12 @@ written under a temporary name and renamed when complete; the disk and ``max_edg
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import itertools
 import json
+import os
 import re
 import secrets
 import shutil
@@ -33,7 +36,7 @@ import numpy as np
 
 from ..counting import count_topology
 from ..errors import InputError, ResourceError
-from ..formats._io import staged_folder
+from ..formats._io import output_path, remove_abandoned, staged_folder
 from ..graph import rows_of
 
 if TYPE_CHECKING:
@@ -125,11 +128,16 @@ def realise_sonata(topology: nx.DiGraph | Rows, neurons: int, folder: str | Path
     rows = rows_of(topology)
     if not isinstance(chunk, int) or chunk < 1:
         raise InputError(f"--chunk-size: must be a whole number ≥ 1, got {chunk!r}")
+    if not os.fspath(folder):
+        raise InputError("-o/--output: an empty path; name a new folder")
+    folder = output_path(folder)
+    if folder.exists():
+        raise InputError(f"{folder}: already exists; choose a new folder (nothing is overwritten)")
     stats = count_topology(rows, neurons, scaling=scaling)
     streams = plan_streams(rows, stats)
-    folder = Path(folder)
     edges = stats["total_connections"]
-    need = check_size(neurons, edges, folder.parent if folder.parent.is_dir() else folder, max_edges)
+    remove_abandoned(folder.parent)  # a killed run's temporary folder is not counted against the disk
+    need = check_size(neurons, edges, folder.parent, max_edges)
     seed = secrets.randbits(63) if seed is None else seed
     name = population_name(rows.name)
     with staged_folder(folder) as tmp:
@@ -145,12 +153,40 @@ def realise_sonata(topology: nx.DiGraph | Rows, neurons: int, folder: str | Path
                              "edges": p["connections"]} for p in stats["projections"]]}
 
 
+@contextlib.contextmanager
+def _hdf5(path: Path) -> Iterator[Any]:
+    """An HDF5 file open for writing, closed whatever happens; an error of the close never hides the first.
+
+    h5py reports a failed flush at close (a full disk) as a RuntimeError, with the errno in its text: it
+    becomes the OSError it is, which `staged_folder` reports in one line.
+    """
+    import h5py
+
+    handle = h5py.File(path, "w")
+    try:
+        yield handle
+    except BaseException:
+        _close_quietly(handle)
+        raise
+    try:
+        handle.close()
+    except RuntimeError as exc:
+        found = re.search(r"errno = ([0-9]+)", str(exc))
+        code = int(found[1]) if found else errno.EIO
+        raise OSError(code, os.strerror(code), str(path)) from None
+
+
+def _close_quietly(handle: Any) -> None:
+    with contextlib.suppress(Exception):
+        handle.close()
+
+
 def _write_nodes(path: Path, name: str, regions: list[dict[str, Any]], chunk: int) -> None:
     import h5py
 
     total = sum(r["neurons"] for r in regions)
     kind = np.uint16 if len(regions) < 2**16 else np.uint32
-    with h5py.File(path, "w") as f:
+    with _hdf5(path) as f:
         f.attrs["magic"], f.attrs["version"] = np.uint32(0x0A7A), np.array([0, 1], dtype=np.uint32)
         group = f.create_group(f"nodes/{name}")
         types = group.create_dataset("node_type_id", (total,), np.int64)
@@ -171,10 +207,9 @@ def _write_nodes(path: Path, name: str, regions: list[dict[str, Any]], chunk: in
 
 def _write_edges(path: Path, name: str, streams: list[Stream], total: int, seed: int, chunk: int,
                  progress: bool) -> None:
-    import h5py
     from tqdm import tqdm
 
-    with h5py.File(path, "w") as f, tqdm(total=total, unit="edge", unit_scale=True, disable=not progress,
+    with _hdf5(path) as f, tqdm(total=total, unit="edge", unit_scale=True, disable=not progress,
                                          desc="realise") as bar:
         f.attrs["magic"], f.attrs["version"] = np.uint32(0x0A7A), np.array([0, 1], dtype=np.uint32)
         group = f.create_group(f"edges/{name}_to_{name}")

@@ -6,6 +6,9 @@ which calls a function from another file that did would load stale machine code 
 cache lives in a folder named after a hash of every source file of `connectome.sim` and numba's version
 (under $XDG_CACHE_HOME or ~/.cache, else the temporary folder), unless NUMBA_CACHE_DIR is set: a changed
 engine never reads an older engine's kernels. This module is imported before any kernel is decorated.
+
+Every kernel compiles with numba's `error_model="numpy"`: a division by zero gives inf or nan, as numpy's
+does, and the run's divergence check reports it (`loop.check_finite`), instead of a ZeroDivisionError.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
 
 
 def njit_variant(func: Callable, suffix: str, **options: Any) -> Any:
-    """`numba.njit(cache=True, nogil=True, **options)` of a copy of `func` named `func.__name__ + suffix`.
+    """`numba.njit(cache=True, nogil=True, error_model="numpy", **options)` of a copy of `func` named
+    `func.__name__ + suffix`.
 
     numba names a function's cache files after its qualified name and line only: the serial and the
     parallel kernels of one function would share an entry, and whichever compiled second would load the
@@ -53,4 +57,4 @@ def njit_variant(func: Callable, suffix: str, **options: Any) -> Any:
                               func.__closure__)
     copy.__qualname__ = func.__qualname__ + suffix
     copy.__module__ = func.__module__
-    return numba.njit(cache=True, nogil=True, **options)(copy)
+    return numba.njit(cache=True, nogil=True, error_model="numpy", **options)(copy)

@@ -30,7 +30,7 @@ def push_blocks(projections: int) -> int:
     return min(MAX_BLOCKS, max(1, projections // BLOCK_EDGES))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _post(fn, cpar, total, n_cvar):
     """The coupling function applied to a target's sum (float64)."""
     a = cpar[0]
@@ -43,7 +43,7 @@ def _post(fn, cpar, total, n_cvar):
     return cpar[1] + (cpar[2] - cpar[1]) / (1.0 + math.exp(-a * ((total - cpar[3]) / cpar[4])))  # sigmoidal
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _pre(fn, xj, xi):
     """What a source's delayed value contributes before weighting."""
     if fn == DIFFERENCE:
@@ -53,7 +53,7 @@ def _pre(fn, xj, xi):
     return xj
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _pairwise_leaf(a, lo, n):
     """numpy's `pairwise_sum` of a[lo:lo + n] for n ≤ 128: in order below 8, else 8 accumulators."""
     if n < 8:
@@ -79,7 +79,7 @@ def _pairwise_leaf(a, lo, n):
     return res
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _pairwise(a, lo, n):
     """numpy's `pairwise_sum` of a[lo:lo + n]: above 128, the sum of the halves (cut at a multiple of 8).
 
@@ -112,7 +112,7 @@ def _pairwise(a, lo, n):
     return values[0]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _write_history(k, x, cvar, hist, push, kuramoto):
     """Step k's coupled variables into the ring: twice (at slot and slot + ring) for push; for push
     Kuramoto, their sines in the first channels and cosines in the next."""
@@ -203,7 +203,7 @@ _push_serial, _push_parallel = njit_variant(_push, "_serial"), njit_variant(_pus
 _pull_serial, _pull_parallel = njit_variant(_pull, "_serial"), njit_variant(_pull, "_parallel", parallel=True)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def couple(parallel, push, fn, cpar, k, x, cvar, out, first, index, w, delay, hist, inputs, zero, buffer):
     """The coupling of step k by the layout and on the cores chosen (see `_push` and `_pull`)."""
     if push and parallel:

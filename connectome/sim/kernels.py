@@ -85,7 +85,7 @@ _dense_delayed_serial = njit_variant(_dense_delayed, "_serial")
 _dense_delayed_parallel = njit_variant(_dense_delayed, "_parallel", parallel=True)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _update(k, x, c, inputs, theta, width, gain, low, high, series, stride, peak, total, first, level):
     """After the coupling of step k: the Euler step of every region and the monitors, in one pass."""
     done = k + 1
@@ -102,7 +102,7 @@ def _update(k, x, c, inputs, theta, width, gain, low, high, series, stride, peak
         series[done // stride, :] = x
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def rate_steps(k_from, k_to, x, kind, parallel, first_edge, src, w, delay, hist, matrices, g, theta, width, gain,
                low, high, event_steps, event_inputs, series, stride, peak, total, first, level):
     """Steps k_from .. k_to − 1 of the deterministic rate model, in place (scatter or delayed coupling).

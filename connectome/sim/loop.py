@@ -80,6 +80,8 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
     plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps,
                       reference=topology.neurons if scaling == "indegree" else None)
     check_stimuli(spec.stimulus_objects(), plan.regions)
+    Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.steps,
+             grid.dt).check_finite(plan.regions, grid.dt)
     compiled = spec.deterministic and model.name == "rate" or mass is not None
     if mass is not None and spec.kernel not in ("auto", "numba"):
         raise InputError(f"--kernel {spec.kernel}: the {model.name} model runs on the compiled kernel (numba)")
@@ -124,13 +126,23 @@ def _rate_only(spec: RunSpec) -> None:
 
 
 def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> SimulationResult:
-    """Step the model from rest to the end of the run; O(regions + projections) per step, nothing of size N."""
+    """Step the model from rest to the end of the run; O(regions + projections) per step, nothing of size N.
+
+    A state that leaves the floating-point numbers is refused (InputError "the run diverged"), never
+    reported by numpy's warnings: its floating-point errors are silenced here and the results checked.
+    """
     import numpy as np
 
-    p, spec, grid, plan, model = prepared, prepared.spec, prepared.timing, prepared.plan, prepared.model
-    if p.mass is not None:
-        return _run_masses(p, progress)
-    params = model.arrays(prepared.params)
+    with np.errstate(all="ignore"):
+        return _run_masses(prepared, progress) if prepared.mass is not None else _run_rate(prepared, progress)
+
+
+def _run_rate(p: Prepared, progress: Callable[[int], None] | None) -> SimulationResult:
+    """The rate model: its finite-size population, or the deterministic limit (compiled, or numpy kernels)."""
+    import numpy as np
+
+    spec, grid, plan, model = p.spec, p.timing, p.plan, p.model
+    params = model.arrays(p.params)
     regions, dt = len(plan.regions), float(grid.dt)
     x = model.initial(params, regions)[0]
     tau = model.time_constant(params)
@@ -147,16 +159,18 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Si
         from .kernels import run_compiled
 
         steps = sorted(schedule.events)
-        run_compiled(plan, params, _gain(spec), dt, x.copy(), steps, np.array([schedule.at(k) for k in steps]),
+        x = x.copy()
+        run_compiled(plan, params, _gain(spec), dt, x, steps, np.array([schedule.at(k) for k in steps]),
                      recorder, activity, grid.steps, ticker)
-        return _with_fc(p, _result(p, recorder, activity, params))
-    network = Network(plan, _gain(spec), p.kernel, rest=x)
-    for k in range(grid.steps):
-        target = model.relax(network.coupling(x), schedule.at(k), params)
-        x = euler.relax(x, target) if population is None else population.step(target)
-        recorder.update(k + 1, x)
-        activity.update(k + 1, x)
-        ticker(k + 1)
+    else:
+        network = Network(plan, _gain(spec), p.kernel, rest=x)
+        for k in range(grid.steps):
+            target = model.relax(network.coupling(x), schedule.at(k), params)
+            x = euler.relax(x, target) if population is None else population.step(target)
+            recorder.update(k + 1, x)
+            activity.update(k + 1, x)
+            ticker(k + 1)
+    check_finite(p, recorder.series[:, None, :], x[None, :], activity.total)
     return _with_fc(p, _result(p, recorder, activity, params))
 
 
@@ -179,8 +193,7 @@ def _run_masses(p: Prepared, progress: Callable[[int], None] | None) -> Simulati
     bold = np.empty((grid.steps // bold_stride + 1 if bold_stride else 1, R))
     schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.steps, grid.dt)
     final = run_masses(p, schedule, series, peak, total, bold, bold_stride, _ticker(grid.steps, progress))
-    if not (np.isfinite(final).all() and np.isfinite(total).all()):
-        _diverged(p, series, final)
+    check_finite(p, series, final, total)
     obs = p.model.observed[0]
     activity = Activity(series[0, obs], np.full(R, np.inf))  # no activation level
     activity.peak, activity.total = peak, total
@@ -206,18 +219,31 @@ def _with_fc(p: Prepared, result: SimulationResult) -> SimulationResult:
     return result
 
 
-def _diverged(p: Prepared, series: Any, final: Any) -> None:
-    """Refuse a run whose state left the floats: name the first variable, region and recorded time."""
+def check_finite(p: Prepared, series: Any, final: Any, total: Any) -> None:
+    """Refuse a run whose state left the floats (InputError naming the first variable, region and time at
+    which it is not finite): `series` [sample, variable, region] as recorded, `final` [variable, region] the last
+    state, `total` [region] the observed variable summed over every step (a finite state can sum past them)."""
     import numpy as np
 
     from .times import sample_times
 
-    bad = ~np.isfinite(series)
-    k, v, r = (int(i[0]) for i in np.nonzero(bad)) if bad.any() else \
-        (len(series) - 1, *(int(i[0]) for i in np.nonzero(~np.isfinite(final))))
-    when = float(sample_times(len(series), p.timing.stride, p.timing.dt)[k])
-    raise InputError(f"the run diverged: {p.model.state_variables[v].name} of region {p.plan.regions[r]!r} is not "
-                     f"finite by t = {when:g} ms; lower --coupling or --dt, or change the parameters")
+    if np.isfinite(final).all() and np.isfinite(total).all() and np.isfinite(series).all():
+        return
+    obs = p.model.observed[0]
+    times = sample_times(len(series), p.timing.stride, p.timing.dt)
+    what = "is not finite"
+    if (bad := ~np.isfinite(series)).any():
+        k, v, r = (int(i[0]) for i in np.nonzero(bad))
+    elif (bad := ~np.isfinite(final)).any():
+        k, (v, r) = len(series) - 1, (int(i[0]) for i in np.nonzero(bad))
+    else:  # every state finite, its sum not: where the recorded samples' sum leaves the floats, else the end
+        v, r = obs, int(np.nonzero(~np.isfinite(total))[0][0])
+        past = ~np.isfinite(np.cumsum(series[:, obs, r] * float(p.timing.stride)))
+        k = int(np.argmax(past)) if past.any() else len(series) - 1
+        what = "summed over the run is not finite"
+    name = p.model.state_variables[v].name
+    raise InputError(f"the run diverged: {name} of region {p.plan.regions[r]!r} {what} by t = {float(times[k]):g} ms; "
+                     "lower --coupling or --dt, or change the parameters")
 
 
 def bold_steps(spec: RunSpec, grid: Timing) -> int:

@@ -24,11 +24,11 @@ from .coupling_kernels import couple
 from .integrators import EULER, EULER_MARUYAMA, NOISE_BLOCK_BYTES
 from .models.compiled import dfun
 
-_balloon_step = numba.njit(cache=True, nogil=True)(bold.balloon_step)
-_bold_signal = numba.njit(cache=True, nogil=True)(bold.bold_signal)
+_balloon_step = numba.njit(cache=True, nogil=True, error_model="numpy")(bold.balloon_step)
+_bold_signal = numba.njit(cache=True, nogil=True, error_model="numpy")(bold.bold_signal)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _clamp(y, floor, ceiling):
     for v in range(y.shape[0]):
         lo, hi = floor[v], ceiling[v]
@@ -39,7 +39,7 @@ def _clamp(y, floor, ceiling):
                 y[v, t] = hi
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _integrate(code, scheme, x, c, p, dt, floor, ceiling, noise, d1, d2, xt):
     """x ← one step of the scheme; `noise` (variables, regions) is √(2D·dt)·ξ, zeros when deterministic."""
     dfun(code, x, c, p, d1)
@@ -61,7 +61,7 @@ def _integrate(code, scheme, x, c, p, dt, floor, ceiling, noise, d1, d2, xt):
     _clamp(x, floor, ceiling)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def mass_steps(k_from, k_to, code, x, p, fn, cpar, parallel, first, index, w, delay, hist, zero, buffer, push, cvar,
                n_terms,
                scheme, dt,

@@ -6,6 +6,7 @@ import math
 from fractions import Fraction
 from typing import Any
 
+from ..errors import InputError
 from ..exact import exact
 from .stimulus import Stimulus
 
@@ -37,3 +38,16 @@ class Schedule:
                     vector[i] += amplitude
             self.current = vector
         return self.current
+
+    def check_finite(self, regions: list[str], dt: Fraction) -> None:
+        """Refuse stimuli whose amplitudes, on together, add up beyond the floating-point numbers."""
+        import numpy as np
+
+        for k in sorted(self.events):
+            with np.errstate(over="ignore"):
+                vector = self.at(k)
+            if not np.isfinite(vector).all():
+                region = regions[int(np.nonzero(~np.isfinite(vector))[0][0])]
+                raise InputError(f"--stimulus: the amplitudes on region {region!r} add up beyond the largest "
+                                 f"floating-point number at t = {float(k * dt):g} ms")
+        self.current = np.zeros(self.R)

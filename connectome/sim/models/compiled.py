@@ -14,14 +14,14 @@ from . import jansen_rit, kuramoto, linear, montbrio, wilson_cowan, wong_wang
 
 
 def _compiled(module):
-    return numba.njit(cache=True, nogil=True)(module.dfun)
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(module.dfun)
 
 
 _linear, _kuramoto, _wilson_cowan = _compiled(linear), _compiled(kuramoto), _compiled(wilson_cowan)
 _wong_wang, _montbrio, _jansen_rit = _compiled(wong_wang), _compiled(montbrio), _compiled(jansen_rit)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def dfun(code, x, c, p, out):
     """out ← d x / dt for the model numbered `code`: x (variables, regions), c (coupled, regions), p (parameters, regions)."""
     if code == 0:
