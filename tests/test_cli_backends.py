@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from connectome.store.migrate import HEAD
 from conftest import EXAMPLE, assert_one_line_error, raw_sql, table_counts
 
 
@@ -42,16 +43,16 @@ def test_every_command_on_both_backends(run, store_url, tmp_path):
     assert [(i, json.loads(text)["run_id"]) for i, text in stored] == [(sim["run_id"], sim["run_id"])]
     assert [r["id"] for r in run(*db, "runs", "list", "--json").json()] == [sim["run_id"]]
     assert run(*db, "topology", "verify").exit_code == 0
-    assert "0005 (this version expects 0005; up to date)" in run(*db, "db", "current").stdout
+    assert f"{HEAD} (this version expects {HEAD}; up to date)" in run(*db, "db", "current").stdout
     assert "0002 -> 0003" in run(*db, "db", "history").stdout
-    assert run(*db, "db", "upgrade").stdout.strip() == "already at 0005 (head)"
+    assert run(*db, "db", "upgrade").stdout.strip() == f"already at {HEAD} (head)"
 
 
 @pytest.mark.parametrize("name, fragment", [
     ("nul\x00here", "got U+0000 at position 4"),
     ("two\nlines", "got U+000A at position 4"),
     ("spoof\u202etxt.exe", "got U+202E at position 6"),
-    ("x" * 1001, "must be at most 1000 characters, got 1001"),
+    ("x" * 1001, "must be at most 1000 characters, got 1,001"),
 ])
 @pytest.mark.parametrize("where", ["name", "regions[0].name"])
 def test_control_characters_and_long_names_are_refused(run, db, tmp_path, name, fragment, where):

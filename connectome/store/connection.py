@@ -13,13 +13,15 @@ import os
 import sqlite3
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 from urllib.parse import quote
 
 from ..errors import DatabaseError, InputError
-from .url import backend, redact, sqlite_path
+from .url import backend, hide_secrets, redact, secrets, sqlite_options, sqlite_path
 
 DEFAULT_LOCK_WAIT_S = 30.0
+CONNECT_TIMEOUT_S = 10  # libpq's connect_timeout for servers, unless the URL gives one
 
 
 def lock_wait_ms() -> int:
@@ -32,6 +34,11 @@ def lock_wait_ms() -> int:
     if not 0 <= seconds <= 86400:
         raise InputError(f"CONNECTOME_LOCK_TIMEOUT: must be from 0 to 86400 seconds, got {text!r}")
     return round(seconds * 1000)
+
+
+def server_lock_timeout_ms() -> int:
+    """PostgreSQL's `lock_timeout` for CONNECTOME_LOCK_TIMEOUT: at least 1 ms, since 0 would mean no limit."""
+    return max(1, lock_wait_ms())
 
 
 def lock_key(kind: str, name: str = "") -> int:
@@ -99,7 +106,7 @@ class Conn:
         if self.dialect == "sqlite":
             self.raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         elif lock is not None and self.dialect == "postgresql":
-            self.execute(f"SET LOCAL lock_timeout = {lock_wait_ms()}")
+            self.execute(f"SET LOCAL lock_timeout = {server_lock_timeout_ms()}")
             self.execute("SELECT pg_advisory_xact_lock(?)", (lock,))
         try:
             yield self
@@ -118,9 +125,21 @@ class Database:
         self.where = redact(url)
         self.dialect = backend(url)
         self.path = sqlite_path(url)
+        self.options = sqlite_options(url) if self.dialect == "sqlite" else {}
+        self._secrets = secrets(url)
         self._engine: Any = None
+        if self.dialect == "sqlite" and self.path is None:
+            raise InputError("--db: an in-memory SQLite database cannot hold a store: give a file path")
         if self.path is not None and not self.path.parent.is_dir():
             raise InputError(f"--db: folder {str(self.path.parent)!r} does not exist")
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this SQLite store opens read-only (`mode=ro`, `immutable=1`, or a file this process cannot write)."""
+        if self.path is None or not self.path.exists():
+            return False
+        query = sqlite_uri_query(self.path, self.options, self.where)
+        return query.startswith("mode=ro") or "immutable=1" in query
 
     def sqlalchemy_engine(self) -> Any:
         """A SQLAlchemy engine on the same database (servers, and Alembic on every database)."""
@@ -131,19 +150,27 @@ class Database:
         return self._engine
 
     def _open(self) -> Conn:
-        if self.dialect == "sqlite" and (self.path is not None or "://" in self.url):
-            return Conn(_open_sqlite(self.path), "sqlite", "qmark")
+        if self.dialect == "sqlite":
+            return Conn(open_sqlite(self.path, self.options, self.where), "sqlite", "qmark")
         engine = self.sqlalchemy_engine()
         return Conn(engine.raw_connection(), self.dialect, engine.dialect.paramstyle)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Conn]:
-        """A connection for one unit of work; driver errors become one-line DatabaseErrors."""
+        """A connection for one unit of work; driver errors become one-line DatabaseErrors.
+
+        A pooled server connection that saw an error is discarded, not returned: the pool would try to
+        reset a connection that may be lost, and log each failure with its traceback.
+        """
         with self.errors():
             conn = self._open()
             try:
                 yield conn
-            finally:
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    (getattr(conn.raw, "invalidate", None) or conn.raw.close)()
+                raise
+            else:
                 with contextlib.suppress(Exception):
                     conn.raw.close()
 
@@ -153,7 +180,7 @@ class Database:
         try:
             yield
         except Exception as exc:
-            mapped = translate(exc, self.where)
+            mapped = translate(exc, self.where, self._secrets)
             if mapped is None:
                 raise
             raise mapped from None
@@ -164,26 +191,60 @@ class Database:
             self._engine.dispose()
 
 
-def _open_sqlite(path: Any) -> sqlite3.Connection:
-    """A SQLite connection with foreign keys and a busy timeout; read-only files open read-only."""
-    if path is None:
-        raw = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-    else:
-        mode = _sqlite_mode(path)
-        raw = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=lock_wait_ms() / 1000,
-                              isolation_level=None, check_same_thread=False)
+def open_sqlite(path: Path, options: dict[str, str] | None = None, where: str | None = None) -> sqlite3.Connection:
+    """A SQLite connection with foreign keys and a busy timeout: the only way the package opens SQLite.
+
+    `options` are the URL's `mode` and `immutable`. Without `mode`, a file (or folder) this process cannot
+    write opens read-only; see `sqlite_uri_query` for when it must also be immutable.
+    """
+    query = sqlite_uri_query(path, options or {}, where or str(path))
+    raw = sqlite3.connect(f"file:{quote(str(path))}?{query}", uri=True, timeout=lock_wait_ms() / 1000,
+                          isolation_level=None, check_same_thread=False)
     raw.execute("PRAGMA foreign_keys=ON")
     raw.execute(f"PRAGMA busy_timeout={lock_wait_ms()}")
     raw.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk imports keep their indexes in memory
     return raw
 
 
-def _sqlite_mode(path: Any) -> str:
-    if not os.path.exists(path):
-        return "rwc"
-    if os.statvfs(path).f_flag & os.ST_RDONLY:
-        return "ro&immutable=1"  # read-only media: nothing can change it, and no -shm file can be made
-    return "rwc" if os.access(path, os.W_OK) else "ro"
+def sqlite_uri_query(path: Path, options: dict[str, str], where: str) -> str:
+    """The `mode=…[&immutable=1]` SQLite opens `path` with.
+
+    Reading a WAL database needs its `-shm` and `-wal` files, created beside it on first use
+    (https://www.sqlite.org/wal.html#readonly). Where they are missing and cannot be made (a folder this
+    process cannot write, read-only media), the file opens immutable, which reads the main file alone:
+    right when no `-wal` holds changes, and refused when one does (they would be silently missed).
+    """
+    mode = options.get("mode") or ("rwc" if not path.exists() or _writable(path) else "ro")
+    immutable = options.get("immutable") == "1"
+    if mode == "ro" and not immutable and _needs_immutable(path):
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise DatabaseError(f"{where}: cannot be read here: its write-ahead log {wal.name} holds changes not yet "
+                                f"in the file, and {path.name}-shm is missing and cannot be created (the folder cannot "
+                                "be written); open it once where it can be written, or copy it with its -wal file")
+        immutable = True
+    return f"mode={mode}" + ("&immutable=1" if immutable else "")
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the file and its folder (where SQLite makes its -wal, -shm, -journal)."""
+    return _can_write(path) and _can_write(path.parent)
+
+
+def _can_write(path: Path) -> bool:
+    return os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+
+
+def _needs_immutable(path: Path) -> bool:
+    """A WAL-mode file whose -shm or -wal is missing and cannot be created beside it."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False  # SQLite itself will say why it cannot open the file
+    is_wal = len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18] == 2
+    missing = not (Path(f"{path}-shm").exists() and Path(f"{path}-wal").exists())
+    return is_wal and missing and not _can_write(path.parent)
 
 
 # SQLite's error names and PostgreSQL's SQLSTATEs for what a user can act on
@@ -205,8 +266,11 @@ _CAUSES = {
 }
 
 
-def translate(exc: BaseException, where: str) -> DatabaseError | None:
-    """The one-line DatabaseError for a driver error about the database, or None for anything else (a bug)."""
+def translate(exc: BaseException, where: str, hidden: Sequence[str] = ()) -> DatabaseError | None:
+    """The one-line DatabaseError for a driver error about the database, or None for anything else (a bug).
+
+    The driver's own text is shown without the `hidden` secrets, or anything that looks like a password.
+    """
     orig = getattr(exc, "orig", None) if _is_sqlalchemy_error(exc) else exc
     if orig is None:
         orig = exc
@@ -216,11 +280,15 @@ def translate(exc: BaseException, where: str) -> DatabaseError | None:
     code = getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None) or ""
     base = "_".join(code.split("_")[:2]) if code.startswith("SQLITE_") else code
     cause = _CAUSES.get(code) or _CAUSES.get(base)
-    if cause is None and name not in ("OperationalError", "InterfaceError", "DatabaseError", "InternalError"):
+    kind = next((c.__name__ for c in type(orig).__mro__ if c.__name__ in _PEP_249), name)  # e.g. ConnectionTimeout
+    if cause is None and kind not in ("OperationalError", "InterfaceError", "DatabaseError", "InternalError"):
         return None  # IntegrityError, ProgrammingError, DataError: a bug of ours, shown with its traceback
-    detail = " ".join(str(orig).split()) or name
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)  # PostgreSQL's, without LINE 1: … ^
+    detail = hide_secrets(" ".join(str(primary or orig).split()), hidden) or name
     if cause is None and _lost_connection(detail):
         cause = "the connection to the server was lost"
+    if cause is None and "timeout expired" in detail:
+        cause = "the server did not answer in time (see connect_timeout)"
     if cause and "{wait}" in cause:
         cause = cause.format(wait=f"{lock_wait_ms() / 1000:g}")
     message = f"{where}: {cause}: {detail}" if cause else f"{where}: {detail}"
@@ -228,8 +296,11 @@ def translate(exc: BaseException, where: str) -> DatabaseError | None:
     return DatabaseError(message[:500] + ("; nothing was written" if unchanged else ""))
 
 
+_PEP_249 = {"InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError", "InternalError",
+            "ProgrammingError", "NotSupportedError"}
+
 # faults met inside a write transaction, which is rolled back whole
-_ROLLED_BACK = {"SQLITE_FULL", "53100", "SQLITE_READONLY", "25006", "SQLITE_BUSY", "55P03", "40P01"}
+_ROLLED_BACK = {"SQLITE_FULL", "53100", "SQLITE_READONLY", "25006", "SQLITE_BUSY", "55P03", "40P01", "57P01", "57P02"}
 
 
 def _lost_connection(detail: str) -> bool:

@@ -2,38 +2,78 @@
 
 from __future__ import annotations
 
-import sqlite3
+import logging
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import NoSuchModuleError
 
 from ..errors import InputError
-from .connection import lock_wait_ms
-from .url import redact
+from .connection import CONNECT_TIMEOUT_S, open_sqlite, server_lock_timeout_ms
+from .url import redact, sqlite_options, sqlite_path
 
 IMMEDIATE = "connectome_immediate"
+_LIBPQ_DRIVERS = ("psycopg", "psycopg2", "psycopg2cffi")
+# a server that vanishes without closing the connection (a cable, a crashed host) is noticed within about a
+# minute, whether the connection is idle, waiting for an answer or sending
+_LIBPQ_BOUNDS = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                 "tcp_user_timeout": 60_000}
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions around DDL."""
-    if not url.startswith("sqlite"):
-        try:
-            return create_engine(url, pool_pre_ping=True)
-        except (NoSuchModuleError, ImportError) as exc:
-            hint = " (install it with `pip install 'connectome[postgresql]'`)" if "postgres" in url else ""
-            raise InputError(f"--db: {redact(url)}: cannot use the driver {make_url(url).drivername!r}: {exc}{hint}") from None
-    engine = create_engine(url, connect_args={"timeout": lock_wait_ms() / 1000})
+    """An engine; SQLite connections come from `open_sqlite`, with real transactions around DDL."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    try:
+        return _server_engine(url)
+    except (NoSuchModuleError, ImportError) as exc:
+        hint = " (install it with `pip install 'connectome[postgresql]'`)" if "postgres" in url else ""
+        driver = make_url(url).drivername
+        raise InputError(f"--db: {redact(url)}: cannot use the driver {driver!r}: {exc}{hint}") from None
 
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        # SQLAlchemy's recipe: stop pysqlite from issuing (and implicitly committing) its own BEGINs.
-        dbapi_connection.isolation_level = None
-        dbapi_connection.execute(f"PRAGMA busy_timeout={lock_wait_ms()}")
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+def _sqlite_engine(url: str) -> Engine:
+    path, options = sqlite_path(url), sqlite_options(url)
+    # the URL only picks SQLAlchemy's dialect and pool; the connection, its mode and pragmas are open_sqlite's
+    engine = create_engine(URL.create("sqlite", database=str(path)), creator=lambda: open_sqlite(path, options))
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")
 
     return engine
+
+
+def _server_engine(url: str) -> Engine:
+    """A pool whose every connection has a bounded connect and `lock_timeout`, and whose driver logs stay quiet."""
+    parsed = make_url(url)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in _LIBPQ_DRIVERS:
+        given = {**_LIBPQ_BOUNDS, "connect_timeout": CONNECT_TIMEOUT_S}
+        connect_args = {k: v for k, v in given.items() if k not in parsed.query}  # the URL's own settings win
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    _quiet("psycopg")
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _set_lock_timeout)
+    return engine
+
+
+def _set_lock_timeout(dbapi_connection: Any, _record: object) -> None:
+    """Every statement of the session, the start-up schema check included, waits for a lock at most this long."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SET lock_timeout = {server_lock_timeout_ms()}")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
+
+
+def _quiet(name: str) -> None:
+    """Give a driver's logger a handler, so that without any logging set up its warnings (e.g. psycopg's
+    "error ignored terminating <Pipeline>" on a lost connection) are not printed; an application's own
+    logging configuration still receives them."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
