@@ -48,6 +48,7 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
     from tqdm import tqdm
 
     check_output(output)
+    store.reconcile_pending()
     if plot is not None:
         from .plots import check_picture
 
@@ -64,10 +65,10 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
     spec = prepared.spec  # with the seed drawn
     summary = run_summary(result, version.ref, spec, wall_s, output)
 
-    def record(before_commit: Callable[[], None] | None = None) -> int:
+    def record(staged: Path | None = None) -> int:
         return store.record_run(version, neurons=int(spec.neurons), parameters=spec.to_json(), seed=spec.seed,
                                 summary=summary, output=output, started_at=started, wall_s=wall_s,
-                                peak_rss_bytes=summary["peak_rss_bytes"], before_commit=before_commit)
+                                peak_rss_bytes=summary["peak_rss_bytes"], staged=None if staged is None else str(staged))
 
     if plot is not None:
         from .plots import plot_run
@@ -78,11 +79,25 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
         summary["run_id"] = record()
         return summary
     with staged(output) as tmp:
-        # complete under a temporary name first; renamed inside the run's transaction, just before it
-        # commits: a killed run leaves neither a truncated file nor a record without its file
         result.write(tmp, suffix=Path(output).suffix)
-        summary["run_id"] = record(before_commit=lambda: os.replace(tmp, output))
+        summary["run_id"] = _publish(store, record(staged=tmp), tmp, output)
     return summary
+
+
+def _publish(store: Store, run_id: int, tmp: Path, output: str) -> int:
+    """Put a pending run's complete file in place, then clear its mark (see `Store.record_run`).
+
+    The file is complete under its temporary name before the run is committed as pending; a process
+    killed after that commit leaves a pending row that the next writer settles: completed if this
+    rename happened, else deleted with the temporary file. No complete file is ever left unnamed.
+    """
+    try:
+        os.replace(tmp, output)
+    except OSError:
+        store.discard_run(run_id, reason="its output file could not be put in place")
+        raise
+    store.complete_run(run_id)
+    return run_id
 
 
 def run_summary(result: Any, ref: str, spec: RunSpec, wall_s: float, output: str | None) -> dict[str, Any]:

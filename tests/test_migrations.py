@@ -24,6 +24,9 @@ from connectome.store.url import resolve_url
 from conftest import EXAMPLE, ROOT, assert_one_line_error, raw_sql, table_counts
 
 
+ADDED_IN_0006 = {"ledger": 1, "run_deletions": 0}
+
+
 @pytest.fixture
 def database(store_url):
     """The standard checks run on a SQLite file and on a real PostgreSQL server."""
@@ -110,7 +113,7 @@ def test_migration_refuses_to_commit_broken_foreign_keys(db):
     before = table_counts(db)
     with pytest.raises(dbmod.DatabaseError, match="broken foreign keys"):
         with store.db.sqlalchemy_engine().connect() as conn, dbmod.migration_transaction(conn):
-            conn.exec_driver_sql("DELETE FROM topologies")
+            conn.exec_driver_sql("INSERT INTO regions (version_id, name, share) VALUES (999, 'orphan', 1)")
     assert table_counts(db) == before
     store.close()
 
@@ -178,8 +181,8 @@ def test_upgrade_keeps_every_row_and_backs_up(run, db):
     assert f"backed up to {backup}" in outcome.stdout
     assert table_counts(backup) == before
     after = table_counts(db)
-    assert {k: v for k, v in after.items() if k not in ("runs", "sweeps")} == {k: v for k, v in before.items()}
-    assert after["runs"] == 0 and after["sweeps"] == 0
+    assert {k: v for k, v in after.items() if k not in ("runs", "sweeps", *ADDED_IN_0006)} == before
+    assert after["runs"] == 0 and after["sweeps"] == 0 and after["ledger"] == 1 and after["run_deletions"] == 0
     assert [v["ref"] for v in run("topology", "list", "--json").json()] == ["legacy@v1", "legacy@v2"]
     v1 = run("topology", "show", "legacy@v1", "--json").json()
     assert v1 == {"name": "legacy", "description": "old", "neurons": 1000,
@@ -291,7 +294,7 @@ def test_upgrade_0002_to_0003_keeps_every_row_and_seals_it(run, store_url):
     _filled_at_0002(store_url)
     before = table_counts(store_url)
     assert run("--db", store_url, "db", "upgrade").exit_code == 0
-    assert table_counts(store_url) == {**before, "sweeps": 0}
+    assert table_counts(store_url) == {**before, "sweeps": 0, **ADDED_IN_0006}
     assert sorted(raw_sql(store_url, "SELECT id, sealed, region_count, projection_count FROM topology_versions")) == \
         [(1, True, 2, 1), (2, True, 2, 2)]
     assert raw_sql(store_url, "SELECT ref, regions, projections FROM version_summary ORDER BY ref") == \
@@ -332,13 +335,14 @@ def test_the_upgrade_hint_names_the_command_in_use(db, program, hint):
 def test_upgrade_0003_to_0004_keeps_every_row_and_adds_sweeps(run, store_url):
     _filled_at(store_url, "0003")
     before = table_counts(store_url)
-    assert run("--db", store_url, "db", "upgrade").exit_code == 0
+    dbmod.upgrade(Database(resolve_url(store_url)), "0004")  # runs can still change at 0004 (not after 0006)
     assert table_counts(store_url) == {**before, "sweeps": 0}
     assert raw_sql(store_url, "SELECT id, sweep_id, sweep_point FROM runs ORDER BY id") == [(1, None, None), (2, None, None)]
     raw_sql(store_url, "INSERT INTO sweeps (version_id, spec, points, created_at) VALUES (1, '{}', 2, '2026-01-05 00:00:00')",
             "UPDATE runs SET sweep_id = (SELECT max(id) FROM sweeps), sweep_point = 0 WHERE id = 1")
     with pytest.raises(Exception):  # a point is recorded once
         raw_sql(store_url, "UPDATE runs SET sweep_id = (SELECT max(id) FROM sweeps), sweep_point = 0 WHERE id = 2")
+    assert run("--db", store_url, "db", "upgrade").exit_code == 0
     assert [r["id"] for r in run("--db", store_url, "runs", "list", "--json").json()] == [1, 2]
     dbmod.downgrade(Database(resolve_url(store_url)), "0003")
     assert table_counts(store_url) == before
@@ -350,7 +354,7 @@ def test_upgrade_0004_to_0005_keeps_every_row_and_meaning(run, store_url, tmp_pa
     _filled_at(store_url, "0004")
     before = table_counts(store_url)
     assert run("--db", store_url, "db", "upgrade").exit_code == 0
-    assert table_counts(store_url) == before
+    assert table_counts(store_url) == {**before, **ADDED_IN_0006}
     assert raw_sql(store_url, "SELECT id, scaling FROM topology_versions ORDER BY id") == [(1, None), (2, None)]
     assert raw_sql(store_url, "SELECT ref, scaling FROM version_summary ORDER BY ref") == \
         [("legacy@v1", "probability"), ("legacy@v2", "probability")]
@@ -370,3 +374,96 @@ def test_upgrade_0004_to_0005_keeps_every_row_and_meaning(run, store_url, tmp_pa
                                        "projections": before["projections"] + 1}
     with pytest.raises(Exception, match="sealed"):  # and the way back keeps them too
         raw_sql(store_url, "UPDATE topology_versions SET message = 'x' WHERE id = 1")
+
+
+# ---- 0005 -> 0006 on both back-ends: hashes recomputed, the ledger built, guarded runs, pending runs
+
+OLD_V2_HASH = "3dd58487fe0eae3e4b20aa21f70ae3283cc3306f8dd69ac0cd7b7ae9e0e10f21"  # the first store's algorithm
+
+
+def test_upgrade_0005_to_0006_keeps_every_row_and_meaning(run, store_url):
+    from connectome.graph import content_hash
+    from connectome.store.ledger import link
+
+    _filled_at_0002(store_url)
+    raw_sql(store_url, f"UPDATE topology_versions SET content_hash = '{OLD_V2_HASH}' WHERE id = 2")
+    dbmod.upgrade(Database(resolve_url(store_url)), "0005")
+    before = table_counts(store_url)
+    runs_before = raw_sql(store_url, "SELECT id, version_id, neurons, seed, CAST(summary AS TEXT), output, wall_s "
+                                     "FROM runs ORDER BY id")
+    view_before = raw_sql(store_url, "SELECT * FROM run_view ORDER BY run_id")
+    assert run("--db", store_url, "db", "upgrade").exit_code == 0
+    assert table_counts(store_url) == {**before, **ADDED_IN_0006}
+    v1, v2 = (content_hash(g) for g in _legacy_graphs())
+    first = link("", "legacy", 1, v1)
+    assert raw_sql(store_url, "SELECT id, content_hash, ledger_seq, ledger_hash FROM topology_versions ORDER BY id") == \
+        [(1, v1, 1, first), (2, v2, 2, link(first, "legacy", 2, v2))]
+    assert raw_sql(store_url, "SELECT entries, head FROM ledger") == [(2, link(first, "legacy", 2, v2))]
+    assert raw_sql(store_url, "SELECT id, version_id, neurons, seed, CAST(summary AS TEXT), output, wall_s "
+                              "FROM runs ORDER BY id") == runs_before
+    assert raw_sql(store_url, "SELECT * FROM run_view ORDER BY run_id") == view_before
+    assert raw_sql(store_url, "SELECT count(*) FROM runs WHERE pending IS NULL") == [(2,)]
+    assert run("--db", store_url, "topology", "verify").exit_code == 0
+    v1_graph, v2_graph = _legacy_graphs()
+    assert run("--db", store_url, "topology", "show", "legacy@v2", "--json").json() == to_document(v2_graph)
+    for statement, message in (("UPDATE runs SET neurons = 1", "recorded runs cannot change"),
+                               ("DELETE FROM topologies", "cannot be renamed or deleted"),
+                               ("UPDATE regions SET share = 1 WHERE id = 1", "sealed")):
+        with pytest.raises(Exception, match=message):
+            raw_sql(store_url, statement)
+    reimported = run("--db", store_url, "topology", "import", _document_file(store_url, v2_graph), "--json").json()
+    assert (reimported["ref"], reimported["created"]) == ("legacy@v2", False)  # found, not duplicated
+    assert run("--db", store_url, "runs", "delete", "2").exit_code == 0
+    assert run("--db", store_url, "topology", "import", EXAMPLE).exit_code == 0
+    assert raw_sql(store_url, "SELECT max(ledger_seq) FROM topology_versions") == [(3,)]
+    dbmod.downgrade(Database(resolve_url(store_url)), "0005")  # the way back keeps every row but the deleted run
+    assert table_counts(store_url) == {**before, "runs": 1, "topologies": 2, "topology_versions": 3,
+                                       "regions": before["regions"] + 5, "projections": before["projections"] + 8}
+    with pytest.raises(Exception, match="sealed"):  # and revision 0003's guards
+        raw_sql(store_url, "UPDATE topology_versions SET message = 'x' WHERE id = 1")
+
+
+def _document_file(url, graph):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "legacy.json"
+    path.write_text(json.dumps(to_document(graph)))
+    return path
+
+
+def _at_0001_as_the_first_store_wrote_it(url):
+    """examples/multi_region.json as the first connectome (commit d8ea882) stored it: its hash algorithm, its
+    attribute text, floats as it kept them."""
+    database = Database(resolve_url(url))
+    dbmod.upgrade(database, "0001")
+    database.close()
+    shares = [("sensory_cortex", 0.25, "input"), ("association_cortex", 0.25, "integration"),
+              ("executive_cortex", 0.2, "control"), ("memory_hippocampus", 0.15, "memory"), ("motor_cortex", 0.15, "output")]
+    edges = [(1, 2, 0.3, 20.0), (1, 3, 0.15, 45.0), (2, 4, 0.25, 30.0), (2, 3, 0.2, 25.0), (3, 5, 0.3, 35.0),
+             (3, 2, 0.05, 25.0), (4, 2, 0.1, 30.0), (4, 3, 0.15, 40.0)]
+    description = json.loads(EXAMPLE.read_text())["description"].replace("'", "''")
+    raw_sql(url,
+            "INSERT INTO topologies VALUES (1, 'multi_region', '2026-11-23 22:30:00')",
+            "INSERT INTO topology_versions VALUES (1, 1, 1, "
+            f"'aaffc0af8fc2619a65a883eeff80e0da4d27d9f27cb69cc5a9ed964fc8e6fc97', '{description}', NULL, "
+            "'examples/multi_region.json', NULL, '2026-11-23 22:30:00')",
+            "INSERT INTO regions VALUES " + ", ".join(
+                f"({i}, 1, '{n}', {s!r}, '{{\"role\": \"{r}\"}}')" for i, (n, s, r) in enumerate(shares, start=1)),
+            "INSERT INTO projections VALUES " + ", ".join(
+                f"({i}, 1, {a}, {b}, {w!r}, '{{\"tract_length\": {t!r}}}')" for i, (a, b, w, t) in enumerate(edges, start=1)))
+    if "://" in url:
+        raw_sql(url, *[f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), 20)"
+                       for t in ("topologies", "topology_versions", "regions", "projections")])
+
+
+def test_a_store_from_0001_verifies_clean_and_a_reimport_finds_its_version(run, store_url):
+    _at_0001_as_the_first_store_wrote_it(store_url)
+    assert run("--db", store_url, "db", "upgrade").exit_code == 0
+    verified = run("--db", store_url, "topology", "verify")
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
+    assert [line.split() for line in verified.stdout.splitlines()[2:]] == \
+        [["multi_region@v1", "ok", "6619082b757e"], ["(ledger)", "ok:", "1", "version", "chained", "7853f0c13ec9"]]
+    again = run("--db", store_url, "topology", "import", EXAMPLE, "--json").json()
+    assert (again["ref"], again["created"]) == ("multi_region@v1", False)
+    assert [v["ref"] for v in run("--db", store_url, "topology", "list", "--json").json()] == ["multi_region@v1"]

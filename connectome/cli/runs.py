@@ -51,6 +51,32 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
     click.echo("parameters: " + json.dumps(found["parameters"], ensure_ascii=False))
 
 
+@runs.command("delete")
+@click.argument("run_id", type=ROW_ID)
+@click.option("--reason", help="Why, kept in the deletion log.")
+@click.option("--keep-output", is_flag=True, help="Keep the run's output file (it is removed by default).")
+@json_option
+@click.pass_context
+def runs_delete(ctx: click.Context, run_id: int, reason: str | None, keep_output: bool, as_json: bool) -> None:
+    """Delete run RUN_ID and its output file; the run, as it was, is kept in the deletion log (`run_deletions`).
+
+    Runs are otherwise append-only: the database refuses any other change or deletion.
+
+    \b
+    Example:
+      python cli.py runs delete 3 --reason "wrong stimulus"
+    """
+    done = store_of(ctx).delete_run(run_id, reason=reason, remove_output=not keep_output)
+    if as_json:
+        return emit(done)
+    output = done["output"]
+    kept = "" if output is None else f"; removed {output}" if done["output_removed"] else \
+        f"; kept {output}" if keep_output else f"; {output} was already gone"
+    click.echo(f"deleted run {run_id} ({done['ref']}){kept}; logged in run_deletions")
+    if done.get("output_error"):
+        click.echo(f"warning: {output}: cannot remove: {done['output_error']}", err=True)
+
+
 @runs.command("rerun")
 @click.argument("run_id", type=ROW_ID)
 @click.option("--output", type=click.Path(path_type=str), help="Write the new run's activity (.npz or .csv).")

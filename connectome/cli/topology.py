@@ -7,7 +7,8 @@ import json
 import click
 
 from ..errors import InputError
-from .common import complete_ref, emit, json_option, neurons_option, scaling_option, store_of, table, warnings_shown
+from .common import (complete_ref, emit, json_option, neurons_option, printable, scaling_option, store_of, table,
+                     warnings_shown)
 
 
 @click.group()
@@ -32,6 +33,8 @@ def topology() -> None:
 @click.option("--labels-key", metavar="NAME", help="mat only: the variable of region names.")
 @click.option("--orientation", type=click.Choice(["row-source", "row-target"]),
               help="Matrices: M[i, j] is i -> j (row-source, the default) or j -> i (row-target, TVB's).")
+@click.option("--max-projections", type=click.IntRange(min=1), metavar="N",
+              help="Matrices: refuse more than N non-zero entries [default: 2,000,000].")
 @click.option("--normalise", type=click.Choice(["max"]), help="Divide every weight by the largest (before --strength-scale).")
 @click.option("--strength-scale", type=float, help="Multiply every weight by this to get strengths [default: 1].")
 @click.option("--dry-run", is_flag=True, help="Read and validate; print the content hash and what would be stored; write nothing.")
@@ -40,8 +43,9 @@ def topology() -> None:
 def topology_import(ctx: click.Context, file: str, name: str | None, message: str | None, fmt: str | None,
                     regions_file: str | None, source_column: str | None, target_column: str | None,
                     weight_column: str | None, weight_attr: str | None, undirected: bool, labels_file: str | None,
-                    matrix_key: str | None, labels_key: str | None, orientation: str | None, normalise: str | None,
-                    strength_scale: float | None, dry_run: bool, as_json: bool) -> None:
+                    matrix_key: str | None, labels_key: str | None, orientation: str | None,
+                    max_projections: int | None, normalise: str | None, strength_scale: float | None, dry_run: bool,
+                    as_json: bool) -> None:
     """Import FILE as the next version of its topology (nothing is stored if identical to the newest).
 
     \b
@@ -58,7 +62,8 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
         graph = read(file, format=fmt, name=name, regions=regions_file, source_column=source_column,
                      target_column=target_column, weight_column=weight_column, weight_attr=weight_attr,
                      undirected=undirected, labels=labels_file, matrix_key=matrix_key, labels_key=labels_key,
-                     orientation=orientation, normalise=normalise, strength_scale=strength_scale)
+                     orientation=orientation, max_projections=max_projections, normalise=normalise,
+                     strength_scale=strength_scale)
     if dry_run:
         result = _dry_run(ctx, graph)
     else:
@@ -135,7 +140,7 @@ def topology_show(ctx: click.Context, ref: str, as_json: bool) -> None:
 
 
 def _extras(item: dict, known: tuple[str, ...]) -> str:
-    return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in item.items() if k not in known)
+    return printable(" ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in item.items() if k not in known))
 
 
 @topology.command("export")
@@ -206,7 +211,12 @@ def _export_script(store, found, fmt: str, output: str | None, neurons: int | No
 @json_option
 @click.pass_context
 def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
-    """Recompute the content hash of every version (or of REF) and report any that no longer match (exit 4).
+    """Check every version (or REF) and, without REF, the store as a whole; report what is wrong (exit 4).
+
+    Each version's content hash is recomputed from its rows and compared with the stored one; its seal,
+    counts and ledger entry are checked. Without REF the ledger (a hash chain over every version in sealing
+    order, its head kept in the `ledger` table) is recomputed too: a version missing, renamed, reordered or
+    added outside an import is reported.
 
     \b
     Examples:
@@ -215,15 +225,22 @@ def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     """
     from ..errors import VerificationFailed
 
-    report = store_of(ctx).verify(ref)
+    report = store_of(ctx).verify(ref, ledger_entry=ref is None)
+    versions = [r for r in report if "entries" not in r]
+    chain = next((r for r in report if "entries" in r), None)
     if as_json:
         emit(report)
     else:
-        click.echo(table([(r["ref"], "ok" if r["ok"] else "FAILED: " + "; ".join(r["problems"]), r["computed_hash"][:12])
-                           for r in report], ["ref", "verdict", "content"]))
-    failed = [r["ref"] for r in report if not r["ok"]]
-    if failed:
-        raise VerificationFailed(f"{len(failed)} of {len(report)} versions failed verification: {', '.join(failed[:5])}")
+        click.echo(table([(r["ref"], ("ok" + (f": {r['entries']} version{'s' * (r['entries'] != 1)} chained" if "entries" in r else ""))
+                           if r["ok"] else "FAILED: " + "; ".join(r["problems"]),
+                           (r["computed_hash"] or r["stored_hash"] or "")[:12]) for r in report],
+                         ["ref", "verdict", "content"]))
+    failed = [r["ref"] for r in versions if not r["ok"]]
+    problems = [f"{len(failed)} of {len(versions)} versions failed verification: {', '.join(failed[:5])}"] if failed else []
+    if chain is not None and not chain["ok"]:
+        problems.append("the ledger: " + "; ".join(chain["problems"]))
+    if problems:
+        raise VerificationFailed("; ".join(problems))
 
 
 @topology.command("stats")

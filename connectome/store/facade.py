@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
-from ..errors import DatabaseError, InputError, ReferenceNotFound
+from ..errors import DatabaseError, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, validate
+from . import ledger
+from . import runs as stored_runs
 from .connection import Conn, Database, lock_key
 from .migrate import ensure_schema
+from .runs import now as _now
+from .runs import stamp as _stamp
 from .url import resolve_url
 
 if TYPE_CHECKING:
@@ -22,18 +26,6 @@ if TYPE_CHECKING:
 
 _VERSION = re.compile(r"v([0-9]+)")
 _RETRYABLE = ("40001", "40P01")  # serialization failure, deadlock: the only conflicts a retry resolves
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _stamp(value: datetime | str | None) -> str | None:
-    """A stored time as ISO 8601 UTC (SQLite keeps text, servers a timestamp)."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(microsecond=0).isoformat() + "Z"
 
 
 def _exact(value: float, text: str | None) -> float | Decimal:
@@ -130,6 +122,7 @@ class Store:
         validate(graph, source)
         rows = content_rows(graph)
         digest = content_hash(graph, rows)
+        self.reconcile_pending()
         for attempt in range(3):
             try:
                 with self.db.connect() as conn, conn.transaction(lock=lock_key("topology", graph.graph["name"])):
@@ -180,8 +173,7 @@ class Store:
             "INSERT INTO projections (version_id, source_id, target_id, strength, strength_text, attrs) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             [(version_id, ids[s], ids[t], *_number_columns(w), a) for s, t, w, a in projections])
-        conn.execute("UPDATE topology_versions SET sealed = ?, region_count = ?, projection_count = ? WHERE id = ?",
-                     (True, len(regions), len(projections), version_id))
+        ledger.seal(conn, version_id, name, version, digest, len(regions), len(projections))
         return planned
 
     def resolve(self, ref: str) -> VersionRef:
@@ -264,72 +256,78 @@ class Store:
             found = [v for v in found if newest[v["name"]] is v]
         return found
 
-    def verify(self, ref: str | None = None) -> list[dict[str, Any]]:
-        """Recompute every version's content hash (or one version's) and compare it with the stored one."""
-        with self.db.connect() as conn:
-            rows = conn.rows("SELECT v.id, t.name, v.version, v.content_hash, v.sealed, v.region_count, "
-                             "v.projection_count FROM topology_versions v JOIN topologies t ON t.id = v.topology_id "
-                             "ORDER BY t.name, v.version")
+    def verify(self, ref: str | None = None, *, ledger_entry: bool = False) -> list[dict[str, Any]]:
+        """Recompute every version's content hash (or one version's), compare it with the stored one and check
+        its seal, counts and ledger entry; one dict per version (ref, stored_hash, computed_hash, ok, problems).
+
+        `ledger_entry` (whole store only): end the list with the ledger's own entry (ref "(ledger)", entries,
+        stored and recomputed head), which reports versions missing from the store.
+        """
+        with self.db.connect() as conn, conn.transaction(write=False):
+            entries, head = ledger.read(conn)
         wanted = None if ref is None else self.resolve(ref).id
+        chained, ledger_report = ledger.audit(entries, head)
         report = []
-        for vid, name, version, stored, sealed, region_count, projection_count in rows:
-            if wanted is not None and vid != wanted:
+        for e in entries:
+            if wanted is not None and e.id != wanted:
                 continue
-            graph = self.load(VersionRef(vid, name, version))
+            graph = self.load(VersionRef(e.id, e.name or "", e.version))
             computed = content_hash(graph)
             counts = (graph.number_of_nodes(), graph.number_of_edges())
-            problems = ([] if computed == stored else ["content hash differs"]) + \
-                ([] if sealed else ["not sealed"]) + \
-                ([] if counts == (region_count, projection_count) else ["region or projection counts differ"])
-            report.append({"ref": f"{name}@v{version}", "stored_hash": stored, "computed_hash": computed,
+            problems = ([] if computed == e.content_hash else ["content hash differs"]) + \
+                ([] if e.sealed else ["not sealed"]) + \
+                ([] if counts == (e.region_count, e.projection_count) else ["region or projection counts differ"]) + \
+                chained[e.id]
+            report.append({"ref": e.ref, "stored_hash": e.content_hash, "computed_hash": computed,
                            "ok": not problems, "problems": problems})
-        return report
+        return report + ([ledger_report] if ledger_entry and ref is None else [])
 
     def record_run(self, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
                    summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
                    peak_rss_bytes: int | None, before_commit: Callable[[], None] | None = None,
-                   sweep: tuple[int, int] | None = None) -> int:
+                   sweep: tuple[int, int] | None = None, staged: str | None = None) -> int:
         """Record a finished simulation run (its id inside its summary too) and return the id.
 
         `before_commit` runs inside the transaction, last: if it raises, nothing is recorded. `sweep` is
-        (sweep id, point number) for a sweep's point.
+        (sweep id, point number) for a sweep's point. `staged`: the complete output file under its temporary
+        name; the run is then committed as pending, and the caller renames `staged` to `output` and calls
+        `complete_run` (a process killed in between is reconciled by the next writer, `reconcile_pending`).
         """
-        def text(value: Any) -> str:
-            return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        return stored_runs.record(self, version, neurons=neurons, parameters=parameters, seed=seed, summary=summary,
+                                  output=output, started_at=started_at, wall_s=wall_s, peak_rss_bytes=peak_rss_bytes,
+                                  before_commit=before_commit, sweep=sweep, staged=staged)
 
-        with self.db.connect() as conn, conn.transaction():
-            sweep_id, point = sweep if sweep is not None else (None, None)
-            run_id = conn.insert(
-                "INSERT INTO runs (version_id, neurons, parameters, seed, summary, output, started_at, wall_s, "
-                "peak_rss_bytes, sweep_id, sweep_point) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (version.id, neurons, text(parameters), seed, text(summary), output,
-                 conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), wall_s, peak_rss_bytes, sweep_id, point))
-            conn.execute("UPDATE runs SET summary = ? WHERE id = ?", (text({**summary, "run_id": run_id}), run_id))
-            if before_commit is not None:
-                before_commit()
-        return run_id
+    def complete_run(self, run_id: int) -> bool:
+        """Clear the pending mark of a run whose output file is now in place; False if it was not pending."""
+        return stored_runs.complete(self, run_id)
 
-    def _runs(self, run_id: int | None = None) -> list[dict[str, Any]]:
-        query = ("SELECT r.id, t.name, v.version, r.neurons, r.seed, CAST(r.parameters AS TEXT), r.started_at, "
-                 "r.wall_s, r.peak_rss_bytes, r.output, CAST(r.summary AS TEXT) FROM runs r "
-                 "JOIN topology_versions v ON v.id = r.version_id JOIN topologies t ON t.id = v.topology_id")
-        with self.db.connect() as conn:
-            rows = (conn.rows(f"{query} ORDER BY r.id") if run_id is None
-                    else conn.rows(f"{query} WHERE r.id = ?", (run_id,)))
-        return [
-            {"id": i, "ref": f"{n}@v{v}", "neurons": neurons, "seed": seed, "parameters": json.loads(params),
-             "started_at": _stamp(started), "wall_s": wall, "peak_rss_bytes": rss, "output": output,
-             "summary": json.loads(summary)}
-            for i, n, v, neurons, seed, params, started, wall, rss, output, summary in rows
-        ]
+    def discard_run(self, run_id: int, *, reason: str) -> dict[str, Any] | None:
+        """Delete a pending run whose output file could not be put in place (logged); None if it was not pending."""
+        return stored_runs.discard(self, run_id, reason)
+
+    def reconcile_pending(self) -> list[dict[str, Any]]:
+        """Settle pending runs left by processes that are gone: completed when their output file is in place,
+        else deleted (logged in `run_deletions`) with their temporary file; what was done, one dict each."""
+        return stored_runs.reconcile(self)
+
+    def delete_run(self, run_id: int, *, reason: str | None = None, remove_output: bool = True) -> dict[str, Any]:
+        """Delete a finished run: log it in `run_deletions` (the run as it was, the reason, when) and delete its
+        row in one transaction, then remove its output file unless `remove_output` is False.
+
+        Returns {run_id, ref, output, output_removed, reason, deleted_at} (and output_error when the file could
+        not be removed). The only way a run row goes: triggers refuse any other DELETE.
+        """
+        self.reconcile_pending()
+        return stored_runs.delete(self, run_id, reason=reason, remove_output=remove_output)
+
+    def run_deletions(self) -> list[dict[str, Any]]:
+        """The log of deleted runs, oldest first."""
+        return stored_runs.deletions(self)
 
     def runs(self) -> list[dict[str, Any]]:
-        """Every recorded run, oldest first."""
-        return self._runs()
+        """Every recorded (finished) run, oldest first."""
+        return stored_runs.finished(self)
 
     def run(self, run_id: int) -> dict[str, Any]:
-        """One recorded run by id."""
-        found = self._runs(run_id)
-        if not found:
-            raise InputError(f"run {run_id}: no such run (see `runs list`)")
-        return found[0]
+        """One recorded (finished) run by id."""
+        return stored_runs.finished(self, run_id)[0]

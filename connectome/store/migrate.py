@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import DatabaseError
-from .connection import Conn, Database, lock_key, lock_wait_ms
-from .url import sqlite_path
+from .connection import Conn, Database, lock_key, lock_wait_ms, open_sqlite, server_lock_timeout_ms
+from .url import sqlite_options, sqlite_path
 
 # Every revision shipped, oldest first; tests check it against Alembic's script directory,
 # so that start-up knows the head without loading Alembic.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 HEAD = REVISIONS[-1]
 MIGRATION_LOCK = lock_key("migrations")
 
@@ -88,7 +88,7 @@ def migration_transaction(connection: Any) -> Iterator[Any]:
     try:
         with connection.execution_options(**{IMMEDIATE: True}).begin():
             if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_wait_ms()}")
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {server_lock_timeout_ms()}")
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             yield connection
             if is_sqlite:
@@ -106,16 +106,24 @@ def _write_ahead_log(driver: sqlite3.Connection) -> None:
     """Switch a SQLite file to WAL (persistent: once, when its schema is made), waiting out other openers.
 
     The switch needs an exclusive lock, and SQLite may answer SQLITE_BUSY at once rather than call
-    the busy handler, so a file opened by several processes at its birth is retried here.
+    the busy handler, so a file opened by several processes at its birth is retried here, up to the lock
+    timeout. A database that answers with another mode (in-memory, immutable) is refused at once.
     """
+    if driver.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
     deadline = time.monotonic() + lock_wait_ms() / 1000
-    while driver.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+    while True:
         try:
-            driver.execute("PRAGMA journal_mode=WAL")
+            mode = driver.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower()
         except sqlite3.OperationalError as exc:
             if getattr(exc, "sqlite_errorname", "") != "SQLITE_BUSY" or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
+            continue
+        if mode != "wal":
+            raise DatabaseError(f"cannot switch the SQLite database to write-ahead logging: it stays in journal mode "
+                                f"{mode!r} (in-memory or opened immutable); nothing was written")
+        return
 
 
 def _refuse_foreign(connection: Any, where: str) -> None:
@@ -168,7 +176,8 @@ def backup(url: str, revision: str | None) -> Path | None:
         return None
     temporary = path.with_name(f".{path.name}.bak-{os.getpid()}.tmp")
     try:
-        with contextlib.closing(sqlite3.connect(path)) as src, contextlib.closing(sqlite3.connect(temporary)) as dst:
+        with contextlib.closing(open_sqlite(path, sqlite_options(url))) as src, \
+                contextlib.closing(open_sqlite(temporary, {"mode": "rwc"})) as dst:
             src.backup(dst)
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
@@ -193,6 +202,9 @@ def upgrade_with_backup(database: Database) -> tuple[str | None, str, Path | Non
         current = current_revision(conn)
     if current == HEAD:
         return current, HEAD, None
+    if database.read_only:
+        raise DatabaseError(f"{database.where}: the database is read-only: it cannot be upgraded here; "
+                            "nothing was written")
     saved = backup(database.url, current) if current is not None else None
     upgrade(database)
     return current, HEAD, saved

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -26,7 +27,8 @@ class TopologyVersion(Base):
     """One immutable snapshot vN of a topology, with the hash of its canonical content."""
 
     __tablename__ = "topology_versions"
-    __table_args__ = (UniqueConstraint("topology_id", "version"),)
+    __table_args__ = (UniqueConstraint("topology_id", "version"),
+                      Index("ix_topology_versions_ledger_seq", "ledger_seq", unique=True))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     topology_id: Mapped[int] = mapped_column(ForeignKey("topologies.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
@@ -41,6 +43,19 @@ class TopologyVersion(Base):
     sealed: Mapped[bool] = mapped_column(Boolean, server_default="0")
     region_count: Mapped[int] = mapped_column(Integer, server_default="0")
     projection_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    # the version's place in the ledger (1, 2, … in sealing order) and its chained hash (connectome.store.ledger)
+    ledger_seq: Mapped[Optional[int]] = mapped_column(Integer)
+    ledger_hash: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class Ledger(Base):
+    """The one-row head of the ledger: how many versions it chains and the newest hash (triggers let it only grow)."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_ledger_one_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    head: Mapped[Optional[str]] = mapped_column(String(64))
 
 
 class Region(Base):
@@ -89,7 +104,24 @@ class Run(Base):
     sweep_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE",
                                                                name="fk_runs_sweep_id"))
     sweep_point: Mapped[Optional[int]] = mapped_column(Integer)  # index in the sweep's grid × seeds order
-    __table_args__ = (Index("ix_runs_sweep_point", "sweep_id", "sweep_point", unique=True),)
+    # NULL once finished; while its output file is put in place: {"output", "staged", "host", "pid", …}
+    pending: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
+    __table_args__ = (Index("ix_runs_sweep_point", "sweep_id", "sweep_point", unique=True),
+                      Index("ix_runs_pending", "id", sqlite_where=text("pending IS NOT NULL"),
+                            postgresql_where=text("pending IS NOT NULL")))
+
+
+class RunDeletion(Base):
+    """The log of deleted runs (append-only): a run row can be deleted only once its row here exists."""
+
+    __tablename__ = "run_deletions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer, unique=True)
+    ref: Mapped[str] = mapped_column(Text)
+    output: Mapped[Optional[str]] = mapped_column(Text)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)  # the run row as it was
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Sweep(Base):

@@ -1,0 +1,249 @@
+"""Recorded runs in the store: append-only rows, pending while their output file is put in place, and a
+logged deletion as the only way a run row goes.
+
+Triggers refuse any UPDATE of a finished run and any DELETE of a run without its row in `run_deletions`
+(which itself cannot change). A run that writes a file is first committed as pending (`runs.pending`
+holds the file's identity and the writing process), then its file is renamed into place, then the mark
+is cleared. A pending row whose process is gone is reconciled by the next command that writes to the
+store: completed when its file is in place, else deleted (logged) with its temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import socket
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..errors import InputError
+from .connection import Conn, lock_wait_ms
+
+if TYPE_CHECKING:
+    from .facade import Store, VersionRef
+
+# a pending row written from another machine is taken as abandoned when older than this (plus twice the
+# lock wait): its process cannot be seen from here, and the window it marks lasts milliseconds
+STALE_S = 3600
+_CLOCK_SLACK_S = 10  # process start times are derived from the boot time, which can move by a second or so
+_IN_FLIGHT: set[str] = set()  # staged files of this process between their pending row and its completion
+
+_RUN_COLUMNS = ("SELECT r.id, t.name, v.version, r.neurons, r.seed, CAST(r.parameters AS TEXT), r.started_at, "
+                "r.wall_s, r.peak_rss_bytes, r.output, CAST(r.summary AS TEXT), r.sweep_id, r.sweep_point, "
+                "CAST(r.pending AS TEXT) FROM runs r LEFT JOIN topology_versions v ON v.id = r.version_id "
+                "LEFT JOIN topologies t ON t.id = v.topology_id")
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def now() -> datetime:
+    """The current time in UTC, to the second, as the store keeps times."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def stamp(value: datetime | str | None) -> str | None:
+    """A stored time as ISO 8601 UTC (SQLite keeps text, servers a timestamp)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def _next_id(conn: Conn) -> int:
+    """The id of the next run, known before its insert so that its summary can carry it (rows never change).
+
+    SQLite would reuse the id of a deleted newest row: ids of deleted runs count as taken.
+    """
+    if conn.dialect == "postgresql":
+        return conn.scalar("SELECT nextval(pg_get_serial_sequence('runs', 'id'))")
+    taken = conn.scalar("SELECT max(m) FROM (SELECT max(id) AS m FROM runs UNION ALL "
+                        "SELECT max(run_id) FROM run_deletions) AS ids")
+    return (taken or 0) + 1
+
+
+def _started(pid: int) -> float | None:
+    """When process `pid` started (seconds since the epoch); None if it has exited, NaN if it cannot be read."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
+    except psutil.NoSuchProcess:
+        return None
+    except psutil.Error:
+        return math.nan
+
+
+def pending_mark(output: str | os.PathLike, staged: str | os.PathLike) -> dict[str, Any]:
+    """What a pending row records: where its complete `staged` file goes, that file's identity and the writer."""
+    info = os.stat(staged)
+    return {"output": os.path.abspath(output), "staged": os.path.abspath(staged), "host": socket.gethostname(),
+            "pid": os.getpid(), "started": _started(os.getpid()), "since": time.time(), "device": info.st_dev,
+            "inode": info.st_ino, "size": info.st_size}
+
+
+def record(store: Store, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
+           summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
+           peak_rss_bytes: int | None, before_commit: Callable[[], None] | None = None,
+           sweep: tuple[int, int] | None = None, staged: str | os.PathLike | None = None) -> int:
+    """Insert a run (see `Store.record_run`); with `staged`, as pending, its output column empty until completed."""
+    mark = None if staged is None or output is None else pending_mark(output, staged)
+    if mark is not None:
+        _IN_FLIGHT.add(mark["staged"])  # before its commit: no reconciler of this process may take it as abandoned
+    try:
+        with store.db.connect() as conn, conn.transaction():
+            run_id = _next_id(conn)
+            sweep_id, point = sweep if sweep is not None else (None, None)
+            conn.execute(
+                "INSERT INTO runs (id, version_id, neurons, parameters, seed, summary, output, started_at, wall_s, "
+                "peak_rss_bytes, sweep_id, sweep_point, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, version.id, neurons, _text(parameters), seed, _text({**summary, "run_id": run_id}),
+                 output if mark is None else None, conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), wall_s,
+                 peak_rss_bytes, sweep_id, point, None if mark is None else _text(mark)))
+            if before_commit is not None:
+                before_commit()
+    except BaseException:
+        if mark is not None:
+            _IN_FLIGHT.discard(mark["staged"])
+        raise
+    return run_id
+
+
+def complete(store: Store, run_id: int) -> bool:
+    """Clear a run's pending mark, naming its output file; False when it was not pending (already done)."""
+    mark = None
+    try:
+        with store.db.connect() as conn, conn.transaction():
+            mark = conn.scalar("SELECT CAST(pending AS TEXT) FROM runs WHERE id = ?", (run_id,))
+            if mark is None:
+                return False
+            staged = json.loads(mark)
+            conn.execute("UPDATE runs SET output = ?, pending = NULL WHERE id = ?", (staged["output"], run_id))
+            return True
+    finally:
+        _IN_FLIGHT.discard(json.loads(mark)["staged"] if mark else "")
+
+
+def discard(store: Store, run_id: int, reason: str) -> dict[str, Any] | None:
+    """Delete a pending run of this process whose file did not get in place (logged); None if not pending."""
+    with store.db.connect() as conn:
+        mark = conn.scalar("SELECT CAST(pending AS TEXT) FROM runs WHERE id = ?", (run_id,))
+    if mark is not None:
+        _IN_FLIGHT.discard(json.loads(mark)["staged"])
+    return delete(store, run_id, reason=reason, remove_output=False, pending=True)
+
+
+def _abandoned(mark: dict[str, Any]) -> bool:
+    """Whether the process that wrote a pending row is gone (exited, killed, or its id reused since)."""
+    if mark.get("host") != socket.gethostname():
+        return time.time() - float(mark.get("since", 0)) > STALE_S + 2 * lock_wait_ms() / 1000
+    if mark.get("pid") == os.getpid():
+        return mark.get("staged") not in _IN_FLIGHT
+    started = _started(int(mark.get("pid", 0)))
+    if started is None:
+        return True
+    return mark.get("started") is not None and not math.isnan(started) and \
+        abs(started - float(mark["started"])) > _CLOCK_SLACK_S
+
+
+def _same_file(path: str | None, mark: dict[str, Any]) -> bool:
+    """Whether `path` is the very file the pending row recorded (same device, inode and size)."""
+    try:
+        info = os.stat(path) if path else None
+    except OSError:
+        return False
+    return info is not None and (info.st_dev, info.st_ino, info.st_size) == (mark["device"], mark["inode"], mark["size"])
+
+
+def reconcile(store: Store) -> list[dict[str, Any]]:
+    """Settle the pending rows of processes that are gone: completed when their file is in place, else
+    deleted through the deletion log with their temporary file. What was done, one dict per row."""
+    with store.db.connect() as conn:
+        rows = conn.rows("SELECT id, CAST(pending AS TEXT) FROM runs WHERE pending IS NOT NULL ORDER BY id")
+    done = []
+    for run_id, text in rows:
+        mark = json.loads(text)
+        if not _abandoned(mark):
+            continue
+        if _same_file(mark.get("output"), mark):
+            if complete(store, run_id):
+                done.append({"run_id": run_id, "completed": True, "output": mark["output"]})
+            continue
+        if delete(store, run_id, reason="unfinished: its process ended before its output file was in place",
+                  remove_output=False, pending=True) is not None:
+            if _same_file(mark.get("staged"), mark):
+                with contextlib.suppress(OSError):
+                    os.unlink(mark["staged"])
+            done.append({"run_id": run_id, "completed": False, "output": None})
+    return done
+
+
+def delete(store: Store, run_id: int, *, reason: str | None = None, remove_output: bool = True,
+           pending: bool = False) -> dict[str, Any] | None:
+    """Delete a run: log it in `run_deletions` and delete its row in one transaction, then remove its output
+    file. `pending`: delete a pending row instead (None when there is none)."""
+    with store.db.connect() as conn, conn.transaction():
+        row = conn.first(f"{_RUN_COLUMNS} WHERE r.id = ?", (run_id,))
+        if row is None or (row[-1] is not None) != pending:
+            if pending:
+                return None
+            raise missing(conn, run_id)
+        found = _as_dict(row)
+        deleted_at = now()
+        conn.execute("INSERT INTO run_deletions (run_id, ref, output, record, reason, deleted_at) VALUES (?, ?, ?, ?, ?, ?)",
+                     (run_id, found["ref"], found["output"], _text(found), reason, conn.stamp(deleted_at)))
+        conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+    outcome = {"run_id": run_id, "ref": found["ref"], "output": found["output"], "output_removed": False,
+               "reason": reason, "deleted_at": stamp(deleted_at)}
+    if remove_output and found["output"]:
+        try:
+            os.unlink(found["output"])
+            outcome["output_removed"] = True
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            outcome["output_error"] = exc.strerror or str(exc)
+    return outcome
+
+
+def missing(conn: Conn, run_id: int) -> InputError:
+    """The error for a run id that names no finished run: deleted (when and why, from the log), or never."""
+    deleted = conn.first("SELECT deleted_at, reason FROM run_deletions WHERE run_id = ?", (run_id,))
+    if deleted is not None:
+        why = f": {deleted[1]}" if deleted[1] else ""
+        return InputError(f"run {run_id}: deleted at {stamp(deleted[0])}{why} (see run_deletions)")
+    return InputError(f"run {run_id}: no such run (see `runs list`)")
+
+
+def _as_dict(row: tuple) -> dict[str, Any]:
+    i, name, version, neurons, seed, params, started, wall, rss, output, summary, sweep_id, point, mark = row
+    return {"id": i, "ref": f"{name}@v{version}", "neurons": neurons, "seed": seed, "parameters": json.loads(params),
+            "started_at": stamp(started), "wall_s": wall, "peak_rss_bytes": rss, "output": output,
+            "summary": json.loads(summary), "sweep_id": sweep_id, "sweep_point": point,
+            **({"pending": json.loads(mark)} if mark is not None else {})}
+
+
+def finished(store: Store, run_id: int | None = None) -> list[dict[str, Any]]:
+    """Every finished run, oldest first, or the one with `run_id` (InputError when there is none); pending
+    rows are left out."""
+    public = ("id", "ref", "neurons", "seed", "parameters", "started_at", "wall_s", "peak_rss_bytes", "output",
+              "summary")
+    with store.db.connect() as conn:
+        rows = (conn.rows(f"{_RUN_COLUMNS} WHERE r.pending IS NULL ORDER BY r.id") if run_id is None
+                else conn.rows(f"{_RUN_COLUMNS} WHERE r.id = ? AND r.pending IS NULL", (run_id,)))
+        if run_id is not None and not rows:
+            raise missing(conn, run_id)
+    return [{k: found[k] for k in public} for found in map(_as_dict, rows)]
+
+
+def deletions(store: Store) -> list[dict[str, Any]]:
+    """The deletion log, oldest first: run id, ref, output, reason and when."""
+    with store.db.connect() as conn:
+        rows = conn.rows("SELECT run_id, ref, output, reason, deleted_at FROM run_deletions ORDER BY id")
+    return [{"run_id": r, "ref": ref, "output": out, "reason": why, "deleted_at": stamp(at)}
+            for r, ref, out, why, at in rows]
