@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Iterator, Union
 
 from ..errors import InputError
+from ..processes import CLOCK_SLACK_S, gone, started
 
 Source = Union[str, os.PathLike, IO[bytes], IO[str]]
 
@@ -82,26 +83,12 @@ _HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"
 # (a thread id is an address: its many digits tell these names from a user's own hidden files)
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.tmp-(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)-(?P<start>[0-9]+)-[0-9]{6,}")
 _EARLIER = re.compile(r"\.(?P<name>.+)\.tmp-(?P<pid>[0-9]+)-[0-9]{6,}")  # .NAME.tmp-PID-THREAD, before start times
-_CLOCK_SLACK_S = 10  # a start time is the boot time plus ticks, and the boot time moves when the clock is set
-
-
-def _started(pid: int) -> float | None:
-    """When process `pid` started (seconds since the epoch); None if it has exited (a zombie has), NaN if unknown."""
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
-    except psutil.NoSuchProcess:
-        return None
-    except psutil.Error:  # another user's process, not readable: alive
-        return math.nan
 
 
 def temporary_name(name: str) -> str:
     """The hidden name under which this process and thread write `name` before renaming it into place."""
-    started = _started(os.getpid())
-    return f".{name}.tmp-{_HOST}-{os.getpid()}-{0 if not started or math.isnan(started) else int(started)}" \
+    start = started(os.getpid())
+    return f".{name}.tmp-{_HOST}-{os.getpid()}-{0 if not start or math.isnan(start) else int(start)}" \
            f"-{threading.get_ident()}"
 
 
@@ -111,12 +98,11 @@ def _abandoned(entry: os.DirEntry) -> bool:
     if match := _TEMPORARY.fullmatch(entry.name):
         if match["host"] != _HOST:
             return False  # written from another machine sharing this folder: its processes cannot be seen
-        started = _started(int(match["pid"]))
-        return started is None or abs(started - int(match["start"])) > _CLOCK_SLACK_S
+        return gone(int(match["pid"]), int(match["start"]))
     if match := _EARLIER.fullmatch(entry.name):  # no start time in the name: the process started after its mtime
-        started = _started(int(match["pid"]))
+        start = started(int(match["pid"]))
         try:
-            return started is None or started > entry.stat(follow_symlinks=False).st_mtime + _CLOCK_SLACK_S
+            return start is None or start > entry.stat(follow_symlinks=False).st_mtime + CLOCK_SLACK_S
         except OSError:
             return False
     return False

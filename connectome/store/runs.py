@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import socket
 import time
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InputError
+from ..processes import gone, started
 from .connection import Conn, lock_wait_ms
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 # a pending row written from another machine is taken as abandoned when older than this (plus twice the
 # lock wait): its process cannot be seen from here, and the window it marks lasts milliseconds
 STALE_S = 3600
-_CLOCK_SLACK_S = 10  # process start times are derived from the boot time, which can move by a second or so
 _IN_FLIGHT: set[str] = set()  # staged files of this process between their pending row and its completion
 
 _RUN_COLUMNS = ("SELECT r.id, t.name, v.version, r.neurons, r.seed, CAST(r.parameters AS TEXT), r.started_at, "
@@ -66,24 +65,11 @@ def _next_id(conn: Conn) -> int:
     return (taken or 0) + 1
 
 
-def _started(pid: int) -> float | None:
-    """When process `pid` started (seconds since the epoch); None if it has exited, NaN if it cannot be read."""
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
-    except psutil.NoSuchProcess:
-        return None
-    except psutil.Error:
-        return math.nan
-
-
 def pending_mark(output: str | os.PathLike, staged: str | os.PathLike) -> dict[str, Any]:
     """What a pending row records: where its complete `staged` file goes, that file's identity and the writer."""
     info = os.stat(staged)
     return {"output": os.path.abspath(output), "staged": os.path.abspath(staged), "host": socket.gethostname(),
-            "pid": os.getpid(), "started": _started(os.getpid()), "since": time.time(), "device": info.st_dev,
+            "pid": os.getpid(), "started": started(os.getpid()), "since": time.time(), "device": info.st_dev,
             "inode": info.st_ino, "size": info.st_size}
 
 
@@ -144,11 +130,8 @@ def _abandoned(mark: dict[str, Any]) -> bool:
         return time.time() - float(mark.get("since", 0)) > STALE_S + 2 * lock_wait_ms() / 1000
     if mark.get("pid") == os.getpid():
         return mark.get("staged") not in _IN_FLIGHT
-    started = _started(int(mark.get("pid", 0)))
-    if started is None:
-        return True
-    return mark.get("started") is not None and not math.isnan(started) and \
-        abs(started - float(mark["started"])) > _CLOCK_SLACK_S
+    start = mark.get("started")
+    return gone(int(mark.get("pid", 0)), None if start is None else float(start))
 
 
 def _same_file(path: str | None, mark: dict[str, Any]) -> bool:
