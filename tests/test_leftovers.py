@@ -206,3 +206,21 @@ def test_an_hdf5_file_whose_last_flush_fails_is_the_disk_full_error_and_exits_qu
         assert done.stdout == f"{folder / 'c'}: cannot write: the disk is full (No space left on device); " \
                               "nothing was written\n"
         assert [p.name for p in folder.iterdir()] == ["filler"]
+
+
+def test_a_killed_upgrades_backup_temporary_is_removed_by_the_next_backup(tmp_path, gone_pid, sleeper):
+    """`db upgrade` copies the store under a temporary name first: a killed upgrade's copy goes with the next one."""
+    import sqlite3
+
+    from connectome.store.migrate import backup
+
+    db = tmp_path / "store.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    me = psutil.Process().create_time()
+    stale, live = _name("store.db.bak", gone_pid, me), _name("store.db.bak", sleeper[0], sleeper[1])
+    for name in (stale, live):
+        (tmp_path / name).write_bytes(b"\0" * 4096)
+    saved = backup(f"sqlite:///{db}", "0005")
+    assert saved == tmp_path / "store.db.bak-0005"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live, "store.db", "store.db.bak-0005"])

@@ -174,7 +174,10 @@ def backup(url: str, revision: str | None) -> Path | None:
     path = sqlite_path(url)
     if path is None or not path.exists():
         return None
-    temporary = path.with_name(f".{path.name}.bak-{os.getpid()}.tmp")
+    from ..formats._io import remove_abandoned, temporary_name
+
+    remove_abandoned(path.parent)  # the temporaries of killed upgrades
+    temporary = path.with_name(temporary_name(f"{path.name}.bak"))
     try:
         with contextlib.closing(open_sqlite(path, sqlite_options(url))) as src, \
                 contextlib.closing(open_sqlite(temporary, {"mode": "rwc"})) as dst:
