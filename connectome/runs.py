@@ -19,8 +19,7 @@ from .formats._io import staged
 from .sim import RunSpec, prepare, run, verdict
 from .sim import estimate_prepared as estimate
 from .store import Store, VersionRef
-
-OUTPUT_SUFFIXES = (".npz", ".csv")
+from .store.runs import RUN_OUTPUT_SUFFIXES as OUTPUT_SUFFIXES
 
 
 def check_output(path: str | None) -> None:

@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import signal
+import socket
 import subprocess
 import sys
 import traceback
@@ -393,3 +394,64 @@ def test_a_pending_run_of_a_live_process_is_left_alone(run, store_url, tmp_path)
         os.replace(staged, tmp_path / "live.csv")
         assert store.complete_run(run_id) is True
         assert store.run(run_id)["output"] == str(tmp_path / "live.csv")
+
+
+NEVER_REPLACED = "a row of the store is never replaced"
+
+
+@pytest.mark.parametrize("statement, message", [
+    ("REPLACE INTO topologies SELECT id, 'renamed', created_at FROM topologies WHERE name = 'multi_region'",
+     NEVER_REPLACED),
+    ("REPLACE INTO ledger VALUES (1, 0, NULL)", "the ledger only grows"),
+    ("INSERT OR REPLACE INTO runs SELECT * FROM runs", NEVER_REPLACED),
+    ("INSERT OR REPLACE INTO topology_versions (id, topology_id, version, content_hash, created_at, sealed, "
+     "region_count, projection_count) SELECT id, topology_id, version, content_hash, created_at, FALSE, 0, 0 "
+     "FROM topology_versions", NEVER_REPLACED),
+    ("REPLACE INTO regions (id, version_id, name, share) SELECT id, version_id, name, 2 FROM regions", NEVER_REPLACED),
+    ("REPLACE INTO projections (id, version_id, source_id, target_id, strength) "
+     "SELECT id, version_id, source_id, target_id, 1 FROM projections", NEVER_REPLACED),
+])
+def test_sqlite_or_replace_never_gets_past_the_guards(run, db, statement, message):
+    """SQLite removes the rows an OR REPLACE conflict replaces without firing their DELETE triggers."""
+    _store(run, str(db))
+    _refused(str(db), statement, message)
+    assert run("--db", db, "topology", "verify").exit_code == 0
+
+
+def test_sqlite_update_or_replace_never_gets_past_the_guards(run, db):
+    _store(run, str(db))
+    raw_sql(str(db), "INSERT INTO topology_versions (topology_id, version, content_hash, created_at, sealed, "
+                     "region_count, projection_count) VALUES (1, 2, 'x', '2026-01-01 00:00:00', FALSE, 0, 0)")
+    _refused(str(db), "UPDATE OR REPLACE topology_versions SET version = 1 WHERE version = 2", NEVER_REPLACED)
+    unsealed = raw_sql(str(db), "SELECT id FROM topology_versions WHERE version = 2")[0][0]
+    raw_sql(str(db), f"INSERT INTO regions (version_id, name, share) VALUES ({unsealed}, 'x', 1)")
+    _refused(str(db), "UPDATE OR REPLACE regions SET id = 1 WHERE name = 'x'", NEVER_REPLACED)
+
+
+def test_a_planted_pending_row_never_removes_another_file(run, store_url, tmp_path):
+    """Any client can insert a pending run: its `staged` path is removed only when it is its writer's temporary."""
+    _store(run, store_url)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    info = victim.stat()
+    mark = {"output": str(tmp_path / "gone.npz"), "staged": str(victim), "host": socket.gethostname(), "pid": 999_999,
+            "started": 1.0, "since": 1.0, "device": info.st_dev, "inode": info.st_ino, "size": info.st_size}
+    version_id = raw_sql(store_url, "SELECT id FROM topology_versions WHERE ledger_seq = 1")[0][0]
+    raw_sql(store_url, "INSERT INTO runs (version_id, neurons, parameters, seed, summary, started_at, wall_s, pending) "
+                       f"VALUES ({version_id}, 1, '{{}}', 1, '{{}}', '2026-01-01 00:00:00', 0, '{json.dumps(mark)}')")
+    assert run("--db", store_url, "topology", "import", EXAMPLE, "--name", "third").exit_code == 0  # settles it
+    assert victim.read_text() == "keep me"
+    assert raw_sql(store_url, "SELECT count(*) FROM runs WHERE pending IS NOT NULL") == [(0,)]  # deleted, logged
+
+
+def test_runs_delete_removes_only_a_regular_run_output_file(run, store_url, tmp_path):
+    _store(run, store_url)
+    victim = tmp_path / "notes.txt"
+    victim.write_text("keep me")
+    version_id = raw_sql(store_url, "SELECT id FROM topology_versions WHERE ledger_seq = 1")[0][0]
+    raw_sql(store_url, "INSERT INTO runs (version_id, neurons, parameters, seed, summary, started_at, wall_s, output) "
+                       f"VALUES ({version_id}, 1, '{{}}', 1, '{{}}', '2026-01-01 00:00:00', 0, '{victim}')")
+    run_id = raw_sql(store_url, "SELECT max(id) FROM runs")[0][0]
+    out = run("--db", store_url, "runs", "delete", str(run_id))
+    assert out.exit_code == 0 and victim.read_text() == "keep me"
+    assert "not a run's output file (a regular .npz or .csv file): left in place" in out.stderr

@@ -48,6 +48,7 @@ def cli(*args: object, env: dict[str, str] | None = None, prefix: tuple[str, ...
     ("postgresql+psycopg://lab:s3cr3t@db/x", "postgresql+psycopg://lab:***@db/x"),
     ("postgresql://lab:s3%40cr3t@db/x", "postgresql://lab:***@db/x"),
     ("postgresql://lab:s3cr?3t@db/x", "postgresql://lab:***@db/x"),
+    ("postgresql+psycopg://lab:p@ss@127.0.0.1/db", "postgresql+psycopg://lab:***@127.0.0.1/db"),
     ("postgresql://db/x?sslpassword=s3cr3t&sslkey=/k.pem", "postgresql://db/x?sslpassword=***&sslkey=/k.pem"),
     ("postgresql://db/x?PassWord=s3cr3t&application_name=lab", "postgresql://db/x?PassWord=***&application_name=lab"),
     ("postgresql://db/x?oauth_client_secret=s3cr3t", "postgresql://db/x?oauth_client_secret=***"),
@@ -446,3 +447,12 @@ def test_the_package_opens_sqlite_only_through_open_sqlite():
                             and call.func.attr == "connect" and getattr(call.func.value, "id", "") == "sqlite3"):
                         calls.append((path.relative_to(ROOT).as_posix(), node.name))
     assert calls == [("connectome/store/connection.py", "open_sqlite")]
+
+
+@pytest.mark.parametrize("query, fragment", [("passwd=xyzsecret", 'passwd=***: invalid connection option "passwd"'),
+                                             ("connect_timeout=abc", "bad value for connect_timeout: 'abc'")])
+def test_settings_the_driver_refuses_are_one_line(query, fragment):
+    """psycopg refuses a URL's own settings before connecting: bad input, exit 2, the secret still hidden."""
+    out = cli("--db", f"postgresql+psycopg://u@127.0.0.1:1/db?{query}", "topology", "list")
+    assert_one_line_error(out, fragment, code=2)
+    assert "xyzsecret" not in out.stderr

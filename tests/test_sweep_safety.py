@@ -431,3 +431,17 @@ def test_an_empirical_fc_is_read_by_the_checked_readers(tmp_path):
     wide = tmp_path / "wide.csv"
     wide.write_text(",a,b\na,1," + "9" * 200_000 + "\nb,0,1\n")
     assert "field larger than field limit" in input_error(lambda: read_empirical(wide, ["a", "b"]))
+
+
+def test_a_scheduler_without_workers_is_one_line(store, monkeypatch):
+    """A scheduler no worker has joined is refused after a bounded wait, before anything runs."""
+    from distributed import LocalCluster
+
+    from connectome.sweeps import cluster as where
+
+    monkeypatch.setattr(where, "WORKERS_TIMEOUT_S", 1.0)
+    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as empty:
+        started = time.monotonic()
+        with pytest.raises(InputError, match="the scheduler has no worker \\(none joined within 1 s\\)"):
+            sweep(store, "v1", 10**6, grid={"coupling": [0.0, 0.5]}, scheduler=empty.scheduler_address, seed=2, **BASE)
+        assert time.monotonic() - started < 15

@@ -50,7 +50,9 @@ def _version(ctx: click.Context, asked: bool) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo("error: " + " ".join(message.split("\n")), err=True)
+    from .common import printable
+
+    click.echo("error: " + printable(" ".join(message.split("\n"))), err=True)
     sys.exit(code)
 
 

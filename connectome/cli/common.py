@@ -25,8 +25,8 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
     rows = [list(r) for r in rows]
     numeric = [bool(rows) and all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows)
                for i in range(len(headers))]
-    cells = [[("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)) for v in r]
-             for r in rows]
+    cells = [[("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else printable(str(v)))
+              for v in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:

@@ -92,6 +92,18 @@ def temporary_name(name: str) -> str:
            f"-{threading.get_ident()}"
 
 
+def is_temporary_of(path: str | os.PathLike, target: str | os.PathLike, pid: int) -> bool:
+    """Whether `path` names a temporary that process `pid` made for `target`: beside it, under its hidden name.
+
+    >>> is_temporary_of("/d/" + temporary_name("a.npz"), "/d/a.npz", os.getpid()), is_temporary_of("/etc/x", "/d/a.npz", 1)
+    (True, False)
+    """
+    found, wanted = Path(path), Path(target)
+    match = _TEMPORARY.fullmatch(found.name)
+    return match is not None and found.parent == wanted.parent and match["name"] == wanted.name \
+        and int(match["pid"]) == pid
+
+
 def _abandoned(entry: os.DirEntry) -> bool:
     """Whether `entry` is a temporary whose writer has gone: exited or killed, or its id now names a process
     that started later (ids are reused)."""

@@ -153,7 +153,15 @@ class Database:
         if self.dialect == "sqlite":
             return Conn(open_sqlite(self.path, self.options, self.where), "sqlite", "qmark")
         engine = self.sqlalchemy_engine()
-        return Conn(engine.raw_connection(), self.dialect, engine.dialect.paramstyle)
+        try:
+            raw = engine.raw_connection()
+        except Exception as exc:  # the driver refusing the URL's own settings before it connects: bad input
+            orig = getattr(exc, "orig", exc)
+            if type(orig).__name__ == "ProgrammingError" and _is_driver_error(orig):
+                detail = hide_secrets(" ".join(str(orig).split()), secrets(self.url))
+                raise InputError(f"--db: {self.where}: {detail}") from None
+            raise
+        return Conn(raw, self.dialect, engine.dialect.paramstyle)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Conn]:
@@ -281,9 +289,12 @@ def translate(exc: BaseException, where: str, hidden: Sequence[str] = ()) -> Dat
     base = "_".join(code.split("_")[:2]) if code.startswith("SQLITE_") else code
     cause = _CAUSES.get(code) or _CAUSES.get(base)
     kind = next((c.__name__ for c in type(orig).__mro__ if c.__name__ in _PEP_249), name)  # e.g. ConnectionTimeout
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)  # PostgreSQL's, without LINE 1: … ^
+    refused = cause is None and str(primary or orig).startswith(GUARD_PREFIX)
+    if refused:
+        cause = "the store refused the change (rows were changed behind its guards: see `topology verify`)"
     if cause is None and kind not in ("OperationalError", "InterfaceError", "DatabaseError", "InternalError"):
         return None  # IntegrityError, ProgrammingError, DataError: a bug of ours, shown with its traceback
-    primary = getattr(getattr(orig, "diag", None), "message_primary", None)  # PostgreSQL's, without LINE 1: … ^
     detail = hide_secrets(" ".join(str(primary or orig).split()), hidden) or name
     if cause is None and _lost_connection(detail):
         cause = "the connection to the server was lost"
@@ -292,9 +303,11 @@ def translate(exc: BaseException, where: str, hidden: Sequence[str] = ()) -> Dat
     if cause and "{wait}" in cause:
         cause = cause.format(wait=f"{lock_wait_ms() / 1000:g}")
     message = f"{where}: {cause}: {detail}" if cause else f"{where}: {detail}"
-    unchanged = base in _ROLLED_BACK or cause == "the connection to the server was lost"
+    unchanged = refused or base in _ROLLED_BACK or cause == "the connection to the server was lost"
     return DatabaseError(message[:500] + ("; nothing was written" if unchanged else ""))
 
+
+GUARD_PREFIX = "connectome: "  # how the store's triggers begin their refusals
 
 _PEP_249 = {"InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError", "InternalError",
             "ProgrammingError", "NotSupportedError"}

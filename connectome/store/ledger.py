@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import DatabaseError
 from .connection import Conn
 
 # the columns an audit reads per version, in this order (see `Entry`)
@@ -36,7 +37,11 @@ def seal(conn: Conn, version_id: int, name: str, version: int, digest: str, regi
     other and never fork the chain.
     """
     lock = "" if conn.dialect == "sqlite" else " FOR UPDATE"
-    entries, head = conn.first(f"SELECT entries, head FROM ledger WHERE id = 1{lock}")
+    row = conn.first(f"SELECT entries, head FROM ledger WHERE id = 1{lock}")
+    if row is None:
+        raise DatabaseError("the store's ledger row is missing (deleted behind its guards: see `topology verify`); "
+                            "nothing was written")
+    entries, head = row
     seq, new_head = entries + 1, link(head, name, version, digest)
     conn.execute("UPDATE topology_versions SET sealed = ?, region_count = ?, projection_count = ?, ledger_seq = ?, "
                  "ledger_hash = ? WHERE id = ?", (True, regions, projections, seq, new_head, version_id))

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..errors import InputError
+from ..errors import DatabaseError, InputError
 from ..processes import gone, started
 from .connection import Conn, lock_wait_ms
 
@@ -53,6 +53,9 @@ def stamp(value: datetime | str | None) -> str | None:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
+RUN_OUTPUT_SUFFIXES = (".npz", ".csv")
+
+
 def _next_id(conn: Conn) -> int:
     """The id of the next run, known before its insert so that its summary can carry it (rows never change).
 
@@ -62,6 +65,9 @@ def _next_id(conn: Conn) -> int:
         return conn.scalar("SELECT nextval(pg_get_serial_sequence('runs', 'id'))")
     taken = conn.scalar("SELECT max(m) FROM (SELECT max(id) AS m FROM runs UNION ALL "
                         "SELECT max(run_id) FROM run_deletions) AS ids")
+    if (taken or 0) >= 2**63 - 1:
+        raise DatabaseError("run ids are exhausted (a run or run_deletions row holds id 2^63 - 1: rows were "
+                            "changed behind the store's guards); nothing was written")
     return (taken or 0) + 1
 
 
@@ -140,7 +146,19 @@ def _same_file(path: str | None, mark: dict[str, Any]) -> bool:
         info = os.stat(path) if path else None
     except OSError:
         return False
-    return info is not None and (info.st_dev, info.st_ino, info.st_size) == (mark["device"], mark["inode"], mark["size"])
+    return info is not None and (info.st_dev, info.st_ino, info.st_size) == \
+        (mark.get("device"), mark.get("inode"), mark.get("size"))
+
+
+def _own_temporary(mark: dict[str, Any]) -> bool:
+    """Whether a pending row's `staged` path is the temporary its writer made beside its output: a row any client
+    can insert never names another file to remove."""
+    from ..formats._io import is_temporary_of
+
+    try:
+        return is_temporary_of(mark["staged"], mark["output"], int(mark["pid"]))
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def reconcile(store: Store) -> list[dict[str, Any]]:
@@ -151,7 +169,10 @@ def reconcile(store: Store) -> list[dict[str, Any]]:
     done = []
     for run_id, text in rows:
         mark = json.loads(text)
-        if not _abandoned(mark):
+        try:
+            if not isinstance(mark, dict) or not _abandoned(mark):
+                continue
+        except (TypeError, ValueError):  # a mark no writer of ours made: left alone (pending rows are never shown)
             continue
         if _same_file(mark.get("output"), mark):
             if complete(store, run_id):
@@ -159,7 +180,7 @@ def reconcile(store: Store) -> list[dict[str, Any]]:
             continue
         if delete(store, run_id, reason="unfinished: its process ended before its output file was in place",
                   remove_output=False, pending=True) is not None:
-            if _same_file(mark.get("staged"), mark):
+            if _own_temporary(mark) and _same_file(mark["staged"], mark):
                 with contextlib.suppress(OSError):
                     os.unlink(mark["staged"])
             done.append({"run_id": run_id, "completed": False, "output": None})
@@ -184,14 +205,26 @@ def delete(store: Store, run_id: int, *, reason: str | None = None, remove_outpu
     outcome = {"run_id": run_id, "ref": found["ref"], "output": found["output"], "output_removed": False,
                "reason": reason, "deleted_at": stamp(deleted_at)}
     if remove_output and found["output"]:
-        try:
-            os.unlink(found["output"])
-            outcome["output_removed"] = True
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            outcome["output_error"] = exc.strerror or str(exc)
+        _remove_output(found["output"], outcome)
     return outcome
+
+
+def _remove_output(path: str, outcome: dict[str, Any]) -> None:
+    """Remove a deleted run's output file: only a regular file named as run outputs are (.npz, .csv), never a
+    folder, a link or another kind of file a row inserted by any client might name."""
+    import stat
+
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or os.path.splitext(path)[1].lower() not in RUN_OUTPUT_SUFFIXES:
+            outcome["output_error"] = "not a run's output file (a regular .npz or .csv file): left in place"
+            return
+        os.unlink(path)
+        outcome["output_removed"] = True
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        outcome["output_error"] = exc.strerror or str(exc)
 
 
 def missing(conn: Conn, run_id: int) -> InputError:

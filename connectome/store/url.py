@@ -23,7 +23,8 @@ _SECRET_WORDS = ("pass", "pwd", "secret", "token", "credential")
 # `password=…` inside a value (a libpq conninfo), and `scheme://user:password@` inside a value
 _EMBEDDED = re.compile(r"(?i)\b([\w-]*(?:pass|pwd|secret|token|credential)[\w-]*\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
 # SQLAlchemy's own reading of a URL's userinfo (sqlalchemy.engine.url._parse_url), on the whole text
-_USERINFO = re.compile(r"^([\w+.-]+://)(?:([^:/]*)(?::([^@]*))?@)?(.*)$", re.S)
+# the password runs to the last `@` before the path: all of an unencoded `p@ss` is hidden, not only `p`
+_USERINFO = re.compile(r"^([\w+.-]+://)(?:([^:/@]*)(?::([^@]*(?:@[^@/]*)*))?@)?(.*)$", re.S)
 _URL_IN_TEXT = re.compile(r"([\w+.-]+://[^:/@\s]*:)([^@\s]+)(@)")
 
 

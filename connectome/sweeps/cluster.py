@@ -20,6 +20,7 @@ from typing import Any, Callable
 from ..errors import InputError
 
 CONNECT_TIMEOUT_S = 5.0
+WORKERS_TIMEOUT_S = 30.0  # a scheduler just started may wait for its workers a while
 SCHEMES = ("tcp", "tls")
 MAX_ADDRESS = 300
 _HOSTNAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_.])?")
@@ -110,9 +111,16 @@ def connect(address: str) -> Any:
     _handshake(address)
     try:
         with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT_S}s"}):
-            return Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
+            client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
     except (OSError, TimeoutError, ImportError) as e:
         raise InputError(f"--scheduler {address}: no Dask scheduler answers there ({_reason(e)})") from None
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+    except (OSError, TimeoutError) as e:
+        client.close()
+        raise InputError(f"--scheduler {address}: the scheduler has no worker (none joined within "
+                         f"{WORKERS_TIMEOUT_S:g} s): start `dask worker {address}`") from e
+    return client
 
 
 def _handshake(address: str) -> None:
