@@ -18,6 +18,7 @@ import threading
 from typing import Any, Callable
 
 from ..errors import InputError
+from ..graph import shown
 
 CONNECT_TIMEOUT_S = 5.0
 WORKERS_TIMEOUT_S = 30.0  # a scheduler just started may wait for its workers a while
@@ -55,36 +56,32 @@ def check_options(scheduler: Any, workers: Any, dashboard: bool) -> str | None:
     return address
 
 
-def _shown(text: str) -> str:
-    return repr(text) if len(text) <= 60 else repr(text[:57]) + "…"
-
-
 def scheduler_address(text: Any) -> str:
     """`text` checked as a Dask scheduler address and written `SCHEME://HOST:PORT` (a bare HOST:PORT is tcp)."""
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"--scheduler: give an address tcp://HOST:PORT, got {text!r}")
-    shown = _shown(text)
+    label = shown(text, 60)
     if len(text) > MAX_ADDRESS:
-        raise InputError(f"--scheduler {shown}: an address of {len(text):,} characters, more than {MAX_ADDRESS}")
+        raise InputError(f"--scheduler {label}: an address of {len(text):,} characters, more than {MAX_ADDRESS}")
     scheme, sep, place = text.strip().partition("://")
     if not sep:
         scheme, place = "tcp", text.strip()
     scheme = scheme.lower()
     if scheme not in SCHEMES:
-        raise InputError(f"--scheduler {shown}: the scheme must be tcp:// or tls://, got {scheme + '://'!r}")
+        raise InputError(f"--scheduler {label}: the scheme must be tcp:// or tls://, got {scheme + '://'!r}")
     host, colon, port = place.rpartition(":")
     if not colon or not host:
-        raise InputError(f"--scheduler {shown}: expected {scheme}://HOST:PORT")
+        raise InputError(f"--scheduler {label}: expected {scheme}://HOST:PORT")
     if not (port.isascii() and port.isdigit()) or len(port) > 5 or not 1 <= int(port) <= 65535:
-        raise InputError(f"--scheduler {shown}: the port must be a whole number from 1 to 65535, got {_shown(port)}")
-    _check_host(host, shown)
+        raise InputError(f"--scheduler {label}: the port must be a whole number from 1 to 65535, got {shown(port, 60)}")
+    _check_host(host, label)
     if scheme == "tls" and _connection_args().get("ssl_context") is None:
-        raise InputError(f"--scheduler {shown}: tls:// needs Dask's TLS settings (distributed.comm.tls.ca-file, "
+        raise InputError(f"--scheduler {label}: tls:// needs Dask's TLS settings (distributed.comm.tls.ca-file, "
                          "distributed.comm.tls.client.cert and .key)")
     return f"{scheme}://{host}:{int(port)}"
 
 
-def _check_host(host: str, shown: str) -> None:
+def _check_host(host: str, label: str) -> None:
     if host.startswith("[") and host.endswith("]"):
         try:
             ipaddress.IPv6Address(host[1:-1])
@@ -93,7 +90,7 @@ def _check_host(host: str, shown: str) -> None:
             pass
     elif _HOSTNAME.fullmatch(host):
         return
-    raise InputError(f"--scheduler {shown}: {_shown(host)} is not a host name or an IP address "
+    raise InputError(f"--scheduler {label}: {shown(host, 60)} is not a host name or an IP address "
                      "(an IPv6 address goes in brackets: tcp://[::1]:8786)")
 
 

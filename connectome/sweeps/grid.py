@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from ..errors import InputError
+from ..graph import shown
 from ..exact import parse_count
 from ..sim.spec import RunSpec
 
@@ -24,11 +25,6 @@ FIELDS = {"coupling": "coupling", "speed": "speed_mm_per_ms", "dt": "dt_ms", "du
           "neurons": "neurons"}
 MAX_POINTS = 1_000_000
 MAX_NUMBER_TEXT = 1000  # characters of one number of an axis
-
-
-def _shown(text: str) -> str:
-    """`text` quoted for a one-line message, cut to a readable length."""
-    return repr(text) if len(text) <= 40 else repr(text[:37]) + "…"
 
 
 def _decimal(text: str, name: str) -> Decimal:
@@ -39,11 +35,11 @@ def _decimal(text: str, name: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise InputError(f"--grid {name}: {_shown(text)} is not a number") from None
+        raise InputError(f"--grid {name}: {shown(text, 40)} is not a number") from None
     if not value.is_finite():
-        raise InputError(f"--grid {name}: {_shown(text)} is not a finite number")
+        raise InputError(f"--grid {name}: {shown(text, 40)} is not a finite number")
     if not math.isfinite(float(value)):
-        raise InputError(f"--grid {name}: {_shown(text)} is beyond the range of a float (about ±1.8e308)")
+        raise InputError(f"--grid {name}: {shown(text, 40)} is beyond the range of a float (about ±1.8e308)")
     if value and value.adjusted() < -400:  # far below the smallest float: it is 0.0, and needs no 400-digit fraction
         return Decimal(0)
     return value
@@ -59,10 +55,10 @@ def _count(text: str, name: str) -> int:
     """COUNT of `START:STOP:COUNT`, at most MAX_POINTS, read without converting a long digit string."""
     digits = text.strip()
     if not (digits.isascii() and digits.isdigit()):
-        raise InputError(f"--grid {name}: COUNT must be a whole number, got {_shown(digits)}")
+        raise InputError(f"--grid {name}: COUNT must be a whole number, got {shown(digits, 40)}")
     significant = digits.lstrip("0") or "0"
     if len(significant) > len(str(MAX_POINTS)) or int(significant) > MAX_POINTS:
-        raise InputError(f"--grid {name}: COUNT {_shown(significant)} is more than the {MAX_POINTS:,} points a sweep "
+        raise InputError(f"--grid {name}: COUNT {shown(significant, 40)} is more than the {MAX_POINTS:,} points a sweep "
                          "takes")
     if int(significant) < 1:
         raise InputError(f"--grid {name}: COUNT must be ≥ 1, got {int(significant)}")
@@ -85,13 +81,13 @@ def _shape(text: str) -> tuple[str, int, Callable[[], list[float | int]]]:
     name, eq, values = text.partition("=")
     name = name.strip()
     if not eq or not name or not values.strip():
-        raise InputError(f"--grid: expected NAME=START:STOP:COUNT or NAME=V1,V2,..., got {_shown(text)}")
+        raise InputError(f"--grid: expected NAME=START:STOP:COUNT or NAME=V1,V2,..., got {shown(text, 40)}")
     if ":" not in values:
         items = values.split(",")
         return name, len(items), lambda: [_number(v, name) for v in items]
     parts = values.split(":")
     if len(parts) != 3:
-        raise InputError(f"--grid {name}: expected START:STOP:COUNT, got {_shown(values)}")
+        raise InputError(f"--grid {name}: expected START:STOP:COUNT, got {shown(values, 40)}")
     count = _count(parts[2], name)
     if name == "neurons":
         start, stop = (Fraction(parse_count(p, "--grid neurons")) for p in parts[:2])

@@ -175,6 +175,8 @@ def _point_taken(exc: BaseException) -> bool:
             return getattr(getattr(orig, "diag", None), "constraint_name", None) == SWEEP_POINT_INDEX
         if code == "SQLITE_CONSTRAINT_UNIQUE":
             return "runs.sweep_id, runs.sweep_point" in str(orig)
+        if code == "SQLITE_CONSTRAINT_TRIGGER":  # the store's guard against OR REPLACE, on the same key
+            return "runs (sweep_id, sweep_point)" in str(orig)
         exc = exc.__cause__ or exc.__context__
     return False
 

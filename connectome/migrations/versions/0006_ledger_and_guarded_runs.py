@@ -72,11 +72,10 @@ def _no_replace(table: str, key: tuple[str, ...]) -> dict[str, str]:
     """Triggers refusing an INSERT or a key-changing UPDATE that would collide with another row on `key`."""
     same = " AND ".join(f"x.{c} = NEW.{c}" for c in key)
     changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in key)
-    name = f"{table}_{'_'.join(key)}_kept"
-    return {f"{name}_insert": f"BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1 FROM {table} x WHERE {same}) "
-                              f"{_stop(REPLACE)}",
+    name, stop = f"{table}_{'_'.join(key)}_kept", _stop(f"{REPLACE}: {table} ({', '.join(key)})")
+    return {f"{name}_insert": f"BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1 FROM {table} x WHERE {same}) {stop}",
             f"{name}_update": f"BEFORE UPDATE ON {table} WHEN ({changed}) AND EXISTS (SELECT 1 FROM {table} x "
-                              f"WHERE {same} AND x.rowid <> OLD.rowid) {_stop(REPLACE)}"}
+                              f"WHERE {same} AND x.rowid <> OLD.rowid) {stop}"}
 
 
 def _sqlite_triggers() -> dict[str, str]:
