@@ -455,3 +455,16 @@ def test_runs_delete_removes_only_a_regular_run_output_file(run, store_url, tmp_
     out = run("--db", store_url, "runs", "delete", str(run_id))
     assert out.exit_code == 0 and victim.read_text() == "keep me"
     assert "not a run's output file (a regular .npz or .csv file): left in place" in out.stderr
+
+
+def test_verify_reports_guards_dropped_or_disabled(run, store_url):
+    """The table owner (not only a superuser) can disable triggers on PostgreSQL: verify says so, exit 4."""
+    _store(run, store_url)
+    if "://" in store_url:
+        raw_sql(store_url, "ALTER TABLE runs DISABLE TRIGGER USER")
+        expected = "the store's guards: 2 of 16 triggers disabled (runs_guard, runs_no_truncate)"
+    else:
+        raw_sql(store_url, "DROP TRIGGER runs_append_only")
+        expected = "the store's guards: 1 of 42 triggers missing (runs_append_only)"
+    out = run("--db", store_url, "topology", "verify")
+    assert out.exit_code == 4 and out.stderr == f"error: the ledger: {expected}\n"

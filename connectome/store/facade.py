@@ -13,7 +13,7 @@ from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
 from ..errors import DatabaseError, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, validate
-from . import ledger
+from . import guards, ledger
 from . import runs as stored_runs
 from .connection import Conn, Database, lock_key
 from .migrate import ensure_schema
@@ -261,12 +261,16 @@ class Store:
         its seal, counts and ledger entry; one dict per version (ref, stored_hash, computed_hash, ok, problems).
 
         `ledger_entry` (whole store only): end the list with the ledger's own entry (ref "(ledger)", entries,
-        stored and recomputed head), which reports versions missing from the store.
+        stored and recomputed head), which reports versions missing from the store and guarding triggers missing or
+        disabled.
         """
         with self.db.connect() as conn, conn.transaction(write=False):
             entries, head = ledger.read(conn)
+            unguarded = guards.problems(conn) if ledger_entry and ref is None else []
         wanted = None if ref is None else self.resolve(ref).id
         chained, ledger_report = ledger.audit(entries, head)
+        ledger_report["problems"] += unguarded
+        ledger_report["ok"] = not ledger_report["problems"]
         report = []
         for e in entries:
             if wanted is not None and e.id != wanted:
