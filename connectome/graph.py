@@ -149,6 +149,19 @@ def shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def text_problem(text: str) -> str | None:
+    r"""Why a free text (a description, a message) cannot be stored: a control character other than tab and line
+    breaks (NUL, escape sequences: what PostgreSQL cannot hold or a terminal would obey), or None.
+
+    >>> text_problem("two\nlines"), text_problem("a\x00b")
+    (None, 'must not contain the control character U+0000 (at position 2)')
+    """
+    for i, c in enumerate(text):
+        if (c < " " and c not in "\t\n\r") or "\x7f" <= c <= "\x9f":
+            return f"must not contain the control character U+{ord(c):04X} (at position {i + 1})"
+    return None
+
+
 def key_problem(key: object) -> str | None:
     """Why `key` cannot name an attribute (the rules of names: a string, no control or format characters,
     at most 1000 characters), or None when it can."""
@@ -219,8 +232,8 @@ def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
     description = graph.graph.get("description")
     if description is not None and not isinstance(description, str):
         raise located(source, "description", f"must be a string, got {description!r}")
-    if description is not None and "\x00" in description:
-        raise located(source, "description", "must not contain a NUL character")
+    if description is not None and text_problem(description):
+        raise located(source, "description", text_problem(description))
     neurons = graph.graph.get("neurons")
     if neurons is not None and neurons_problem(neurons):
         raise located(source, "neurons", neurons_problem(neurons))

@@ -1,12 +1,14 @@
 """The store's library API, each test on a real SQLite file and on a real PostgreSQL server."""
 
 import itertools
+import re
 
 import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from connectome.errors import InputError, ReferenceNotFound
+from connectome.graph import text_problem
 from connectome.formats.canonical import dumps, read_json
 from connectome.graph import content_hash, same_topology, to_document
 from connectome.store import Store
@@ -145,7 +147,7 @@ _values = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=64),
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graph=topologies(_names, _values, ["threshold", "x", "label", "ok"], ["tract_length", "sign"], name=_names,
-                        description=st.one_of(st.none(), st.text(max_size=20).filter(lambda s: "\x00" not in s))))
+                        description=st.one_of(st.none(), st.text(max_size=20).filter(lambda s: text_problem(s) is None))))
 def test_round_trip_graph_json_store_graph(graph, store, tmp_path_factory):
     path = tmp_path_factory.mktemp("rt") / "t.json"
     path.write_text(dumps(graph), encoding="utf-8")
@@ -167,9 +169,17 @@ def test_attribute_text_is_canonical_json(extras):
     assert attrs_text(attrs, "strength") == expected
 
 
-def test_a_description_with_nul_is_refused_on_every_back_end(store):
-    """PostgreSQL text cannot hold NUL: refused in one line everywhere rather than stored on one back-end only."""
-    graph = _graph("nul")
-    graph.graph["description"] = "a\x00b"
-    with pytest.raises(InputError, match="description: must not contain a NUL character"):
-        store.save(graph)
+@pytest.mark.parametrize("where", ["description", "message"])
+@pytest.mark.parametrize("text, position", [("a\x00b", "U+0000 (at position 2)"), ("\x1b]0;x\x07", "U+001B (at position 1)"),
+                                            ("x\x9b", "U+009B (at position 2)")])
+def test_control_characters_in_free_text_are_refused_on_every_back_end(store, store_url, where, text, position):
+    """PostgreSQL text cannot hold NUL, and a terminal obeys escapes: refused in one line on both back-ends."""
+    graph = _graph("ctl")
+    if where == "description":
+        graph.graph["description"] = text
+    before = table_counts(store_url)
+    with pytest.raises(InputError, match=re.escape(f"{where}: must not contain the control character {position}")):
+        store.save(graph, message=text if where == "message" else None)
+    assert table_counts(store_url) == before
+    graph.graph["description"] = "two\tlines,\nas written"
+    assert store.save(graph, message="line one\r\nline two").created

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
-from ..errors import DatabaseError, ReferenceNotFound
-from ..graph import Rows, build_graph, content_hash, content_rows, validate
+from ..errors import DatabaseError, InputError, ReferenceNotFound
+from ..graph import Rows, build_graph, content_hash, content_rows, text_problem, validate
 from . import guards, ledger
 from . import runs as stored_runs
 from .connection import Conn, Database, lock_key
@@ -120,6 +120,8 @@ class Store:
             graph = graph.copy()
             graph.graph["name"] = name
         validate(graph, source)
+        if message is not None and (not isinstance(message, str) or text_problem(message)):
+            raise InputError(f"message: {text_problem(message) if isinstance(message, str) else 'must be a string'}")
         rows = content_rows(graph)
         digest = content_hash(graph, rows)
         self.reconcile_pending()
