@@ -183,3 +183,17 @@ def test_a_disk_that_fills_while_writing_leaves_nothing(tmp_path):
             with staged_folder(folder / "c") as tmp:
                 (tmp / "edges.h5").write_bytes(b"\0" * (2 << 20))
         assert list(folder.iterdir()) == []
+
+
+def test_a_synapses_self_projection_without_autapses_has_none(tmp_path):
+    """Rule synapses (repeats allowed) on a region to itself, autapses off: exact count, no source == target, and
+    every other pair possible (targets' sources are spread over all N - 1 others)."""
+    net = parse_document({"name": "self", "regions": [{"name": "a", "share": 1}],
+                          "projections": [{"source": "a", "target": "a", "strength": 2000, "rule": "synapses",
+                                           "autapses": False}]})
+    result = realise_sonata(net, 300, tmp_path / "c", seed=5)
+    _, _, src, tgt = read_back(tmp_path / "c")
+    assert result["edges"] == len(src) == 300 * 299 * 2
+    assert not np.any(src == tgt)
+    assert (src.min(), src.max(), tgt.min(), tgt.max()) == (0, 299, 0, 299)
+    assert len(np.unique(src.astype(np.int64) * 300 + tgt)) < len(src)  # synapses repeat pairs
