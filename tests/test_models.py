@@ -27,14 +27,14 @@ def _ring(n: int = 5) -> nx.DiGraph:
     return g
 
 
-def _reference(model, graph, a, extra, fn, steps, dt, speed, x0, scheme="heun"):
+def _reference(model, graph, a, extra, fn, steps, dt, speed, x0, scheme="heun", given=None):
     """Plain numpy: TVB's step (coupling once per step, held for both Heun stages, clamped), per the docs."""
     names = list(graph)
     R, index = len(names), {n: i for i, n in enumerate(names)}
     step = Fraction(repr(speed)) * Fraction(repr(dt))  # delays: the exact decimals, halves up
     edges = [(index[s], index[t], d["strength"], math.floor(Fraction(repr(d["tract_length"])) / step + Fraction(1, 2)))
              for s, t, d in graph.edges(data=True)]
-    params = model.parameter_matrix(model.arrays(model.parameters([(n, {}) for n in names], {})), R)
+    params = model.parameter_matrix(model.arrays(model.parameters([(n, {}) for n in names], given or {})), R)
     x = x0.copy()
     past = [x.copy()]  # past[k] = state at step k
     floor = np.array([v.floor for v in model.state_variables])[:, None]
@@ -74,25 +74,26 @@ def _dfun(model, x, c, params):
     return out
 
 
-@pytest.mark.parametrize("model,fn,a,extra", [
-    ("linear", "linear", 0.8, [0.05]),
-    ("wilson-cowan", "linear", 0.6, [0.0]),
-    ("reduced-wong-wang", "linear", 0.5, [0.0]),
-    ("montbrio-pazo-roxin", "difference", 0.3, []),
-    ("jansen-rit", "linear", 0.01, [0.0]),
-    ("kuramoto", "kuramoto", 0.7, []),
-    ("linear", "sigmoidal", 2.0, [-1.0, 1.0, 0.1, 1.5]),
+@pytest.mark.parametrize("model,fn,a,extra,given", [
+    ("linear", "linear", 0.8, [0.05], {}),
+    ("wilson-cowan", "linear", 0.6, [0.0], {}),
+    ("reduced-wong-wang", "linear", 0.5, [0.0], {}),
+    ("montbrio-pazo-roxin", "difference", 0.3, [], {}),
+    ("montbrio-pazo-roxin", "linear", 0.3, [0.0], {"cv": 0.5}),  # the coupling through V, skipped when cv = 0
+    ("jansen-rit", "linear", 0.01, [0.0], {}),
+    ("kuramoto", "kuramoto", 0.7, [], {}),
+    ("linear", "sigmoidal", 2.0, [-1.0, 1.0, 0.1, 1.5], {}),
 ])
-def test_every_model_and_coupling_function_agrees_with_a_plain_numpy_reference(model, fn, a, extra):
+def test_every_model_and_coupling_function_agrees_with_a_plain_numpy_reference(model, fn, a, extra, given):
     """The compiled loop (Heun, delays from tract lengths) equals the documented equations stepped in numpy."""
     g, m = _ring(), MODELS[model]
     rng = np.random.default_rng(3)
     x0 = np.array([rng.uniform(v.low, v.high, 5) * 0.5 + (v.low + v.high) / 4 for v in m.state_variables])
     names = {"linear": ["b"], "sigmoidal": ["cmin", "cmax", "midpoint", "sigma"]}.get(fn, [])
-    params = {f"coupling.{n}": v for n, v in zip(names, extra)}
+    params = {**{f"coupling.{n}": v for n, v in zip(names, extra)}, **given}
     result = simulate(g, 1000, model=model, coupling_function=fn, coupling=a, params=params, duration_ms=20,
                       dt_ms=0.1, speed_mm_per_ms=2.0, initial={v.name: x0[i].tolist() for i, v in enumerate(m.state_variables)})
-    want = _reference(m, g, a, extra, fn, 200, 0.1, 2.0, x0)
+    want = _reference(m, g, a, extra, fn, 200, 0.1, 2.0, x0, given=given)
     got = np.stack([result.states[v.name] for v in m.state_variables], axis=1)
     scale = max(1.0, float(np.max(np.abs(want))))
     assert np.max(np.abs(got - want)) / scale < 1e-12
