@@ -176,3 +176,18 @@ def test_the_sampled_mean_relaxes_as_the_mean_field_does():
     rest = 1 / (1 + np.exp(0.5 / 0.1))  # σ((0 − θ) / width) with the default θ 0.5 and width 0.1
     want = 0.5 + (rest - 0.5) * np.exp(-runs[0].time_ms / 10.0)
     assert np.max(np.abs(mean - want)) < 4 * np.sqrt(0.25 / 10**4 / 40)
+
+
+def test_a_region_is_activated_exactly_at_its_level():
+    """Reaching the activation level counts (≥, not >): mean field (dt = τ lands a on σ(0) = 1/2 at 1.0 ms) and
+    sampled (N = 7: a = 3/7 is reached at 8 ms and first exceeded at 11 ms with seed 0)."""
+    graph = nx.DiGraph(name="one")
+    graph.add_node("r0", share=1.0)
+    mean_field = simulate(graph, 10**4, duration_ms=5, dt_ms=1.0, deterministic=True,
+                          params={"tau_ms": 1.0, "activation": 0.5}, stimuli=["r0=0.5@0:5"])
+    assert mean_field.activity[1, 0] == 0.5 and mean_field.summary_regions[0]["activation_ms"] == 1.0
+    sampled = simulate(graph, 7, duration_ms=20, dt_ms=0.5, seed=0, params={"activation": 3 / 7},
+                       stimuli=["r0=0.5@0:20"])
+    a, t = sampled.activity[:, 0], sampled.time_ms
+    assert (t[np.argmax(a == 3 / 7)], t[np.argmax(a > 3 / 7)]) == (8.0, 11.0)
+    assert sampled.summary_regions[0]["activation_ms"] == 8.0
