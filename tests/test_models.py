@@ -277,3 +277,15 @@ def test_the_bold_response_matches_an_independent_integration_of_the_balloon():
     assert np.max(np.abs(got - want)) <= 5e-4 * want.max()  # Euler at 0.5 ms: 2.1e-4 of the peak
     assert times[np.argmax(got)] == times[np.argmax(want)] == 5.55  # 4.55 s after the box's onset
     assert want.max() == pytest.approx(0.030309, rel=1e-4)
+
+
+def test_a_heun_predictor_past_a_bound_is_clamped_as_in_the_reference():
+    """Montbrió–Pazó–Roxin from V = −20: the predictor of r falls below 0 and is clamped before the corrector."""
+    g, m = _ring(), MODELS["montbrio-pazo-roxin"]
+    x0 = np.array([[0.5] * 5, [-20.0] * 5])
+    result = simulate(g, 1000, model="montbrio-pazo-roxin", coupling=0.3, duration_ms=0.3, dt_ms=0.1,
+                      speed_mm_per_ms=2.0, initial={"r": 0.5, "V": -20.0})
+    want = _reference(m, g, 0.3, [0.0], "linear", 3, 0.1, 2.0, x0)
+    assert 0.5 + 0.1 * (1 / math.pi + 2 * -20.0 * 0.5) < 0  # the predictor crosses r = 0
+    got = np.stack([result.states["r"], result.states["V"]], axis=1)
+    assert np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))) < 1e-12
