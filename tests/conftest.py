@@ -24,6 +24,20 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# the slow lane: Dask clusters, NEST/PyNN, pseudo-terminals, killed processes, fuzzing and bounded waits;
+# `python -m pytest -m "not slow"` is the fast lane for development (CI runs everything)
+SLOW_MODULES = {"test_sweeps.py", "test_simulator_scripts.py", "test_concurrency.py", "test_fuzz_formats.py"}
+SLOW_NAMES = ("progress_bar", "killed", "kill", "never_answers", "dashboard", "speak_dask", "started_twice",
+              "running_scheduler", "recorded_by_another", "module_cluster", "without_workers", "locked_table",
+              "lock_timeout_of_zero")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in SLOW_MODULES or any(word in item.name for word in SLOW_NAMES):
+            item.add_marker(pytest.mark.slow)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "multi_region.json"
 
