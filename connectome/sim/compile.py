@@ -4,8 +4,11 @@ Python function compiled as several kernels (serial and parallel) with their own
 numba checks a cached kernel against its own source file only: a kernel whose file did not change but
 which calls a function from another file that did would load stale machine code (it can crash). So the
 cache lives in a folder named after a hash of every source file of `connectome.sim` and numba's version
-(under $XDG_CACHE_HOME or ~/.cache, else the temporary folder), unless NUMBA_CACHE_DIR is set: a changed
-engine never reads an older engine's kernels. This module is imported before any kernel is decorated.
+(under $CONNECTOME_CACHE_DIR, else $XDG_CACHE_HOME/connectome or ~/.cache/connectome, else the temporary
+folder): a changed engine never reads an older engine's kernels. The folder is given to numba by a cache
+locator that answers for this package's functions only, so numba's configuration (`NUMBA_CACHE_DIR`,
+`numba.config.CACHE_DIR`) is left as it is for any other code in the process. This module is imported
+before any kernel is decorated.
 
 Every kernel compiles with numba's `error_model="numpy"`: a division by zero gives inf or nan, as numpy's
 does, and the run's divergence check reports it (`loop.check_finite`), instead of a ZeroDivisionError.
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numba
+from numba.core.caching import CacheImpl, UserProvidedCacheLocator
 
 
 def _cache_dir() -> str | None:
@@ -30,8 +34,9 @@ def _cache_dir() -> str | None:
     for source in sorted(root.rglob("*.py")):
         digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes())
     name = f"connectome-numba-{digest.hexdigest()[:16]}"
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    for folder in (home / "connectome" / name, Path(tempfile.gettempdir()) / name):
+    home = Path(os.environ.get("CONNECTOME_CACHE_DIR") or
+                Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "connectome")
+    for folder in (home / name, Path(tempfile.gettempdir()) / name):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             tempfile.TemporaryFile(dir=folder).close()
@@ -41,8 +46,33 @@ def _cache_dir() -> str | None:
     return None
 
 
-if not os.environ.get("NUMBA_CACHE_DIR"):
-    numba.config.CACHE_DIR = _cache_dir() or ""
+CACHE_DIR = _cache_dir()
+_PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep
+
+
+class _EngineCacheLocator(UserProvidedCacheLocator):
+    """numba's locator for a user-given folder, answering only for this package's functions (others fall
+    through to numba's own locators), with `CACHE_DIR` as the folder."""
+
+    def __init__(self, py_func: Any, py_file: str) -> None:
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._cache_path = os.path.join(CACHE_DIR, self.get_suitable_cache_subpath(py_file))
+
+    @classmethod
+    def from_function(cls, py_func: Any, py_file: str) -> Any:
+        if CACHE_DIR is None or not os.path.abspath(py_file).startswith(_PACKAGE):
+            return None
+        locator = cls(py_func, py_file)
+        try:
+            locator.ensure_cache_path()
+        except OSError:
+            return None
+        return locator
+
+
+if _EngineCacheLocator not in CacheImpl._locator_classes:
+    CacheImpl._locator_classes.insert(0, _EngineCacheLocator)
 
 
 def njit_variant(func: Callable, suffix: str, **options: Any) -> Any:
