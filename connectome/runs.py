@@ -17,6 +17,7 @@ from typing import Any, Callable
 from .errors import InputError
 from .formats._io import staged
 from .sim import RunSpec, prepare, run, verdict
+from .sim.compile import ENGINE_VERSION
 from .sim import estimate_prepared as estimate
 from .store import Store, VersionRef
 from .store.runs import RUN_OUTPUT_SUFFIXES as OUTPUT_SUFFIXES
@@ -107,7 +108,7 @@ def run_summary(result: Any, ref: str, spec: RunSpec, wall_s: float, output: str
         "observed": result.observed, "coupling_mode": result.coupling_mode, "kernel": result.kernel,
         "total_connections": result.total_connections, "regions": result.summary_regions,
         "propagation_order": result.propagation_order, "wall_s": round(wall_s, 6),
-        "peak_rss_bytes": peak_rss_bytes(), "output": output,
+        "peak_rss_bytes": peak_rss_bytes(), "output": output, "engine": ENGINE_VERSION,
     }
     if result.fc_sc is not None:
         summary["fc_sc"] = result.fc_sc
@@ -118,6 +119,15 @@ def replay(store: Store, run_id: int) -> tuple[dict[str, Any], Any]:
     """A recorded run and its result, run again in memory from its RunSpec (bit-identical), recording nothing."""
     found = store.run(run_id)
     return found, run(prepare(store.rows(store.resolve(found["ref"])), spec_of_run(found)))
+
+
+def engine_change(found: dict[str, Any]) -> str | None:
+    """What to tell before rerunning a recorded run that another engine version ran, or None (same engine)."""
+    recorded = found["summary"].get("engine")
+    if recorded == ENGINE_VERSION:
+        return None
+    by = f"engine {recorded}" if recorded else "an engine that did not record its version"
+    return f"run {found['id']} was recorded by {by}; this is engine {ENGINE_VERSION}: the numbers may differ"
 
 
 def spec_of_run(found: dict[str, Any]) -> RunSpec:

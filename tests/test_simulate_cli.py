@@ -12,11 +12,13 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import EXAMPLE, ROOT, assert_one_line_error, table_counts
+from connectome.sim.compile import ENGINE_VERSION
+
+from conftest import EXAMPLE, ROOT, assert_one_line_error, raw_sql, table_counts
 
 SUMMARY_KEYS = {"run_id", "ref", "neurons", "duration_ms", "dt_ms", "seed", "deterministic", "total_connections",
                 "regions", "propagation_order", "wall_s", "peak_rss_bytes", "output", "model", "coupling_mode", "kernel",
-                "observed"}
+                "observed", "engine"}
 
 
 @pytest.fixture
@@ -163,11 +165,25 @@ def test_rerun_repeats_a_run_bit_for_bit(run, imported, tmp_path):
     first = tmp_path / "first.npz"
     out = _sim(run, "--stimulus", "sensory_cortex=1.0@10:150", "--coupling", "1.5", "--param", "width=0.12",
                "--output", first, "--json").json()
-    again = run("runs", "rerun", str(out["run_id"]), "--output", tmp_path / "again.npz", "--json").json()
+    rerun = run("runs", "rerun", str(out["run_id"]), "--output", tmp_path / "again.npz", "--json")
+    again = rerun.json()
     assert again["run_id"] == out["run_id"] + 1 and again["seed"] == out["seed"]
+    assert rerun.stderr == "" and again["engine"] == out["engine"] == ENGINE_VERSION  # the same engine: no warning
     assert {k: v for k, v in again.items() if k not in ("run_id", "wall_s", "peak_rss_bytes", "output")} == \
         {k: v for k, v in out.items() if k not in ("run_id", "wall_s", "peak_rss_bytes", "output")}
     with np.load(first) as a, np.load(tmp_path / "again.npz") as b:
         assert np.array_equal(a["activity"], b["activity"])
     spec = run("runs", "show", str(again["run_id"]), "--json").json()["parameters"]
     assert spec["params"] == {"width": 0.12} and spec["coupling"] == 1.5 and spec["seed"] == out["seed"]
+
+
+def test_a_rerun_by_another_engine_says_the_numbers_may_differ(run, imported, db):
+    """A run recorded by another engine version (or before versions were kept) is rerun with a warning."""
+    first = _sim(run, "--json").json()
+    raw_sql(db, "INSERT INTO runs (version_id, neurons, parameters, seed, summary, started_at, wall_s) "
+                "SELECT version_id, neurons, parameters, seed, json_set(summary, '$.engine', 'older'), started_at, "
+                f"wall_s FROM runs WHERE id = {first['run_id']}")
+    rerun = run("runs", "rerun", str(first["run_id"] + 1), "--json")
+    assert rerun.exit_code == 0 and rerun.json()["engine"] == ENGINE_VERSION
+    assert rerun.stderr == (f"warning: run {first['run_id'] + 1} was recorded by engine older; this is engine "
+                            f"{ENGINE_VERSION}: the numbers may differ\n")

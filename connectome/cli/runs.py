@@ -89,10 +89,12 @@ def runs_rerun(ctx: click.Context, run_id: int, output: str | None, as_json: boo
     Example:
       python cli.py runs rerun 1 --output again.npz
     """
-    from ..runs import spec_of_run, simulate_version
+    from ..runs import engine_change, spec_of_run, simulate_version
 
     store = store_of(ctx)
     found = store.run(run_id)
+    if (change := engine_change(found)) is not None:
+        click.echo(f"warning: {change}", err=True)
     summary = simulate_version(store, store.resolve(found["ref"]), spec_of_run(found), output=output,
                                warn=lambda text: click.echo(f"warning: {text}", err=True))
     if as_json:

@@ -27,13 +27,21 @@ import numba
 from numba.core.caching import CacheImpl, UserProvidedCacheLocator
 
 
-def _cache_dir() -> str | None:
-    """A writable folder for this engine's numba cache, named by a hash of its sources, or None."""
+def _engine_digest() -> str:
+    """A hash of every source file of the engine and of numba's version: what the numbers of a run depend on."""
     digest = hashlib.sha256(numba.__version__.encode())
     root = Path(__file__).resolve().parent
     for source in sorted(root.rglob("*.py")):
         digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes())
-    name = f"connectome-numba-{digest.hexdigest()[:16]}"
+    return digest.hexdigest()[:16]
+
+
+ENGINE_VERSION = _engine_digest()  # recorded with every run: a rerun by another engine may give other numbers
+
+
+def _cache_dir() -> str | None:
+    """A writable folder for this engine's numba cache, named by the engine's version, or None."""
+    name = f"connectome-numba-{ENGINE_VERSION}"
     home = Path(os.environ.get("CONNECTOME_CACHE_DIR") or
                 Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "connectome")
     for folder in (home / name, Path(tempfile.gettempdir()) / name):
