@@ -17,8 +17,8 @@ from typing import Any, Callable
 from .errors import InputError
 from .formats._io import staged
 from .sim import RunSpec, prepare, run, verdict
-from .sim.compile import ENGINE_VERSION
 from .sim import estimate_prepared as estimate
+from .sim.compile import ENGINE_VERSION
 from .store import Store, VersionRef
 from .store.runs import RUN_OUTPUT_SUFFIXES as OUTPUT_SUFFIXES
 

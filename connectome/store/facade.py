@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
@@ -290,18 +290,17 @@ class Store:
 
     def record_run(self, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
                    summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
-                   peak_rss_bytes: int | None, before_commit: Callable[[], None] | None = None,
-                   sweep: tuple[int, int] | None = None, staged: str | None = None) -> int:
+                   peak_rss_bytes: int | None, sweep: tuple[int, int] | None = None,
+                   staged: str | None = None) -> int:
         """Record a finished simulation run (its id inside its summary too) and return the id.
 
-        `before_commit` runs inside the transaction, last: if it raises, nothing is recorded. `sweep` is
-        (sweep id, point number) for a sweep's point. `staged`: the complete output file under its temporary
+        `sweep` is (sweep id, point number) for a sweep's point. `staged`: the complete output file under its temporary
         name; the run is then committed as pending, and the caller renames `staged` to `output` and calls
         `complete_run` (a process killed in between is reconciled by the next writer, `reconcile_pending`).
         """
         return stored_runs.record(self, version, neurons=neurons, parameters=parameters, seed=seed, summary=summary,
                                   output=output, started_at=started_at, wall_s=wall_s, peak_rss_bytes=peak_rss_bytes,
-                                  before_commit=before_commit, sweep=sweep, staged=staged)
+                                  sweep=sweep, staged=staged)
 
     def complete_run(self, run_id: int) -> bool:
         """Clear the pending mark of a run whose output file is now in place; False if it was not pending."""

@@ -16,7 +16,7 @@ import os
 import socket
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DatabaseError, InputError
 from ..processes import gone, started
@@ -81,8 +81,8 @@ def pending_mark(output: str | os.PathLike, staged: str | os.PathLike) -> dict[s
 
 def record(store: Store, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
            summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
-           peak_rss_bytes: int | None, before_commit: Callable[[], None] | None = None,
-           sweep: tuple[int, int] | None = None, staged: str | os.PathLike | None = None) -> int:
+           peak_rss_bytes: int | None, sweep: tuple[int, int] | None = None,
+           staged: str | os.PathLike | None = None) -> int:
     """Insert a run (see `Store.record_run`); with `staged`, as pending, its output column empty until completed."""
     mark = None if staged is None or output is None else pending_mark(output, staged)
     if mark is not None:
@@ -97,8 +97,6 @@ def record(store: Store, version: VersionRef, *, neurons: int, parameters: dict[
                 (run_id, version.id, neurons, _text(parameters), seed, _text({**summary, "run_id": run_id}),
                  output if mark is None else None, conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), wall_s,
                  peak_rss_bytes, sweep_id, point, None if mark is None else _text(mark)))
-            if before_commit is not None:
-                before_commit()
     except BaseException:
         if mark is not None:
             _IN_FLIGHT.discard(mark["staged"])

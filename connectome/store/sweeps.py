@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .connection import lock_key
+from .runs import now
 
 if TYPE_CHECKING:
     from .facade import Store, VersionRef
@@ -34,7 +34,7 @@ def create_or_find(store: Store, version: VersionRef, spec: dict[str, Any], seed
                 return sweep_id, False, found["seed"]
         sweep_id = conn.insert("INSERT INTO sweeps (version_id, spec, points, created_at) VALUES (?, ?, ?, ?)",
                                (version.id, _text({**spec, "seed": seed}), points,
-                                conn.stamp(datetime.now(UTC).replace(tzinfo=None, microsecond=0))))
+                                conn.stamp(now())))
     return sweep_id, True, seed
 
 
