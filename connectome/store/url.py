@@ -21,9 +21,9 @@ DEFAULT_DB = "connectome.db"
 SQLITE_PARAMETERS = {"mode": ("ro", "rw", "rwc"), "immutable": ("0", "1")}
 _SECRET_WORDS = ("pass", "pwd", "secret", "token", "credential")
 # `password=…` inside a value (a libpq conninfo), and `scheme://user:password@` inside a value
-_EMBEDDED = re.compile(r"(?i)\b([\w-]*(?:pass|pwd|secret|token|credential)[\w-]*\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
-# SQLAlchemy's own reading of a URL's userinfo (sqlalchemy.engine.url._parse_url), on the whole text
-# the password runs to the last `@` before the path: all of an unencoded `p@ss` is hidden, not only `p`
+_EMBEDDED = re.compile(rf"(?i)\b([\w-]*(?:{'|'.join(_SECRET_WORDS)})[\w-]*\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
+# a URL's userinfo, read as SQLAlchemy reads it (sqlalchemy.engine.url._parse_url) but with the password
+# running to the last `@` before the path: all of an unencoded `p@ss` is hidden, not only `p`
 _USERINFO = re.compile(r"^([\w+.-]+://)(?:([^:/@]*)(?::([^@]*(?:@[^@/]*)*))?@)?(.*)$", re.S)
 _URL_IN_TEXT = re.compile(r"([\w+.-]+://[^:/@\s]*:)([^@\s]+)(@)")
 
