@@ -16,11 +16,30 @@ from typing import Any, Callable
 
 from .errors import InputError
 from .formats._io import staged
-from .sim import RunSpec, prepare, run, verdict
-from .sim import estimate_prepared as estimate
+from .sim import RunSpec, checked_run, prepare
 from .sim.compile import ENGINE_VERSION
 from .store import Store, VersionRef
 from .store.runs import RUN_OUTPUT_SUFFIXES as OUTPUT_SUFFIXES
+
+
+PROGRESS_DELAY_S = 2.0  # runs shorter than this draw no bar at all: a quick run prints nothing extra
+
+
+def progress_delay() -> float:
+    """Seconds a run waits before its progress bar (on a terminal only) first appears.
+
+    `CONNECTOME_PROGRESS_DELAY` (a number of seconds from 0 to 86400) when set, else 2: the bar is for
+    long runs, so a run that ends sooner never draws one. 0 draws it at once, as the tests do to see the
+    bar on a short run. A value that is not such a number is refused (InputError), before anything runs.
+    """
+    text = os.environ.get("CONNECTOME_PROGRESS_DELAY", "")
+    try:
+        seconds = float(text) if text.strip() else PROGRESS_DELAY_S
+    except ValueError:
+        raise InputError(f"CONNECTOME_PROGRESS_DELAY: must be a number of seconds, got {text!r}") from None
+    if not 0 <= seconds <= 86400:
+        raise InputError(f"CONNECTOME_PROGRESS_DELAY: must be from 0 to 86400 seconds, got {text!r}")
+    return seconds
 
 
 def check_output(path: str | None) -> None:
@@ -42,25 +61,23 @@ def peak_rss_bytes() -> int:
 
 def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output: str | None = None,
                      show_progress: bool = False, warn: Callable[[str], None] | None = None,
-                     plot: str | None = None) -> dict[str, Any]:
+                     plot: str | None = None, threads: int | None = None) -> dict[str, Any]:
     """Run `spec` on a stored version, write its activity (and its picture) if asked, record the run and
-    return its summary."""
+    return its summary. The progress bar (`show_progress`) appears after `progress_delay()` seconds."""
     from tqdm import tqdm
 
     check_output(output)
+    delay = progress_delay()  # checked on every run, a bar or not
     store.reconcile_pending()
     if plot is not None:
         from .plots import check_picture
 
         check_picture(plot)
     prepared = prepare(store.rows(version), spec)
-    warning = verdict(estimate(prepared))
-    if warning and warn is not None:
-        warn(warning)
     started, clock = datetime.now(UTC), time.perf_counter()
-    with tqdm(total=prepared.timing.steps, unit="step", delay=2, file=sys.stderr, disable=not show_progress,
+    with tqdm(total=prepared.timing.steps, unit="step", delay=delay, file=sys.stderr, disable=not show_progress,
               leave=False) as bar:
-        result = run(prepared, bar.update)
+        result = checked_run(prepared, bar.update, threads, warn=warn or (lambda _text: None))
     wall_s = time.perf_counter() - clock
     spec = prepared.spec  # with the seed drawn
     summary = run_summary(result, version.ref, spec, wall_s, output)
@@ -118,7 +135,8 @@ def run_summary(result: Any, ref: str, spec: RunSpec, wall_s: float, output: str
 def replay(store: Store, run_id: int) -> tuple[dict[str, Any], Any]:
     """A recorded run and its result, run again in memory from its RunSpec (bit-identical), recording nothing."""
     found = store.run(run_id)
-    return found, run(prepare(store.rows(store.resolve(found["ref"])), spec_of_run(found)))
+    return found, checked_run(prepare(store.rows(store.resolve(found["ref"])), spec_of_run(found)),
+                              warn=lambda _text: None)
 
 
 def engine_change(found: dict[str, Any]) -> str | None:

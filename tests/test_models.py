@@ -127,7 +127,7 @@ def test_additive_noise_gives_the_ornstein_uhlenbeck_variance_at_any_dt(dt):
                       duration_ms=110, dt_ms=dt, record_every_ms=0.5, initial={"x": 0.0})
     x = result.states["x"][result.time_ms >= 10]
     assert np.var(x) == pytest.approx(0.01 / 1.0, rel=0.05)
-    assert result.spec.integrator is None and result.kernel == "numba"
+    assert result.spec.integrator is None and result.kernel == "push"
 
 
 def test_euler_maruyama_is_seeded_and_reproducible():
@@ -164,7 +164,7 @@ def test_initial_random_is_drawn_in_the_ranges_from_the_seed():
     ({"model": "linear", "noise": {"x": 0.1}, "deterministic": True}, "contradicts"),
     ({"model": "rate", "params": {"coupling.b": 1.0}}, "linear coupling"),
     ({"model": "rate", "bold": True}, "bold"),
-    ({"model": "linear", "kernel": "csr"}, "compiled"),
+    ({"model": "linear", "kernel": "push", "precision": "tvb"}, "precision tvb"),
 ])
 def test_bad_options_are_refused_naming_them(spec, message):
     with pytest.raises(InputError, match=message):
@@ -222,23 +222,19 @@ def test_source_blocks_sum_like_the_reference_and_do_not_depend_on_the_cores():
     (within 1e-12), and bit for bit the same on one core as on all."""
     import numba
 
-    from connectome.sim.coupling_kernels import push_blocks
+    from connectome.sim.layouts.push import blocks
 
     g, m = _dense(160, 0.5, 4), MODELS["kuramoto"]
-    assert push_blocks(g.number_of_edges()) >= 3
+    assert blocks(g.number_of_edges()) >= 3
     x0 = np.linspace(0, 2 * np.pi, 160)[None, :]
     kw = dict(model="kuramoto", coupling=0.02, duration_ms=2, dt_ms=0.1, speed_mm_per_ms=2.0,
               initial={"theta": x0[0].tolist()})
     result = simulate(g, 1000, **kw)
     want = _reference(m, g, 0.02, [], "kuramoto", 20, 0.1, 2.0, x0)
     assert np.max(np.abs(result.states["theta"] - want[:, 0])) < 1e-12
-    threads = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        single = simulate(g, 1000, **kw)
-    finally:
-        numba.set_num_threads(threads)
+    single, two = simulate(g, 1000, threads=1, **kw), simulate(g, 1000, threads=2, **kw)
     assert np.array_equal(single.states["theta"], result.states["theta"])
+    assert np.array_equal(two.states["theta"], result.states["theta"]) and numba.config.NUMBA_NUM_THREADS >= 2
 
 
 def test_the_rate_model_gives_fc_of_its_activity():

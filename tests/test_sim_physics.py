@@ -106,7 +106,7 @@ def test_a_silent_afferent_changes_nothing_under_raw_and_halves_the_drive_under_
 
 @pytest.mark.parametrize("mode", ["raw", "mean-input"])
 def test_kernels_agree_to_rounding(mode):
-    """csr and dense sum in another order than scatter: the same run within 1e-12, not bit for bit."""
+    """push and dense sum in another order than scatter: the same run within 1e-12, not bit for bit."""
     import random
 
     rng = random.Random(5)
@@ -118,22 +118,20 @@ def test_kernels_agree_to_rounding(mode):
             if s != t and rng.random() < 0.4:
                 g.add_edge(f"r{s}", f"r{t}", strength=rng.uniform(0.01, 1) / 10, sign=rng.choice([1, 1, 1, -1]))
     runs = {k: simulate(g, 10**6, duration_ms=100, deterministic=True, kernel=k, coupling_mode=mode, coupling=4.0,
-                        stimuli=["r0=1", "r1=0.7@10:50"]) for k in ("scatter", "csr", "dense", "numba")}
+                        stimuli=["r0=1", "r1=0.7@10:50"]) for k in ("scatter", "push", "dense", "auto")}
     assert runs["scatter"].kernel == "scatter" and runs["dense"].kernel == "dense"
     assert np.ptp(runs["scatter"].activity) > 0.1  # something happens
-    for k in ("csr", "dense", "numba"):
+    for k in ("push", "dense", "auto"):
         assert np.max(np.abs(runs[k].activity - runs["scatter"].activity)) < 1e-12
-    # auto: the compiled kernel for deterministic runs; sampled ones at 40% density, ~2500 projections: dense
-    assert simulate(g, 10**6, duration_ms=10, deterministic=True, coupling_mode=mode).kernel == "numba"
-    assert simulate(g, 10**6, duration_ms=10, seed=1, coupling_mode=mode).kernel == "dense"
+    # auto: push below 256 regions whatever the density, deterministic or sampled
+    assert runs["auto"].kernel == "push" and simulate(g, 10**6, duration_ms=10, seed=1, coupling_mode=mode).kernel == "push"
 
 
 def test_compiled_dense_kernel_with_delays_agrees_with_scatter():
-    """Above 256 regions and 25% density with delays, the compiled kernel sums source-major matrices: within 1e-12."""
+    """Above 256 regions and 25% density, `auto` sums source-major matrices (the dense layout): within 1e-12."""
     import random
 
     from connectome.sim import make_spec, prepare
-    from connectome.sim.network import compiled_layout
 
     rng = random.Random(9)
     g = nx.DiGraph(name="dd")
@@ -146,8 +144,8 @@ def test_compiled_dense_kernel_with_delays_agrees_with_scatter():
                            tract_length=round(rng.uniform(1, 30), 1), sign=rng.choice([1, 1, 1, -1]))
     options = dict(duration_ms=30, deterministic=True, coupling_mode="raw", coupling=0.5, speed_mm_per_ms=1.0,
                    stimuli=["r0=1", "r1=0.8@2:20"])
-    assert compiled_layout(prepare(g, make_spec(10**6, **options)).plan) == "dense-delayed"
-    scatter, numba = (simulate(g, 10**6, kernel=k, **options) for k in ("scatter", "numba"))
+    assert prepare(g, make_spec(10**6, **options)).kernel == "dense"
+    scatter, numba = (simulate(g, 10**6, kernel=k, **options) for k in ("scatter", "auto"))
     assert np.ptp(scatter.activity[:, 5:]) > 0.1  # the drive reaches other regions through the delays
     assert np.max(np.abs(numba.activity - scatter.activity)) < 1e-12
     assert numba.propagation_order == scatter.propagation_order

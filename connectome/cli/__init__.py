@@ -11,14 +11,22 @@ from typing import Any, Sequence
 import click
 
 from ..errors import ConnectomeError
-from .db import db_group
-from .models import models
-from .plot import plot
-from .realise import realise
-from .sweep import sweep, sweeps
-from .runs import runs
-from .simulate import estimate, simulate
-from .topology import topology
+from ..plugins import load_plugins
+
+try:  # before the options are read: a plugin's parts are among their choices
+    load_plugins()
+    _PLUGINS_FAILED: ConnectomeError | None = None
+except ConnectomeError as _exc:
+    _PLUGINS_FAILED = _exc
+
+from .db import db_group  # noqa: E402
+from .models import models  # noqa: E402
+from .plot import plot  # noqa: E402
+from .realise import realise  # noqa: E402
+from .sweep import sweep, sweeps  # noqa: E402
+from .runs import runs  # noqa: E402
+from .simulate import estimate, simulate  # noqa: E402
+from .topology import topology  # noqa: E402
 
 
 class _CLI(click.Group):
@@ -27,6 +35,8 @@ class _CLI(click.Group):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         try:
+            if _PLUGINS_FAILED is not None:
+                raise _PLUGINS_FAILED
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)

@@ -63,25 +63,32 @@ def _monitors(_ctx: click.Context, _param: click.Parameter, values: tuple[str, .
 
 
 def run_options(func: Callable) -> Callable:
-    """The options that choose the model, the network, the integration, the inputs and the monitors."""
+    """The options that choose the model, the network, the integration, the inputs and the monitors; the
+    choices are the library's registries (plugins included)."""
+    from ..sim.coupling import FUNCTIONS
+    from ..sim.integrators import INTEGRATORS
+    from ..sim.layouts import KERNELS
+    from ..sim.monitors import MONITORS
+
     for option in reversed([
         click.option("--model", default="rate", show_default=True, help="The model (`models list` shows them)."),
         click.option("--param", "params", multiple=True, callback=_param, metavar="NAME=VALUE",
                      help="A model parameter (global; a region attribute of that name overrides it); repeatable."),
         click.option("--coupling", type=float,
                      help="The coupling function's a (the rate model's G) [default: 1 for rate, else TVB's]."),
-        click.option("--coupling-function", type=click.Choice(["linear", "difference", "kuramoto", "sigmoidal"]),
+        click.option("--coupling-function", type=click.Choice(list(FUNCTIONS)),
                      help="How delayed source states become input [default: the model's]; its other "
                           "parameters as --param coupling.NAME=VALUE."),
-        click.option("--integrator", type=click.Choice(["euler", "heun", "euler-maruyama", "heun-stochastic"]),
+        click.option("--integrator", type=click.Choice(list(INTEGRATORS)),
                      help="[default: the model's: heun, or euler for rate]"),
         click.option("--noise", multiple=True, callback=_param, metavar="VAR=D",
                      help="Additive noise sqrt(2 D dt) xi on a state variable (stochastic integrators); repeatable."),
         click.option("--initial", multiple=True, callback=_initial, metavar="VAR=VALUE|random",
                      help="Constant state on t <= 0 per variable (others: mid-range), or random [default: random]."),
         click.option("--monitor", "monitors", multiple=True, callback=_monitors,
-                     type=click.Choice(["raw", "temporal-average", "bold"]),
-                     help="What is recorded every --record-every ms; bold adds the BOLD signal; repeatable."),
+                     type=click.Choice([name for name in MONITORS if name != "summary"]),
+                     help="What is recorded every --record-every ms; bold adds the BOLD signal, and any other "
+                          "monitor its own arrays; repeatable."),
         click.option("--bold-period", type=float, default=2000.0, show_default=True, metavar="MS",
                      help="Sampling period of the BOLD signal."),
         click.option("--fc", is_flag=True, help="Add the functional connectivity and its correlation with the SC."),
@@ -94,8 +101,9 @@ def run_options(func: Callable) -> Callable:
         click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
                      help="Constant input to a region while on (ms); repeatable."),
         click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no finite-size noise."),
-        click.option("--kernel", type=click.Choice(["auto", "scatter", "csr", "dense", "numba"]), default="auto",
-                     show_default=True, help="The coupling kernel."),
+        click.option("--kernel", type=click.Choice(list(KERNELS)), default="auto", show_default=True,
+                     help="The coupling layout: scatter (each target's inputs in projection order), push (by "
+                          "source), dense (matrices); auto: dense for large dense graphs, else push."),
     ]):
         func = option(func)
     return func
@@ -112,6 +120,7 @@ def spec_of_options(neurons: int, options: dict[str, Any]) -> Any:
     monitors = options.pop("monitors")
     options["monitor"] = "temporal-average" if "temporal-average" in monitors else "raw"
     options["bold"] = "bold" in monitors
+    options["monitors"] = tuple(m for m in monitors if m not in ("raw", "temporal-average", "bold"))
     options["bold_period_ms"] = options.pop("bold_period")
     options["transient_ms"] = options.pop("transient")
     options["noise"] = dict(options.pop("noise"))
@@ -151,11 +160,17 @@ def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **option
 @click.option("--output", type=click.Path(path_type=str), help="Write time, activity and region names (.npz or .csv).")
 @click.option("--plot", type=click.Path(path_type=str), metavar="FILE",
               help="Draw the activity traces to FILE (.png or .svg), as `plot run` does.")
+@click.option("--threads", type=click.IntRange(1, 1024), metavar="N",
+              help="Threads summing the coupling; results are identical for any N [default: $CONNECTOME_THREADS, "
+                   "else 1, or the idle cores from 50,000 projections].")
 @json_option
 @click.pass_context
-def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plot: str | None, as_json: bool,
-             **options: Any) -> None:
+def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plot: str | None,
+             threads: int | None, as_json: bool, **options: Any) -> None:
     """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded.
+
+    On a terminal (and without --json) a progress bar appears once the run has taken 2 s; set
+    CONNECTOME_PROGRESS_DELAY to another number of seconds (0: at once).
 
     \b
     Examples:
@@ -169,7 +184,8 @@ def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plo
     found = store.resolve(ref)
     spec = spec_of_options(neurons, options)
     summary = simulate_version(store, found, spec, output=output, show_progress=not as_json and sys.stderr.isatty(),
-                               warn=lambda text: click.echo(f"warning: {text}", err=True), plot=plot)
+                               warn=lambda text: click.echo(f"warning: {text}", err=True), plot=plot,
+                               threads=threads)
     if as_json:
         return emit(summary)
     print_summary(summary)

@@ -1,17 +1,15 @@
-"""Compiling the engine's numba kernels: a cache folder per version of the engine's sources, and one
-Python function compiled as several kernels (serial and parallel) with their own cache entries.
+"""Where the engine's compiled code is cached, and the engine's version recorded with every run.
 
-numba checks a cached kernel against its own source file only: a kernel whose file did not change but
-which calls a function from another file that did would load stale machine code (it can crash). So the
-cache lives in a folder named after a hash of every source file of `connectome.sim` and numba's version
-(under $CONNECTOME_CACHE_DIR, else $XDG_CACHE_HOME/connectome or ~/.cache/connectome, else the temporary
-folder): a changed engine never reads an older engine's kernels. The folder is given to numba by a cache
-locator that answers for this package's functions only, so numba's configuration (`NUMBA_CACHE_DIR`,
-`numba.config.CACHE_DIR`) is left as it is for any other code in the process. This module is imported
-before any kernel is decorated.
+The kernels of a run are generated modules (`connectome.sim.compose`), each written once to
+`CACHE_DIR/kernels` under the hash of its text, so numba's check of a cached kernel against its own file
+is exact. The package's own numba functions (`connectome.realise.sampling`) call nothing outside their
+file. The folder is named by the package's and numba's versions (under $CONNECTOME_CACHE_DIR, else
+$XDG_CACHE_HOME/connectome or ~/.cache/connectome, else the temporary folder) and is given to numba by a
+cache locator that answers for this package's functions only, so numba's configuration
+(`NUMBA_CACHE_DIR`, `numba.config.CACHE_DIR`) is left as it is for any other code in the process.
 
 Every kernel compiles with numba's `error_model="numpy"`: a division by zero gives inf or nan, as numpy's
-does, and the run's divergence check reports it (`loop.check_finite`), instead of a ZeroDivisionError.
+does, and the run's divergence check reports it (`run.check_finite`), instead of a ZeroDivisionError.
 """
 
 from __future__ import annotations
@@ -19,9 +17,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numba
 from numba.core.caching import CacheImpl, UserProvidedCacheLocator
@@ -39,9 +36,19 @@ def _engine_digest() -> str:
 ENGINE_VERSION = _engine_digest()  # recorded with every run: a rerun by another engine may give other numbers
 
 
+def package_version() -> str:
+    """The installed package's version (a source tree that is not installed: "unknown")."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("connectome")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def _cache_dir() -> str | None:
-    """A writable folder for this engine's numba cache, named by the engine's version, or None."""
-    name = f"connectome-numba-{ENGINE_VERSION}"
+    """A writable folder for the compiled kernels, named by the package's and numba's versions, or None."""
+    name = f"connectome-{package_version()}-numba-{numba.__version__}"
     home = Path(os.environ.get("CONNECTOME_CACHE_DIR") or
                 Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "connectome")
     for folder in (home / name, Path(tempfile.gettempdir()) / name):
@@ -55,6 +62,14 @@ def _cache_dir() -> str | None:
 
 
 CACHE_DIR = _cache_dir()
+_FALLBACK: list[str] = []
+
+
+def fallback_dir() -> str:
+    """A folder of this process's own for generated kernels when no cache folder can be written."""
+    if not _FALLBACK:
+        _FALLBACK.append(tempfile.mkdtemp(prefix="connectome-kernels-"))
+    return _FALLBACK[0]
 _PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep
 
 
@@ -81,18 +96,3 @@ class _EngineCacheLocator(UserProvidedCacheLocator):
 
 if _EngineCacheLocator not in CacheImpl._locator_classes:
     CacheImpl._locator_classes.insert(0, _EngineCacheLocator)
-
-
-def njit_variant(func: Callable, suffix: str, **options: Any) -> Any:
-    """`numba.njit(cache=True, nogil=True, error_model="numpy", **options)` of a copy of `func` named
-    `func.__name__ + suffix`.
-
-    numba names a function's cache files after its qualified name and line only: the serial and the
-    parallel kernels of one function would share an entry, and whichever compiled second would load the
-    other's machine code (numba issue #6845). A copy under its own name gets its own entry.
-    """
-    copy = types.FunctionType(func.__code__, func.__globals__, func.__name__ + suffix, func.__defaults__,
-                              func.__closure__)
-    copy.__qualname__ = func.__qualname__ + suffix
-    copy.__module__ = func.__module__
-    return numba.njit(cache=True, nogil=True, error_model="numpy", **options)(copy)

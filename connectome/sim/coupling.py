@@ -15,37 +15,88 @@ run's parameters (`--param coupling.b=0.1`). Every coupled variable gets the sam
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import InputError
 from .models.base import Parameter
 
-LINEAR, DIFFERENCE, KURAMOTO, SIGMOIDAL = 0, 1, 2, 3  # the compiled kernel's codes
+
+def identity(xj, xi):  # a kernel part (connectome.sim.compose): what a source's delayed value contributes
+    """x_s(t − d), as it is."""
+    return xj
+
+
+def difference(xj, xi):  # a kernel part
+    """x_s(t − d) − x_t(t)."""
+    return xj - xi
+
+
+def sine_of_difference(xj, xi):  # a kernel part
+    """sin(x_s(t − d) − x_t(t))."""
+    return math.sin(xj - xi)
+
+
+def linear_post(total, cpar, n_cvar):  # a kernel part: the weighted sum to the coupling
+    """a · Σ + b."""
+    return cpar[0] * total + cpar[1]
+
+
+def scaled_post(total, cpar, n_cvar):  # a kernel part
+    """a · Σ."""
+    return cpar[0] * total
+
+
+def kuramoto_post(total, cpar, n_cvar):  # a kernel part
+    """a / n_cvar · Σ."""
+    return cpar[0] / n_cvar * total
+
+
+def sigmoidal_post(total, cpar, n_cvar):  # a kernel part
+    """cmin + (cmax − cmin) / (1 + exp(−a · (Σ − midpoint) / sigma))."""
+    return cpar[1] + (cpar[2] - cpar[1]) / (1.0 + math.exp(-cpar[0] * ((total - cpar[3]) / cpar[4])))
 
 
 @dataclass(frozen=True)
 class CouplingFunction:
-    """A coupling function: its code for the kernel, TVB's default `a`, its other parameters, its formula."""
+    """A coupling function: c_t = post(Σ_s W_ts · pre(x_s(t − d_ts), x_t)), its parameters and formula.
+
+    `pre` and `post` are plain Python functions compiled into the run's kernel; `phase` marks
+    pre = sin(x_s − x_t), which the sparse layouts sum through the sines and cosines of the sources.
+    """
 
     name: str
-    code: int
+    pre: Callable
+    post: Callable
     default_a: float
     parameters: tuple[Parameter, ...]
     formula: str
+    phase: bool = False
 
 
-FUNCTIONS = {f.name: f for f in (
-    CouplingFunction("linear", LINEAR, 0.00390625, (Parameter("b", 0.0, doc="offset"),),
+FUNCTIONS: dict[str, CouplingFunction] = {}
+
+
+def register_function(function: CouplingFunction) -> CouplingFunction:
+    """Make `function` available to runs by its name (`--coupling-function`)."""
+    FUNCTIONS[function.name] = function
+    return function
+
+
+for _function in (
+    CouplingFunction("linear", identity, linear_post, 0.00390625, (Parameter("b", 0.0, doc="offset"),),
                      "c = a * sum_j W_ij x_j(t - d_ij) + b"),
-    CouplingFunction("difference", DIFFERENCE, 0.1, (), "c = a * sum_j W_ij (x_j(t - d_ij) - x_i)"),
-    CouplingFunction("kuramoto", KURAMOTO, 1.0, (), "c = a / n_cvar * sum_j W_ij sin(x_j(t - d_ij) - x_i)"),
-    CouplingFunction("sigmoidal", SIGMOIDAL, 1.0, (
+    CouplingFunction("difference", difference, scaled_post, 0.1, (), "c = a * sum_j W_ij (x_j(t - d_ij) - x_i)"),
+    CouplingFunction("kuramoto", sine_of_difference, kuramoto_post, 1.0, (),
+                     "c = a / n_cvar * sum_j W_ij sin(x_j(t - d_ij) - x_i)", phase=True),
+    CouplingFunction("sigmoidal", identity, sigmoidal_post, 1.0, (
         Parameter("cmin", -1.0, doc="lower bound"), Parameter("cmax", 1.0, doc="upper bound"),
         Parameter("midpoint", 0.0, doc="input at the midpoint"),
         Parameter("sigma", 230.0, 0.0, low_open=True, doc="width")),
         "c = cmin + (cmax - cmin) / (1 + exp(-a * (sum_j W_ij x_j(t - d_ij) - midpoint) / sigma))"),
-)}
+):
+    register_function(_function)
 
 PREFIX = "coupling."
 
@@ -58,15 +109,17 @@ def get_function(name: str) -> CouplingFunction:
         raise InputError(f"--coupling-function: unknown function {name!r} (known: {', '.join(FUNCTIONS)})") from None
 
 
-def coupling_values(function: CouplingFunction, a: float | None, given: dict[str, Any]) -> list[float]:
-    """[a, then the function's other parameters in order], from `coupling.NAME` entries or the defaults."""
+def coupling_values(function: CouplingFunction, a: float | None, given: dict[str, Any],
+                    default_a: float | None = None) -> list[float]:
+    """[a, then the function's other parameters in order], from `coupling.NAME` entries or the defaults
+    (`default_a`, the model's own, before the function's)."""
     ours = {k[len(PREFIX):]: v for k, v in given.items() if k.startswith(PREFIX)}
     known = [p.name for p in function.parameters]
     unknown = sorted(set(ours) - set(known))
     if unknown:
         raise InputError(f"--param coupling.{unknown[0]}: the {function.name} coupling has no parameter "
                          f"{unknown[0]!r} (it has: {', '.join(['a (--coupling)', *known])})")
-    values = [function.default_a if a is None else float(a)]
+    values = [float(a) if a is not None else function.default_a if default_a is None else default_a]
     for p in function.parameters:
         value = ours.get(p.name, p.default)
         problem = p.problem(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..errors import InputError
@@ -41,3 +42,32 @@ def initial_state(model: Any, initial: dict[str, Any] | str | None, regions: int
     for i, v in enumerate(model.state_variables):
         state[i] = initial.get(v.name, (v.low + v.high) / 2)
     return state
+
+
+def ring(channels: int, regions: int, max_delay: int, past: Any, dtype: Any = None) -> Any:
+    """The history of the coupled variables: (channels, regions, 2 · (max_delay + 1)), every slot holding
+    `past` (channels, regions), the values on t ≤ 0. Step k is written at k mod ring and again one ring
+    later, so that the values d steps back are one contiguous read that never wraps (see `remember`)."""
+    import numpy as np
+
+    hist = np.empty((channels, regions, 2 * (max_delay + 1)), dtype=dtype or np.float64)
+    hist[:] = past[:, :, None]
+    return hist
+
+
+def remember(k, x, cvar, hist):  # a kernel part (connectome.sim.compose)
+    """Step k's coupled variables into the ring, twice; returns the column of step k, `base`: the value d
+    steps back is at base − d. With SIN_COS (a phase coupling summed by its sines and cosines) the first
+    channels hold the sines and the next the cosines."""
+    R, n = x.shape[1], cvar.shape[0]
+    size = hist.shape[2] // 2
+    slot = k % size
+    for j in range(n):
+        for s in range(R):
+            value = x[cvar[j], s]
+            if SIN_COS:
+                hist[j, s, slot] = hist[j, s, slot + size] = math.sin(value)
+                hist[n + j, s, slot] = hist[n + j, s, slot + size] = math.cos(value)
+            else:
+                hist[j, s, slot] = hist[j, s, slot + size] = value
+    return slot + size

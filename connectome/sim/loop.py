@@ -1,209 +1,204 @@
-"""A run: prepare once (spec checked, seed drawn, plan built, counts taken), then one short loop over the steps."""
+"""A run: its parts composed into one compiled kernel (`connectome.sim.compose`), stepped in chunks.
+
+Per step k (t_k = k · dt), for every model, as The Virtual Brain 2.10 steps (`../shared/tvb-conventions.md`):
+
+1. `couple`: the coupled variables x(t_k) enter the history ring, and the coupling of every region,
+   c(t_k) = post(Σ_s W_ts · pre(x_s(t_k − d_ts), x_t(t_k))), is summed by the run's layout, the stimulus
+   added to the first coupled term;
+2. `integrate`: the integrator's step with c held (its noise a block drawn per chunk), or the model's
+   finite-size population (the rate model, sampled);
+3. `monitor_i`: each monitor's update.
+"""
 
 from __future__ import annotations
 
-import math
-import secrets
-from fractions import Fraction
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from ..counting import choose_scaling
 from ..errors import InputError
-from ..graph import Rows, rows_of
-from .coupling import CouplingFunction, coupling_values, get_function
-from .integrators import SCHEMES, STOCHASTIC, Euler, choose_integrator, noise_levels
-from .models import Model, get_model
-from .monitors import Activity, Recorder
-from .network import Network, choose_kernel
-from .noise import TwoStatePopulation
-from .plan import Plan, build_plan
+from .compose import Kernel, load
+from .prepare import Prepared
 from .result import SimulationResult
 from .schedule import Schedule
-from .spec import RunSpec, Timing, check, positive, timing
-from .stimulus import check_stimuli
+from .spec import Timing
+from .threads import choose_threads, threads_used
 
-if TYPE_CHECKING:
-    import networkx as nx
-
-
-@dataclass
-class MassSetup:
-    """What a neural-mass run adds to the plan: its coupling function and values, integrator and noise."""
-
-    function: CouplingFunction
-    cpar: list[float]
-    integrator: str
-    scheme: int
-    noise: list[float]
-    average: bool
-
-    @property
-    def stochastic(self) -> bool:
-        """Whether the integrator draws noise."""
-        return self.integrator in STOCHASTIC
+STEPS = '''
+def steps(k_from, k_to, x, model, net, drive, step, noise, mons):
+    p, cvar = model
+    event_steps, event_inputs = drive
+    c = np.zeros((TERMS, x.shape[1]))
+    quiet = np.zeros(x.shape)
+    event = 0
+    for k in range(k_from, k_to):
+        while event + 1 < event_steps.shape[0] and event_steps[event + 1] <= k:
+            event += 1
+        couple(k, x, cvar, c, net, event_inputs[event])
+        integrate(x, c, p, step, noise[k - k_from] if noise.shape[0] else quiet)
+        done = k + 1
+{monitors}
+'''
 
 
 @dataclass
-class Prepared:
-    """Everything fixed before the first step: built once, used by the verdicts and by the run.
+class RunParts:
+    """What the monitors see of a run: its spec, grid, model, parameters and plan, the state at t = 0."""
 
-    The topology's rows are not kept: once planned, a run needs only the plan (a large graph's rows are
-    freed before the first step).
-    """
-
-    spec: RunSpec
-    timing: Timing
-    model: Model
+    spec: Any
+    grid: Timing
+    model: Any
     params: dict[str, Any]
-    plan: Plan
-    kernel: str
-    total_connections: int
-    mass: MassSetup | None = None
+    plan: Any
+    obs: int
+    shape: tuple[int, int]
+    x: Any = None
+    states: bool = True
 
 
-def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
-    """Check the spec against the topology (a graph or its rows), draw the seed once, build the plan once."""
-    topology = rows_of(graph)
-    check(spec)
-    grid = timing(spec)
-    model = get_model(spec.model)
-    params = model.parameters(topology.regions, spec.params)
-    model.check_step(float(grid.dt), params)
-    mass = _mass_setup(model, spec, len(topology.regions)) if model.code >= 0 else _rate_only(spec)
-    random = not spec.deterministic if mass is None else mass.stochastic or spec.initial in (None, "random")
-    if spec.seed is None and random:
-        spec = spec.with_seed(secrets.randbits(63))  # drawn here, once, so that the run can be repeated
-    speed = None if spec.speed_mm_per_ms is None else positive(spec.speed_mm_per_ms, "speed_mm_per_ms")
-    mode = spec.coupling_mode or model.default_coupling_mode
-    scaling = choose_scaling(topology.scaling, spec.scaling, topology.neurons, topology.name or "the topology")
-    plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps,
-                      reference=topology.neurons if scaling == "indegree" else None)
-    check_stimuli(spec.stimulus_objects(), plan.regions)
-    Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.steps,
-             grid.dt).check_finite(plan.regions, grid.dt)
-    compiled = spec.deterministic and model.name == "rate" or mass is not None
-    if mass is not None and spec.kernel not in ("auto", "numba"):
-        raise InputError(f"--kernel {spec.kernel}: the {model.name} model runs on the compiled kernel (numba)")
-    kernel = choose_kernel(spec.kernel, plan, compiled)
-    if kernel in ("csr", "dense") and plan.max_delay > 0:
-        raise InputError(f"--kernel {kernel}: takes no delays; use scatter (or auto) with --speed")
-    if kernel == "numba" and not compiled:
-        raise InputError("--kernel numba: compiles the deterministic rate model only; use --deterministic, "
-                         "or another kernel")
-    return Prepared(spec, grid, model, params, plan, kernel, plan.total_connections, mass)
+def parts_of(p: Prepared, x: Any = None) -> RunParts:
+    """The monitors' view of a prepared run (`x`, the state at t = 0, once the run starts)."""
+    shape = (len(p.model.state_variables), len(p.plan.regions))
+    return RunParts(p.spec, p.timing, p.model, p.model.arrays(p.params), p.plan, p.model.observed[0], shape, x,
+                    not p.relaxation)
 
 
-def _mass_setup(model: Model, spec: RunSpec, regions: int) -> MassSetup:
-    """Check and resolve a neural-mass run's coupling function, integrator, noise and initial state."""
-    from .history import check_initial
-
-    function = get_function(spec.coupling_function or model.default_coupling_function)
-    cpar = coupling_values(function, spec.coupling, spec.params)
-    integrator = choose_integrator(model, spec.integrator, spec.noise)
-    if spec.deterministic and integrator in STOCHASTIC:
-        raise InputError(f"--deterministic: contradicts --integrator {integrator} and --noise; leave one out")
-    noise = noise_levels(model, spec.noise, integrator)
-    check_initial(model, spec.initial, regions)
-    return MassSetup(function, cpar, integrator, SCHEMES[integrator], noise, spec.monitor == "temporal-average")
+def kernel(p: Prepared, parallel: bool) -> Any:
+    """The compiled `steps` of this run's configuration (composed, written and loaded once per process)."""
+    return load(composed(p, parallel)).steps
 
 
-def _rate_only(spec: RunSpec) -> None:
-    """Refuse the options the rate model does not take (it has its own finite-size noise and Euler step)."""
-    if spec.coupling_function not in (None, "linear") or any(k.startswith("coupling.") for k in spec.params):
-        raise InputError("--coupling-function/--param coupling.*: the rate model takes the linear coupling "
-                         "G · Σ W a only (G is --coupling)")
-    if spec.integrator not in (None, "euler"):
-        raise InputError("--integrator: the rate model steps with euler (its noise is the finite-size population)")
-    for name, value in (("--noise", spec.noise), ("--initial", spec.initial)):
-        if value:
-            raise InputError(f"{name}: the rate model starts at rest and its noise is set by --neurons")
-    if spec.precision != "float64":
-        raise InputError("--precision: the rate model computes in float64 only")
-    if spec.monitor != "raw" or spec.bold:
-        raise InputError(f"--monitor {'bold' if spec.bold else spec.monitor}: the rate model records its activity "
-                         "with the raw monitor only")
+def composed(p: Prepared, parallel: bool) -> Kernel:
+    """The kernel of this run's configuration: its parts by role, `couple` parallel or not."""
+    from .integrators import INTEGRATORS
+    from .layouts import LAYOUTS
+    from .monitors import MONITORS
+    from .noise import population
+
+    roles = {"dfun": p.model.kernel_dfun, "pre": p.function.pre, "post": p.function.post,
+             "couple": LAYOUTS[p.kernel].module.couple,
+             "integrate": population if p.population else INTEGRATORS[p.integrator].integrate}
+    if p.model.kernel_target is not None:
+        roles["target"] = p.model.kernel_target
+    for i, name in enumerate(p.monitors):
+        roles[f"monitor_{i}"] = MONITORS[name].module.update
+    body = STEPS.format(monitors="\n".join(f"        monitor_{i}(done, x, mons[{i}])" for i in range(len(p.monitors))))
+    constants = {"SIN_COS": repr(p.function.phase and p.kernel != "scatter"), "TERMS": repr(len(p.model.coupled))}
+    return Kernel(roles, {"couple"} if parallel else set(), constants, body)
 
 
-def run(prepared: Prepared, progress: Callable[[int], None] | None = None) -> SimulationResult:
-    """Step the model from rest to the end of the run; O(regions + projections) per step, nothing of size N.
+def run(prepared: Prepared, progress: Callable[[int], None] | None = None,
+        threads: int | None = None) -> SimulationResult:
+    """Step the model from t = 0 to the end of the run; O(regions + projections) per step, nothing of size N.
 
-    A state that leaves the floating-point numbers is refused (InputError "the run diverged"), never
-    reported by numpy's warnings: its floating-point errors are silenced here and the results checked.
+    `threads`: how many threads sum the coupling (None: `CONNECTOME_THREADS`, else chosen by the network
+    and the machine's idle cores, see `connectome.sim.threads`); results are identical for any number.
+    A state that leaves the floating-point numbers is refused (InputError "the run diverged").
     """
     import numpy as np
 
     with np.errstate(all="ignore"):
-        return _run_masses(prepared, progress) if prepared.mass is not None else _run_rate(prepared, progress)
+        return _run(prepared, progress, choose_threads(threads, prepared.plan))
 
 
-def _run_rate(p: Prepared, progress: Callable[[int], None] | None) -> SimulationResult:
-    """The rate model: its finite-size population, or the deterministic limit (compiled, or numpy kernels)."""
+def _run(p: Prepared, progress: Callable[[int], None] | None, threads: int) -> SimulationResult:
     import numpy as np
 
-    spec, grid, plan, model = p.spec, p.timing, p.plan, p.model
-    params = model.arrays(p.params)
-    regions, dt = len(plan.regions), float(grid.dt)
-    x = model.initial(params, regions)[0]
-    tau = model.time_constant(params)
-    low, high = model.state_variables[0].low, model.state_variables[0].high
-    schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.steps, grid.dt)
-    population = None if spec.deterministic else TwoStatePopulation(plan.sizes, spec.seed, dt, tau, x)
-    if population is not None:
-        x = population.a
-    euler = Euler(dt, tau, low, high)
-    recorder = Recorder(regions, grid.recorded, grid.stride, x)
-    activity = Activity(x, params["activation"])
-    ticker = _ticker(grid.steps, progress)
-    if p.kernel == "numba":
-        from .kernels import run_compiled
+    from .monitors import MONITORS
 
-        steps = sorted(schedule.events)
-        x = x.copy()
-        run_compiled(plan, params, _gain(spec), dt, x, steps, np.array([schedule.at(k) for k in steps]),
-                     recorder, activity, grid.steps, ticker)
-    else:
-        network = Network(plan, _gain(spec), p.kernel, rest=x)
-        for k in range(grid.steps):
-            target = model.relax(network.coupling(x), schedule.at(k), params)
-            x = euler.relax(x, target) if population is None else population.step(target)
-            recorder.update(k + 1, x)
-            activity.update(k + 1, x)
-            ticker(k + 1)
-    check_finite(p, recorder.series[:, None, :], x[None, :], activity.total)
-    return _with_fc(p, _result(p, recorder, activity, params))
-
-
-def _gain(spec: RunSpec) -> float:
-    """The rate model's global coupling G (1 unless given)."""
-    return 1.0 if spec.coupling is None else float(spec.coupling)
-
-
-def _run_masses(p: Prepared, progress: Callable[[int], None] | None) -> SimulationResult:
-    """A neural-mass run on the compiled loop: every state variable recorded, the observed one summarised."""
-    import numpy as np
-
-    from .masses import run_masses
-    from .times import sample_times
-
-    grid, R, spec = p.timing, len(p.plan.regions), p.spec
-    series = np.empty((grid.recorded, len(p.model.state_variables), R))
-    peak, total = np.empty(R), np.empty(R)
-    bold_stride = bold_steps(spec, grid) if spec.bold else 0
-    bold = np.empty((grid.steps // bold_stride + 1 if bold_stride else 1, R))
+    grid, model, spec, R = p.timing, p.model, p.spec, len(p.plan.regions)
+    x, step, rng = _start(p)
+    parts = parts_of(p, x)
+    held = tuple(MONITORS[name].module.arrays(parts) for name in p.monitors)
+    params = model.parameter_matrix(parts.params, R)
+    cvar = np.array(model.coupled[:model.terms_used(params)], dtype=np.int64)
+    net = _network(p, x, cvar)
     schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.steps, grid.dt)
-    final = run_masses(p, schedule, series, peak, total, bold, bold_stride, _ticker(grid.steps, progress))
-    check_finite(p, series, final, total)
-    obs = p.model.observed[0]
-    activity = Activity(series[0, obs], np.full(R, np.inf))  # no activation level
-    activity.peak, activity.total = peak, total
-    result = _result(p, series[:, obs], activity, p.params,
-                     {v.name: series[:, i] for i, v in enumerate(p.model.state_variables)})
-    if p.mass.average:  # stamped at the middle of each averaged window, as TVB's TemporalAverage
-        result.time_ms[1:] -= float(grid.stride * grid.dt) / 2
-    if bold_stride:
-        result.bold, result.bold_time_ms = bold, sample_times(len(bold), bold_stride, grid.dt)
-    return _with_fc(p, result)
+    events = sorted(schedule.events)
+    drive = (np.array(events, dtype=np.int64), np.array([schedule.at(k) for k in events]))
+    steps = kernel(p, threads > 1)
+    scale = np.sqrt(2.0 * np.array(p.noise or [0.0] * x.shape[0]) * float(grid.dt))[:, None]  # √(2D·dt)
+    tick, empty = _ticker(grid.steps, progress), np.zeros((0, *x.shape))
+    with threads_used(threads):
+        for start, end in _chunks(grid.steps, x.size if rng is not None else 0):
+            noise = empty if rng is None else rng.standard_normal((end - start, *x.shape)) * scale
+            steps(start, end, x, (params, cvar), net, drive, step, noise, held)
+            tick(end)
+    check_finite(p, held[0][0], x, held[1][1])
+    return _with_fc(p, _result(p, parts, held))
+
+
+def _start(p: Prepared) -> tuple[Any, tuple, Any]:
+    """(the state at t = 0, the integrator's group, the additive noise's generator or None)."""
+    import numpy as np
+
+    from .history import initial_state
+    from .integrators import NOISE_BLOCK_BYTES  # noqa: F401  (the chunking's bound)
+    from .noise import population_state
+
+    R, model, spec = len(p.plan.regions), p.model, p.spec
+    shape = (len(model.state_variables), R)
+    if p.relaxation:
+        params = model.arrays(p.params)
+        x = model.initial(params, R)
+        if p.population:
+            a, step = population_state(p.plan.sizes, spec.seed, float(p.timing.dt), params["tau_ms"], x[0])
+            x[0] = a
+            return x, step, None
+    else:
+        x = initial_state(model, spec.initial, R, spec.seed)
+    floor = np.array([v.floor for v in model.state_variables])
+    ceiling = np.array([v.ceiling for v in model.state_variables])
+    step = (float(p.timing.dt), floor, ceiling, np.empty(shape), np.empty(shape), np.empty(shape))
+    rng = np.random.default_rng(np.random.SeedSequence(spec.seed).spawn(2)[0]) if p.stochastic else None
+    return x, step, rng
+
+
+def _network(p: Prepared, x: Any, cvar: Any) -> tuple:
+    """The layout's arrays, the history at rest (constant over t ≤ 0)."""
+    import numpy as np
+
+    from .layouts import LAYOUTS
+
+    past = x[cvar]
+    if p.function.phase and p.kernel != "scatter":  # the sines, then the cosines
+        past = np.concatenate([np.sin(past), np.cos(past)])
+    return LAYOUTS[p.kernel].module.arrays(p.plan, past, p.cpar, p.spec.precision == "tvb")
+
+
+def _chunks(steps: int, noise_size: int) -> list[tuple[int, int]]:
+    """The kernel's calls, (first step, end): each percent of the run (for progress), cut where a block of
+    noise (`noise_size` values per step) would pass NOISE_BLOCK_BYTES."""
+    from .integrators import NOISE_BLOCK_BYTES
+
+    most = max(1, NOISE_BLOCK_BYTES // (8 * noise_size)) if noise_size else steps
+    out, start = [], 0
+    for percent in range(1, 101):
+        end = -(-steps * percent // 100)
+        while start < end:
+            out.append((start, min(end, start + most)))
+            start = out[-1][1]
+    return out
+
+
+def _result(p: Prepared, parts: RunParts, held: tuple) -> SimulationResult:
+    from .monitors import MONITORS
+
+    spec, grid, plan = p.spec, p.timing, p.plan
+    fields: dict[str, Any] = {"monitors": {}}
+    for name, arrays in zip(p.monitors, held):
+        given = MONITORS[name].module.fields(parts, arrays)
+        if name in spec.monitors:  # a further monitor's arrays, by its name
+            fields["monitors"].update({f"{name}.{key}": value for key, value in given.items()})
+        else:
+            fields.update(given)
+    return SimulationResult(
+        regions=list(plan.regions), region_neurons=list(plan.sizes), total_connections=p.total_connections,
+        neurons=int(spec.neurons), duration_ms=float(spec.duration_ms), dt_ms=float(spec.dt_ms), steps=grid.steps,
+        seed=spec.seed, deterministic=not p.stochastic,
+        speed_mm_per_ms=None if spec.speed_mm_per_ms is None else float(spec.speed_mm_per_ms),
+        record_every_ms=float(grid.stride * grid.dt), coupling=p.cpar[0], width=p.params.get("width", 0.0),
+        stimuli=spec.stimulus_objects(), model=spec.model, coupling_mode=plan.mode, kernel=p.kernel, spec=spec,
+        observed=p.model.state_variables[p.model.observed[0]].name, **fields)
 
 
 def _with_fc(p: Prepared, result: SimulationResult) -> SimulationResult:
@@ -246,19 +241,6 @@ def check_finite(p: Prepared, series: Any, final: Any, total: Any) -> None:
                      "lower --coupling or --dt, or change the parameters")
 
 
-def bold_steps(spec: RunSpec, grid: Timing) -> int:
-    """The BOLD sampling period in steps (rounded half up); the time step must be at most 1 ms."""
-    from .bold import MAX_DT_MS
-
-    if grid.dt > MAX_DT_MS:
-        raise InputError(f"--dt: the BOLD monitor integrates the balloon model at the run's step, at most "
-                         f"{MAX_DT_MS:g} ms, got {float(grid.dt):g} ms")
-    period = positive(spec.bold_period_ms, "bold_period_ms")
-    if period < grid.dt:
-        raise InputError(f"--bold-period: must be ≥ the time step ({float(grid.dt):g} ms), got {spec.bold_period_ms!r}")
-    return max(1, math.floor(period / grid.dt + Fraction(1, 2)))
-
-
 def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int], None]:
     """Calls `progress` with the steps done since its last call, once each percent of the steps is passed."""
     state = {"percent": 1, "reported": 0, "next": -(-steps // 100)}
@@ -272,25 +254,3 @@ def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int
                 state["next"] = -(-steps * state["percent"] // 100)
 
     return tick
-
-
-def _result(p: Prepared, recorder: Recorder | Any, activity: Activity, params: dict[str, Any],
-            states: dict[str, Any] | None = None) -> SimulationResult:
-    from .times import sample_times
-
-    spec, grid, plan = p.spec, p.timing, p.plan
-    rows, order = activity.summary(plan.regions, plan.sizes, grid.steps, grid.dt)
-    return SimulationResult(
-        regions=list(plan.regions), region_neurons=list(plan.sizes),
-        time_ms=sample_times(grid.recorded, grid.stride, grid.dt),
-        activity=recorder.series if isinstance(recorder, Recorder) else recorder,
-        summary_regions=rows, propagation_order=order, total_connections=p.total_connections,
-        neurons=int(spec.neurons), duration_ms=float(spec.duration_ms), dt_ms=float(spec.dt_ms), steps=grid.steps,
-        seed=spec.seed, deterministic=bool(spec.deterministic) if p.mass is None else not p.mass.stochastic,
-        speed_mm_per_ms=None if spec.speed_mm_per_ms is None else float(spec.speed_mm_per_ms),
-        record_every_ms=float(grid.stride * grid.dt),
-        coupling=_gain(spec) if p.mass is None else p.mass.cpar[0],
-        width=params.get("width", 0.0), stimuli=spec.stimulus_objects(), model=spec.model,
-        coupling_mode=plan.mode, kernel=p.kernel, spec=spec, states=states or {},
-        observed=p.model.state_variables[p.model.observed[0]].name,
-    )

@@ -5,12 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ResourceError
-from .loop import Prepared
-from .monitors import Activity, Recorder
-from .network import network_bytes
-from .noise import TwoStatePopulation
+from .prepare import Prepared
 
-STATE_BYTES_PER_REGION = 10 * 8  # state, target, parameters and scratch vectors
 # a rough wall time: a fixed cost per step and a cost per region and projection per step, measured on
 # the benchmark machine; runs estimated beyond a week are refused as absurd
 SECONDS_PER_STEP = 40e-6
@@ -19,19 +15,12 @@ MAX_RUN_SECONDS = 7 * 24 * 3600
 
 
 def estimate(p: Prepared) -> dict[str, Any]:
-    """What the run will take: bytes by component, a rough time, against explicit connection lists."""
+    """What the run will take: bytes by component (each part's own figure for what it will hold), a rough
+    time, against explicit connection lists."""
     import psutil
 
     R, P, grid = len(p.plan.regions), p.plan.projections, p.timing
-    parts = {
-        "recorder": Recorder.bytes(R, grid.recorded),
-        "network": network_bytes(p.plan, p.kernel),
-        "monitors": Activity.bytes(R),
-        "noise": 0 if p.spec.deterministic else TwoStatePopulation.bytes(R),
-        "state": R * STATE_BYTES_PER_REGION,
-    }
-    if p.mass is not None:
-        parts.update(_mass_bytes(p))
+    parts = components(p)
     run_bytes = sum(parts.values())
     available = int(psutil.virtual_memory().available)
     return {
@@ -43,20 +32,31 @@ def estimate(p: Prepared) -> dict[str, Any]:
     }
 
 
-def _mass_bytes(p: Prepared) -> dict[str, int]:
-    """A neural-mass run's parts: every state variable recorded, the history of each coupled variable, the
-    BOLD series, and a block of noise."""
+def components(p: Prepared) -> dict[str, int]:
+    """The bytes each part of the run will hold: the monitors (each its own), the network (the layout's
+    arrays and history ring), the noise (a block of steps, or the population) and the state (the state,
+    the integrator's scratch and the parameter matrix)."""
     from .integrators import NOISE_BLOCK_BYTES
+    from .layouts import LAYOUTS
+    from .loop import parts_of
+    from .monitors import MONITORS
+    from .noise import population_bytes
 
-    R, grid, model = len(p.plan.regions), p.timing, p.model
-    nsv, ring = len(model.state_variables), p.plan.max_delay + 1
-    bold = (grid.steps // max(1, round(p.spec.bold_period_ms / float(grid.dt))) + 1) * R * 8 if p.spec.bold else 0
-    return {
-        "recorder": nsv * Recorder.bytes(R, grid.recorded) + bold,
-        "network": network_bytes(p.plan, p.kernel) + (len(model.coupled[:model.coupling_terms]) - 1) * ring * R * 8,
-        "noise": min(NOISE_BLOCK_BYTES, 8 * nsv * R * grid.steps) if p.mass.stochastic else 0,
-        "state": R * (8 * nsv * 6 + 8 * len(model.region_parameters)),
-    }
+    parts = parts_of(p)
+    nsv, R = parts.shape
+    out = {f"monitor {name}": MONITORS[name].module.bytes_needed(parts) for name in p.monitors}
+    terms = len(p.model.coupled) if p.model.coupling_terms is None else p.model.coupling_terms
+    channels = terms * (2 if p.function.phase and p.kernel != "scatter" else 1)
+    out["network"] = LAYOUTS[p.kernel].module.bytes_needed(p.plan, channels, p.spec.precision == "tvb")
+    if p.population:
+        out["noise"] = population_bytes(R)
+    elif p.stochastic:
+        out["noise"] = min(NOISE_BLOCK_BYTES, 8 * nsv * R * p.timing.steps)
+    else:
+        out["noise"] = 0
+    n_params = len(p.model.global_parameters) + len(p.model.region_parameters)
+    out["state"] = R * 8 * (nsv * 6 + max(1, n_params) + len(p.model.coupled))
+    return out
 
 
 def _size(n: int) -> str:

@@ -10,6 +10,11 @@ The mean of a follows τ da/dt = −a + σ(h) (the deterministic model); the flu
 population, of size √(σ(1 − σ)/N) at rest for a constant σ (its stationary law is Binomial(N, σ)),
 whatever dt: smaller steps do not average the noise away. Every region fluctuates, driven or not.
 A region with no neurons at this N follows the mean field (it sends nothing: its weight is 0).
+
+The draws come from `numpy.random.Generator(PCG64(seed))`: the initial counts Binomial(N, a_rest), then per
+step the on-switches of every region, then the off-switches (numba's `Generator.binomial` is numpy's).
+This update takes the integrator's place in the kernel (`population`); the additive noise of the other
+models is a block of √(2D·dt)·ξ per step handed to their integrator (`additive`).
 """
 
 from __future__ import annotations
@@ -17,33 +22,39 @@ from __future__ import annotations
 from typing import Any
 
 
-class TwoStatePopulation:
-    """The active counts n of every region, advanced by two binomial draws per region and step."""
+def population(x, c, p, step, noise):  # a kernel part (connectome.sim.compose), in the integrator's place
+    """Every region's active count n one step toward σ(h) (the model's `target`), exactly; x[0] ← n / N."""
+    rng, n, N, Nf, empty, prob, gain, sig, on = step
+    target(x, c, p, sig)
+    R = x.shape[1]
+    for t in range(R):
+        on[t] = rng.binomial(N[t] - n[t], sig[0, t] * prob[t])
+    for t in range(R):
+        n[t] += on[t] - rng.binomial(n[t], (1.0 - sig[0, t]) * prob[t])
+    for t in range(R):
+        if empty[t]:
+            x[0, t] = x[0, t] + gain[t] * (sig[0, t] - x[0, t])
+        else:
+            x[0, t] = n[t] / Nf[t]
 
-    def __init__(self, sizes: list[int], seed: int, dt: float, tau: Any, start: Any) -> None:
-        import numpy as np
 
-        self.rng = np.random.Generator(np.random.PCG64(seed))
-        self.N = np.array(sizes, dtype=np.int64)  # ≤ 10^18 neurons in all: within int64
-        self.empty = self.N == 0
-        self.Nf = np.where(self.empty, 1, self.N).astype(np.float64)
-        self.p = -np.expm1(-dt / tau)  # 1 − e^(−dt/τ), without cancellation for small dt/τ
-        self.gain = dt / tau  # the Euler gain, for empty regions (the mean field)
-        self.n = self.rng.binomial(self.N, start)  # the stationary law of a region held at its rest
-        self.a = np.where(self.empty, start, self.n / self.Nf)
+def population_state(sizes: list[int], seed: int, dt: float, tau: Any, start: Any) -> tuple[Any, tuple]:
+    """(the active fractions at t = 0, the kernel's `step` group): counts drawn from their stationary law
+    at rest, Binomial(N, a_rest); p = 1 − e^(−dt/τ) per region."""
+    import numpy as np
 
-    def step(self, target: Any) -> Any:
-        """Advance every region one step toward σ(h) = `target`; return the new active fractions."""
-        on = self.rng.binomial(self.N - self.n, target * self.p)
-        off = self.rng.binomial(self.n, (1.0 - target) * self.p)
-        self.n += on - off
-        a = self.n / self.Nf
-        if self.empty.any():
-            a[self.empty] = self.a[self.empty] + self.gain[self.empty] * (target[self.empty] - self.a[self.empty])
-        self.a = a
-        return a
+    rng = np.random.Generator(np.random.PCG64(seed))
+    N = np.array(sizes, dtype=np.int64)  # ≤ 10^18 neurons in all: within int64
+    empty = N == 0
+    Nf = np.where(empty, 1, N).astype(np.float64)
+    n = rng.binomial(N, start).astype(np.int64)
+    a = np.where(empty, start, n / Nf)
+    prob = -np.expm1(-dt / tau)  # without cancellation for small dt/τ
+    R = len(sizes)
+    return a, (rng, n, N, Nf, empty, prob, dt / tau, np.empty((1, R)), np.empty(R, dtype=np.int64))
 
-    @staticmethod
-    def bytes(regions: int) -> int:
-        """Memory held: counts, sizes and per-region constants."""
-        return regions * 6 * 8
+
+def population_bytes(regions: int) -> int:
+    """What the population holds: counts, sizes and per-region constants."""
+    return regions * 8 * 8
+

@@ -48,6 +48,7 @@ class SimulationResult:
     fc: np.ndarray | None = None  # [regions, regions]
     fc_sc: dict[str, float | None] | None = None
     observed: str = "a"  # the state variable `activity` holds
+    monitors: dict[str, Any] = field(default_factory=dict)  # further monitors' arrays, "NAME.KEY"
 
     def parameters(self) -> dict[str, Any]:
         """The run's parameters as plain JSON-able values (stimuli in their text form)."""
@@ -95,7 +96,7 @@ class SimulationResult:
                 extra = {k: v for k, v in (("bold", self.bold), ("bold_time_ms", self.bold_time_ms), ("fc", self.fc))
                          if v is not None}
                 np.savez(fh, time_ms=self.time_ms, activity=self.activity, regions=np.array(self.regions, dtype=str),
-                         **self.states, **extra)
+                         **self.states, **extra, **self.monitors)
             else:
                 text = text_stream(fh)
                 writer = csv.writer(text, lineterminator="\n")

@@ -15,7 +15,6 @@ from .stimulus import Stimulus, is_finite_number, parse_stimulus
 
 MAX_STEPS = 10**8  # a run of more steps is refused unless max_steps is raised (--max-steps)
 COUPLING_MODES = ("raw", "mean-input")
-KERNELS = ("auto", "scatter", "csr", "dense", "numba")
 
 # the names the error messages use for each parameter: the CLI's options
 OPTION_NAMES = {
@@ -52,6 +51,7 @@ class RunSpec:
     noise: dict[str, float] = field(default_factory=dict)
     initial: dict[str, Any] | str | None = None
     monitor: str = "raw"
+    monitors: tuple[str, ...] = ()  # further monitors by their registered names (connectome.sim.monitors)
     bold: bool = False
     bold_period_ms: float = 2000.0
     fc: bool = False
@@ -68,7 +68,8 @@ class RunSpec:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; `RunSpec.from_json` reads it back to an equal spec."""
-        return asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params), "noise": dict(self.noise)}
+        return asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params), "noise": dict(self.noise),
+                               "monitors": list(self.monitors)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RunSpec":
@@ -78,7 +79,7 @@ class RunSpec:
         if unknown:
             raise InputError(f"run specification: unknown parameters {', '.join(unknown)}")
         return cls(**{**data, "stimuli": tuple(data.get("stimuli", ())), "params": dict(data.get("params", {})),
-                      "noise": dict(data.get("noise", {}))})
+                      "noise": dict(data.get("noise", {})), "monitors": tuple(data.get("monitors", ()))})
 
     def with_seed(self, seed: int | None) -> "RunSpec":
         """The same spec with its seed set."""
@@ -131,7 +132,9 @@ def check(spec: RunSpec) -> None:
             raise InputError(f"--noise {name}: the intensity D must be a finite number ≥ 0, got {value!r}")
     if spec.coupling_mode is not None and spec.coupling_mode not in COUPLING_MODES:
         raise InputError(f"--coupling-mode: must be one of {', '.join(COUPLING_MODES)}, got {spec.coupling_mode!r}")
-    if spec.kernel not in KERNELS:
+    from .layouts import KERNELS, LEGACY
+
+    if spec.kernel not in KERNELS and spec.kernel not in LEGACY:
         raise InputError(f"--kernel: must be one of {', '.join(KERNELS)}, got {spec.kernel!r}")
     if spec.seed is not None and (not isinstance(spec.seed, numbers.Integral) or isinstance(spec.seed, bool)
                                   or not 0 <= spec.seed < 2**63):

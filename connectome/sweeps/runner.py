@@ -31,13 +31,12 @@ SWEEP_POINT_INDEX = "ix_runs_sweep_point"  # one run per (sweep, point): the sto
 def run_point(rows: Any, spec_json: dict[str, Any], ref: str, empirical: Any) -> dict[str, Any]:
     """On a worker: one point's run; its summary (as `simulate` records it) and its scores."""
     from ..runs import run_summary
-    from ..sim import estimate_prepared, prepare, run, verdict
+    from ..sim import checked_run, prepare
 
     spec = RunSpec.from_json(spec_json)
     started, clock = datetime.now(UTC), time.perf_counter()
     prepared = prepare(rows, spec)
-    verdict(estimate_prepared(prepared))
-    result = run(prepared)
+    result = checked_run(prepared, warn=lambda _text: None)
     summary = run_summary(result, ref, prepared.spec, time.perf_counter() - clock, None)
     if empirical is not None:
         summary["fc_fit"] = fc_fit(result.fc, empirical)

@@ -12,8 +12,17 @@ from .rate import RateModel
 from .wilson_cowan import WilsonCowan
 from .wong_wang import ReducedWongWang
 
-MODELS: dict[str, Model] = {m.name: m for m in (RateModel(), Linear(), WilsonCowan(), ReducedWongWang(),
-                                                MontbrioPazoRoxin(), JansenRit(), Kuramoto())}
+MODELS: dict[str, Model] = {}
+
+
+def register_model(model: Model) -> Model:
+    """Make `model` available to runs by its name (`--model`, `models list`)."""
+    MODELS[model.name] = model
+    return model
+
+
+for _model in (RateModel(), Linear(), WilsonCowan(), ReducedWongWang(), MontbrioPazoRoxin(), JansenRit(), Kuramoto()):
+    register_model(_model)
 
 
 def get_model(name: str) -> Model:
@@ -24,4 +33,4 @@ def get_model(name: str) -> Model:
         raise InputError(f"--model: unknown model {name!r} (known: {', '.join(sorted(MODELS))})") from None
 
 
-__all__ = ["MODELS", "Model", "Parameter", "get_model"]
+__all__ = ["MODELS", "Model", "Parameter", "get_model", "register_model"]

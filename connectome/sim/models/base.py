@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 from ...errors import InputError
 from ..stimulus import is_finite_number
@@ -57,7 +57,14 @@ class StateVariable:
 
 
 class Model:
-    """Base of every model; a model is stateless, its parameters come in as arrays per region."""
+    """Base of every model; a model is stateless, its parameters come in as arrays per region.
+
+    Its equations are `kernel_dfun(x, c, p, out)`: out ← dx/dt for the state x (variables, regions), the
+    coupling c (coupled variables, regions; the stimulus added to c[0]) and the parameter matrix p
+    (`parameter_matrix`: global parameters, then region parameters, in declaration order), written as plain
+    Python over the regions and compiled into the run's kernel (`connectome.sim.compose`). A relaxation
+    model (τ dx/dt = g(c) − x) also gives `kernel_target`: out ← g(c), which its finite-size noise draws from.
+    """
 
     name: str
     state_variables: tuple[StateVariable, ...]
@@ -69,8 +76,10 @@ class Model:
     default_coupling_mode: str = "raw"
     default_coupling_function: str = "linear"
     default_integrator: str = "heun"
-    integrators: tuple[str, ...] = ("euler", "heun", "euler-maruyama", "heun-stochastic")
-    code: int = -1  # the compiled derivative's number in `connectome.sim.models.compiled` (-1: none)
+    integrators: tuple[str, ...] | None = None  # None: every registered integrator
+    default_coupling_a: float | None = None  # None: the coupling function's own default
+    kernel_dfun: ClassVar[Callable[..., None]]
+    kernel_target: ClassVar[Callable[..., None] | None] = None
     equations: str = ""
     sources: tuple[str, ...] = ()
     notes: str = ""
@@ -112,12 +121,14 @@ class Model:
         return {k: np.array(v, dtype=np.float64) if isinstance(v, list) else v for k, v in params.items()}
 
     def parameter_matrix(self, params: dict[str, Any], regions: int) -> np.ndarray:
-        """The region parameters as one array, shape (parameters, regions), in declaration order (for kernels)."""
+        """Every parameter as one array, shape (parameters, regions): the global ones, then the region
+        ones, in declaration order (for the kernel)."""
         import numpy as np
 
-        out = np.empty((max(1, len(self.region_parameters)), regions))
-        for i, p in enumerate(self.region_parameters):
-            out[i] = params[p.name]
+        names = [p.name for p in (*self.global_parameters, *self.region_parameters)]
+        out = np.empty((max(1, len(names)), regions))
+        for i, name in enumerate(names):
+            out[i] = params[name]
         return out
 
     def terms_used(self, params: np.ndarray) -> int:
@@ -137,7 +148,7 @@ class Model:
                             "per_region": p in self.region_parameters}
                            for p in (*self.global_parameters, *self.region_parameters)],
             "coupling_mode": self.default_coupling_mode, "coupling_function": self.default_coupling_function,
-            "integrator": self.default_integrator, "integrators": list(self.integrators),
+            "integrator": self.default_integrator, "integrators": list(self.integrators or _registered()),
             "equations": self.equations, "sources": list(self.sources), "notes": self.notes,
         }
 
@@ -148,10 +159,12 @@ class Model:
         """The state at t = 0, shape (state variables, regions)."""
         raise NotImplementedError
 
-    def dfun(self, state: np.ndarray, coupling: np.ndarray, inputs: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """d state / dt given the coupling of the coupled variables and the stimulus inputs."""
-        raise NotImplementedError
-
     def names(self, indices: Sequence[int]) -> list[str]:
         """The names of the state variables at `indices`."""
         return [self.state_variables[i].name for i in indices]
+
+
+def _registered() -> tuple[str, ...]:
+    from ..integrators import INTEGRATORS
+
+    return tuple(INTEGRATORS)

@@ -13,7 +13,6 @@ class JansenRit(Model):
     """Jansen–Rit neural mass (TVB `models.JansenRit`; Jansen & Rit 1995). y0–y2 are PSPs, y3–y5 their rates."""
 
     name = "jansen-rit"
-    code = 5
     state_variables = (StateVariable("y0", -1.0, 1.0), StateVariable("y1", -500.0, 500.0),
                        StateVariable("y2", -50.0, 50.0), StateVariable("y3", -6.0, 6.0),
                        StateVariable("y4", -20.0, 20.0), StateVariable("y5", -500.0, 500.0))
@@ -39,7 +38,7 @@ class JansenRit(Model):
                "The Virtual Brain 2.10, tvb.simulator.models.jansen_rit.JansenRit")
 
 
-def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
+def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
     """d/dt of (y0 … y5) given the coupling c[0] (from y1) and p in `region_parameters` order."""
     for t in range(x.shape[1]):
         y0, y1, y2, y3, y4, y5 = x[0, t], x[1, t], x[2, t], x[3, t], x[4, t], x[5, t]
@@ -53,3 +52,6 @@ def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
         out[3, t] = A * a * sigm_y1_y2 - 2.0 * a * y3 - a**2 * y0
         out[4, t] = A * a * (mu + a_2 * J * sigm_y0_1 + c[0, t]) - 2.0 * a * y4 - a**2 * y1
         out[5, t] = B * b * (a_4 * J * sigm_y0_3) - 2.0 * b * y5 - b**2 * y2
+
+
+JansenRit.kernel_dfun = staticmethod(dfun)

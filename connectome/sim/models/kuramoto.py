@@ -11,7 +11,6 @@ class Kuramoto(Model):
     """dθ/dt = ω + c (TVB `models.Kuramoto`, with the `kuramoto` coupling a/n_cvar · Σ W sin(θ_j(t − d) − θ_i))."""
 
     name = "kuramoto"
-    code = 1
     state_variables = (StateVariable("theta", 0.0, 2 * math.pi, doc="phase (rad), not wrapped"),)
     coupled = (0,)
     observed = (0,)
@@ -22,7 +21,10 @@ class Kuramoto(Model):
                "The Virtual Brain 2.10, tvb.simulator.models.oscillator.Kuramoto")
 
 
-def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
+def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
     """d/dt of (theta,) given the coupling c[0] and p = (omega,)."""
     for t in range(x.shape[1]):
         out[0, t] = p[0, t] + c[0, t]
+
+
+Kuramoto.kernel_dfun = staticmethod(dfun)

@@ -10,7 +10,6 @@ class Linear(Model):
     """dx/dt = γ · x + c (TVB `models.Linear`; a linear relaxation of each region, stable for γ < 0)."""
 
     name = "linear"
-    code = 0
     state_variables = (StateVariable("x", -1.0, 1.0, doc="activity"),)
     coupled = (0,)
     observed = (0,)
@@ -28,7 +27,10 @@ class Linear(Model):
                "Sanz Leon et al. (2013) Front. Neuroinform. 7:10")
 
 
-def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
+def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
     """d/dt of (x,) given the coupling c[0] and the parameters p = (gamma,), per region."""
     for t in range(x.shape[1]):
         out[0, t] = p[0, t] * x[0, t] + c[0, t]
+
+
+Linear.kernel_dfun = staticmethod(dfun)

@@ -13,7 +13,6 @@ class MontbrioPazoRoxin(Model):
     """Montbrió–Pazó–Roxin firing rate r and mean membrane potential V (TVB `models.MontbrioPazoRoxin`)."""
 
     name = "montbrio-pazo-roxin"
-    code = 4
     state_variables = (StateVariable("r", 0.0, 2.0, 0.0, doc="firing rate"),
                        StateVariable("V", -2.0, 1.5, doc="mean membrane potential"))
     coupled = (0, 1)
@@ -35,10 +34,13 @@ class MontbrioPazoRoxin(Model):
                "The Virtual Brain 2.10, tvb.simulator.models.infinite_theta.MontbrioPazoRoxin")
 
 
-def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
+def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
     """d/dt of (r, V) given the couplings c[0] (through r), c[1] (through V), p in `region_parameters` order."""
     for t in range(x.shape[1]):
         r, V = x[0, t], x[1, t]
         tau, Delta, eta, J, I, cr, cv = p[0:7, t]
         out[0, t] = 1 / tau * (Delta / (math.pi * tau) + 2 * V * r)
         out[1, t] = 1 / tau * (V**2 - math.pi**2 * tau**2 * r**2 + eta + J * tau * r + I + cr * c[0, t] + cv * c[1, t])
+
+
+MontbrioPazoRoxin.kernel_dfun = staticmethod(dfun)

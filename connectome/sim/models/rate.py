@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InputError
@@ -9,13 +10,6 @@ from .base import Model, Parameter, StateVariable
 
 if TYPE_CHECKING:
     import numpy as np
-
-
-def sigma(x: np.ndarray) -> np.ndarray:
-    """The logistic function without overflow: σ(x) = (1 + tanh(x/2)) / 2."""
-    import numpy as np
-
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 class RateModel(Model):
@@ -26,7 +20,7 @@ class RateModel(Model):
     Wilson–Cowan model of Buice & Cowan (2007, Phys. Rev. E 75:051919), Bressloff (2009, SIAM J. Appl.
     Math. 70:1488) and Benayoun et al. (2010, PLoS Comput. Biol. 6:e1000846). With finite N the engine
     simulates that population exactly (see `connectome.sim.noise`); `deterministic` is the N → ∞ limit.
-    A linear relaxation toward σ: `relax` gives the target, `time_constant` the τ it relaxes with.
+    A linear relaxation toward σ: `target` gives σ, `dfun` the derivative (σ − a)/τ.
     """
 
     name = "rate"
@@ -43,6 +37,7 @@ class RateModel(Model):
     default_coupling_mode = "mean-input"
     default_integrator = "euler"
     integrators = ("euler",)
+    default_coupling_a = 1.0  # G
     equations = "tau_ms * da/dt = -a + sigma((h - threshold) / width),  h = c + I,  sigma(x) = 1 / (1 + exp(-x))"
     sources = ("Wilson & Cowan (1972) Biophys. J. 12:1", "Buice & Cowan (2007) Phys. Rev. E 75:051919",
                "Bressloff (2009) SIAM J. Appl. Math. 70:1488", "Benayoun et al. (2010) PLoS Comput. Biol. 6:e1000846")
@@ -55,19 +50,26 @@ class RateModel(Model):
                              f"({smallest:g} ms) for the Euler step to be stable")
 
     def initial(self, params: dict[str, Any], regions: int) -> np.ndarray:
-        """Rest: the response to zero input, σ(−θ / width), computed as the step computes it."""
+        """Rest: the response to zero input, σ(−θ / width), computed as the kernel's `target` computes it."""
         import numpy as np
 
-        return sigma((np.zeros(regions) - params["threshold"]) / params["width"])[None, :]
+        state, c = np.empty((1, regions)), np.zeros((1, regions))
+        target(state, c, self.parameter_matrix(params, regions), state)
+        return state
 
-    def relax(self, coupling: np.ndarray, inputs: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """The value a relaxes toward: σ((c + I − θ) / width)."""
-        return sigma((coupling + inputs - params["threshold"]) / params["width"])
 
-    def time_constant(self, params: dict[str, Any]) -> np.ndarray:
-        """τ per region, in ms."""
-        return params["tau_ms"]
+def target(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
+    """out[0] ← σ((h − θ) / width), h = c[0] (the coupling, the stimulus added); p = (width, tau_ms, threshold, activation)."""
+    for t in range(x.shape[1]):
+        out[0, t] = 0.5 + 0.5 * math.tanh(0.5 * ((c[0, t] - p[2, t]) / p[0, t]))
 
-    def dfun(self, state: np.ndarray, coupling: np.ndarray, inputs: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """(σ((c + I − θ) / width) − a) / τ."""
-        return ((self.relax(coupling, inputs, params) - state[0]) / params["tau_ms"])[None, :]
+
+def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
+    """out[0] ← (σ((h − θ) / width) − a) / τ."""
+    target(x, c, p, out)
+    for t in range(x.shape[1]):
+        out[0, t] = (out[0, t] - x[0, t]) / p[1, t]
+
+
+RateModel.kernel_dfun = staticmethod(dfun)
+RateModel.kernel_target = staticmethod(target)

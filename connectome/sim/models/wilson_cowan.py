@@ -18,7 +18,6 @@ class WilsonCowan(Model):
     """
 
     name = "wilson-cowan"
-    code = 2
     state_variables = (StateVariable("E", 0.0, 1.0, doc="excitatory activity"),
                        StateVariable("I", 0.0, 1.0, doc="inhibitory activity"))
     coupled = (0, 1)  # TVB keeps both in the history; only the first coupling term enters
@@ -46,7 +45,7 @@ class WilsonCowan(Model):
                "The Virtual Brain 2.10, tvb.simulator.models.wilson_cowan.WilsonCowan")
 
 
-def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
+def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
     """d/dt of (E, I) given the coupling c[0] (from E) and p in `region_parameters` order."""
     for t in range(x.shape[1]):
         E, I = x[0, t], x[1, t]
@@ -58,3 +57,6 @@ def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
         s_i = c_i * (1.0 / (1.0 + math.exp(-a_i * (x_i - b_i))) - shift / (1.0 + math.exp(-a_i * -b_i)))
         out[0, t] = (-E + (k_e - r_e * E) * s_e) / tau_e
         out[1, t] = (-I + (k_i - r_i * I) * s_i) / tau_i
+
+
+WilsonCowan.kernel_dfun = staticmethod(dfun)

@@ -17,7 +17,6 @@ class ReducedWongWang(Model):
     """
 
     name = "reduced-wong-wang"
-    code = 3
     state_variables = (StateVariable("S", 0.0, 1.0, 0.0, 1.0, doc="NMDA gating variable"),)
     coupled = (0,)
     observed = (0,)
@@ -35,7 +34,7 @@ class ReducedWongWang(Model):
     notes = "Deco et al. (2013) use w = 0.9 and I_o = 0.3 nA; TVB's defaults (kept) are w = 0.6, I_o = 0.33 nA."
 
 
-def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
+def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
     """d/dt of (S,) given the coupling c[0] and p in `region_parameters` order."""
     for t in range(x.shape[1]):
         S = x[0, t]
@@ -44,3 +43,6 @@ def dfun(x, c, p, out):  # compiled by numba in `compiled.py`
         y = a * v - b
         H = y / (1.0 - math.exp(-d * y))
         out[0, t] = -(S / tau_s) + (1.0 - S) * H * gamma
+
+
+ReducedWongWang.kernel_dfun = staticmethod(dfun)

@@ -19,6 +19,12 @@ al.'s put it 4.5 s after, where measured haemodynamic responses peak.
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+from typing import Any
+
+from ...errors import InputError
+
 KAPPA = 0.64  # 1/s, rate of signal decay
 GAMMA = 0.32  # 1/s, rate of flow-dependent elimination
 TAU = 2.0  # s, haemodynamic transit time
@@ -32,7 +38,7 @@ PARAMETERS = {"kappa": KAPPA, "gamma": GAMMA, "tau": TAU, "alpha": ALPHA, "E0": 
               "TE": TE, "epsilon": EPSILON}
 
 
-def balloon_step(z, state, dt_s):  # compiled by numba in `connectome.sim.masses`
+def balloon_step(z, state, dt_s):  # a kernel part (connectome.sim.compose)
     """One Euler step of the balloon model for every region; state rows are s, f, v, q."""
     for t in range(z.shape[0]):
         s, f, v, q = state[0, t], state[1, t], state[2, t], state[3, t]
@@ -43,8 +49,60 @@ def balloon_step(z, state, dt_s):  # compiled by numba in `connectome.sim.masses
         state[3, t] = q + dt_s * (f * (1.0 - (1.0 - E0) ** (1.0 / f)) / E0 - v_alpha * q / v) / TAU
 
 
-def bold_signal(state, out):  # compiled by numba in `connectome.sim.masses`
+def bold_signal(state, out):  # a kernel part (connectome.sim.compose)
     """out[t] ← the BOLD signal of region t from its balloon state."""
     for t in range(out.shape[0]):
         v, q = state[2, t], state[3, t]
         out[t] = V0 * (K1 * (1.0 - q) + K2 * (1.0 - q / v) + K3 * (1.0 - v))
+
+
+def update(done, x, arrays):  # a kernel part (connectome.sim.compose)
+    """After step done − 1: the balloon one step on (driven by the observed variable), the signal every stride."""
+    balloon, series, stride, obs, dt_s = arrays
+    balloon_step(x[obs], balloon, dt_s)
+    if done % stride == 0:
+        bold_signal(balloon, series[done // stride])
+
+
+def steps(dt: Fraction, period_ms: Any) -> int:
+    """The BOLD sampling period in steps (rounded half up); the time step must be at most 1 ms."""
+    from ..spec import positive
+
+    if dt > MAX_DT_MS:
+        raise InputError(f"--dt: the BOLD monitor integrates the balloon model at the run's step, at most "
+                         f"{MAX_DT_MS:g} ms, got {float(dt):g} ms")
+    period = positive(period_ms, "bold_period_ms")
+    if period < dt:
+        raise InputError(f"--bold-period: must be ≥ the time step ({float(dt):g} ms), got {period_ms!r}")
+    return max(1, math.floor(period / dt + Fraction(1, 2)))
+
+
+def samples(run: Any) -> int:
+    """How many BOLD samples a run keeps (t = 0 included)."""
+    return run.grid.steps // steps(run.grid.dt, run.spec.bold_period_ms) + 1
+
+
+def arrays(run: Any) -> tuple:
+    """(balloon state at rest: s = 0, f = v = q = 1; the series, 0 at t = 0; stride; observed; dt in s)."""
+    import numpy as np
+
+    R = run.x.shape[1]
+    balloon = np.zeros((4, R))
+    balloon[1:] = 1.0
+    series = np.empty((samples(run), R))
+    series[0] = 0.0
+    return balloon, series, steps(run.grid.dt, run.spec.bold_period_ms), run.obs, float(run.grid.dt) / 1000.0
+
+
+def bytes_needed(run: Any) -> int:
+    """The series, its times and the balloon's four variables."""
+    R = run.shape[1]
+    return samples(run) * (R + 1) * 8 + 4 * R * 8
+
+
+def fields(run: Any, arrays: tuple) -> dict[str, Any]:
+    """`bold` [samples, regions] and `bold_time_ms`."""
+    from ..times import sample_times
+
+    series, stride = arrays[1], arrays[2]
+    return {"bold": series, "bold_time_ms": sample_times(len(series), stride, run.grid.dt)}

@@ -1,0 +1,65 @@
+"""The dense layout: source-major matrices W[s, t] and d[s, t] (0 where no projection), for dense graphs.
+
+Each source's history row stays in cache while its matrix rows stream past; the sources are cut into
+BLOCKS fixed blocks summed into their own partial vectors, then added in block order (`push.add_blocks`):
+the same sums on any number of threads.
+"""
+
+from __future__ import annotations
+
+import numba
+
+from ..history import remember
+from .push import add_blocks
+
+BLOCKS = 16
+
+
+def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compose)
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0."""
+    weights, delays, hist, buffer, cpar = net
+    R, n_cvar = x.shape[1], cvar.shape[0]
+    base = remember(k, x, cvar, hist)
+    blocks, channels = buffer.shape[0], hist.shape[0]
+    for b in numba.prange(blocks):
+        part = buffer[b]
+        for i in range(part.shape[0]):
+            part[i] = 0.0
+        for s in range(b * R // blocks, (b + 1) * R // blocks):
+            w, d = weights[s], delays[s]
+            for ch in range(channels):
+                h, row, v = hist[ch, s], ch * R, cvar[ch % n_cvar]
+                for t in range(R):
+                    xj = h[base - d[t]]
+                    part[row + t] += w[t] * (xj if SIN_COS else pre(xj, x[v, t]))
+    add_blocks(x, cvar, out, buffer, cpar, inputs)
+
+
+def _delay_type(plan):
+    import numpy as np
+
+    return np.int16 if plan.max_delay < np.iinfo(np.int16).max else np.int32
+
+
+def arrays(plan, past, cpar, tvb: bool = False) -> tuple:
+    """(W, d, hist, buffer, cpar) with W[s, t] the weight and d[s, t] the delay of s → t."""
+    import numpy as np
+
+    from ..history import ring
+
+    R = len(plan.regions)
+    src, tgt = np.array(plan.src, dtype=np.int64), np.array(plan.tgt, dtype=np.int64)
+    weights = np.zeros((R, R))
+    weights[src, tgt] = plan.weights
+    delays = np.zeros((R, R), dtype=_delay_type(plan))
+    delays[src, tgt] = plan.delays
+    return (weights, delays, ring(len(past), R, plan.max_delay, past), np.empty((min(BLOCKS, R), len(past) * R)),
+            np.array(cpar))
+
+
+def bytes_needed(plan, channels: int, tvb: bool = False) -> int:
+    """What `arrays` holds: the two matrices, the ring and the blocks' partial sums."""
+    import numpy as np
+
+    R = len(plan.regions)
+    return R * R * (8 + np.dtype(_delay_type(plan)).itemsize) + channels * R * 8 * (2 * (plan.max_delay + 1) + BLOCKS)

@@ -1,0 +1,70 @@
+"""The pull layout: edges grouped by target, each target's sums taken by one thread in a fixed order.
+
+In projection order this is the reference order (a target's inputs summed as the topology lists them;
+`kernel="scatter"`). With `precision="tvb"` the edges are in source order and the sums are taken as
+The Virtual Brain takes them: float32 history and products, x_i the float32 copy of the target's state,
+each row sum as numpy's `add.reduceat` (the first product plus the pairwise sum of the others, `buffer`
+holding a row's products); f(sum) in float64 either way. Results do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import numba
+
+from ..history import remember
+from .sums import pairwise
+
+
+def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compose)
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0."""
+    first, index, w, delay, hist, buffer, cpar, zero = net
+    R, n_cvar = x.shape[1], cvar.shape[0]
+    base = remember(k, x, cvar, hist)
+    tvb = buffer.shape[1] > 0
+    for t in numba.prange(R):
+        for j in range(n_cvar):
+            xi = hist[j, t, base]
+            total = zero
+            lo = first[t]
+            for e in range(lo, first[t + 1]):
+                term = w[e] * pre(hist[j, index[e], base - delay[e]], xi)
+                if tvb:
+                    buffer[t, e - lo] = term
+                else:
+                    total += term
+            n = first[t + 1] - lo
+            if tvb and n > 0:
+                total = buffer[t, 0] + pairwise(buffer[t], 1, n - 1) if n > 1 else buffer[t, 0]
+            out[j, t] = post(total, cpar, n_cvar)
+        out[0, t] += inputs[t]
+
+
+def arrays(plan, past, cpar, tvb: bool) -> tuple:
+    """(first, index, w, delay, hist, buffer, cpar, zero): edges by target (in source order for TVB's sums,
+    else in projection order), the ring at `past`, and a row of products per target for TVB's sums."""
+    import numpy as np
+
+    from ..history import ring
+
+    R = len(plan.regions)
+    targets = np.array(plan.tgt, dtype=np.int64)
+    order = np.lexsort((plan.src, targets)) if tvb else np.argsort(targets, kind="stable")
+    first = np.searchsorted(targets[order], np.arange(R + 1)).astype(np.int64)
+    real = np.float32 if tvb else np.float64
+    width = int(np.max(np.diff(first), initial=0)) if tvb else 0
+    return (first, np.array(plan.src, dtype=np.int32)[order], np.array(plan.weights, dtype=real)[order],
+            np.array(plan.delays, dtype=np.int32)[order], ring(len(past), R, plan.max_delay, past, real),
+            np.empty((R, width), dtype=real), np.array(cpar), real(0.0))
+
+
+def bytes_needed(plan, channels: int, tvb: bool) -> int:
+    """What `arrays` holds: 20 bytes per projection (16 with float32 weights), the ring, TVB's rows."""
+    R, real = len(plan.regions), 4 if tvb else 8
+    rows = R * _max_in_degree(plan) * real if tvb else 0
+    return plan.projections * (12 + real) + (R + 1) * 8 + channels * R * 2 * (plan.max_delay + 1) * real + rows
+
+
+def _max_in_degree(plan) -> int:
+    from collections import Counter
+
+    return max(Counter(plan.tgt).values(), default=0)

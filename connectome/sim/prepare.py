@@ -1,0 +1,139 @@
+"""Before the first step: the spec checked against the topology, the seed drawn and the plan built, once."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..counting import choose_scaling
+from ..errors import InputError
+from ..graph import Rows, rows_of
+from .coupling import CouplingFunction, coupling_values, get_function
+from .integrators import choose_integrator, noise_levels, stochastic
+from .layouts import choose_layout
+from .models import Model, get_model
+from .plan import Plan, build_plan
+from .schedule import Schedule
+from .spec import RunSpec, Timing, check, positive, timing
+from .stimulus import check_stimuli
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+@dataclass
+class Prepared:
+    """Everything fixed before the first step: built once, used by the verdicts and by the run.
+
+    `integrator` is None when the model's finite-size population takes the integrator's place (the rate
+    model, sampled). The topology's rows are not kept: once planned, a run needs only the plan.
+    """
+
+    spec: RunSpec
+    timing: Timing
+    model: Model
+    params: dict[str, Any]
+    plan: Plan
+    kernel: str  # the coupling layout (connectome.sim.layouts)
+    total_connections: int
+    function: CouplingFunction
+    cpar: list[float]
+    integrator: str | None
+    noise: list[float]
+    monitors: tuple[str, ...]
+
+    @property
+    def stochastic(self) -> bool:
+        """Whether the run draws random numbers as it steps (its noise or its population)."""
+        return self.integrator is None or stochastic(self.integrator)
+
+    @property
+    def population(self) -> bool:
+        """Whether the model's regions are finite populations (the rate model, sampled)."""
+        return self.integrator is None
+
+    @property
+    def relaxation(self) -> bool:
+        """Whether the model is the rate model's kind: a relaxation with finite-size noise, `a` recorded only."""
+        return self.model.kernel_target is not None
+
+
+def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
+    """Check the spec against the topology (a graph or its rows), draw the seed once, build the plan once."""
+    topology = rows_of(graph)
+    check(spec)
+    grid = timing(spec)
+    model = get_model(spec.model)
+    params = model.parameters(topology.regions, spec.params)
+    model.check_step(float(grid.dt), params)
+    function = get_function(spec.coupling_function or model.default_coupling_function)
+    cpar = coupling_values(function, spec.coupling, spec.params, model.default_coupling_a)
+    if model.kernel_target is not None:
+        _relaxation_only(spec)
+        integrator, noise = (model.default_integrator if spec.deterministic else None), []
+    else:
+        integrator, noise = _integrator(model, spec, len(topology.regions))
+    random = integrator is None or stochastic(integrator) or \
+        (model.kernel_target is None and spec.initial in (None, "random"))
+    if spec.seed is None and random:
+        spec = spec.with_seed(secrets.randbits(63))  # drawn here, once, so that the run can be repeated
+    speed = None if spec.speed_mm_per_ms is None else positive(spec.speed_mm_per_ms, "speed_mm_per_ms")
+    mode = spec.coupling_mode or model.default_coupling_mode
+    scaling = choose_scaling(topology.scaling, spec.scaling, topology.neurons, topology.name or "the topology")
+    plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps,
+                      reference=topology.neurons if scaling == "indegree" else None)
+    check_stimuli(spec.stimulus_objects(), plan.regions)
+    Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.steps,
+             grid.dt).check_finite(plan.regions, grid.dt)
+    layout = choose_layout(spec.kernel, plan, spec.precision == "tvb")
+    monitors = (spec.monitor, "summary", *(("bold",) if spec.bold else ()), *_further_monitors(spec))
+    if spec.bold:
+        from .monitors.bold import steps as bold_steps
+
+        bold_steps(grid.dt, spec.bold_period_ms)
+    return Prepared(spec, grid, model, params, plan, layout, plan.total_connections, function, cpar, integrator,
+                    noise, monitors)
+
+
+def _further_monitors(spec: RunSpec) -> tuple[str, ...]:
+    """The further monitors a spec names, each registered, none twice and none of the built-in three."""
+    from .monitors import MONITORS
+
+    names = tuple(spec.monitors)
+    for name in names:
+        if name not in MONITORS or name in ("summary", "bold") or MONITORS[name].recorder:
+            others = sorted(n for n, m in MONITORS.items() if not m.recorder and n not in ("summary", "bold"))
+            raise InputError(f"--monitor {name}: not a further monitor (registered: {', '.join(others) or 'none'})")
+    if len(set(names)) != len(names):
+        raise InputError("--monitor: a monitor is named twice")
+    return names
+
+
+def _integrator(model: Model, spec: RunSpec, regions: int) -> tuple[str, list[float]]:
+    """A neural mass's integrator and noise level per variable, its initial state checked."""
+    from .history import check_initial
+
+    integrator = choose_integrator(model, spec.integrator, spec.noise)
+    if spec.deterministic and stochastic(integrator):
+        raise InputError(f"--deterministic: contradicts --integrator {integrator} and --noise; leave one out")
+    noise = noise_levels(model, spec.noise, integrator)
+    check_initial(model, spec.initial, regions)
+    return integrator, noise
+
+
+def _relaxation_only(spec: RunSpec) -> None:
+    """Refuse the options the rate model does not take (it has its own finite-size noise and Euler step)."""
+    if spec.coupling_function not in (None, "linear") or any(k.startswith("coupling.") for k in spec.params):
+        raise InputError("--coupling-function/--param coupling.*: the rate model takes the linear coupling "
+                         "G · Σ W a only (G is --coupling)")
+    if spec.integrator not in (None, "euler"):
+        raise InputError("--integrator: the rate model steps with euler (its noise is the finite-size population)")
+    for name, value in (("--noise", spec.noise), ("--initial", spec.initial)):
+        if value:
+            raise InputError(f"{name}: the rate model starts at rest and its noise is set by --neurons")
+    if spec.precision != "float64":
+        raise InputError("--precision: the rate model computes in float64 only")
+    if spec.monitor != "raw" or spec.bold:
+        raise InputError(f"--monitor {'bold' if spec.bold else spec.monitor}: the rate model records its activity "
+                         "with the raw monitor only")
