@@ -25,10 +25,8 @@ from .threads import choose_threads, threads_used
 
 STEPS = '''
 def steps(k_from, k_to, x, model, net, drive, step, noise, mons):
-    p, cvar = model
+    p, cvar, c, quiet = model
     event_steps, event_inputs = drive
-    c = np.zeros((TERMS, x.shape[1]))
-    quiet = np.zeros(x.shape)
     event = 0
     for k in range(k_from, k_to):
         while event + 1 < event_steps.shape[0] and event_steps[event + 1] <= k:
@@ -82,7 +80,7 @@ def composed(p: Prepared, parallel: bool) -> Kernel:
     for i, name in enumerate(p.monitors):
         roles[f"monitor_{i}"] = MONITORS[name].module.update
     body = STEPS.format(monitors="\n".join(f"        monitor_{i}(done, x, mons[{i}])" for i in range(len(p.monitors))))
-    constants = {"SIN_COS": repr(p.function.phase and p.kernel != "scatter"), "TERMS": repr(len(p.model.coupled))}
+    constants = {"SIN_COS": repr(p.function.phase and p.kernel != "scatter")}
     return Kernel(roles, {"couple"} if parallel else set(), constants, body)
 
 
@@ -116,12 +114,14 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: int) -> S
     events = sorted(schedule.events)
     drive = (np.array(events, dtype=np.int64), np.array([schedule.at(k) for k in events]))
     steps = kernel(p, threads > 1)
+    # the coupling (its terms past cvar's stay 0: the equations do not read them) and a noise of zeros
+    model = (params, cvar, np.zeros((len(p.model.coupled), R)), np.zeros(x.shape))
     scale = np.sqrt(2.0 * np.array(p.noise or [0.0] * x.shape[0]) * float(grid.dt))[:, None]  # √(2D·dt)
     tick, empty = _ticker(grid.steps, progress), np.zeros((0, *x.shape))
     with threads_used(threads):
         for start, end in _chunks(grid.steps, x.size if rng is not None else 0):
             noise = empty if rng is None else rng.standard_normal((end - start, *x.shape)) * scale
-            steps(start, end, x, (params, cvar), net, drive, step, noise, held)
+            steps(start, end, x, model, net, drive, step, noise, held)
             tick(end)
     check_finite(p, held[0][0], x, held[1][1])
     return _with_fc(p, _result(p, parts, held))
