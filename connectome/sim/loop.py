@@ -98,7 +98,7 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None,
         return _run(prepared, progress, choose_threads(threads, prepared.plan))
 
 
-def _run(p: Prepared, progress: Callable[[int], None] | None, threads: int) -> SimulationResult:
+def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> SimulationResult:
     import numpy as np
 
     from .monitors import MONITORS
@@ -113,16 +113,17 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: int) -> S
     schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.steps, grid.dt)
     events = sorted(schedule.events)
     drive = (np.array(events, dtype=np.int64), np.array([schedule.at(k) for k in events]))
-    steps = kernel(p, threads > 1)
+    steps = kernel(p, threads != 1)
     # the coupling (its terms past cvar's stay 0: the equations do not read them) and a noise of zeros
     model = (params, cvar, np.zeros((len(p.model.coupled), R)), np.zeros(x.shape))
     scale = np.sqrt(2.0 * np.array(p.noise or [0.0] * x.shape[0]) * float(grid.dt))[:, None]  # √(2D·dt)
     tick, empty = _ticker(grid.steps, progress), np.zeros((0, *x.shape))
-    with threads_used(threads):
+    with threads_used(threads) as again:
         for start, end in _chunks(grid.steps, x.size if rng is not None else 0):
             noise = empty if rng is None else rng.standard_normal((end - start, *x.shape)) * scale
             steps(start, end, x, model, net, drive, step, noise, held)
             tick(end)
+            again()
     check_finite(p, held[0][0], x, held[1][1])
     return _with_fc(p, _result(p, parts, held))
 

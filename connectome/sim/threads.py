@@ -3,16 +3,17 @@
 Every layout sums in blocks fixed by the network, so the thread count changes no bit of a run. Threads
 meet at a barrier every step: on a small network that costs more than it saves, and on a shared core (a
 Dask worker beside the run, a laptop, a shared node) a barrier waits for a time slice, so a parallel run
-can be several times slower than one thread. The default is therefore one thread, and more only for a
-network of at least PARALLEL_FROM projections, as many as the machine has idle cores at the start.
-`threads=N` (`--threads N`) or `CONNECTOME_THREADS=N` sets the number.
+can be several times slower than one thread. So by default a network below PARALLEL_FROM projections
+runs on one thread, and a larger one on the cores that other processes leave idle, measured again
+before every chunk of steps (each percent of the run): a process that starts beside a run takes its
+threads from the next chunk on. `threads=N` (`--threads N`) or `CONNECTOME_THREADS=N` fixes the number.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..errors import InputError
 
@@ -27,18 +28,35 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _idle_cores() -> int:
-    """The cores no other process keeps busy, from the load of the last minute (at least one)."""
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        return 1
-    return max(1, int(_cores() - load + 0.5))
+class Idle:
+    """The cores other processes left idle since the last call (the first call looks for FIRST_LOOK_S)."""
+
+    FIRST_LOOK_S = 0.05
+
+    def __init__(self, most: int) -> None:
+        import psutil
+
+        self.most, self.cores, self.me = most, _cores(), psutil.Process()
+        self.me.cpu_percent(None)
+        psutil.cpu_percent(None)
+        self.first = self._idle(psutil.cpu_percent(self.FIRST_LOOK_S))  # we slept: only others were busy
+        self.me.cpu_percent(None)
+
+    def _idle(self, percent: float, own: float = 0.0) -> int:
+        import psutil
+
+        others = max(0.0, percent * psutil.cpu_count() / 100 - own)  # every process's cores, less ours
+        return max(1, min(self.most, int(self.cores - others + 0.5)))
+
+    def __call__(self) -> int:
+        import psutil
+
+        return self._idle(psutil.cpu_percent(None), self.me.cpu_percent(None) / 100)
 
 
-def choose_threads(threads: int | None, plan: Any) -> int:
-    """The threads a run uses: `threads`, else `CONNECTOME_THREADS`, else one below PARALLEL_FROM projections
-    and the idle cores above (capped by numba's pool)."""
+def choose_threads(threads: int | None, plan: Any) -> int | Idle:
+    """The threads a run uses: `threads`, else `CONNECTOME_THREADS`, else one below PARALLEL_FROM projections;
+    above, an `Idle` that gives the idle cores before each chunk (all capped by numba's pool)."""
     import numba
 
     if threads is None and os.environ.get(VARIABLE):
@@ -47,23 +65,30 @@ def choose_threads(threads: int | None, plan: Any) -> int:
             raise InputError(f"{VARIABLE}: must be a whole number ≥ 1, got {text!r}")
         threads = int(text)
     if threads is None:
-        threads = 1 if plan.projections < PARALLEL_FROM else _idle_cores()
+        most = min(_cores(), numba.config.NUMBA_NUM_THREADS)
+        return 1 if plan.projections < PARALLEL_FROM or most == 1 else Idle(most)
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise InputError(f"--threads: must be a whole number ≥ 1, got {threads!r}")
     return min(threads, numba.config.NUMBA_NUM_THREADS)
 
 
 @contextlib.contextmanager
-def threads_used(threads: int) -> Iterator[None]:
-    """numba's thread count for this thread of the caller, restored after (numba keeps it per thread)."""
-    if threads <= 1:
-        yield
+def threads_used(threads: int | Idle) -> Iterator[Callable[[], None]]:
+    """Sets numba's thread count (for this thread of the caller only: numba keeps the count per thread),
+    restored after; yields a function to call between chunks, which sets it again for the next one."""
+    if threads == 1:
+        yield lambda: None
         return
     import numba
 
     before = numba.get_num_threads()
-    numba.set_num_threads(threads)
+    numba.set_num_threads(threads if isinstance(threads, int) else threads.first)
+
+    def again() -> None:
+        if not isinstance(threads, int):
+            numba.set_num_threads(threads())
+
     try:
-        yield
+        yield again
     finally:
         numba.set_num_threads(before)
