@@ -56,8 +56,7 @@ class RunParts:
 def parts_of(p: Prepared, x: Any = None) -> RunParts:
     """The monitors' view of a prepared run (`x`, the state at t = 0, once the run starts)."""
     shape = (len(p.model.state_variables), len(p.plan.regions))
-    return RunParts(p.spec, p.timing, p.model, p.model.arrays(p.params), p.plan, p.model.observed[0], shape, x,
-                    not p.relaxation)
+    return RunParts(p.spec, p.timing, p.model, p.params, p.plan, p.model.observed[0], shape, x, not p.relaxation)
 
 
 def kernel(p: Prepared, parallel: bool) -> Any:
@@ -107,7 +106,7 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> S
     x, step, rng = _start(p)
     parts = parts_of(p, x)
     held = tuple(MONITORS[name].module.arrays(parts) for name in p.monitors)
-    params = model.parameter_matrix(parts.params, R)
+    params = model.parameter_matrix(model.arrays(p.params), R)
     cvar = np.array(model.coupled[:model.terms_used(params)], dtype=np.int64)
     net = _network(p, x, cvar)
     schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.steps, grid.dt)

@@ -7,8 +7,7 @@ the same sums on any number of threads.
 
 from __future__ import annotations
 
-import numba
-
+from ..compose import prange
 from ..history import remember
 from .push import add_blocks
 
@@ -21,7 +20,7 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
     R, n_cvar = x.shape[1], cvar.shape[0]
     base = remember(k, x, cvar, hist)
     blocks, channels = buffer.shape[0], hist.shape[0]
-    for b in numba.prange(blocks):
+    for b in prange(blocks):
         part = buffer[b]
         for i in range(part.shape[0]):
             part[i] = 0.0

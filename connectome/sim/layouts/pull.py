@@ -9,8 +9,7 @@ holding a row's products); f(sum) in float64 either way. Results do not depend o
 
 from __future__ import annotations
 
-import numba
-
+from ..compose import prange
 from ..history import remember
 from .sums import pairwise
 
@@ -21,7 +20,7 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
     R, n_cvar = x.shape[1], cvar.shape[0]
     base = remember(k, x, cvar, hist)
     tvb = buffer.shape[1] > 0
-    for t in numba.prange(R):
+    for t in prange(R):
         for j in range(n_cvar):
             xi = hist[j, t, base]
             total = zero

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 
-import numba
-
+from ..compose import prange
 from ..history import remember
 
 BLOCK_EDGES = 4096  # edges per source block (at most MAX_BLOCKS blocks)
@@ -25,7 +24,7 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
     R, n_cvar = x.shape[1], cvar.shape[0]
     base = remember(k, x, cvar, hist)
     blocks, channels = buffer.shape[0], hist.shape[0]
-    for b in numba.prange(blocks):
+    for b in prange(blocks):
         part = buffer[b]
         for i in range(part.shape[0]):
             part[i] = 0.0
