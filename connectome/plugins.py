@@ -3,8 +3,8 @@
 A plugin is an importable module whose import registers its parts (`connectome.sim.models.register_model`,
 `connectome.sim.integrators.register`, `connectome.sim.coupling.register_function`,
 `connectome.sim.layouts.register`, `connectome.sim.monitors.register`). The command line imports the
-modules named in `CONNECTOME_PLUGINS` (separated by commas) and those an installed package declares in
-the `connectome.plugins` entry-point group, before it reads its options; from Python, import the module.
+modules named in `CONNECTOME_PLUGINS` (separated by commas) before it reads its options; from Python,
+import the module.
 
 Example:
     >>> load_plugins({"CONNECTOME_PLUGINS": ""})
@@ -15,25 +15,20 @@ from __future__ import annotations
 
 import importlib
 import os
-from importlib.metadata import entry_points
 from typing import Mapping
 
 from .errors import InputError
 
-GROUP = "connectome.plugins"
 VARIABLE = "CONNECTOME_PLUGINS"
 
 
 def load_plugins(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Import every plugin (entry points first, then `CONNECTOME_PLUGINS`); the names imported.
+    """Import every module named in `CONNECTOME_PLUGINS`; the names imported.
 
     A module that cannot be imported is an InputError naming it.
     """
     environ = os.environ if environ is None else environ
     loaded = []
-    for point in entry_points(group=GROUP):
-        _import(point.value.split(":")[0], f"entry point {point.name!r}")
-        loaded.append(point.value)
     for name in filter(None, (n.strip() for n in environ.get(VARIABLE, "").split(","))):
         _import(name, VARIABLE)
         loaded.append(name)

@@ -13,7 +13,7 @@ import pytest
 
 from connectome.engine import simulate
 from connectome.sim import compile as engine_compile
-from connectome.sim import compose
+from connectome.sim import compose, loop
 from connectome.sim.compile import package_version
 from connectome.sim.loop import composed, kernel
 from connectome.sim.prepare import prepare
@@ -69,6 +69,7 @@ def test_a_kernel_is_written_once_and_reused(tmp_path):
     path = Path(steps.py_func.__code__.co_filename)
     stamp = path.stat().st_mtime_ns
     compose._LOADED.clear()
+    loop._KERNELS.clear()
     again = kernel(p, False)
     assert Path(again.py_func.__code__.co_filename) == path and path.stat().st_mtime_ns == stamp
     assert path.parent.name == "kernels" and path.name.startswith("k_")
@@ -95,5 +96,6 @@ def test_parts_may_use_functions_numbers_and_modules_only():
 def test_a_run_records_results_identically_with_the_cache_warm(tmp_path):
     first = simulate(read_json(EXAMPLE), 1000, duration_ms=20, seed=3)
     compose._LOADED.clear()
+    loop._KERNELS.clear()
     second = simulate(read_json(EXAMPLE), 1000, duration_ms=20, seed=3)
     assert (first.activity == second.activity).all()

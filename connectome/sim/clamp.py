@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 
-def clamp(y, floor, ceiling):  # a kernel part (connectome.sim.compose)
-    """y[v, t] ← min(max(y[v, t], floor[v]), ceiling[v])."""
-    for v in range(y.shape[0]):
-        lo, hi = floor[v], ceiling[v]
-        for t in range(y.shape[1]):
-            if y[v, t] < lo:
-                y[v, t] = lo
-            elif y[v, t] > hi:
-                y[v, t] = hi
+def bounded(value, lo, hi):  # a kernel part (connectome.sim.compose)
+    """value clamped to [lo, hi] (a NaN stays NaN, for the divergence check)."""
+    if value < lo:
+        return lo
+    if value > hi:
+        return hi
+    return value

@@ -32,7 +32,10 @@ def steps(k_from, k_to, x, model, net, drive, step, noise, mons):
         while event + 1 < event_steps.shape[0] and event_steps[event + 1] <= k:
             event += 1
         couple(k, x, cvar, c, net, event_inputs[event])
-        integrate(x, c, p, step, noise[k - k_from] if noise.shape[0] else quiet)
+        if noise.shape[0]:
+            integrate(x, c, p, step, noise, k - k_from)
+        else:
+            integrate(x, c, p, step, quiet, 0)
         done = k + 1
 {monitors}
 '''
@@ -59,9 +62,17 @@ def parts_of(p: Prepared, x: Any = None) -> RunParts:
     return RunParts(p.spec, p.timing, p.model, p.params, p.plan, p.model.observed[0], shape, x, not p.relaxation)
 
 
+_KERNELS: dict[tuple, Any] = {}
+
+
 def kernel(p: Prepared, parallel: bool) -> Any:
     """The compiled `steps` of this run's configuration (composed, written and loaded once per process)."""
-    return load(composed(p, parallel)).steps
+    parts = composed(p, parallel)
+    key = (tuple((role, func) for role, func in parts.roles.items()), tuple(sorted(parts.constants.items())),
+           tuple(sorted(parts.parallel)), parts.body)
+    if key not in _KERNELS:
+        _KERNELS[key] = load(parts).steps
+    return _KERNELS[key]
 
 
 def composed(p: Prepared, parallel: bool) -> Kernel:
@@ -79,7 +90,10 @@ def composed(p: Prepared, parallel: bool) -> Kernel:
     for i, name in enumerate(p.monitors):
         roles[f"monitor_{i}"] = MONITORS[name].module.update
     body = STEPS.format(monitors="\n".join(f"        monitor_{i}(done, x, mons[{i}])" for i in range(len(p.monitors))))
-    constants = {"SIN_COS": repr(p.function.phase and p.kernel != "scatter")}
+    sin_cos = p.function.phase and p.kernel != "scatter"
+    # without delays (and for TVB's float32 history and the phase sums) the ring is not kept
+    delayed = p.plan.max_delay > 0 or sin_cos or p.spec.precision == "tvb"
+    constants = {"SIN_COS": repr(sin_cos), "DELAYED": repr(delayed)}
     return Kernel(roles, {"couple"} if parallel else set(), constants, body)
 
 
@@ -114,7 +128,7 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> S
     drive = (np.array(events, dtype=np.int64), np.array([schedule.at(k) for k in events]))
     steps = kernel(p, threads != 1)
     # the coupling (its terms past cvar's stay 0: the equations do not read them) and a noise of zeros
-    model = (params, cvar, np.zeros((len(p.model.coupled), R)), np.zeros(x.shape))
+    model = (params, cvar, np.zeros((len(p.model.coupled), R)), np.zeros((1, *x.shape)))
     scale = np.sqrt(2.0 * np.array(p.noise or [0.0] * x.shape[0]) * float(grid.dt))[:, None]  # √(2D·dt)
     tick, empty = _ticker(grid.steps, progress), np.zeros((0, *x.shape))
     with threads_used(threads) as again:

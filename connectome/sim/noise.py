@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def population(x, c, p, step, noise):  # a kernel part (connectome.sim.compose), in the integrator's place
+def population(x, c, p, step, noise, k):  # a kernel part (connectome.sim.compose), in the integrator's place
     """Every region's active count n one step toward σ(h) (the model's `target`), exactly; x[0] ← n / N."""
     rng, n, N, Nf, empty, prob, gain, sig, on = step
     target(x, c, p, sig)

@@ -12,7 +12,9 @@ threads from the next chunk on. `threads=N` (`--threads N`) or `CONNECTOME_THREA
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import time
 from typing import Any, Callable, Iterator
 
 from ..errors import InputError
@@ -29,9 +31,11 @@ def _cores() -> int:
 
 
 class Idle:
-    """The cores other processes left idle since the last call (the first call looks for FIRST_LOOK_S)."""
+    """The cores other processes left idle since the last call; the first chunk runs on one thread (`first`)
+    while the first look is taken, so that no run waits for it."""
 
-    FIRST_LOOK_S = 0.05
+    first = 1
+    LOOK_EVERY_S = 0.1  # the kernel counts CPU time in ticks of 10 ms: a shorter look is noise
 
     def __init__(self, most: int) -> None:
         import psutil
@@ -39,8 +43,7 @@ class Idle:
         self.most, self.cores, self.me = most, _cores(), psutil.Process()
         self.me.cpu_percent(None)
         psutil.cpu_percent(None)
-        self.first = self._idle(psutil.cpu_percent(self.FIRST_LOOK_S))  # we slept: only others were busy
-        self.me.cpu_percent(None)
+        self.seen, self.last = -math.inf, self.first  # the first look after the first chunk
 
     def _idle(self, percent: float, own: float = 0.0) -> int:
         import psutil
@@ -51,7 +54,10 @@ class Idle:
     def __call__(self) -> int:
         import psutil
 
-        return self._idle(psutil.cpu_percent(None), self.me.cpu_percent(None) / 100)
+        if time.monotonic() - self.seen >= self.LOOK_EVERY_S:
+            self.last = self._idle(psutil.cpu_percent(None), self.me.cpu_percent(None) / 100)
+            self.seen = time.monotonic()
+        return self.last
 
 
 def choose_threads(threads: int | None, plan: Any) -> int | Idle:
@@ -76,7 +82,7 @@ def choose_threads(threads: int | None, plan: Any) -> int | Idle:
 def threads_used(threads: int | Idle) -> Iterator[Callable[[], None]]:
     """Sets numba's thread count (for this thread of the caller only: numba keeps the count per thread),
     restored after; yields a function to call between chunks, which sets it again for the next one."""
-    if threads == 1:
+    if isinstance(threads, int) and threads == 1:
         yield lambda: None
         return
     import numba
@@ -85,8 +91,8 @@ def threads_used(threads: int | Idle) -> Iterator[Callable[[], None]]:
     numba.set_num_threads(threads if isinstance(threads, int) else threads.first)
 
     def again() -> None:
-        if not isinstance(threads, int):
-            numba.set_num_threads(threads())
+        if not isinstance(threads, int) and (now := threads()) != numba.get_num_threads():
+            numba.set_num_threads(now)
 
     try:
         yield again

@@ -7,15 +7,15 @@ as The Virtual Brain 2.10's `EulerDeterministic` and `EulerStochastic` (`noise.A
 
 from __future__ import annotations
 
-from ..clamp import clamp
+from ..clamp import bounded
 
 
-def integrate(x, c, p, step, noise):  # a kernel part (connectome.sim.compose)
-    """x ← one Euler step; `noise` (variables, regions) is √(2D·dt)·ξ, zeros when deterministic."""
+def integrate(x, c, p, step, noise, k):  # a kernel part (connectome.sim.compose)
+    """x ← one Euler step; `noise[k]` (variables, regions) is √(2D·dt)·ξ, zeros when deterministic."""
     dt, floor, ceiling, d1, d2, xt = step
     dfun(x, c, p, d1)
     nsv, R = x.shape
     for v in range(nsv):
+        lo, hi = floor[v], ceiling[v]
         for t in range(R):
-            x[v, t] = x[v, t] + dt * d1[v, t] + noise[v, t]
-    clamp(x, floor, ceiling)
+            x[v, t] = bounded(x[v, t] + dt * d1[v, t] + noise[k, v, t], lo, hi)

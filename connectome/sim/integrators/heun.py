@@ -8,20 +8,20 @@ an uncoupled region; holding c makes it first order on a coupled network.
 
 from __future__ import annotations
 
-from ..clamp import clamp
+from ..clamp import bounded
 
 
-def integrate(x, c, p, step, noise):  # a kernel part (connectome.sim.compose)
-    """x ← one Heun step; `noise` (variables, regions) is √(2D·dt)·ξ, zeros when deterministic."""
+def integrate(x, c, p, step, noise, k):  # a kernel part (connectome.sim.compose)
+    """x ← one Heun step; `noise[k]` (variables, regions) is √(2D·dt)·ξ, zeros when deterministic."""
     dt, floor, ceiling, d1, d2, xt = step
     dfun(x, c, p, d1)
     nsv, R = x.shape
     for v in range(nsv):
+        lo, hi = floor[v], ceiling[v]
         for t in range(R):
-            xt[v, t] = x[v, t] + dt * d1[v, t] + noise[v, t]
-    clamp(xt, floor, ceiling)
+            xt[v, t] = bounded(x[v, t] + dt * d1[v, t] + noise[k, v, t], lo, hi)
     dfun(xt, c, p, d2)
     for v in range(nsv):
+        lo, hi = floor[v], ceiling[v]
         for t in range(R):
-            x[v, t] = x[v, t] + (d1[v, t] + d2[v, t]) * dt / 2.0 + noise[v, t]
-    clamp(x, floor, ceiling)
+            x[v, t] = bounded(x[v, t] + (d1[v, t] + d2[v, t]) * dt / 2.0 + noise[k, v, t], lo, hi)

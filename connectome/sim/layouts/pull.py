@@ -18,25 +18,24 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
     """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0."""
     first, index, w, delay, hist, buffer, cpar, zero = net
     R, n_cvar = x.shape[1], cvar.shape[0]
-    base = remember(k, x, cvar, hist)
+    base = remember(k, x, cvar, hist) if DELAYED else 0
     tvb = buffer.shape[1] > 0
     for t in prange(R):
+        lo, hi = first[t], first[t + 1]
         for j in range(n_cvar):
-            xi = hist[j, t, base]
-            total = zero
-            lo = first[t]
-            for e in range(lo, first[t + 1]):
-                term = w[e] * pre(hist[j, index[e], base - delay[e]], xi)
-                if tvb:
-                    buffer[t, e - lo] = term
-                else:
-                    total += term
-            n = first[t + 1] - lo
-            if tvb and n > 0:
-                total = buffer[t, 0] + pairwise(buffer[t], 1, n - 1) if n > 1 else buffer[t, 0]
+            xi = hist[j, t, base] if DELAYED else x[cvar[j], t]
+            if tvb:
+                for e in range(lo, hi):
+                    buffer[t, e - lo] = w[e] * pre(hist[j, index[e], base - delay[e]], xi)
+                total = buffer[t, 0] + pairwise(buffer[t], 1, hi - lo - 1) if hi - lo > 1 else \
+                    buffer[t, 0] if hi > lo else zero
+            else:
+                total = zero
+                for e in range(lo, hi):
+                    xj = hist[j, index[e], base - delay[e]] if DELAYED else x[cvar[j], index[e]]
+                    total += w[e] * pre(xj, xi)
             out[j, t] = post(total, cpar, n_cvar)
         out[0, t] += inputs[t]
-
 
 def arrays(plan, past, cpar, tvb: bool) -> tuple:
     """(first, index, w, delay, hist, buffer, cpar, zero): edges by target (in source order for TVB's sums,

@@ -22,7 +22,7 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
     """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0."""
     first, index, w, delay, hist, buffer, cpar = net
     R, n_cvar = x.shape[1], cvar.shape[0]
-    base = remember(k, x, cvar, hist)
+    base = remember(k, x, cvar, hist) if DELAYED else 0
     blocks, channels = buffer.shape[0], hist.shape[0]
     for b in prange(blocks):
         part = buffer[b]
@@ -31,9 +31,10 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
         for s in range(b * R // blocks, (b + 1) * R // blocks):
             for ch in range(channels):
                 h, row, v = hist[ch, s], ch * R, cvar[ch % n_cvar]
+                now = x[v, s]  # without delays every projection reads the source's present state
                 for e in range(first[s], first[s + 1]):
                     t = index[e]
-                    xj = h[base - delay[e]]
+                    xj = h[base - delay[e]] if DELAYED else now
                     part[row + t] += w[e] * (xj if SIN_COS else pre(xj, x[v, t]))
     add_blocks(x, cvar, out, buffer, cpar, inputs)
 

@@ -58,17 +58,21 @@ class RateModel(Model):
         return state
 
 
-def target(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
+def response(h, threshold, width):  # compiled into the run's kernel (connectome.sim.compose)
+    """σ((h − θ) / width), σ(x) = 1 / (1 + e^−x) computed as (1 + tanh(x/2)) / 2 (no overflow)."""
+    return 0.5 + 0.5 * math.tanh(0.5 * ((h - threshold) / width))
+
+
+def target(x, c, p, out):  # compiled into the run's kernel
     """out[0] ← σ((h − θ) / width), h = c[0] (the coupling, the stimulus added); p = (width, tau_ms, threshold, activation)."""
     for t in range(x.shape[1]):
-        out[0, t] = 0.5 + 0.5 * math.tanh(0.5 * ((c[0, t] - p[2, t]) / p[0, t]))
+        out[0, t] = response(c[0, t], p[2, t], p[0, t])
 
 
-def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
+def dfun(x, c, p, out):  # compiled into the run's kernel
     """out[0] ← (σ((h − θ) / width) − a) / τ."""
-    target(x, c, p, out)
     for t in range(x.shape[1]):
-        out[0, t] = (out[0, t] - x[0, t]) / p[1, t]
+        out[0, t] = (response(c[0, t], p[2, t], p[0, t]) - x[0, t]) / p[1, t]
 
 
 RateModel.kernel_dfun = staticmethod(dfun)

@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def copy(x, out):  # a kernel part: element by element (an array assignment compiles numba's shape errors)
-    """out ← x, both (variables, regions)."""
-    for v in range(x.shape[0]):
-        for t in range(x.shape[1]):
-            out[v, t] = x[v, t]
-
 
 def update(done, x, arrays):  # a kernel part (connectome.sim.compose)
     """After step done − 1: the state, when done is a multiple of the stride."""
     series, stride = arrays
-    if done % stride == 0:
-        copy(x, series[done // stride])
+    if done % stride == 0:  # element by element: an array assignment compiles numba's shape errors
+        j = done // stride
+        for v in range(x.shape[0]):
+            for t in range(x.shape[1]):
+                series[j, v, t] = x[v, t]
 
 
 def arrays(run: Any) -> tuple:
