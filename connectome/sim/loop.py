@@ -32,10 +32,7 @@ def steps(k_from, k_to, x, model, net, drive, step, noise, mons):
         while event + 1 < event_steps.shape[0] and event_steps[event + 1] <= k:
             event += 1
         couple(k, x, cvar, c, net, event_inputs[event])
-        if noise.shape[0]:
-            integrate(x, c, p, step, noise, k - k_from)
-        else:
-            integrate(x, c, p, step, quiet, 0)
+        integrate(x, c, p, step, noise if noise.shape[0] else quiet, k - k_from if noise.shape[0] else 0)
         done = k + 1
 {monitors}
 '''
