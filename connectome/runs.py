@@ -32,14 +32,9 @@ def progress_delay() -> float:
     long runs, so a run that ends sooner never draws one. 0 draws it at once, as the tests do to see the
     bar on a short run. A value that is not such a number is refused (InputError), before anything runs.
     """
-    text = os.environ.get("CONNECTOME_PROGRESS_DELAY", "")
-    try:
-        seconds = float(text) if text.strip() else PROGRESS_DELAY_S
-    except ValueError:
-        raise InputError(f"CONNECTOME_PROGRESS_DELAY: must be a number of seconds, got {text!r}") from None
-    if not 0 <= seconds <= 86400:
-        raise InputError(f"CONNECTOME_PROGRESS_DELAY: must be from 0 to 86400 seconds, got {text!r}")
-    return seconds
+    from .settings import seconds
+
+    return seconds("CONNECTOME_PROGRESS_DELAY", PROGRESS_DELAY_S)
 
 
 def check_output(path: str | None) -> None:

@@ -26,14 +26,9 @@ CONNECT_TIMEOUT_S = 10  # libpq's connect_timeout for servers, unless the URL gi
 
 def lock_wait_ms() -> int:
     """How long a write waits for another writer's lock: CONNECTOME_LOCK_TIMEOUT seconds, else 30."""
-    text = os.environ.get("CONNECTOME_LOCK_TIMEOUT", "")
-    try:
-        seconds = float(text) if text.strip() else DEFAULT_LOCK_WAIT_S
-    except ValueError:
-        raise InputError(f"CONNECTOME_LOCK_TIMEOUT: must be a number of seconds, got {text!r}") from None
-    if not 0 <= seconds <= 86400:
-        raise InputError(f"CONNECTOME_LOCK_TIMEOUT: must be from 0 to 86400 seconds, got {text!r}")
-    return round(seconds * 1000)
+    from ..settings import seconds
+
+    return round(seconds("CONNECTOME_LOCK_TIMEOUT", DEFAULT_LOCK_WAIT_S) * 1000)
 
 
 def server_lock_timeout_ms() -> int:

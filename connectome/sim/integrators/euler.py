@@ -14,8 +14,13 @@ def integrate(x, c, p, step, noise, k):  # a kernel part (connectome.sim.compose
     """x ← one Euler step; `noise[k]` (variables, regions) is √(2D·dt)·ξ, zeros when deterministic."""
     dt, floor, ceiling, d1, d2, xt = step
     dfun(x, c, p, d1)
-    nsv, R = x.shape
-    for v in range(nsv):
+    euler_stage(x, d1, step, noise, k, x)
+
+
+def euler_stage(x, d, step, noise, k, out):  # a kernel part (Heun's predictor too)
+    """out ← x + dt · d + noise[k], clamped to the variables' bounds."""
+    dt, floor, ceiling = step[0], step[1], step[2]
+    for v in range(x.shape[0]):
         lo, hi = floor[v], ceiling[v]
-        for t in range(R):
-            x[v, t] = bounded(x[v, t] + dt * d1[v, t] + noise[k, v, t], lo, hi)
+        for t in range(x.shape[1]):
+            out[v, t] = bounded(x[v, t] + dt * d[v, t] + noise[k, v, t], lo, hi)

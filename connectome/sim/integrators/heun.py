@@ -9,18 +9,16 @@ an uncoupled region; holding c makes it first order on a coupled network.
 from __future__ import annotations
 
 from ..clamp import bounded
+from .euler import euler_stage
 
 
 def integrate(x, c, p, step, noise, k):  # a kernel part (connectome.sim.compose)
     """x ← one Heun step; `noise[k]` (variables, regions) is √(2D·dt)·ξ, zeros when deterministic."""
     dt, floor, ceiling, d1, d2, xt = step
     dfun(x, c, p, d1)
-    nsv, R = x.shape
-    for v in range(nsv):
-        lo, hi = floor[v], ceiling[v]
-        for t in range(R):
-            xt[v, t] = bounded(x[v, t] + dt * d1[v, t] + noise[k, v, t], lo, hi)
+    euler_stage(x, d1, step, noise, k, xt)
     dfun(xt, c, p, d2)
+    nsv, R = x.shape
     for v in range(nsv):
         lo, hi = floor[v], ceiling[v]
         for t in range(R):
