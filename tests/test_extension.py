@@ -82,3 +82,10 @@ def test_an_unknown_further_monitor_is_refused_naming_the_registered_ones():
 
     with pytest.raises(InputError, match=r"--monitor nothing: not a further monitor \(registered: .*trough"):
         simulate(_pair(), 1000, model="leaky", duration_ms=1, initial={"x": 0.0}, monitors=("nothing",))
+
+
+def test_a_further_monitor_named_twice_is_refused():
+    from connectome.errors import InputError
+
+    with pytest.raises(InputError, match="--monitor: a monitor is named twice"):
+        simulate(_pair(), 1000, model="leaky", duration_ms=1, initial={"x": 0.0}, monitors=("trough", "trough"))

@@ -175,7 +175,14 @@ def test_temporal_average_is_the_mean_of_the_strides_states():
     kw = dict(model="linear", duration_ms=2, dt_ms=0.1, initial={"x": [1.0, -0.5]})
     raw = simulate(_isolated(2), 1000, **kw)
     avg = simulate(_isolated(2), 1000, record_every_ms=0.5, monitor="temporal-average", **kw)
-    np.testing.assert_allclose(avg.states["x"][1:], raw.states["x"][1:].reshape(4, 5, 2).mean(axis=1), rtol=1e-14)
+    windows = raw.states["x"][1:].reshape(4, 5, 2)
+    summed = windows[:, 0] + windows[:, 1] + windows[:, 2] + windows[:, 3] + windows[:, 4]  # in step order
+    assert avg.states["x"][1:].tolist() == (summed / 5).tolist()
+    kw3 = dict(model="linear", duration_ms=30, dt_ms=0.1, initial={"x": [1.0, -0.5]}, stimuli=["r0=0.3"])
+    raw3 = simulate(_isolated(2), 1000, **kw3)  # 100 windows of 3 steps: the mean is the sum divided by 3
+    avg3 = simulate(_isolated(2), 1000, record_every_ms=0.3, monitor="temporal-average", **kw3)
+    windows = raw3.states["x"][1:].reshape(100, 3, 2)
+    assert avg3.states["x"][1:].tolist() == ((windows[:, 0] + windows[:, 1] + windows[:, 2]) / 3).tolist()
     np.testing.assert_allclose(avg.time_ms, [0.0, 0.25, 0.75, 1.25, 1.75], atol=1e-12)  # mid-window, as TVB
 
 
@@ -285,3 +292,33 @@ def test_a_heun_predictor_past_a_bound_is_clamped_as_in_the_reference():
     assert 0.5 + 0.1 * (1 / math.pi + 2 * -20.0 * 0.5) < 0  # the predictor crosses r = 0
     got = np.stack([result.states["r"], result.states["V"]], axis=1)
     assert np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))) < 1e-12
+
+
+def test_tvb_precision_without_delays_sums_float32_copies_of_the_states():
+    """precision="tvb" keeps TVB's float32 history even where no projection is delayed: with the difference
+    coupling the term is float32(w) · (float32(x_s) − float32(x_t)), in float32 (two regions, one Euler step)."""
+    g = nx.DiGraph(name="two")
+    g.add_node("a", share=1.0)
+    g.add_node("b", share=1.0)
+    g.add_edge("a", "b", strength=0.3)
+    g.add_edge("b", "a", strength=0.7)
+    third = 0.3333333333333
+    result = simulate(g, 1000, model="linear", integrator="euler", coupling=0.5, coupling_function="difference",
+                      duration_ms=0.1, dt_ms=0.1, precision="tvb", initial={"x": [third, 0.2]})
+    x, f32 = np.array([third, 0.2]), np.float32
+    terms = np.array([f32(0.7) * (f32(0.2) - f32(third)), f32(0.3) * (f32(third) - f32(0.2))])  # float32
+    want = x + 0.1 * (-10.0 * x + 0.5 * terms.astype(np.float64)) + 0.0
+    assert result.states["x"][1].tolist() == want.tolist()
+
+
+def test_the_bold_period_in_steps_rounds_halves_up():
+    """0.25 ms at dt 0.1 is 2.5 steps: a sample every 3 steps (not 2, as rounding halves to even would give)."""
+    result = simulate(_isolated(2), 1000, model="linear", duration_ms=1, dt_ms=0.1, bold=True, bold_period_ms=0.25,
+                      initial={"x": 0.1})
+    assert result.bold_time_ms.tolist() == [0.0, 0.3, 0.6, 0.9]
+
+
+def test_push_blocks_are_fixed_by_the_projection_count():
+    from connectome.sim.layouts.push import blocks
+
+    assert [blocks(n) for n in (0, 4095, 8191, 8192, 12288, 65535, 65536, 10**6)] == [1, 1, 1, 2, 3, 15, 16, 16]
