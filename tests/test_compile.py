@@ -99,3 +99,18 @@ def test_a_run_records_results_identically_with_the_cache_warm(tmp_path):
     loop._KERNELS.clear()
     second = simulate(read_json(EXAMPLE), 1000, duration_ms=20, seed=3)
     assert (first.activity == second.activity).all()
+
+
+INFINITE = float("inf")
+
+
+def _uses_infinity(x):
+    return min(x, INFINITE)
+
+
+def test_a_number_without_a_literal_is_written_so_that_it_reads_back():
+    text = compose.Kernel({"f": _uses_infinity}).source()
+    assert "INFINITE__0 = float('inf')" in text
+    namespace: dict = {}
+    exec(compile(text.split("\n\n\n")[0], "head", "exec"), namespace)  # the module's head: imports and constants
+    assert namespace["INFINITE__0"] == float("inf")

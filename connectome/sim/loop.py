@@ -111,7 +111,7 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None,
 def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> SimulationResult:
     import numpy as np
 
-    from .monitors import MONITORS
+    from .monitors import MONITORS, summary
 
     grid, model, spec, R = p.timing, p.model, p.spec, len(p.plan.regions)
     x, step, rng = _start(p)
@@ -125,16 +125,16 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> S
     drive = (np.array(events, dtype=np.int64), np.array([schedule.at(k) for k in events]))
     steps = kernel(p, threads != 1)
     # the coupling (its terms past cvar's stay 0: the equations do not read them) and a noise of zeros
-    model = (params, cvar, np.zeros((len(p.model.coupled), R)), np.zeros((1, *x.shape)))
+    equations = (params, cvar, np.zeros((len(p.model.coupled), R)), np.zeros((1, *x.shape)))
     scale = np.sqrt(2.0 * np.array(p.noise or [0.0] * x.shape[0]) * float(grid.dt))[:, None]  # √(2D·dt)
     tick, empty = _ticker(grid.steps, progress), np.zeros((0, *x.shape))
     with threads_used(threads) as again:
         for start, end in _chunks(grid.steps, x.size if rng is not None else 0):
             noise = empty if rng is None else rng.standard_normal((end - start, *x.shape)) * scale
-            steps(start, end, x, model, net, drive, step, noise, held)
+            steps(start, end, x, equations, net, drive, step, noise, held)
             tick(end)
             again()
-    check_finite(p, held[0][0], x, held[1][1])
+    check_finite(p, held[0][0], x, summary.total_of(held[1]))  # the recorder first, the summary second
     return _with_fc(p, _result(p, parts, held))
 
 
@@ -143,7 +143,6 @@ def _start(p: Prepared) -> tuple[Any, tuple, Any]:
     import numpy as np
 
     from .history import initial_state
-    from .integrators import NOISE_BLOCK_BYTES  # noqa: F401  (the chunking's bound)
     from .noise import population_state
 
     R, model, spec = len(p.plan.regions), p.model, p.spec
