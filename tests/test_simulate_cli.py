@@ -206,3 +206,21 @@ def test_a_rerun_by_another_engine_says_the_numbers_may_differ(run, imported, db
     assert rerun.exit_code == 0 and rerun.json()["engine"] == ENGINE_VERSION
     assert rerun.stderr == (f"warning: run {first['run_id'] + 1} was recorded by engine older; this is engine "
                             f"{ENGINE_VERSION}: the numbers may differ\n")
+
+
+def test_precision_tvb_from_the_command_line(run, imported, tmp_path):
+    """--precision tvb reaches the run (TVB's float32 history: its numbers differ from float64's) and is kept."""
+    outs = {}
+    for precision in ("float64", "tvb"):
+        out = tmp_path / f"{precision}.npz"
+        done = run("simulate", "--topology", "v1", "--neurons", "1e4", "--model", "linear", "--duration", "20",
+                   "--coupling", "0.5", "--seed", "3", "--precision", precision, "--output", out, "--json")
+        assert done.exit_code == 0, done.stderr
+        shown = run("runs", "show", str(done.json()["run_id"]), "--json").json()
+        assert shown["parameters"]["precision"] == precision
+        with np.load(out) as saved:
+            outs[precision] = saved["activity"]
+    assert not np.array_equal(outs["float64"], outs["tvb"])
+    assert np.max(np.abs(outs["float64"] - outs["tvb"])) < 1e-5
+    bad = run("simulate", "--topology", "v1", "--neurons", "1e4", "--precision", "float32")
+    assert bad.exit_code == 2 and "--precision" in bad.stderr

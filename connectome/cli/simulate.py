@@ -69,6 +69,7 @@ def run_options(func: Callable) -> Callable:
     from ..sim.integrators import INTEGRATORS
     from ..sim.layouts import KERNELS
     from ..sim.monitors import MONITORS
+    from ..sim.spec import PRECISIONS
 
     for option in reversed([
         click.option("--model", default="rate", show_default=True, help="The model (`models list` shows them)."),
@@ -101,6 +102,8 @@ def run_options(func: Callable) -> Callable:
         click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
                      help="Constant input to a region while on (ms); repeatable."),
         click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no finite-size noise."),
+        click.option("--precision", type=click.Choice(list(PRECISIONS)), default="float64", show_default=True,
+                     help="tvb: TVB's float32 history, products and row sums (its runs bit for bit)."),
         click.option("--kernel", type=click.Choice(list(KERNELS)), default="auto", show_default=True,
                      help="The coupling layout: scatter (each target's inputs in projection order), push (by "
                           "source), dense (matrices); auto: dense for large dense graphs, else push."),

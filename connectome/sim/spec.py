@@ -27,6 +27,7 @@ OPTION_NAMES = {
     "scaling": "--scaling",
 }
 MONITORS = ("raw", "temporal-average")
+PRECISIONS = ("float64", "tvb")
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,8 @@ def check(spec: RunSpec) -> None:
         raise InputError(f"--coupling: must be a finite number, got {spec.coupling!r}")
     if spec.scaling not in (None, "probability", "indegree"):
         raise InputError(f"--scaling: must be probability or indegree, got {spec.scaling!r}")
-    if spec.precision not in ("float64", "tvb"):
-        raise InputError(f"--precision: must be float64 or tvb, got {spec.precision!r}")
+    if spec.precision not in PRECISIONS:
+        raise InputError(f"--precision: must be {' or '.join(PRECISIONS)}, got {spec.precision!r}")
     if spec.monitor not in MONITORS:
         raise InputError(f"--monitor: must be one of {', '.join(MONITORS)} (and bold), got {spec.monitor!r}")
     positive(spec.bold_period_ms, "bold_period_ms")
