@@ -202,3 +202,21 @@ def tmpfs(path: Path, size: str):
         yield path
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def seeded_graph(n: int, density: float, seed: int) -> "nx.DiGraph":
+    """A seeded random topology: n regions of equal share, each ordered pair joined with probability
+    `density`, strengths in [0.01, 1] (3 decimals) and tract lengths in [1, 20] mm (1 decimal)."""
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(seed)
+    g = nx.DiGraph(name="dense")
+    for i in range(n):
+        g.add_node(f"r{i}", share=1.0)
+    for s in range(n):
+        for t in range(n):
+            if s != t and rng.random() < density:
+                g.add_edge(f"r{s}", f"r{t}", strength=round(rng.uniform(0.01, 1), 3), tract_length=round(rng.uniform(1, 20), 1))
+    return g

@@ -16,7 +16,7 @@ from connectome.sim import compile as engine_compile
 from connectome.sim import compose, loop
 from connectome.sim.compile import package_version
 from connectome.sim.loop import composed, kernel
-from connectome.sim.prepare import prepare
+from connectome.sim.prepared import prepare
 from connectome.sim.spec import make_spec
 from conftest import EXAMPLE
 from connectome.formats.canonical import read_json

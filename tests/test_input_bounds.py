@@ -86,13 +86,19 @@ def test_library_max_projections(tmp_path):
     assert read(tmp_path / "m.csv", format="matrix-csv", max_projections=9).number_of_edges() == 9
 
 
+def _refused_with_peak(call) -> tuple[str, int]:
+    """The InputError's message of `call` and the peak of Python's allocations while it ran."""
+    tracemalloc.start()
+    try:
+        return input_error(call), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_declared_shapes_are_refused_before_allocation(tmp_path):
     huge = npy_bytes({"descr": "<f8", "fortran_order": False, "shape": (1000000, 1000000)}, bytes(64))
     (tmp_path / "huge.npy").write_bytes(huge)
-    tracemalloc.start()
-    message = input_error(lambda: read_npy(tmp_path / "huge.npy"))
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    message, peak = _refused_with_peak(lambda: read_npy(tmp_path / "huge.npy"))
     assert "declares a 1000000×1000000 array (1,000,000,000,000 cells), above the limit of 33,554,432 cells" in message
     assert peak < 8 << 20
     (tmp_path / "short.npy").write_bytes(npy_bytes({"descr": "<f8", "fortran_order": False, "shape": (3, 3)}, bytes(8)))
@@ -148,10 +154,7 @@ def test_mat_compression_ratio_is_refused_before_inflating(tmp_path, run, db):
                           f"declares a compression ratio of {18_000_000 / size:,.0f}:1 (18,000,000 bytes from "
                           f"{size:,}), above the 200:1 limit")
     (tmp_path / "zeros.mat").write_bytes(mat_declaring(20000, 20000))
-    tracemalloc.start()
-    message = input_error(lambda: read_mat(tmp_path / "zeros.mat"))
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    message, peak = _refused_with_peak(lambda: read_mat(tmp_path / "zeros.mat"))
     assert "declares 3,200,000,000 bytes uncompressed, above the 268,435,456-byte limit" in message
     assert peak < 16 << 20
     assert table_counts(db) == {}

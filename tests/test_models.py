@@ -12,6 +12,7 @@ import pytest
 from connectome.errors import InputError
 from connectome.sim import simulate
 from connectome.sim.models import MODELS
+from conftest import seeded_graph
 
 MASSES = ["linear", "wilson-cowan", "reduced-wong-wang", "montbrio-pazo-roxin", "jansen-rit", "kuramoto"]
 
@@ -210,20 +211,6 @@ def test_fc_and_its_correlation_with_the_structure():
     assert result.fc_sc["fc_sc"] > 0.3  # coupled neighbours correlate
 
 
-def _dense(n: int, density: float, seed: int) -> nx.DiGraph:
-    import random
-
-    rng = random.Random(seed)
-    g = nx.DiGraph(name="dense")
-    for i in range(n):
-        g.add_node(f"r{i}", share=1.0)
-    for s in range(n):
-        for t in range(n):
-            if s != t and rng.random() < density:
-                g.add_edge(f"r{s}", f"r{t}", strength=round(rng.uniform(0.01, 1), 3), tract_length=round(rng.uniform(1, 20), 1))
-    return g
-
-
 def test_source_blocks_sum_like_the_reference_and_do_not_depend_on_the_cores():
     """Above 8192 projections the push layout sums in several source blocks: still the reference's run
     (within 1e-12), and bit for bit the same on one core as on all."""
@@ -231,7 +218,7 @@ def test_source_blocks_sum_like_the_reference_and_do_not_depend_on_the_cores():
 
     from connectome.sim.layouts.push import blocks
 
-    g, m = _dense(160, 0.5, 4), MODELS["kuramoto"]
+    g, m = seeded_graph(160, 0.5, 4), MODELS["kuramoto"]
     assert blocks(g.number_of_edges()) >= 3
     x0 = np.linspace(0, 2 * np.pi, 160)[None, :]
     kw = dict(model="kuramoto", coupling=0.02, duration_ms=2, dt_ms=0.1, speed_mm_per_ms=2.0,

@@ -3,9 +3,6 @@ is one thread below 50,000 projections and the idle cores above, looked at again
 
 from __future__ import annotations
 
-import random
-
-import networkx as nx
 import numpy as np
 import pytest
 
@@ -13,19 +10,7 @@ from connectome.engine import simulate
 from connectome.errors import InputError
 from connectome.sim import threads
 from connectome.sim.threads import PARALLEL_FROM, Idle, choose_threads
-
-
-def _graph(regions: int, density: float) -> nx.DiGraph:
-    rng = random.Random(3)
-    g = nx.DiGraph(name="t")
-    for i in range(regions):
-        g.add_node(f"r{i}", share=1.0)
-    for s in range(regions):
-        for t in range(regions):
-            if s != t and rng.random() < density:
-                g.add_edge(f"r{s}", f"r{t}", strength=round(rng.uniform(0.001, 1), 3),
-                           tract_length=round(rng.uniform(1, 30), 1))
-    return g
+from conftest import seeded_graph
 
 
 class _Plan:
@@ -35,7 +20,7 @@ class _Plan:
 
 @pytest.fixture(scope="module")
 def large():
-    g = _graph(300, 0.6)
+    g = seeded_graph(300, 0.6, 3)
     assert g.number_of_edges() >= PARALLEL_FROM
     return g
 

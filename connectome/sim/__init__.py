@@ -3,23 +3,39 @@
 `RunSpec` holds every parameter; `prepare` checks it, draws the seed once, builds the exact plan and
 counts once; the verdicts (`estimate`, `verdict`) read the prepared run; `run` steps it. `simulate` does
 all of that from keyword arguments, refusing what cannot fit before anything runs.
+
+The names load on first use (PEP 562): the command line reads the parts' registries
+(`connectome.sim.coupling`, `.integrators`, `.layouts`, `.monitors`) without importing the engine.
 """
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
-from .loop import run
-from .prepare import Prepared, prepare
-from .memory import estimate as estimate_prepared
-from .memory import verdict
-from .result import SimulationResult
-from .spec import RunSpec, make_spec
-from .stimulus import Stimulus, parse_stimulus
-
 if TYPE_CHECKING:
     import networkx as nx
+
+    from .prepared import Prepared
+    from .result import SimulationResult
+
+_EXPORTS = {
+    "run": ("loop", "run"), "Prepared": ("prepared", "Prepared"), "prepare": ("prepared", "prepare"),
+    "estimate_prepared": ("memory", "estimate"), "verdict": ("memory", "verdict"),
+    "SimulationResult": ("result", "SimulationResult"), "RunSpec": ("spec", "RunSpec"),
+    "make_spec": ("spec", "make_spec"), "Stimulus": ("stimulus", "Stimulus"),
+    "parse_stimulus": ("stimulus", "parse_stimulus"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _EXPORTS[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    globals()[name] = value
+    return value
 
 
 def simulate(graph: nx.DiGraph, neurons: int, *, progress: Callable[[int], None] | None = None,
@@ -29,6 +45,9 @@ def simulate(graph: nx.DiGraph, neurons: int, *, progress: Callable[[int], None]
     Refuses (ResourceError) a run beyond `max_steps`, one that cannot fit in memory and one that would
     take beyond a week; warns (ResourceWarning) above half of the available memory.
     """
+    from .prepared import prepare
+    from .spec import make_spec
+
     return checked_run(prepare(graph, make_spec(neurons, **params)), progress, threads)
 
 
@@ -36,6 +55,10 @@ def checked_run(prepared: Prepared, progress: Callable[[int], None] | None = Non
                 warn: Callable[[str], None] | None = None) -> SimulationResult:
     """The one way a prepared run is run: the verdicts (refused with ResourceError; above half of the
     memory `warn`, by default a ResourceWarning), then the steps."""
+    from .loop import run
+    from .memory import estimate as estimate_prepared
+    from .memory import verdict
+
     warning = verdict(estimate_prepared(prepared))
     if warning:
         if warn is None:
@@ -47,8 +70,15 @@ def checked_run(prepared: Prepared, progress: Callable[[int], None] | None = Non
 
 def estimate(graph: nx.DiGraph, neurons: int, **params: Any) -> dict[str, Any]:
     """What a run will take (see `connectome.sim.memory.estimate`), from the same keyword arguments."""
+    from .memory import estimate as estimate_prepared
+    from .prepared import prepare
+    from .spec import make_spec
+
     return estimate_prepared(prepare(graph, make_spec(neurons, **params)))
 
 
-__all__ = ["Prepared", "RunSpec", "SimulationResult", "Stimulus", "checked_run", "estimate", "estimate_prepared", "make_spec",
-           "parse_stimulus", "prepare", "run", "simulate", "verdict"]
+__all__ = sorted(["checked_run", "estimate", "simulate", *_EXPORTS])
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -49,11 +49,12 @@ class Kernel:
     _values: dict[tuple[str, str], str] = field(default_factory=dict)
     _texts: dict[str, str] = field(default_factory=dict)
     _functions: list[str] = field(default_factory=list)
+    _text: str | None = None
 
     def source(self) -> str:
         """The whole module, deterministic for one configuration."""
-        if "_text" in self.__dict__:
-            return self.__dict__["_text"]
+        if self._text is not None:
+            return self._text
         aliases = []
         for role, func in self.roles.items():
             emitted = self._emit(func, role, role in self.parallel)
@@ -67,9 +68,9 @@ class Kernel:
         head += [f"{name} = {value}" for name, value in sorted(self.constants.items())]
         head += [f"{name} = {value}" for name, value in self._texts.items()]
         entry = f"@{JIT.format(extra='')}\n{textwrap.dedent(self.body).strip()}\n"
-        self.__dict__["_text"] = "\n".join(head) + "\n\n\n" + "\n\n".join(self._functions) + "\n" + \
-            "".join(aliases) + "\n\n" + entry
-        return self.__dict__["_text"]
+        self._text = "\n".join(head) + "\n\n\n" + "\n\n".join(self._functions) + "\n" + "".join(aliases) + \
+            "\n\n" + entry
+        return self._text
 
     def _emit(self, func: Callable, name: str, parallel: bool = False) -> str:
         key = (func.__module__, func.__qualname__)

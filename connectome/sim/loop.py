@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from ..errors import InputError
 from .compose import Kernel, load
-from .prepare import Prepared
+from .prepared import Prepared
 from .result import SimulationResult
 from .schedule import Schedule
 from .spec import Timing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ResourceError
-from .prepare import Prepared
+from .prepared import Prepared
 
 # a rough wall time: a fixed cost per step and a cost per region and projection per step, measured on
 # the benchmark machine; runs estimated beyond a week are refused as absurd
