@@ -7,6 +7,17 @@ from typing import Any
 from ..errors import InputError
 
 
+def with_fc(p: Any, result: Any) -> Any:
+    """The result with its functional connectivity (of the BOLD signal if recorded, else of the recorded
+    observed variable) and the FC–SC correlations, when the spec asks for them."""
+    if p.spec.fc:
+        signal, times, what = (result.bold, result.bold_time_ms, "BOLD") if result.bold is not None else \
+            (result.activity, result.time_ms, "recorded")
+        result.fc = functional_connectivity(signal, times, float(p.spec.transient_ms), what)
+        result.fc_sc = fc_sc(result.fc, p.plan)
+    return result
+
+
 def functional_connectivity(series: Any, time_ms: Any, transient_ms: float, what: str) -> Any:
     """FC[i, j] = Pearson correlation of regions i and j over the samples after `transient_ms`.
 

@@ -135,7 +135,9 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> S
             tick(end)
             again()
     check_finite(p, held[0][0], x, summary.total_of(held[1]))  # the recorder first, the summary second
-    return _with_fc(p, _result(p, parts, held))
+    from .fc import with_fc
+
+    return with_fc(p, _result(p, parts, held))
 
 
 def _start(p: Prepared) -> tuple[Any, tuple, Any]:
@@ -209,19 +211,6 @@ def _result(p: Prepared, parts: RunParts, held: tuple) -> SimulationResult:
         record_every_ms=float(grid.stride * grid.dt), coupling=p.cpar[0], width=p.params.get("width", 0.0),
         stimuli=spec.stimulus_objects(), model=spec.model, coupling_mode=plan.mode, kernel=p.kernel, spec=spec,
         observed=p.model.state_variables[p.model.observed[0]].name, **fields)
-
-
-def _with_fc(p: Prepared, result: SimulationResult) -> SimulationResult:
-    """The result with its functional connectivity (of the BOLD signal if recorded, else of the recorded
-    observed variable) and the FC–SC correlations, when the spec asks for them."""
-    if p.spec.fc:
-        from .fc import fc_sc, functional_connectivity
-
-        signal, times, what = (result.bold, result.bold_time_ms, "BOLD") if result.bold is not None else \
-            (result.activity, result.time_ms, "recorded")
-        result.fc = functional_connectivity(signal, times, float(p.spec.transient_ms), what)
-        result.fc_sc = fc_sc(result.fc, p.plan)
-    return result
 
 
 def check_finite(p: Prepared, series: Any, final: Any, total: Any) -> None:

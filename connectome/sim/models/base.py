@@ -71,6 +71,7 @@ class Model:
     coupled: tuple[int, ...]  # the state variables the network carries between regions
     coupling_terms: int | None = None  # how many of them the derivative reads (the first ones); None: all
     observed: tuple[int, ...]  # what monitors record
+    stimulated: tuple[int, ...] | None = None  # the variables a stimulus enters (TVB's stvar); None: `coupled`
     global_parameters: tuple[Parameter, ...] = ()
     region_parameters: tuple[Parameter, ...] = ()  # overridable per region by an attribute of the same name
     default_coupling_mode: str = "raw"
