@@ -31,11 +31,12 @@ def _pair() -> nx.DiGraph:
 
 
 def _reference(steps: int, dt: float) -> np.ndarray:
-    """The documented equations stepped in numpy: τ dx/dt = −x + c + P, Euler, x(0) = 0, a's stimulus 1."""
+    """The documented equations stepped in numpy: dx/dt = (−x + c + P) / τ + I, Euler, x(0) = 0, I = 1 on a
+    from t > 0 (TVB's stimulus: on the derivative of the stimulated variable, after its onset)."""
     tau, x, out = np.array([5.0, 10.0]), np.zeros(2), [np.zeros(2)]
-    for _ in range(steps):
-        c = np.array([1.0, 0.5 * x[0]])  # raw coupling a · W x with a = 1, and the stimulus on a
-        x = x + dt * ((-x + c + 0.0) / tau) + 0.0
+    for k in range(steps):
+        c = np.array([0.0, 0.5 * x[0]])  # raw coupling a · W x with a = 1
+        x = x + dt * ((-x + c + 0.0) / tau + np.array([1.0 if k > 0 else 0.0, 0.0])) + 0.0
         out.append(x)
     return np.array(out)
 

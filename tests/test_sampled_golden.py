@@ -10,9 +10,8 @@ draws: one `binomial(N, rest)` per region for the start, then per step two vecto
 on-counts `binomial(N − n, σ(h)·p)` of all regions first, then the off-counts `binomial(n, (1 − σ(h))·p)`
 (`connectome.sim.noise.population`, compiled into the run's kernel by numba, whose `Generator.binomial`
 is numpy's). The two N = 10^4 cases were pinned from the earlier numpy engine and the composed engine
-gives the same bits; the N = 7 case was re-pinned from the composed engine, whose mean-field step for the
-empty region (Euler on the derivative, the C library's tanh) differs from the numpy engine's in the last
-bits (within 1e-16). Any change to the generator, the order or number of the
+gives the same bits; the N = 7 case was re-pinned when the empty region's mean-field step became the
+exact relaxation a ← a + (1 − e^(−dt/τ))(σ − a) (the population's mean, as the deterministic model steps). Any change to the generator, the order or number of the
 draws, their probabilities, the region sizes or the floating-point steps around them changes these bits;
 if such a change is meant, regenerate the file with `python tests/test_sampled_golden.py` and say so in
 the commit.

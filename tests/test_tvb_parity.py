@@ -42,7 +42,7 @@ def run_like_tvb(model: str, precision: str = "float64"):
     names = [str(v) for v in ref["state_variables"]]
     spec = make_spec(1000, model=model, duration_ms=300, dt_ms=float(ref["dt"]), speed_mm_per_ms=float(ref["speed"]),
                      record_every_ms=1.0, coupling=float(ref["coupling_a"]), coupling_function=str(ref["coupling"]),
-                     integrator="heun", coupling_mode="raw",
+                     integrator="heun-tvb", coupling_mode="raw",
                      initial={n: ref["initial"][i].tolist() for i, n in enumerate(names)}, precision=precision)
     prepared = prepare(g, spec)
     return ref, prepared, run(prepared), names

@@ -3,11 +3,12 @@
 Per step k (t_k = k · dt), for every model, as The Virtual Brain 2.10 steps (`../shared/tvb-conventions.md`):
 
 1. `couple`: the coupled variables x(t_k) enter the history ring, and the coupling of every region,
-   c(t_k) = post(Σ_s W_ts · pre(x_s(t_k − d_ts), x_t(t_k))), is summed by the run's layout, the stimulus
-   added to the first coupled term;
-2. `integrate`: the integrator's step with c held (its noise a block drawn per chunk), or the model's
-   finite-size population (the rate model, sampled);
-3. `monitor_i`: each monitor's update.
+   c(t_k) = post(Σ_s W_ts · pre(x_s(t_k − d_ts), x_t(t_k))), is summed by the run's layout;
+2. `feed`: a model whose stimulus is input (the rate model) adds it to c; the others' integrators add
+   it to the derivative of the stimulated variables (`drift`);
+3. `integrate`: the integrator's step (its noise a block drawn per chunk; Heun sums the coupling again
+   at its predictor), or the model's finite-size population (the rate model, sampled);
+4. `monitor_i`: each monitor's update.
 """
 
 from __future__ import annotations
@@ -19,20 +20,19 @@ from ..errors import InputError
 from .compose import Kernel, load
 from .prepared import Prepared
 from .result import SimulationResult
-from .schedule import Schedule
+from .schedule import Drive
 from .spec import Timing
 from .threads import choose_threads, threads_used
 
 STEPS = '''
 def steps(k_from, k_to, x, model, net, drive, step, noise, mons):
     p, cvar, c, quiet = model
-    event_steps, event_inputs = drive
-    event = 0
     for k in range(k_from, k_to):
-        while event + 1 < event_steps.shape[0] and event_steps[event + 1] <= k:
-            event += 1
-        couple(k, x, cvar, c, net, event_inputs[event])
-        integrate(x, c, p, step, noise if noise.shape[0] else quiet, k - k_from if noise.shape[0] else 0)
+        row = k - k_from
+        couple(k, x, cvar, c, net)
+        feed(c, drive, row)
+        integrate(x, c, p, step, noise if noise.shape[0] else quiet, row if noise.shape[0] else 0,
+                  (k, row, cvar, net, drive))
         done = k + 1
 {monitors}
 '''
@@ -77,10 +77,11 @@ def composed(p: Prepared, parallel: bool) -> Kernel:
     from .integrators import INTEGRATORS
     from .layouts import LAYOUTS
     from .monitors import MONITORS
+    from .integrators.drift import no_input
     from .noise import population
 
     roles = {"dfun": p.model.kernel_dfun, "pre": p.function.pre, "post": p.function.post,
-             "couple": LAYOUTS[p.kernel].module.couple,
+             "couple": LAYOUTS[p.kernel].module.couple, "feed": p.model.kernel_input or no_input,
              "integrate": population if p.population else INTEGRATORS[p.integrator].integrate}
     if p.model.kernel_target is not None:
         roles["target"] = p.model.kernel_target
@@ -120,17 +121,19 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> S
     params = model.parameter_matrix(model.arrays(p.params), R)
     cvar = np.array(model.coupled[:model.terms_used(params)], dtype=np.int64)
     net = _network(p, x, cvar)
-    schedule = Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.steps, grid.dt)
-    events = sorted(schedule.events)
-    drive = (np.array(events, dtype=np.int64), np.array([schedule.at(k) for k in events]))
+    inputs = Drive(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.dt,
+                   model.stimulus_from_start)
+    stimulated = np.array(model.coupled if model.stimulated is None else model.stimulated, dtype=np.int64)
     steps = kernel(p, threads != 1)
     # the coupling (its terms past cvar's stay 0: the equations do not read them) and a noise of zeros
     equations = (params, cvar, np.zeros((len(p.model.coupled), R)), np.zeros((1, *x.shape)))
     scale = np.sqrt(2.0 * np.array(p.noise or [0.0] * x.shape[0]) * float(grid.dt))[:, None]  # √(2D·dt)
-    tick, empty = _ticker(grid.steps, progress), np.zeros((0, *x.shape))
+    tick, empty, none = _ticker(grid.steps, progress), np.zeros((0, *x.shape)), np.zeros((0, R))
+    per_step = (x.size if rng is not None else 0) + (R if inputs else 0)
     with threads_used(threads) as again:
-        for start, end in _chunks(grid.steps, x.size if rng is not None else 0):
+        for start, end in _chunks(grid.steps, per_step):
             noise = empty if rng is None else rng.standard_normal((end - start, *x.shape)) * scale
+            drive = (inputs.block(start, end) if inputs else none, stimulated)
             steps(start, end, x, equations, net, drive, step, noise, held)
             tick(end)
             again()
@@ -160,7 +163,11 @@ def _start(p: Prepared) -> tuple[Any, tuple, Any]:
         x = initial_state(model, spec.initial, R, spec.seed)
     floor = np.array([v.floor for v in model.state_variables])
     ceiling = np.array([v.ceiling for v in model.state_variables])
-    step = (float(p.timing.dt), floor, ceiling, np.empty(shape), np.empty(shape), np.empty(shape))
+    # a relaxation's exact decay per step, 1 − e^(−dt/τ), without cancellation for small dt/τ
+    decay = -np.expm1(-float(p.timing.dt) / np.asarray(model.arrays(p.params)["tau_ms"])) * np.ones(R) \
+        if p.relaxation else np.zeros(0)
+    step = (float(p.timing.dt), floor, ceiling, np.empty(shape), np.empty(shape), np.empty(shape),
+            np.zeros((len(model.coupled), R)), decay)
     rng = np.random.default_rng(np.random.SeedSequence(spec.seed).spawn(2)[0]) if p.stochastic else None
     return x, step, rng
 
@@ -177,12 +184,12 @@ def _network(p: Prepared, x: Any, cvar: Any) -> tuple:
     return LAYOUTS[p.kernel].module.arrays(p.plan, past, p.cpar, p.spec.precision == "tvb")
 
 
-def _chunks(steps: int, noise_size: int) -> list[tuple[int, int]]:
+def _chunks(steps: int, per_step: int) -> list[tuple[int, int]]:
     """The kernel's calls, (first step, end): each percent of the run (for progress), cut where a block of
-    noise (`noise_size` values per step) would pass NOISE_BLOCK_BYTES."""
+    noise and stimulus (`per_step` values per step) would pass NOISE_BLOCK_BYTES."""
     from .integrators import NOISE_BLOCK_BYTES
 
-    most = max(1, NOISE_BLOCK_BYTES // (8 * noise_size)) if noise_size else steps
+    most = max(1, NOISE_BLOCK_BYTES // (8 * per_step)) if per_step else steps
     out, start = [], 0
     for percent in range(1, 101):
         end = -(-steps * percent // 100)

@@ -22,9 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def population(x, c, p, step, noise, k):  # a kernel part (connectome.sim.compose), in the integrator's place
+def population(x, c, p, step, noise, j, link):  # a kernel part (connectome.sim.compose), in the integrator's place
     """Every region's active count n one step toward σ(h) (the model's `target`), exactly; x[0] ← n / N."""
-    rng, n, N, Nf, empty, prob, gain, sig, on = step
+    rng, n, N, Nf, empty, prob, sig, on = step
     target(x, c, p, sig)
     R = x.shape[1]
     for t in range(R):
@@ -33,7 +33,7 @@ def population(x, c, p, step, noise, k):  # a kernel part (connectome.sim.compos
         n[t] += on[t] - rng.binomial(n[t], (1.0 - sig[0, t]) * prob[t])
     for t in range(R):
         if empty[t]:
-            x[0, t] = x[0, t] + gain[t] * (sig[0, t] - x[0, t])
+            x[0, t] = x[0, t] + prob[t] * (sig[0, t] - x[0, t])  # the exact relaxation (its mean)
         else:
             x[0, t] = n[t] / Nf[t]
 
@@ -51,7 +51,7 @@ def population_state(sizes: list[int], seed: int, dt: float, tau: Any, start: An
     a = np.where(empty, start, n / Nf)
     prob = -np.expm1(-dt / tau)  # without cancellation for small dt/τ
     R = len(sizes)
-    return a, (rng, n, N, Nf, empty, prob, dt / tau, np.empty((1, R)), np.empty(R, dtype=np.int64))
+    return a, (rng, n, N, Nf, empty, prob, np.empty((1, R)), np.empty(R, dtype=np.int64))
 
 
 def population_bytes(regions: int) -> int:

@@ -14,7 +14,7 @@ from .integrators import choose_integrator, noise_levels, stochastic
 from .layouts import choose_layout
 from .models import Model, get_model
 from .plan import Plan, build_plan
-from .schedule import Schedule
+from .schedule import Drive
 from .spec import RunSpec, Timing, check, positive, timing
 from .stimulus import check_stimuli
 
@@ -71,7 +71,7 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
     cpar = coupling_values(function, spec.coupling, spec.params, model.default_coupling_a)
     if model.kernel_target is not None:
         _relaxation_only(spec)
-        integrator, noise = (model.default_integrator if spec.deterministic else None), []
+        integrator, noise = ((spec.integrator or model.default_integrator) if spec.deterministic else None), []
     else:
         integrator, noise = _integrator(model, spec, len(topology.regions))
     random = integrator is None or stochastic(integrator) or \
@@ -84,8 +84,7 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
     plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps,
                       reference=topology.neurons if scaling == "indegree" else None)
     check_stimuli(spec.stimulus_objects(), plan.regions)
-    Schedule(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.steps,
-             grid.dt).check_finite(plan.regions, grid.dt)
+    Drive(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.dt).check_finite(plan.regions)
     layout = choose_layout(spec.kernel, plan, spec.precision == "tvb")
     monitors = (spec.monitor, "summary", *(("bold",) if spec.bold else ()), *_further_monitors(spec))
     if spec.bold:
@@ -127,8 +126,9 @@ def _relaxation_only(spec: RunSpec) -> None:
     if spec.coupling_function not in (None, "linear") or any(k.startswith("coupling.") for k in spec.params):
         raise InputError("--coupling-function/--param coupling.*: the rate model takes the linear coupling "
                          "G · Σ W a only (G is --coupling)")
-    if spec.integrator not in (None, "euler"):
-        raise InputError("--integrator: the rate model steps with euler (its noise is the finite-size population)")
+    if spec.integrator not in (None, "exponential-euler", "euler"):
+        raise InputError("--integrator: the rate model steps with exponential-euler or euler (its noise is the "
+                         "finite-size population)")
     for name, value in (("--noise", spec.noise), ("--initial", spec.initial)):
         if value:
             raise InputError(f"{name}: the rate model starts at rest and its noise is set by --neurons")

@@ -1,4 +1,10 @@
-"""The stimulus schedule: the input vector per step, recomputed only at the steps where a window opens or closes."""
+"""The stimulus of a run as the kernel reads it: a block of inputs per chunk of steps, I[k, region] = the
+sum of the stimuli on that region at t_k = k · dt (float64, TVB's time grid), computed per chunk so that
+memory stays bounded whatever the run's length.
+
+A stimulus is on at TVB's times, start < t_k < end; for the rate model (`Model.stimulus_from_start`), on
+its documented window start ≤ t_k < end, the steps counted exactly (k from ⌈start/dt⌉ to ⌈end/dt⌉).
+"""
 
 from __future__ import annotations
 
@@ -11,43 +17,38 @@ from ..exact import exact
 from .stimulus import Stimulus
 
 
-class Schedule:
-    """I_t(t_k): the sum of the amplitudes of the stimuli on region t that are on at t_k (start ≤ t_k < end)."""
+class Drive:
+    """The inputs of a run's stimuli by region index; `block(k_from, k_to)` holds steps k_from … k_to."""
 
-    def __init__(self, stimuli: list[Stimulus], index: dict[str, int], steps: int, dt: Fraction) -> None:
+    def __init__(self, stimuli: list[Stimulus], index: dict[str, int], dt: Fraction, from_start: bool = False) -> None:
+        self.R, self.dt, self.exact_dt, self.from_start = len(index), float(dt), dt, from_start
+        self.stimuli = [(index[s.region], s) for s in stimuli]
+
+    def __bool__(self) -> bool:
+        return bool(self.stimuli)
+
+    def block(self, k_from: int, k_to: int) -> Any:
+        """I [k_to − k_from + 1, regions] for the steps k_from … k_to (a Heun corrector reads step k + 1)."""
         import numpy as np
 
-        self.R = len(index)
-        self.windows = []
-        self.events = {0}
-        for s in stimuli:
-            start = math.ceil(exact(s.start_ms) / dt)
-            end = steps if s.end_ms is None else min(steps, math.ceil(exact(s.end_ms) / dt))
-            self.windows.append((index[s.region], float(s.amplitude), start, end))
-            self.events.update(k for k in (start, end) if k < steps)
-        self.current = np.zeros(self.R)
+        out = np.zeros((k_to - k_from + 1, self.R))
+        k = np.arange(k_from, k_to + 1)
+        t = k * self.dt
+        for region, s in self.stimuli:
+            on = None
+            if self.from_start:
+                on = k >= math.ceil(exact(s.start_ms) / self.exact_dt)
+                if s.end_ms is not None:
+                    on &= k < math.ceil(exact(s.end_ms) / self.exact_dt)
+            out[:, region] += s.values(t, on)
+        return out
 
-    def at(self, k: int) -> Any:
-        """The input vector at step k."""
-        import numpy as np
-
-        if k in self.events:
-            vector = np.zeros(self.R)
-            for i, amplitude, start, end in self.windows:
-                if start <= k < end:
-                    vector[i] += amplitude
-            self.current = vector
-        return self.current
-
-    def check_finite(self, regions: list[str], dt: Fraction) -> None:
+    def check_finite(self, regions: list[str]) -> None:
         """Refuse stimuli whose amplitudes, on together, add up beyond the floating-point numbers."""
-        import numpy as np
-
-        for k in sorted(self.events):
-            with np.errstate(over="ignore"):
-                vector = self.at(k)
-            if not np.isfinite(vector).all():
-                region = regions[int(np.nonzero(~np.isfinite(vector))[0][0])]
-                raise InputError(f"--stimulus: the amplitudes on region {region!r} add up beyond the largest "
-                                 f"floating-point number at t = {float(k * dt):g} ms")
-        self.current = np.zeros(self.R)
+        for i, name in enumerate(regions):
+            windows = sorted((s.start_ms, math.inf if s.end_ms is None else s.end_ms, abs(s.amplitude))
+                             for r, s in self.stimuli if r == i)
+            for start, _, _ in windows:
+                if not math.isfinite(sum(a for s, e, a in windows if s <= start < e)):
+                    raise InputError(f"--stimulus: the amplitudes on region {name!r} add up beyond the largest "
+                                     f"floating-point number at t = {start:g} ms")

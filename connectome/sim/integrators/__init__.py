@@ -1,10 +1,12 @@
-"""Integrators by name, one module each: a plain Python `integrate(x, c, p, step, noise)` compiled into the
-run's kernel, calling the model's `dfun`.
+"""Integrators by name, one module each: a plain Python `integrate(x, c, p, step, noise, j, link)` compiled
+into the run's kernel, calling the model's derivative through `drift` (f + the stimulus).
 
-`euler` and `heun` are deterministic; `euler-maruyama` and `heun-stochastic` are the same steps with
-additive noise √(2D·dt)·ξ per state variable (TVB's `noise.Additive`, nsig = D): its variance per unit
-time is 2D whatever dt, so the noise means the same physics at every dt. A new integrator is a module
-with its `integrate` and a call to `register`.
+`euler` (first order), `heun` (second order: the coupling re-summed at the predictor) and `heun-tvb`
+(TVB's Heun: the coupling held, first order on a coupled network) are deterministic; `euler-maruyama`,
+`heun-stochastic` and `heun-tvb-stochastic` are the same steps with additive noise √(2D·dt)·ξ per state
+variable (TVB's `noise.Additive`, nsig = D): its variance per unit time is 2D whatever dt, so the noise
+means the same physics at every dt. `exponential-euler` is the exact step of a relaxation model (the
+rate model's). A new integrator is a module with its `integrate` and a call to `register`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ...errors import InputError
-from . import euler, heun
+from . import euler, heun, heun_tvb, relax
 
 NOISE_BLOCK_BYTES = 8 << 20  # the noise of a block of steps is drawn at once, at most this many bytes
 
@@ -38,9 +40,12 @@ def register(integrator: Integrator) -> Integrator:
 
 
 for _entry in (Integrator("euler", euler.integrate, False, "forward Euler, first order"),
-               Integrator("heun", heun.integrate, False, "Heun with the coupling held (TVB's)"),
+               Integrator("heun", heun.integrate, False, "Heun, second order (the coupling re-summed at the predictor)"),
+               Integrator("heun-tvb", heun_tvb.integrate, False, "TVB's Heun: the coupling held, first order coupled"),
                Integrator("euler-maruyama", euler.integrate, True, "Euler–Maruyama, additive noise"),
-               Integrator("heun-stochastic", heun.integrate, True, "stochastic Heun (TVB's), additive noise")):
+               Integrator("heun-stochastic", heun.integrate, True, "stochastic Heun, additive noise"),
+               Integrator("heun-tvb-stochastic", heun_tvb.integrate, True, "TVB's stochastic Heun, additive noise"),
+               Integrator("exponential-euler", relax.integrate, False, "exact step of a relaxation model")):
     register(_entry)
 
 

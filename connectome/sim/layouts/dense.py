@@ -14,8 +14,8 @@ from .push import add_blocks
 BLOCKS = 16
 
 
-def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compose)
-    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0."""
+def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k."""
     weights, delays, hist, buffer, cpar = net
     R, n_cvar = x.shape[1], cvar.shape[0]
     base = remember(k, x, cvar, hist) if DELAYED else 0
@@ -32,7 +32,7 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
                 for t in range(R):
                     xj = h[base - d[t]] if DELAYED else now
                     part[row + t] += w[t] * (xj if SIN_COS else pre(xj, x[v, t]))
-    add_blocks(x, cvar, out, buffer, cpar, inputs)
+    add_blocks(x, cvar, out, buffer, cpar)
 
 
 def _delay_type(plan):

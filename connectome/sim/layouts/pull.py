@@ -14,8 +14,8 @@ from ..history import remember
 from .sums import pairwise
 
 
-def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compose)
-    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0."""
+def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k."""
     first, index, w, delay, hist, buffer, cpar, zero = net
     R, n_cvar = x.shape[1], cvar.shape[0]
     base = remember(k, x, cvar, hist) if DELAYED else 0
@@ -35,7 +35,6 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
                     xj = hist[j, index[e], base - delay[e]] if DELAYED else x[cvar[j], index[e]]
                     total += w[e] * pre(xj, xi)
             out[j, t] = post(total, cpar, n_cvar)
-        out[0, t] += inputs[t]
 
 def arrays(plan, past, cpar, tvb: bool) -> tuple:
     """(first, index, w, delay, hist, buffer, cpar, zero): edges by target (in source order for TVB's sums,

@@ -18,8 +18,8 @@ BLOCK_EDGES = 4096  # edges per source block (at most MAX_BLOCKS blocks)
 MAX_BLOCKS = 16
 
 
-def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compose)
-    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, plus the stimulus on j = 0."""
+def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k."""
     first, index, w, delay, hist, buffer, cpar = net
     R, n_cvar = x.shape[1], cvar.shape[0]
     base = remember(k, x, cvar, hist) if DELAYED else 0
@@ -36,11 +36,11 @@ def couple(k, x, cvar, out, net, inputs):  # a kernel part (connectome.sim.compo
                     t = index[e]
                     xj = h[base - delay[e]] if DELAYED else now
                     part[row + t] += w[e] * (xj if SIN_COS else pre(xj, x[v, t]))
-    add_blocks(x, cvar, out, buffer, cpar, inputs)
+    add_blocks(x, cvar, out, buffer, cpar)
 
 
-def add_blocks(x, cvar, out, buffer, cpar, inputs):  # a kernel part (connectome.sim.compose)
-    """out[j, t] ← post(Σ_b buffer[b, j · R + t]) in block order, plus the stimulus on j = 0."""
+def add_blocks(x, cvar, out, buffer, cpar):  # a kernel part (connectome.sim.compose)
+    """out[j, t] ← post(Σ_b buffer[b, j · R + t]) in block order."""
     R, n_cvar = x.shape[1], cvar.shape[0]
     blocks = buffer.shape[0]
     for t in range(R):
@@ -54,7 +54,6 @@ def add_blocks(x, cvar, out, buffer, cpar, inputs):  # a kernel part (connectome
                 xi = x[cvar[j], t]
                 total = math.cos(xi) * total - math.sin(xi) * other
             out[j, t] = post(total, cpar, n_cvar)
-        out[0, t] += inputs[t]
 
 
 def blocks(projections: int) -> int:

@@ -60,10 +60,12 @@ class Model:
     """Base of every model; a model is stateless, its parameters come in as arrays per region.
 
     Its equations are `kernel_dfun(x, c, p, out)`: out ← dx/dt for the state x (variables, regions), the
-    coupling c (coupled variables, regions; the stimulus added to c[0]) and the parameter matrix p
+    coupling c (coupled variables, regions) and the parameter matrix p
     (`parameter_matrix`: global parameters, then region parameters, in declaration order), written as plain
     Python over the regions and compiled into the run's kernel (`connectome.sim.compose`). A relaxation
     model (τ dx/dt = g(c) − x) also gives `kernel_target`: out ← g(c), which its finite-size noise draws from.
+    A stimulus I(t) adds to the derivative of the `stimulated` variables (as TVB adds it to `stvar`), or,
+    for a model with `kernel_input(c, drive, row)`, enters the coupling input c instead.
     """
 
     name: str
@@ -72,6 +74,7 @@ class Model:
     coupling_terms: int | None = None  # how many of them the derivative reads (the first ones); None: all
     observed: tuple[int, ...]  # what monitors record
     stimulated: tuple[int, ...] | None = None  # the variables a stimulus enters (TVB's stvar); None: `coupled`
+    stimulus_from_start: bool = False  # on at start ≤ t < end (exact steps), not TVB's start < t < end
     global_parameters: tuple[Parameter, ...] = ()
     region_parameters: tuple[Parameter, ...] = ()  # overridable per region by an attribute of the same name
     default_coupling_mode: str = "raw"
@@ -81,6 +84,7 @@ class Model:
     default_coupling_a: float | None = None  # None: the coupling function's own default
     kernel_dfun: ClassVar[Callable[..., None]]
     kernel_target: ClassVar[Callable[..., None] | None] = None
+    kernel_input: ClassVar[Callable[..., None] | None] = None  # where a stimulus is input, not a derivative
     equations: str = ""
     sources: tuple[str, ...] = ()
     notes: str = ""

@@ -35,15 +35,18 @@ class RateModel(Model):
                   doc="activity at which a region counts as activated (a region held at input θ sits at 1/2)"),
     )
     default_coupling_mode = "mean-input"
-    default_integrator = "euler"
-    integrators = ("euler",)
+    stimulated = ()  # a stimulus is input: it enters h, inside the sigmoid (`take_input`)
+    stimulus_from_start = True  # its documented window: on from the step at START
+    default_integrator = "exponential-euler"
+    integrators = ("exponential-euler", "euler")
     default_coupling_a = 1.0  # G
     equations = "tau_ms * da/dt = -a + sigma((h - threshold) / width),  h = c + I,  sigma(x) = 1 / (1 + exp(-x))"
     sources = ("Wilson & Cowan (1972) Biophys. J. 12:1", "Buice & Cowan (2007) Phys. Rev. E 75:051919",
                "Bressloff (2009) SIAM J. Appl. Math. 70:1488", "Benayoun et al. (2010) PLoS Comput. Biol. 6:e1000846")
 
     def check_step(self, dt: float, params: dict[str, Any]) -> None:
-        """Forward Euler on τ da/dt = −a + … is stable for dt ≤ τ: refuse a larger step."""
+        """Refuse dt > τ: forward Euler (`--integrator euler`) is unstable there, and the input held over a
+        step longer than τ misses the dynamics for every scheme."""
         smallest = float(min(params["tau_ms"]))
         if dt > smallest:
             raise InputError(f"--dt: the time step ({dt:g} ms) must be ≤ the smallest region tau_ms "
@@ -75,5 +78,14 @@ def dfun(x, c, p, out):  # compiled into the run's kernel
         out[0, t] = (response(c[0, t], p[2, t], p[0, t]) - x[0, t]) / p[1, t]
 
 
+def take_input(c, drive, row):  # compiled into the run's kernel
+    """c[0] ← c[0] + I(t_row): the stimulus is part of the input h."""
+    inputs = drive[0]
+    if inputs.shape[0]:
+        for t in range(c.shape[1]):
+            c[0, t] += inputs[row, t]
+
+
 RateModel.kernel_dfun = staticmethod(dfun)
+RateModel.kernel_input = staticmethod(take_input)
 RateModel.kernel_target = staticmethod(target)
