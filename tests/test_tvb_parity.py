@@ -27,6 +27,10 @@ FLOOR = {("montbrio-pazo-roxin", "float64"): 5e-6, ("kuramoto", "float64"): 1e-4
 
 def load(model: str):
     ref = np.load(REFERENCE / f"tvb_{model}.npz")
+    return ref, _graph(ref)
+
+
+def _graph(ref) -> nx.DiGraph:
     labels = [str(x) for x in ref["labels"]]
     g = nx.DiGraph(name="connectivity_76")
     for name in labels:
@@ -34,16 +38,17 @@ def load(model: str):
     w, lengths = ref["weights"], ref["tract_lengths"]
     for t, s in zip(*np.nonzero(w)):  # weights[t, s] is s -> t
         g.add_edge(labels[s], labels[t], strength=float(w[t, s]), tract_length=float(lengths[t, s]))
-    return ref, g
+    return g
 
 
-def run_like_tvb(model: str, precision: str = "float64"):
-    ref, g = load(model)
+def run_like_tvb(model: str, precision: str = "float64", ref=None, stimuli=()):
+    ref, g = (ref, _graph(ref)) if ref is not None else load(model)
     names = [str(v) for v in ref["state_variables"]]
     spec = make_spec(1000, model=model, duration_ms=300, dt_ms=float(ref["dt"]), speed_mm_per_ms=float(ref["speed"]),
                      record_every_ms=1.0, coupling=float(ref["coupling_a"]), coupling_function=str(ref["coupling"]),
                      integrator="heun-tvb", coupling_mode="raw",
-                     initial={n: ref["initial"][i].tolist() for i, n in enumerate(names)}, precision=precision)
+                     initial={n: ref["initial"][i].tolist() for i, n in enumerate(names)}, precision=precision,
+                     stimuli=stimuli)
     prepared = prepare(g, spec)
     return ref, prepared, run(prepared), names
 
@@ -75,3 +80,27 @@ def test_the_references_are_what_the_script_says():
         for p in ours[model].region_parameters:
             if p.name in defaults:
                 assert defaults[p.name] == p.default, (model, p.name)
+
+
+@pytest.mark.parametrize("case", ["reduced-wong-wang-pulse", "linear-pulse", "linear-sin"])
+def test_a_stimulus_enters_as_in_tvb(case):
+    """TVB's StimuliRegion (per-region weights × PulseTrain or Sinusoid, `make_tvb_stimulus_refs.py`): the
+    stimulus adds to the derivative of the stimulated variable, on at t > onset; the same run here with one
+    stimulus per weighted region (`weighted`) agrees within the float64 floor of the runs without one."""
+    from connectome.sim.stimulus import weighted
+
+    ref = np.load(REFERENCE / f"tvb_stimulus_{case}.npz")
+    labels, parameters = [str(x) for x in ref["labels"]], json.loads(str(ref["stimulus_parameters"]))
+    weights = {labels[int(i)]: w for i, w in json.loads(str(ref["stimulus_weights"])).items()}
+    if str(ref["stimulus_equation"]) == "PulseTrain":
+        course = dict(start_ms=parameters["onset"], course="pulse", args=(parameters["T"], parameters["tau"]))
+    else:
+        course = dict(course="sin", args=(parameters["frequency"] * 1000.0,))
+    model = str(ref["model"])
+    _, _, result, names = run_like_tvb(model, ref=ref, stimuli=weighted(weights, parameters["amp"], **course))
+    without = np.load(REFERENCE / f"tvb_{model}.npz")["state"]
+    for i, name in enumerate(names):
+        got, want = result.states[name][1:], ref["state"][:, i]
+        scale = max(1.0, float(np.max(np.abs(want))))
+        assert np.max(np.abs(got - want)) <= 1e-6 * scale, (name, float(np.max(np.abs(got - want))))
+        assert np.max(np.abs(want - without[:, i])) > 0.05  # the stimulus moves the run

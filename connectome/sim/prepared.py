@@ -74,6 +74,7 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
         integrator, noise = ((spec.integrator or model.default_integrator) if spec.deterministic else None), []
     else:
         integrator, noise = _integrator(model, spec, len(topology.regions))
+        _warn_of_the_step(model, params, float(grid.dt), integrator, len(topology.regions))
     random = integrator is None or stochastic(integrator) or \
         (model.kernel_target is None and spec.initial in (None, "random"))
     if spec.seed is None and random:
@@ -119,6 +120,18 @@ def _integrator(model: Model, spec: RunSpec, regions: int) -> tuple[str, list[fl
     noise = noise_levels(model, spec.noise, integrator)
     check_initial(model, spec.initial, regions)
     return integrator, noise
+
+
+def _warn_of_the_step(model: Model, params: dict[str, Any], dt: float, integrator: str, regions: int) -> None:
+    """A ConnectomeWarning when the step does not resolve the model's fastest rate (`connectome.sim.stiffness`)."""
+    import warnings
+
+    from ..errors import ConnectomeWarning
+    from .stiffness import step_warning
+
+    message = step_warning(model, model.parameter_matrix(model.arrays(params), regions), dt, integrator)
+    if message:
+        warnings.warn(ConnectomeWarning(message), stacklevel=4)
 
 
 def _relaxation_only(spec: RunSpec) -> None:
