@@ -380,7 +380,7 @@ class Bench:
                   "speed": SPEED_MM_PER_MS, "duration": tvb_duration}
         _, _, npz_path, arrays = self.connectome(name)
         check_ms = tvb_last_sample_ms(arrays["tract_lengths"], tvb_duration)
-        sides = {**self.ours(name, model, a, cfun, "heun", duration, check_ms),
+        sides = {**self.ours(name, model, a, cfun, "heun-tvb", duration, check_ms),
                  "tvb": ([str(self.tvb_python), "-c", TVB_CHILD, str(npz_path), json.dumps(params),
                           str(self.initial(model, name))], {})}
         runs = interleave(sides, self.repeats(name))
@@ -396,7 +396,7 @@ class Bench:
         params = {"tvb_class": MODELS[model], "a": a, "cfun": "linear", "dt": DT_MS, "record": RECORD_MS,
                   "speed": SPEED_MM_PER_MS, "duration": nb_duration, "compat": compat}
         _, _, npz_path, _ = self.connectome(name)
-        sides = {**self.ours(name, model, a, "linear", "heun", duration, nb_duration),
+        sides = {**self.ours(name, model, a, "linear", "heun-tvb", duration, nb_duration),
                  "nb": ([str(self.tvb_python), "-c", NB_CHILD, str(npz_path), json.dumps(params),
                          str(self.initial(model, name))], {})}
         runs = interleave(sides, self.repeats(name))

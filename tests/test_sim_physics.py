@@ -177,11 +177,11 @@ def test_the_sampled_mean_relaxes_as_the_mean_field_does():
 
 
 def test_a_region_is_activated_exactly_at_its_level():
-    """Reaching the activation level counts (≥, not >): mean field (dt = τ lands a on σ(0) = 1/2 at 1.0 ms) and
+    """Reaching the activation level counts (≥, not >): mean field (Euler with dt = τ lands a on σ(0) = 1/2 at 1.0 ms) and
     sampled (N = 7: a = 3/7 is reached at 8 ms and first exceeded at 11 ms with seed 0)."""
     graph = nx.DiGraph(name="one")
     graph.add_node("r0", share=1.0)
-    mean_field = simulate(graph, 10**4, duration_ms=5, dt_ms=1.0, deterministic=True,
+    mean_field = simulate(graph, 10**4, duration_ms=5, dt_ms=1.0, deterministic=True, integrator="euler",
                           params={"tau_ms": 1.0, "activation": 0.5}, stimuli=["r0=0.5@0:5"])
     assert mean_field.activity[1, 0] == 0.5 and mean_field.summary_regions[0]["activation_ms"] == 1.0
     sampled = simulate(graph, 7, duration_ms=20, dt_ms=0.5, seed=0, params={"activation": 3 / 7},

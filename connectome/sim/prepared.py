@@ -135,7 +135,7 @@ def _warn_of_the_step(model: Model, params: dict[str, Any], dt: float, integrato
 
 
 def _relaxation_only(spec: RunSpec) -> None:
-    """Refuse the options the rate model does not take (it has its own finite-size noise and Euler step)."""
+    """Refuse the options the rate model does not take (it has its own finite-size noise and exact step)."""
     if spec.coupling_function not in (None, "linear") or any(k.startswith("coupling.") for k in spec.params):
         raise InputError("--coupling-function/--param coupling.*: the rate model takes the linear coupling "
                          "G · Σ W a only (G is --coupling)")

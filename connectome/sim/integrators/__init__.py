@@ -28,6 +28,12 @@ class Integrator:
     integrate: Callable
     stochastic: bool
     doc: str
+    relaxation: bool = False  # steps a relaxation model (calls its `target`): only for the models naming it
+
+
+def general() -> tuple[str, ...]:
+    """The integrators any model takes (those of relaxation models excepted)."""
+    return tuple(name for name, i in INTEGRATORS.items() if not i.relaxation)
 
 
 INTEGRATORS: dict[str, Integrator] = {}
@@ -45,7 +51,7 @@ for _entry in (Integrator("euler", euler.integrate, False, "forward Euler, first
                Integrator("euler-maruyama", euler.integrate, True, "Euler–Maruyama, additive noise"),
                Integrator("heun-stochastic", heun.integrate, True, "stochastic Heun, additive noise"),
                Integrator("heun-tvb-stochastic", heun_tvb.integrate, True, "TVB's stochastic Heun, additive noise"),
-               Integrator("exponential-euler", relax.integrate, False, "exact step of a relaxation model")):
+               Integrator("exponential-euler", relax.integrate, False, "exact step of a relaxation model", True)):
     register(_entry)
 
 
@@ -59,7 +65,7 @@ def choose_integrator(model: Any, name: str | None, noise: dict[str, float]) -> 
 
     Noise asks for a stochastic scheme: with noise and no integrator named, `heun-stochastic`.
     """
-    allowed = model.integrators or tuple(INTEGRATORS)
+    allowed = model.integrators or general()
     if name is None:
         name = "heun-stochastic" if noise and "heun-stochastic" in allowed else model.default_integrator
     if name not in allowed or name not in INTEGRATORS:

@@ -56,6 +56,43 @@ class StateVariable:
     doc: str = ""
 
 
+# Every model's default BOLD drive maps its typical range onto z ∈ [−NEAR_LINEAR_Z, NEAR_LINEAR_Z], where the
+# balloon's small-signal gain stays within 0.88–1.15 of its gain at rest (±20% holds for −0.053 ≤ z ≤ 0.069).
+NEAR_LINEAR_Z = 0.04
+
+
+@dataclass(frozen=True)
+class BoldDrive:
+    """A model's neural-activity proxy: the quantity that drives its BOLD signal and gives its FC.
+
+    The balloon is driven by z = scale · (proxy − baseline) (`connectome.sim.monitors.bold`): `baseline` is
+    the proxy's level at which the balloon rests, `scale` (per `unit`) brings the `typical` range of the
+    proxy (measured in runs at the model's defaults) into the balloon's near-linear range; a run changes
+    both with `bold_scale` and `bold_baseline` (`--bold-scale`, `--bold-baseline`).
+    """
+
+    quantity: str  # the proxy as the equations name it, e.g. "y1 - y2"
+    unit: str
+    typical: tuple[float, float]  # the range the proxy takes in runs at the model's defaults, in `unit`
+    doc: str = ""
+    source: str = ""
+
+    @property
+    def baseline(self) -> float:
+        """The middle of the typical range (the balloon rests there)."""
+        return (self.typical[0] + self.typical[1]) / 2
+
+    @property
+    def scale(self) -> float:
+        """NEAR_LINEAR_Z per half-width of the typical range (per `unit`)."""
+        return NEAR_LINEAR_Z / ((self.typical[1] - self.typical[0]) / 2)
+
+
+def observed_variable(x, t):  # a kernel part (connectome.sim.compose): a model's proxy by default
+    """The first observed variable of region t (OBSERVED, its index, is a constant of the kernel)."""
+    return x[OBSERVED, t]
+
+
 class Model:
     """Base of every model; a model is stateless, its parameters come in as arrays per region.
 
@@ -85,6 +122,10 @@ class Model:
     kernel_dfun: ClassVar[Callable[..., None]]
     kernel_target: ClassVar[Callable[..., None] | None] = None
     kernel_input: ClassVar[Callable[..., None] | None] = None  # where a stimulus is input, not a derivative
+    # the neural-activity proxy of region t, `kernel_proxy(x, t)`, written so that t = Ellipsis gives every
+    # region at once (numpy); None: the first observed variable. `bold` states it (None: unscaled, for plugins)
+    kernel_proxy: ClassVar[Callable[..., float] | None] = None
+    bold: BoldDrive | None = None
     equations: str = ""
     sources: tuple[str, ...] = ()
     notes: str = ""
@@ -155,7 +196,21 @@ class Model:
             "coupling_mode": self.default_coupling_mode, "coupling_function": self.default_coupling_function,
             "integrator": self.default_integrator, "integrators": list(self.integrators or _registered()),
             "equations": self.equations, "sources": list(self.sources), "notes": self.notes,
+            "bold_drive": self.bold_drive(),
         }
+
+    def bold_drive(self) -> dict[str, Any]:
+        """The proxy that drives the BOLD signal and gives the FC: quantity, unit, default scale and baseline."""
+        drive = self.bold or BoldDrive(self.names(self.observed[:1])[0], "", (-NEAR_LINEAR_Z, NEAR_LINEAR_Z))
+        return {"quantity": drive.quantity, "unit": drive.unit, "scale": drive.scale, "baseline": drive.baseline,
+                "typical": None if self.bold is None else list(drive.typical), "doc": drive.doc,
+                "source": drive.source}
+
+    def proxy(self, x: Any) -> np.ndarray:
+        """The proxy of every region (and sample) from the states x[variable, ...] (`kernel_proxy` with t = ...)."""
+        if self.kernel_proxy is None:
+            return x[self.observed[0], ...]
+        return self.kernel_proxy(x, Ellipsis)
 
     def check_step(self, dt: float, params: dict[str, Any]) -> None:
         """Refuse a time step the model cannot take stably (InputError); by default any."""
@@ -170,6 +225,6 @@ class Model:
 
 
 def _registered() -> tuple[str, ...]:
-    from ..integrators import INTEGRATORS
+    from ..integrators import general
 
-    return tuple(INTEGRATORS)
+    return general()
