@@ -124,6 +124,7 @@ def run_summary(result: Any, ref: str, spec: RunSpec, wall_s: float, output: str
     }
     if result.fc_sc is not None:
         summary["fc_sc"] = result.fc_sc
+    summary.update(result.analyses)  # "fcd", "spectrum": when the spec asks for them
     return summary
 
 

@@ -272,7 +272,7 @@ def test_the_bold_response_matches_an_independent_integration_of_the_balloon():
 
     result = simulate(_isolated(1), 1000, model="linear", params={"gamma": -1.0}, duration_ms=20_000, dt_ms=0.5,
                       record_every_ms=0.5, bold=True, bold_period_ms=50, initial={"x": 0.0},
-                      stimuli=["r0=1@1000:2000"])
+                      stimuli=["r0=1@1000:2000"], bold_scale=1.0)  # z = x, unscaled
     t_drive, z = result.time_ms / 1000.0, result.states["x"][:, 0]
     kappa, gamma, tau, alpha, e0, v0 = 0.64, 0.32, 2.0, 0.32, 0.4, 0.04
     k1, k2, k3 = 4.3 * 40.3 * e0 * 0.04, 1.0 * 25.0 * e0 * 0.04, 0.0

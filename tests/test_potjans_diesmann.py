@@ -90,3 +90,27 @@ def test_in_degrees_at_a_billion_neurons_are_the_reference_ones(run, pd14):
     probability = run("topology", "stats", pd14, "--neurons", "1e9", "--scaling", "probability", "--json").json()
     # probability scaling multiplies the in-degrees by N / N_ref as well: counts grow like N²
     assert probability["total_connections"] / big["total_connections"] == pytest.approx(10**9 / 77169, rel=1e-6)
+
+
+@pytest.mark.slow
+def test_weights_and_delays_read_back_in_nest_and_on_pynn_nest(run, pd14, tmp_path):
+    """The paper's mean weights and delays per projection: pA in NEST, nA (x 1000 = the same pA) in PyNN."""
+    from test_simulator_scripts import read_back
+
+    for fmt in ("nest", "pynn"):
+        done = run("topology", "export", pd14, "--format", fmt, "--neurons", "200", "-o", tmp_path / f"pd14_{fmt}.py")
+        assert done.exit_code == 0 and "warning" not in done.stderr  # every projection has its weight and delay
+    stats = run("topology", "stats", pd14, "--neurons", "200", "--json").json()
+    counts = {f"{p['source']}->{p['target']}": p["connections"] for p in stats["projections"]}
+    expected = {f"{p['source']}->{p['target']}": (p["weight"], p["delay"]) for p in make.document()["projections"]}
+    assert expected["L4E->L2/3E"] == (175.6, 1.5) and expected["L2/3I->L2/3E"] == (-351.2, 0.75)
+    in_nest = read_back("nest", tmp_path / "pd14_nest.py", tmp_path)
+    on_pynn = read_back("pynn", tmp_path / "pd14_pynn.py", tmp_path)
+    assert set(in_nest) == set(on_pynn) == {key for key, count in counts.items() if count}
+    for key, (weight, delay) in expected.items():
+        if key in in_nest:
+            assert in_nest[key] == [counts[key], [weight], [delay], None, [weight]]
+            count, weights, delays, receptor, made_in_nest = on_pynn[key]
+            assert (count, delays, receptor) == (counts[key], [delay], "inhibitory" if weight < 0 else "excitatory")
+            assert weights == [pytest.approx(weight / 1000, rel=1e-12)]
+            assert made_in_nest == [pytest.approx(weight, rel=1e-12)]

@@ -1,7 +1,9 @@
 """realise: exact counts drawn uniformly, streamed to SONATA and read back by libsonata; the guards."""
 
 import collections
+import csv
 import itertools
+import json
 import math
 
 import h5py
@@ -10,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from connectome.errors import InputError
+from connectome.errors import ConnectomeWarning, InputError
 from connectome.formats._io import staged_folder
 from connectome.formats.canonical import parse_document
 from connectome.realise.sampling import uniform_multiset, uniform_subset
@@ -18,6 +20,8 @@ from connectome.realise.sonata import realise_sonata
 from conftest import ROOT, assert_one_line_error, tmpfs
 
 PD14 = ROOT / "examples" / "potjans_diesmann_2014.json"
+# the counting tests' topologies have no weights nor delays: the defaults' warnings are checked once, below
+pytestmark = pytest.mark.filterwarnings("ignore:.*without (weight|delay):connectome.errors.ConnectomeWarning")
 
 
 def topology(**top):
@@ -42,7 +46,11 @@ def read_back(folder):
 
 
 def test_exact_counts_ids_and_no_repeated_pairs_read_back_by_libsonata(tmp_path):
-    result = realise_sonata(topology(), 3000, tmp_path / "c", seed=11)  # a 1000, b b 2000
+    with pytest.warns(ConnectomeWarning) as said:
+        result = realise_sonata(topology(), 3000, tmp_path / "c", seed=11)  # a 1000, b b 2000
+    assert [str(w.message) for w in said] == [
+        "3 projections without weight (e.g. 'a' -> 'a'): 1.0 pA, negative where sign is -1",
+        "3 projections without delay, delay_ms or tract_length (e.g. 'a' -> 'a'): 1.0 ms"]
     name, regions, src, tgt = read_back(tmp_path / "c")
     assert name == "net" and len(regions) == 3000
     assert collections.Counter(regions) == {"a": 1000, "b b": 2000}
@@ -61,8 +69,8 @@ def test_exact_counts_ids_and_no_repeated_pairs_read_back_by_libsonata(tmp_path)
         assert repeats == 0 if i < 2 else repeats > 0  # pairs never repeat; synapses (1.5 per pair) do
     assert not np.any((src == tgt)[kinds == 0])  # no autapses where they are off
     types = (tmp_path / "c" / "edge_types.csv").read_text().splitlines()
-    assert types[0] == "edge_type_id source_query target_query rule strength connections syn_weight delay"
-    assert types[2] == "1 region=='a' \"region=='b b'\" pairs 50 100000 NULL NULL"
+    assert types[0] == "edge_type_id source_query target_query rule strength connections sign syn_weight delay"
+    assert types[2] == "1 region=='a' \"region=='b b'\" pairs 50 100000 1 1.0 1.0"  # the stated defaults
 
 
 def test_the_stream_does_not_depend_on_the_chunk_size(tmp_path):
@@ -197,3 +205,30 @@ def test_a_synapses_self_projection_without_autapses_has_none(tmp_path):
     assert not np.any(src == tgt)
     assert (src.min(), src.max(), tgt.min(), tgt.max()) == (0, 299, 0, 299)
     assert len(np.unique(src.astype(np.int64) * 300 + tgt)) < len(src)  # synapses repeat pairs
+
+
+def test_edge_types_carry_each_projections_sign_signed_weight_and_delay(run, tmp_path):
+    """sign, syn_weight (signed, pA) and delay (ms) by the scripts' rule, defaults warned of; libsonata reads it."""
+    net = {"name": "signed", "regions": [{"name": "E", "share": 4}, {"name": "I", "share": 1}],
+           "projections": [{"source": "E", "target": "E", "strength": 100, "weight": 20.0, "delay": 1.5},
+                           {"source": "E", "target": "I", "strength": 300, "tract_length": 6.0},
+                           {"source": "I", "target": "E", "strength": 200, "sign": -1},
+                           {"source": "I", "target": "I", "strength": 100, "sign": -1, "weight": 50.0,
+                            "delay_ms": 0.75}]}
+    (tmp_path / "signed.json").write_text(json.dumps(net))
+    assert run("topology", "import", tmp_path / "signed.json").exit_code == 0
+    done = run("realise", "--topology", "signed", "--neurons", "100", "--seed", "1", "--speed", "2", "-o",
+               tmp_path / "c")
+    assert done.exit_code == 0
+    assert [line for line in done.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: 2 projections without weight (e.g. 'E' -> 'I'): 1.0 pA, negative where sign is -1",
+        "warning: projection 'I' -> 'E' without delay, delay_ms or tract_length: 1.0 ms"]
+    with open(tmp_path / "c" / "edge_types.csv", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh, delimiter=" "))
+    assert [(t["sign"], t["syn_weight"], t["delay"]) for t in table] == [
+        ("1", "20.0", "1.5"), ("1", "1.0", "3.0"), ("-1", "-1.0", "1.0"), ("-1", "-50.0", "0.75")]
+    _, regions, src, _ = read_back(tmp_path / "c")
+    assert len(regions) == 100 and len(src) == sum(int(t["connections"]) for t in table)
+    refused = run("realise", "--topology", "signed", "--neurons", "100", "--speed", "-1", "-o", tmp_path / "d")
+    assert_one_line_error(refused, "--speed: must be a finite number > 0 (mm/ms), got -1.0")
+    assert not (tmp_path / "d").exists()

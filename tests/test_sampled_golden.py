@@ -124,8 +124,8 @@ def test_seven_neurons_leave_one_region_with_none():
 
 
 def test_the_empty_region_follows_the_mean_field_of_its_sampled_input():
-    """A region with 0 neurons has no population to sample: it follows the mean field (Euler, as the
-    deterministic model steps), a ← a + (dt/τ)(σ((h − θ)/width) − a), from rest, but driven by the run's
+    """A region with 0 neurons has no population to sample: it follows the mean field (the exact relaxation,
+    as the deterministic model steps), a ← a + (1 − e^(−dt/τ))(σ((h − θ)/width) − a), from rest, but driven by the run's
     *sampled* input h = a_B (its only source, mean-input weight 1, G = 1). So it is NOT equal to the
     deterministic run's activity for that region (whose source B is deterministic too): that is what the
     current engine does, and what is pinned here. Its values are continuous, not multiples of 1/N. The
@@ -138,7 +138,7 @@ def test_the_empty_region_follows_the_mean_field_of_its_sampled_input():
     want = [rest]
     for k in range(len(a_b) - 1):
         target = 0.5 + 0.5 * np.tanh(0.5 * ((a_b[k] - theta) / width))
-        want.append(want[-1] + (dt / tau) * (target - want[-1]))
+        want.append(want[-1] + -np.expm1(-dt / tau) * (target - want[-1]))
     np.testing.assert_allclose(a_c, want, rtol=0, atol=1e-12)
     assert a_c.max() > 0.5  # it is driven: the comparison above is not of two flat lines
     deterministic = _run("seven_one_empty", deterministic=True, kernel="scatter", seed=None)

@@ -1,6 +1,8 @@
 """topology export --format nest|pynn: scripts that NEST and PyNN run, making exactly the derived counts."""
 
 import json
+import os
+import re
 import runpy
 import subprocess
 import sys
@@ -9,7 +11,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from conftest import assert_one_line_error
+from conftest import ROOT, assert_one_line_error
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 NET = {"name": "net", "neurons": 600,
        "regions": [{"name": "E", "share": 4}, {"name": "I", "share": 1}, {"name": "empty at 5", "share": 0.001}],
@@ -71,6 +75,7 @@ def test_nest_makes_exactly_the_derived_counts(run, net, tmp_path):
 
 
 def test_the_pynn_script_builds_exactly_the_derived_counts(run, net, tmp_path):
+    """Exact counts, no pair twice under `pairs`, no autapse where off (FixedTotalNumberConnector keeps neither)."""
     script = tmp_path / "net_pynn.py"
     assert run("topology", "export", "net", "--format", "pynn", "--neurons", "1000", "-o", script).exit_code == 0
     import pyNN.mock as sim
@@ -78,8 +83,82 @@ def test_the_pynn_script_builds_exactly_the_derived_counts(run, net, tmp_path):
     built = runpy.run_path(str(script))["build"](sim, seed=4)
     sizes = {f"{s}->{t}": p.size() for (s, t), p in built.items()}
     assert sizes == derived(run, 1000)
+    pairs = {key: [(c.presynaptic_index, c.postsynaptic_index) for c in p.connections] for key, p in built.items()}
+    repeats = {key: len(found) - len(set(found)) for key, found in pairs.items()}
+    assert repeats[("E", "E")] == repeats[("I", "E")] == 0 and repeats[("E", "I")] > 0  # pairs; synapses 1.5 per pair
+    assert not any(a == b for a, b in pairs["E", "E"] + pairs["I", "I"])  # autapses off
+    assert {a for a, _ in pairs["E", "E"]} == {b for _, b in pairs["E", "E"]} == set(range(800))  # every other pair
+    assert {a for a, _ in pairs["I", "E"]} == set(range(200))  # 90% of the pairs: every source
     assert built["I", "I"].receptor_type == "inhibitory" and built["E", "E"].receptor_type == "excitatory"
     sim.end()
+
+
+SIGNED = {"name": "signed", "regions": [{"name": "E", "share": 4}, {"name": "I", "share": 1}],
+          "projections": [{"source": "E", "target": "E", "strength": 100, "autapses": False, "weight": 20.0,
+                           "delay": 1.5},
+                          {"source": "E", "target": "I", "strength": 300, "rule": "synapses", "tract_length": 6.0},
+                          {"source": "I", "target": "E", "strength": 200, "sign": -1},
+                          {"source": "I", "target": "I", "strength": 100, "sign": -1, "weight": 50.0,
+                           "delay_ms": 0.75}]}
+
+READ_BACK = r"""
+import json, runpy, sys
+import numpy as np
+simulator, path = sys.argv[1], sys.argv[2]
+script = runpy.run_path(path)
+found = {}
+if simulator == "nest":
+    import nest
+    nest.set_verbosity("M_ERROR")
+    populations = script["build"](seed=3)
+    for s, pre in populations.items():
+        for t, post in populations.items():
+            made = nest.GetConnections(pre, post)
+            if len(made):
+                got = made.get(["weight", "delay"])
+                weights = np.atleast_1d(got["weight"]).tolist()
+                found[f"{s}->{t}"] = [weights, np.atleast_1d(got["delay"]).tolist(), None, weights]
+else:
+    import pyNN.nest as sim
+    for (s, t), p in script["build"](sim, seed=3).items():
+        rows = np.array(p.get(["weight", "delay"], format="list"))
+        in_nest = np.atleast_1d(p.nest_connections.get("weight")).tolist()
+        found[f"{s}->{t}"] = [rows[:, 2].tolist(), rows[:, 3].tolist(), p.receptor_type, in_nest]
+print(json.dumps({k: [len(w), sorted(set(w)), sorted(set(d)), r, sorted(set(n))] for k, (w, d, r, n) in found.items()}))
+"""
+
+
+def read_back(simulator, script, cwd):
+    """Per projection: [connections, distinct weights, distinct delays, PyNN's receptor, NEST's distinct weights]."""
+    done = subprocess.run([sys.executable, "-c", READ_BACK, simulator, str(script)], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_signed_weights_and_delays_read_back_in_nest_and_on_pynn_nest(run, tmp_path):
+    """Inhibitory weights negative in both; NEST pA == PyNN nA x 1000 (and the pA PyNN makes in NEST); delays as given,
+    from tract_length / --speed, or the stated defaults."""
+    (tmp_path / "signed.json").write_text(json.dumps(SIGNED))
+    assert run("topology", "import", tmp_path / "signed.json").exit_code == 0
+    for fmt in ("nest", "pynn"):
+        done = run("topology", "export", "signed", "--format", fmt, "--neurons", "500", "--speed", "2", "-o",
+                   tmp_path / f"signed_{fmt}.py")
+        assert done.exit_code == 0 and "1.0 pA, negative where sign is -1" in done.stderr
+    stats = run("topology", "stats", "signed", "--neurons", "500", "--json").json()
+    counts = {f"{p['source']}->{p['target']}": p["connections"] for p in stats["projections"]}
+    in_nest = read_back("nest", tmp_path / "signed_nest.py", tmp_path)
+    assert in_nest == {"E->E": [counts["E->E"], [20.0], [1.5], None, [20.0]],
+                       "E->I": [counts["E->I"], [1.0], [3.0], None, [1.0]],  # 6 mm at 2 mm/ms; the default weight
+                       "I->E": [counts["I->E"], [-1.0], [1.0], None, [-1.0]],  # sign -1: the default weight, negated
+                       "I->I": [counts["I->I"], [-50.0], [0.75], None, [-50.0]]}  # 0.05 ms steps hold 0.75 ms
+    on_pynn = read_back("pynn", tmp_path / "signed_pynn.py", tmp_path)
+    assert set(on_pynn) == set(in_nest)
+    for key, (count, weights, delays, receptor, nest_weights) in on_pynn.items():
+        assert count == in_nest[key][0] and delays == in_nest[key][2]
+        assert [w * 1000 for w in weights] == pytest.approx(in_nest[key][1], rel=1e-12)
+        assert nest_weights == pytest.approx(in_nest[key][1], rel=1e-12)
+        assert receptor == ("inhibitory" if key.startswith("I") else "excitatory")
 
 
 def test_pairs_in_degrees_are_exact_and_hypergeometric_beyond_numpys_limit(run, net, tmp_path):
@@ -116,7 +195,25 @@ def test_script_exports_need_a_scale_and_other_formats_refuse_the_options(run, t
                           "--neurons: applies only to --format nest or pynn")
     text = run("topology", "export", "plain", "--format", "pynn", "--neurons", "50").stdout
     compile(text, "plain_pynn.py", "exec")
-    assert "FixedTotalNumberConnector(count, allow_self_connections=autapses" in text
+    assert "sim.FromListConnector(pairs)" in text and "PA_PER_NA = 1000.0" in text
+
+
+def test_the_readme_pynn_example_runs_in_under_a_minute(db, tmp_path):
+    """The README's PyNN commands, run as shown, print what it shows, each within 60 s."""
+    block = re.search(r"(\$ python cli\.py topology export potjans_diesmann_2014 --format pynn .*?)\n```", README,
+                      re.S).group(1)
+    lines = block.splitlines()
+    env = {**os.environ, "CONNECTOME_DB": str(db)}
+    cli = [sys.executable, str(ROOT / "cli.py")]
+    assert subprocess.run([*cli, "topology", "import", str(ROOT / "examples" / "potjans_diesmann_2014.json")],
+                          env=env, cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
+    for i in range(0, len(lines), 2):
+        command, shown = lines[i].removeprefix("$ ").split(), lines[i + 1]
+        argv = cli + command[2:] if command[:2] == ["python", "cli.py"] else [sys.executable, *command[1:]]
+        done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert (done.stdout + done.stderr).strip().splitlines()[-1] == shown, command
+    assert lines[-2] == "$ python pd14_pynn.py --simulator mock"
 
 
 PAYLOAD = '__import__("os").mkdir("INJECTED")'

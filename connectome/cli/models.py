@@ -55,9 +55,24 @@ def show_model(name: str, as_json: bool) -> None:
                      ["parameter", "default", "bounds", "unit", "meaning"]) + "\n")
     click.echo(f"defaults: coupling {d['coupling_function']} ({d['coupling_mode']} weights), integrator "
                f"{d['integrator']} (takes {', '.join(d['integrators'])})")
+    click.echo(_bold_text(d["bold_drive"]))
     if d["notes"]:
         click.echo(f"note: {d['notes']}")
     click.echo("sources:\n" + "\n".join(f"  {s}" for s in d["sources"]))
+
+
+def _bold_text(drive: dict) -> str:
+    """The proxy behind BOLD and FC, and the default drive z = scale · (proxy − baseline)."""
+    unit, quantity = drive["unit"], drive["quantity"]
+    meaning = f": {drive['doc']}" if drive["doc"] else ""
+    text = f"BOLD and FC from {quantity}{f' ({unit})' if unit else ''}{meaning}\n"
+    if not drive["typical"]:
+        return text + f"  BOLD drive z = {quantity}, unscaled (the model declares no typical range; --bold-scale)"
+    low, high = drive["typical"]
+    text += (f"  BOLD drive z = {drive['scale']:g}{f'/{unit}' if unit else ''} x ({quantity} - {drive['baseline']:g}"
+             f"{f' {unit}' if unit else ''}), typical range [{low:g}, {high:g}]{f' {unit}' if unit else ''} "
+             "(--bold-scale, --bold-baseline)")
+    return text + (f"\n  after {drive['source']}" if drive["source"] else "")
 
 
 def _bounds(bounds: list) -> str:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from ..exact import parse_count
-from .common import complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of
+from ..realise.synapses import DEFAULT_SPEED_MM_PER_MS
+from .common import (complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of,
+                     warnings_shown)
+
+
+def speed_option(prefix: str = "") -> Any:
+    """The `--speed` option of the spiking hand-off (realise, export --format nest|pynn); `prefix` opens its help."""
+    text = ("conduction speed for delays from `tract_length` where a projection gives no delay "
+            f"[default: {DEFAULT_SPEED_MM_PER_MS} (TVB's), with a warning].")
+    return click.option("--speed", type=float, metavar="MM_PER_MS",
+                        help=prefix + text if prefix else text[0].upper() + text[1:])
 
 
 @click.command()
@@ -23,10 +34,11 @@ from .common import complete_ref, emit, json_option, neurons_count, scaling_opti
               help="Edges drawn and written at a time: bounds the memory; the result does not depend on it.")
 @click.option("--max-edges", default="1e9", show_default=True, metavar="N",
               callback=lambda _c, _p, v: parse_count(v, "--max-edges"), help="Refuse a network with more edges.")
+@speed_option()
 @json_option
 @click.pass_context
 def realise(ctx: click.Context, ref: str, neurons: int, seed: int | None, fmt: str, output: str, scaling: str | None,
-            chunk_size: int, max_edges: int, as_json: bool) -> None:
+            chunk_size: int, max_edges: int, speed: float | None, as_json: bool) -> None:
     """Write REF at N neurons as an explicit network: exactly the derived count per projection, drawn uniformly.
 
     \b
@@ -37,8 +49,9 @@ def realise(ctx: click.Context, ref: str, neurons: int, seed: int | None, fmt: s
 
     store = store_of(ctx)
     found = store.resolve(ref)
-    result = realise_sonata(store.rows(found), neurons, output, seed=seed, scaling=scaling, chunk=chunk_size,
-                            max_edges=max_edges, progress=not as_json and sys.stderr.isatty())
+    with warnings_shown():
+        result = realise_sonata(store.rows(found), neurons, output, seed=seed, scaling=scaling, chunk=chunk_size,
+                                max_edges=max_edges, progress=not as_json and sys.stderr.isatty(), speed=speed)
     result = {"ref": found.ref, "format": fmt, **result}
     if as_json:
         return emit(result)

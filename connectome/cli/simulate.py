@@ -81,7 +81,7 @@ def run_options(func: Callable) -> Callable:
                      help="How delayed source states become input [default: the model's]; its other "
                           "parameters as --param coupling.NAME=VALUE."),
         click.option("--integrator", type=click.Choice(list(INTEGRATORS)),
-                     help="[default: the model's: heun, or euler for rate]"),
+                     help="[default: the model's: heun (heun-stochastic with --noise), exponential-euler for rate]"),
         click.option("--noise", multiple=True, callback=_param, metavar="VAR=D",
                      help="Additive noise sqrt(2 D dt) xi on a state variable (stochastic integrators); repeatable."),
         click.option("--initial", multiple=True, callback=_initial, metavar="VAR=VALUE|random",
@@ -92,15 +92,28 @@ def run_options(func: Callable) -> Callable:
                           "monitor its own arrays; repeatable."),
         click.option("--bold-period", type=float, default=2000.0, show_default=True, metavar="MS",
                      help="Sampling period of the BOLD signal."),
+        click.option("--bold-scale", type=float, metavar="PER_UNIT",
+                     help="The BOLD drive z = scale (proxy - baseline) [default: the model's, `models show`]."),
+        click.option("--bold-baseline", type=float, metavar="VALUE",
+                     help="The proxy's level at which the balloon rests [default: the model's]."),
         click.option("--fc", is_flag=True, help="Add the functional connectivity and its correlation with the SC."),
         click.option("--transient", type=float, default=0.0, show_default=True, metavar="MS",
                      help="Leave out the first MS ms from the FC."),
+        click.option("--fcd-window", type=float, metavar="MS",
+                     help="Add the FCD, the correlations of sliding windows' FCs (of the BOLD signal with --monitor "
+                          "bold, else of the activity), windows of MS ms; its mean and std in the summary."),
+        click.option("--fcd-step", type=float, metavar="MS", help="The FCD windows' step in ms (with --fcd-window)."),
+        click.option("--spectrum", is_flag=True, help="Add the power spectrum of the recorded activity (Welch, Hann "
+                     "windows, regions averaged) and its peak frequency in Hz to the summary."),
+        click.option("--spectrum-window", type=float, default=1000.0, show_default=True, metavar="MS",
+                     help="The spectrum's Welch segment: its frequency resolution is 1000/MS Hz."),
         click.option("--coupling-mode", type=click.Choice(["raw", "mean-input"]),
                      help="raw: W = strength; mean-input: each target's input normalised [default: the model's]."),
         click.option("--width", type=float, help="The rate model's sigmoid width (= --param width=W) [default: 0.1]."),
         click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and recorded]."),
-        click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMPLITUDE[@START:END]",
-                     help="Constant input to a region while on (ms); repeatable."),
+        click.option("--stimulus", "stimuli", multiple=True, metavar="REGION=AMP[*pulse(T,W)|*sin(HZ)][@START:END]",
+                     help="Input to a region while START < t < END (ms): a box, a pulse train of period T and "
+                          "width W, or a sinusoid; repeatable."),
         click.option("--deterministic", is_flag=True, help="The N → ∞ limit: no finite-size noise."),
         click.option("--precision", type=click.Choice(list(PRECISIONS)), default="float64", show_default=True,
                      help="tvb: TVB's float32 history, products and row sums (its runs bit for bit)."),
@@ -126,6 +139,8 @@ def spec_of_options(neurons: int, options: dict[str, Any]) -> Any:
     options["monitors"] = tuple(m for m in monitors if m not in ("raw", "temporal-average", "bold"))
     options["bold_period_ms"] = options.pop("bold_period")
     options["transient_ms"] = options.pop("transient")
+    options["fcd_window_ms"], options["fcd_step_ms"] = options.pop("fcd_window"), options.pop("fcd_step")
+    options["spectrum_window_ms"] = options.pop("spectrum_window")
     options["noise"] = dict(options.pop("noise"))
     return make_spec(neurons, duration_ms=options.pop("duration"), dt_ms=options.pop("dt"),
                      record_every_ms=options.pop("record_every"), speed_mm_per_ms=options.pop("speed"),
@@ -181,14 +196,16 @@ def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plo
       python cli.py simulate --topology v1 --neurons 1e6 --model wilson-cowan --noise E=0.001 --fc --plot run.png
     """
     from ..runs import check_output, simulate_version
+    from .common import warnings_shown
 
     check_output(output)
     store = store_of(ctx)
     found = store.resolve(ref)
     spec = spec_of_options(neurons, options)
-    summary = simulate_version(store, found, spec, output=output, show_progress=not as_json and sys.stderr.isatty(),
-                               warn=lambda text: click.echo(f"warning: {text}", err=True), plot=plot,
-                               threads=threads)
+    with warnings_shown():
+        summary = simulate_version(store, found, spec, output=output, threads=threads, plot=plot,
+                                   show_progress=not as_json and sys.stderr.isatty(),
+                                   warn=lambda text: click.echo(f"warning: {text}", err=True))
     if as_json:
         return emit(summary)
     print_summary(summary)
@@ -212,5 +229,22 @@ def print_summary(summary: dict[str, Any]) -> None:
     if "fc_sc" in summary:
         fc = summary["fc_sc"]
         click.echo("FC-SC correlation: " + ", ".join(f"{k} {'-' if v is None else f'{v:.3f}'}" for k, v in fc.items()))
+    _print_analyses(summary)
     click.echo(f"wall {summary['wall_s']:.2f} s, peak RSS {size_text(summary['peak_rss_bytes'])}"
                + (f", activity written to {summary['output']}" if summary["output"] else ""))
+
+
+def _print_analyses(summary: dict[str, Any]) -> None:
+    """The FCD's and the spectrum's lines, when the run has them."""
+    def shown(value: float | None, form: str) -> str:
+        return "-" if value is None else format(value, form)
+
+    if "fcd" in summary:
+        f = summary["fcd"]
+        windows = f"{f['windows']} window{'' if f['windows'] == 1 else 's'}"
+        click.echo(f"FCD of {f['signal']}: {windows} of {f['window_ms']:g} ms every {f['step_ms']:g} ms, "
+                   f"mean {shown(f['mean'], '.3f')}, std {shown(f['std'], '.3f')}")
+    if "spectrum" in summary:
+        s = summary["spectrum"]
+        click.echo(f"spectrum of {s['signal']}: peak {shown(s['peak_hz'], 'g')} Hz "
+                   f"(resolution {shown(s['resolution_hz'], 'g')} Hz)")

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from ..sweeps.scores import OBJECTIVES
 from .common import ROW_ID, emit, json_option, store_of, table
 from .simulate import run_options, simulation_options, spec_of_options
 
@@ -23,8 +24,17 @@ EXIT_FAILED_POINTS = 5
                    "coupling.NAME or a model parameter); repeatable: the grid is their product.")
 @click.option("--seeds", type=click.IntRange(1), default=1, show_default=True, help="Runs per grid cell, seeds "
               "from numpy.random.SeedSequence(--seed).spawn.")
-@click.option("--objective", type=click.Choice(["fc-sc", "fc-fit"]), help="Score every point.")
-@click.option("--empirical-fc", type=click.Path(dir_okay=False), help="The empirical FC of fc-fit (.npy or labelled .csv).")
+@click.option("--objective", type=click.Choice(list(OBJECTIVES)),
+              help="Score every point: fc-sc (FC against the structure), fc-fit (Pearson correlation with an "
+                   "empirical FC), fcd-ks (KS distance of the FCD from an empirical FCD; lower is better; takes "
+                   "--fcd-window and --fcd-step).")
+@click.option("--empirical-fc", type=click.Path(dir_okay=False), help="The empirical FC of fc-fit (.npy in the "
+              "topology's region order, or a labelled .csv matrix).")
+@click.option("--empirical-bold", type=click.Path(dir_okay=False), help="An empirical time series, for fc-fit (its "
+              "FC) or fcd-ks (its FCD): .npy [samples, regions] sampled every --bold-period ms, or a .csv with a "
+              "header of region labels, optionally after a time_ms column.")
+@click.option("--empirical-fcd", type=click.Path(dir_okay=False), help="The empirical FCD of fcd-ks (a square .npy, "
+              "with the same --fcd-window and --fcd-step).")
 @click.option("--scheduler", metavar="ADDRESS", help="A running Dask scheduler, tcp://HOST:PORT (tls:// with Dask's "
               "TLS settings), which must answer within 5 s [default: a LocalCluster on this machine, on 127.0.0.1].")
 @click.option("--workers", type=click.IntRange(1), help="Workers of the LocalCluster, at most one per core "
@@ -35,13 +45,15 @@ EXIT_FAILED_POINTS = 5
 @json_option
 @click.pass_context
 def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[str, ...], seeds: int,
-          objective: str | None, empirical_fc: str | None, scheduler: str | None, workers: int | None,
-          dashboard: bool, resume: int | None, as_json: bool, **options: Any) -> None:
+          objective: str | None, empirical_fc: str | None, empirical_bold: str | None, empirical_fcd: str | None,
+          scheduler: str | None, workers: int | None, dashboard: bool, resume: int | None, as_json: bool,
+          **options: Any) -> None:
     """Run a grid of runs on Dask; each point is recorded as it finishes, and a re-run resumes.
 
     \b
-    Example:
+    Examples:
       python cli.py sweep --topology v1 --neurons 1e7 --model linear --grid coupling=0:0.9:4 --seeds 2 --objective fc-sc --workers 2
+      python cli.py sweep --topology v1 --neurons 1e7 --model linear --monitor bold --duration 600000 --grid coupling=0:0.9:4 --objective fcd-ks --fcd-window 60000 --fcd-step 2000 --empirical-bold bold.csv
     """
     from ..sweeps import Grid, run_sweep
     from ..sweeps.cluster import check_options
@@ -51,13 +63,15 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
         if ref is None or neurons is None or not axes:
             raise InputError("sweep: give --topology, --neurons and at least one --grid (or --resume ID)")
         base, grid = spec_of_options(neurons, options), Grid.parse(axes, seeds)
-    elif ref is not None or neurons is not None or axes or objective or empirical_fc:
+    elif ref is not None or neurons is not None or axes or objective or any((empirical_fc, empirical_bold,
+                                                                              empirical_fcd)):
         raise InputError("--resume: the sweep's stored specification is used; give no --topology, --neurons, "
-                         "--grid, --objective or --empirical-fc with it")
+                         "--grid, --objective or --empirical-* with it")
     else:
         base = grid = None
-    out = run_sweep(store_of(ctx), ref, base, grid, objective=objective, empirical_fc=empirical_fc, scheduler=scheduler,
-                    workers=workers, resume=resume, dashboard=dashboard, progress=not as_json and sys.stderr.isatty(),
+    out = run_sweep(store_of(ctx), ref, base, grid, objective=objective, empirical_fc=empirical_fc,
+                    empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler, workers=workers,
+                    resume=resume, dashboard=dashboard, progress=not as_json and sys.stderr.isatty(),
                     on_dashboard=lambda link: click.echo(f"dashboard: {link}", err=True))
     if as_json:
         emit({k: v for k, v in out.items() if k != "created"})
@@ -122,9 +136,10 @@ def show_sweep(ctx: click.Context, sweep_id: int, as_json: bool) -> None:
     """
     from ..store import sweeps as stored
     from ..sweeps.runner import table as points
+    from ..sweeps.scores import best_first
 
     found = stored.get(store_of(ctx), sweep_id)
-    rows = sorted(points(store_of(ctx), sweep_id), key=lambda r: (r["score"] is None, -(r["score"] or 0), r["point"]))
+    rows = sorted(points(store_of(ctx), sweep_id), key=best_first(found["spec"]["objective"]))
     if as_json:
         return emit({**found, "rows": rows, "best": rows[0] if rows and rows[0]["score"] is not None else None})
     click.echo(f"sweep {sweep_id} of {found['ref']}: {found['recorded']}/{found['points']} points recorded, "

@@ -9,6 +9,7 @@ import click
 from ..errors import InputError
 from .common import (complete_ref, emit, json_option, neurons_option, printable, scaling_option, store_of, table,
                      warnings_shown)
+from .realise import speed_option
 
 
 @click.group()
@@ -152,9 +153,10 @@ def _extras(item: dict, known: tuple[str, ...]) -> str:
 @scaling_option
 @click.option("--neuron-model", metavar="MODEL",
               help="nest/pynn: the neuron model of every population [default: iaf_psc_exp / IF_curr_exp].")
+@speed_option("nest/pynn: ")
 @click.pass_context
 def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str | None, neurons: int | None,
-                    scaling: str | None, neuron_model: str | None) -> None:
+                    scaling: str | None, neuron_model: str | None, speed: float | None) -> None:
     """Export REF; importing the file again gives the same content hash, or a warning says it cannot.
 
     With --format nest or pynn, a runnable script that builds REF at --neurons N with the simulator's own
@@ -171,8 +173,9 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
     store = store_of(ctx)
     found = store.resolve(ref)
     if fmt in ("nest", "pynn"):
-        return _export_script(store, found, fmt, output, neurons, scaling, neuron_model)
-    for flag, value in (("--neurons", neurons), ("--scaling", scaling), ("--neuron-model", neuron_model)):
+        return _export_script(store, found, fmt, output, neurons, scaling, neuron_model, speed)
+    for flag, value in (("--neurons", neurons), ("--scaling", scaling), ("--neuron-model", neuron_model),
+                        ("--speed", speed)):
         if value is not None:
             raise InputError(f"{flag}: applies only to --format nest or pynn")
     graph = store.load(found)
@@ -189,7 +192,7 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
 
 
 def _export_script(store, found, fmt: str, output: str | None, neurons: int | None, scaling: str | None,
-                   model: str | None) -> None:
+                   model: str | None, speed: float | None) -> None:
     """`export --format nest|pynn`: the simulator script, to -o FILE (atomically) or stdout."""
     from ..formats._io import write_text
     from ..realise.scripts import simulator_script
@@ -198,7 +201,8 @@ def _export_script(store, found, fmt: str, output: str | None, neurons: int | No
     neurons = neurons or rows.neurons
     if neurons is None:
         raise InputError(f"--neurons: required, {found.ref} has no reference neuron count")
-    text = simulator_script(rows, neurons, fmt, model=model, scaling=scaling, ref=found.ref)
+    with warnings_shown():
+        text = simulator_script(rows, neurons, fmt, model=model, scaling=scaling, ref=found.ref, speed=speed)
     if output is None:
         click.echo(text, nl=False)
         return

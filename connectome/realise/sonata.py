@@ -9,7 +9,8 @@ Layout (SONATA 0.1, read by libsonata, bmtk, NEURON and Arbor tools), in one fol
   ``edge_type_id`` (the projection's index), ``edge_group_id`` and ``edge_group_index``; projection by
   projection in the topology's order, each by increasing target;
 * ``node_types.csv`` and ``edge_types.csv`` (space separated): a region's name, size and attributes; a
-  projection's regions, rule, strength and attributes (``weight`` as ``syn_weight``, ``delay`` in ms);
+  projection's regions, rule, strength, count, ``sign`` (1 or -1), ``syn_weight`` (signed, pA) and ``delay``
+  (ms), by the rule of ``connectome.realise.synapses`` (its defaults, with a warning, where absent);
 * ``circuit_config.json``: the networks, as libsonata's CircuitConfig reads them.
 
 Each projection gets exactly its derived count (``connectome.counting``), drawn by ``sampling``. The folder is
@@ -38,6 +39,7 @@ from ..counting import count_topology
 from ..errors import InputError, ResourceError
 from ..formats._io import output_path, remove_abandoned, staged_folder
 from ..graph import rows_of
+from .synapses import Synapse, synapses
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -117,12 +119,13 @@ def population_name(name: str | None) -> str:
 
 def realise_sonata(topology: nx.DiGraph | Rows, neurons: int, folder: str | Path, *, seed: int | None = None,
                    scaling: str | None = None, chunk: int = CHUNK, max_edges: int = MAX_EDGES,
-                   progress: bool = False) -> dict[str, Any]:
+                   progress: bool = False, speed: float | None = None) -> dict[str, Any]:
     """Write the explicit network of `topology` at `neurons` neurons as a SONATA circuit in `folder`.
 
     Exactly the derived count per projection, each pair (rule `pairs`) or synapse (rule `synapses`) drawn
     uniformly, reproducible from `seed` (drawn and returned when None) whatever `chunk` is; memory is bounded
-    by `chunk`, not by the number of edges. Returns what was written.
+    by `chunk`, not by the number of edges. `speed` (mm/ms) turns `tract_length` into delays where no delay
+    is given (`connectome.realise.synapses`). Returns what was written.
     """
     started = time.perf_counter()
     rows = rows_of(topology)
@@ -135,6 +138,7 @@ def realise_sonata(topology: nx.DiGraph | Rows, neurons: int, folder: str | Path
         raise InputError(f"{folder}: already exists; choose a new folder (nothing is overwritten)")
     stats = count_topology(rows, neurons, scaling=scaling)
     streams = plan_streams(rows, stats)
+    found = synapses(rows, speed=speed)
     edges = stats["total_connections"]
     remove_abandoned(folder.parent)  # a killed run's temporary folder is not counted against the disk
     need = check_size(neurons, edges, folder.parent, max_edges)
@@ -143,7 +147,7 @@ def realise_sonata(topology: nx.DiGraph | Rows, neurons: int, folder: str | Path
     with staged_folder(folder) as tmp:
         _write_nodes(tmp / "nodes.h5", name, stats["regions"], chunk)
         _write_edges(tmp / "edges.h5", name, streams, edges, seed, chunk, progress)
-        _write_types(tmp, rows, stats)
+        _write_types(tmp, rows, stats, found)
         (tmp / "circuit_config.json").write_text(json.dumps(circuit_config(name), indent=2) + "\n")
     return {"folder": str(folder), "population": name, "edge_population": f"{name}_to_{name}", "seed": seed,
             "neurons": neurons, "scaling": stats["scaling"], "nodes": neurons, "edges": edges,
@@ -273,17 +277,14 @@ def _scalars(attrs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if isinstance(v, (str, int, float, bool))}
 
 
-def _write_types(folder: Path, rows: Rows, stats: dict[str, Any]) -> None:
+def _write_types(folder: Path, rows: Rows, stats: dict[str, Any], found: list[Synapse]) -> None:
     """node_types.csv and edge_types.csv: SONATA's space-separated tables, NULL where a value is absent."""
     regions = [{"node_type_id": i, "region": name, "neurons": r["neurons"], "model_type": "point_process",
                 **_scalars(attrs)} for i, ((name, attrs), r) in enumerate(zip(rows.regions, stats["regions"]))]
-    extras = rows.columns("weight", "delay")
-    edges = []
-    for i, (p, weight, delay) in enumerate(zip(stats["projections"], *extras)):
-        edges.append({"edge_type_id": i, "source_query": f"region=={p['source']!r}",
-                      "target_query": f"region=={p['target']!r}", "rule": p.get("rule", "pairs"),
-                      "strength": p["strength"], "connections": p["connections"], "syn_weight": weight,
-                      "delay": delay})
+    edges = [{"edge_type_id": i, "source_query": f"region=={p['source']!r}", "target_query": f"region=={p['target']!r}",
+              "rule": p.get("rule", "pairs"), "strength": p["strength"], "connections": p["connections"],
+              "sign": s.sign, "syn_weight": s.weight, "delay": s.delay}
+             for i, (p, s) in enumerate(zip(stats["projections"], found))]
     for name, table in (("node_types.csv", regions), ("edge_types.csv", edges)):
         columns = list(dict.fromkeys(k for row in table for k in row))
         with open(folder / name, "w", newline="", encoding="utf-8") as fh:

@@ -8,14 +8,40 @@ from ..errors import InputError
 
 
 def with_fc(p: Any, result: Any) -> Any:
-    """The result with its functional connectivity (of the BOLD signal if recorded, else of the recorded
-    observed variable) and the FC–SC correlations, when the spec asks for them."""
+    """The result with its functional connectivity (of the BOLD signal if recorded, else of the model's
+    neural-activity proxy, `fc_signal`) and the FC–SC correlations, when the spec asks for them."""
     if p.spec.fc:
-        signal, times, what = (result.bold, result.bold_time_ms, "BOLD") if result.bold is not None else \
-            (result.activity, result.time_ms, "recorded")
+        signal, times, what = fc_signal(p, result)
         result.fc = functional_connectivity(signal, times, float(p.spec.transient_ms), what)
         result.fc_sc = fc_sc(result.fc, p.plan)
-    return result
+    from .analyses import with_analyses
+
+    return with_analyses(p, result)
+
+
+def fc_signal(p: Any, result: Any) -> tuple[Any, Any, str]:
+    """(series [samples, regions], times in ms, what it is) whose correlations are the FC: the BOLD signal
+    if recorded, else the model's proxy (`Model.kernel_proxy`: Kuramoto's sin θ, never its unwrapped phase;
+    Jansen–Rit's y1 − y2) from the recorded states, else (a model without states kept) the activity."""
+    if result.bold is not None:
+        return result.bold, result.bold_time_ms, "BOLD"
+    model = p.model
+    if model.kernel_proxy is None or not result.states:
+        return result.activity, result.time_ms, "recorded"
+    return model.proxy(_Recorded(result.states, model.names(range(len(model.state_variables))))), \
+        result.time_ms, "recorded"
+
+
+class _Recorded:
+    """The recorded states as the proxy reads a state, x[variable, t] (t = Ellipsis: every sample and region),
+    without copying them."""
+
+    def __init__(self, states: dict[str, Any], names: list[str]) -> None:
+        self.states, self.names = states, names
+
+    def __getitem__(self, key: tuple[int, Any]) -> Any:
+        variable, t = key
+        return self.states[self.names[variable]][t]
 
 
 def functional_connectivity(series: Any, time_ms: Any, transient_ms: float, what: str) -> Any:

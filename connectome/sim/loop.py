@@ -78,6 +78,7 @@ def composed(p: Prepared, parallel: bool) -> Kernel:
     from .layouts import LAYOUTS
     from .monitors import MONITORS
     from .integrators.drift import no_input
+    from .models.base import observed_variable
     from .noise import population
 
     roles = {"dfun": p.model.kernel_dfun, "pre": p.function.pre, "post": p.function.post,
@@ -85,13 +86,15 @@ def composed(p: Prepared, parallel: bool) -> Kernel:
              "integrate": population if p.population else INTEGRATORS[p.integrator].integrate}
     if p.model.kernel_target is not None:
         roles["target"] = p.model.kernel_target
+    if "bold" in p.monitors:  # the balloon's drive: the model's proxy, else its observed variable (OBSERVED)
+        roles["proxy"] = p.model.kernel_proxy or observed_variable
     for i, name in enumerate(p.monitors):
         roles[f"monitor_{i}"] = MONITORS[name].module.update
     body = STEPS.format(monitors="\n".join(f"        monitor_{i}(done, x, mons[{i}])" for i in range(len(p.monitors))))
     sin_cos = p.function.phase and p.kernel != "scatter"
     # without delays (and for TVB's float32 history and the phase sums) the ring is not kept
     delayed = p.plan.max_delay > 0 or sin_cos or p.spec.precision == "tvb"
-    constants = {"SIN_COS": repr(sin_cos), "DELAYED": repr(delayed)}
+    constants = {"SIN_COS": repr(sin_cos), "DELAYED": repr(delayed), "OBSERVED": repr(p.model.observed[0])}
     return Kernel(roles, {"couple"} if parallel else set(), constants, body)
 
 
@@ -138,9 +141,24 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> S
             tick(end)
             again()
     check_finite(p, held[0][0], x, summary.total_of(held[1]))  # the recorder first, the summary second
+    if "bold" in p.monitors:
+        _check_bold(p, held[p.monitors.index("bold")])
     from .fc import with_fc
 
     return with_fc(p, _result(p, parts, held))
+
+
+def _check_bold(p: Prepared, arrays: tuple) -> None:
+    """Refuse a run whose BOLD signal left the floats (a drive far outside the balloon's range)."""
+    import numpy as np
+
+    series, stride = arrays[1], arrays[2]
+    bad = ~np.isfinite(series)
+    if bad.any():
+        k, r = (int(i[0]) for i in np.nonzero(bad))
+        raise InputError(f"the BOLD signal of region {p.plan.regions[r]!r} is not finite by t = "
+                         f"{float(k * stride * p.timing.dt):g} ms: its drive left the balloon model's range; "
+                         "lower --bold-scale or change the parameters")
 
 
 def _start(p: Prepared) -> tuple[Any, tuple, Any]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..counting import choose_scaling
 from ..errors import InputError
 from ..graph import Rows, rows_of
+from .analyses import check_fcd_size
 from .coupling import CouplingFunction, coupling_values, get_function
 from .integrators import choose_integrator, noise_levels, stochastic
 from .layouts import choose_layout
@@ -85,6 +86,7 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
     plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps,
                       reference=topology.neurons if scaling == "indegree" else None)
     check_stimuli(spec.stimulus_objects(), plan.regions)
+    check_fcd_size(spec, len(plan.regions))
     Drive(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.dt).check_finite(plan.regions)
     layout = choose_layout(spec.kernel, plan, spec.precision == "tvb")
     monitors = (spec.monitor, "summary", *(("bold",) if spec.bold else ()), *_further_monitors(spec))

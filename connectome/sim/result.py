@@ -49,6 +49,11 @@ class SimulationResult:
     fc_sc: dict[str, float | None] | None = None
     observed: str = "a"  # the state variable `activity` holds
     monitors: dict[str, Any] = field(default_factory=dict)  # further monitors' arrays, "NAME.KEY"
+    fcd: np.ndarray | None = None  # [windows, windows] (connectome.sim.fcd), when the spec asks for it
+    fcd_time_ms: np.ndarray | None = None  # the first sample's time of each FCD window
+    spectrum_hz: np.ndarray | None = None  # the frequencies of spectrum_power
+    spectrum_power: np.ndarray | None = None  # [frequencies, regions] (connectome.sim.spectrum)
+    analyses: dict[str, Any] = field(default_factory=dict)  # their summaries: "fcd", "spectrum"
 
     def parameters(self) -> dict[str, Any]:
         """The run's parameters as plain JSON-able values (stimuli in their text form)."""
@@ -76,7 +81,7 @@ class SimulationResult:
             "total_connections": self.total_connections,
             "regions": [dict(r) for r in self.summary_regions],
             "propagation_order": list(self.propagation_order),
-        } | ({} if self.fc_sc is None else {"fc_sc": self.fc_sc})
+        } | ({} if self.fc_sc is None else {"fc_sc": self.fc_sc}) | self.analyses
 
     def write(self, path: str | os.PathLike, suffix: str | None = None) -> None:
         """Write the recorded series: `.npz` (time_ms, activity, regions) or `.csv` (time_ms,<region>,…), atomically.
@@ -93,7 +98,9 @@ class SimulationResult:
 
         with open_output(p, binary=True) as fh:
             if suffix == ".npz":
-                extra = {k: v for k, v in (("bold", self.bold), ("bold_time_ms", self.bold_time_ms), ("fc", self.fc))
+                extra = {k: v for k, v in (("bold", self.bold), ("bold_time_ms", self.bold_time_ms), ("fc", self.fc),
+                                           ("fcd", self.fcd), ("fcd_time_ms", self.fcd_time_ms),
+                                           ("spectrum_hz", self.spectrum_hz), ("spectrum_power", self.spectrum_power))
                          if v is not None}
                 np.savez(fh, time_ms=self.time_ms, activity=self.activity, regions=np.array(self.regions, dtype=str),
                          **self.states, **extra, **self.monitors)

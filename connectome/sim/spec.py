@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import InputError, ResourceError
 from ..exact import MAX_NEURONS, exact
-from .stimulus import Stimulus, is_finite_number, parse_stimulus
+from .stimulus import STIMULUS_SYNTAX, Stimulus, is_finite_number, parse_stimulus
 
 MAX_STEPS = 10**8  # a run of more steps is refused unless max_steps is raised (--max-steps)
 COUPLING_MODES = ("raw", "mean-input")
@@ -24,7 +24,9 @@ OPTION_NAMES = {
     "kernel": "--kernel", "coupling_function": "--coupling-function", "integrator": "--integrator",
     "noise": "--noise", "initial": "--initial", "monitor": "--monitor", "bold_period_ms": "--bold-period",
     "transient_ms": "--transient", "bold": "--monitor bold", "fc": "--fc", "precision": "--precision",
-    "scaling": "--scaling",
+    "scaling": "--scaling", "bold_scale": "--bold-scale", "bold_baseline": "--bold-baseline",
+    "fcd_window_ms": "--fcd-window", "fcd_step_ms": "--fcd-step", "spectrum": "--spectrum",
+    "spectrum_window_ms": "--spectrum-window",
 }
 MONITORS = ("raw", "temporal-average")
 PRECISIONS = ("float64", "tvb")
@@ -55,6 +57,8 @@ class RunSpec:
     monitors: tuple[str, ...] = ()  # further monitors by their registered names (connectome.sim.monitors)
     bold: bool = False
     bold_period_ms: float = 2000.0
+    bold_scale: float | None = None  # the BOLD drive z = scale · (proxy − baseline); None: the model's default
+    bold_baseline: float | None = None
     fc: bool = False
     transient_ms: float = 0.0
     precision: str = "float64"  # or "tvb": TVB's float32 history, products and row sums
@@ -66,6 +70,10 @@ class RunSpec:
     max_steps: int = MAX_STEPS
     kernel: str = "auto"
     scaling: str | None = None  # how counts and the rate model's K follow N; None: the topology's own
+    fcd_window_ms: float | None = None  # the FCD's sliding window and step (connectome.sim.fcd); None: no FCD
+    fcd_step_ms: float | None = None
+    spectrum: bool = False  # the power spectrum of the recorded activity and its peak (connectome.sim.spectrum)
+    spectrum_window_ms: float = 1000.0  # its Welch segment
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; `RunSpec.from_json` reads it back to an equal spec."""
@@ -99,7 +107,7 @@ def make_spec(neurons: object, **params: Any) -> RunSpec:
     texts = tuple(s.text() if isinstance(s, Stimulus) else s for s in stimuli)
     for text in texts:
         if not isinstance(text, str):
-            raise InputError(f"--stimulus: expected REGION=AMPLITUDE[@START:END], got {text!r}")
+            raise InputError(f"--stimulus: expected {STIMULUS_SYNTAX}, got {text!r}")
     if "width" in params:  # the rate model's width: a model parameter, kept as a keyword for convenience
         params["params"] = {**params.get("params", {}), "width": params.pop("width")}
     spec = RunSpec(neurons=neurons, stimuli=texts, **params)  # type: ignore[arg-type]
@@ -126,6 +134,10 @@ def check(spec: RunSpec) -> None:
     if spec.monitor not in MONITORS:
         raise InputError(f"--monitor: must be one of {', '.join(MONITORS)} (and bold), got {spec.monitor!r}")
     positive(spec.bold_period_ms, "bold_period_ms")
+    if spec.bold_scale is not None:
+        positive(spec.bold_scale, "bold_scale")
+    if spec.bold_baseline is not None and not is_finite_number(spec.bold_baseline):
+        raise InputError(f"--bold-baseline: must be a finite number, got {spec.bold_baseline!r}")
     if not is_finite_number(spec.transient_ms) or spec.transient_ms < 0:
         raise InputError(f"--transient: must be a finite number ≥ 0 (ms), got {spec.transient_ms!r}")
     for name, value in spec.noise.items():
@@ -142,6 +154,9 @@ def check(spec: RunSpec) -> None:
         raise InputError(f"--seed: must be a whole number from 0 to 2^63 - 1, got {spec.seed!r}")
     if not isinstance(spec.max_steps, numbers.Integral) or isinstance(spec.max_steps, bool) or spec.max_steps < 1:
         raise InputError(f"--max-steps: must be a whole number ≥ 1, got {spec.max_steps!r}")
+    from .analyses import check_analyses
+
+    check_analyses(spec)
 
 
 def positive(value: object, name: str) -> Fraction:
@@ -178,7 +193,8 @@ class Timing:
 
 
 def timing(spec: RunSpec) -> Timing:
-    """steps = ceil(duration / dt), refused above max_steps; the recording stride rounded half up."""
+    """steps = ceil(duration / dt), refused above max_steps; the recording stride record_every / dt, refused
+    unless a whole number (the decimals as written: 0.3 / 0.1 is 3)."""
     duration, dt = positive(spec.duration_ms, "duration_ms"), positive(spec.dt_ms, "dt_ms")
     if dt > duration:
         raise InputError(f"--dt: the time step ({ms_text(dt)}) must not exceed the duration ({ms_text(duration)})")
@@ -194,5 +210,10 @@ def timing(spec: RunSpec) -> Timing:
             raise InputError(f"--record-every: must be ≥ the time step ({ms_text(dt)}), got {ms_text(every)}")
         if every > duration:
             raise InputError(f"--record-every: must be ≤ the duration ({ms_text(duration)}), got {ms_text(every)}")
-        stride = max(1, math.floor(every / dt + Fraction(1, 2)))
+        stride = every / dt
+        if stride.denominator != 1:
+            below, above = math.floor(stride), math.ceil(stride)
+            raise InputError(f"--record-every: must be a whole number of time steps ({ms_text(dt)}), got "
+                             f"{ms_text(every)}; the nearest are {ms_text(below * dt)} and {ms_text(above * dt)}")
+        stride = int(stride)
     return Timing(dt, steps, stride)

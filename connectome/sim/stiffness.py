@@ -18,7 +18,18 @@ LIMIT = 0.5
 
 def fastest_rate(model: Any, params: Any) -> float:
     """max |λ| of the Jacobian of the model's derivative at the middle of the variables' ranges, without
-    coupling, over the distinct parameter sets of the regions (central differences, step 1e-6)."""
+    coupling, over the distinct parameter sets of the regions (central differences, step 1e-6); 0 where
+    the equations are not defined there (the run's own check then speaks)."""
+    import numpy as np
+
+    try:
+        with np.errstate(all="ignore"):
+            return _fastest_rate(model, params)
+    except (ArithmeticError, ValueError):  # equations undefined at the middle (e.g. Wong–Wang with d = 0)
+        return 0.0
+
+
+def _fastest_rate(model: Any, params: Any) -> float:
     import numpy as np
 
     dfun = importlib.import_module(type(model).__module__).dfun

@@ -70,7 +70,7 @@ def has_point(store: Store, sweep_id: int, point: int) -> bool:
 
 
 def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:
-    """The recorded points of a sweep: point number → {run_id, seed, fc_sc, fc_fit} (the scores only, so that
+    """The recorded points of a sweep: point number → {run_id, seed, fc_sc, fc_fit, fcd_ks} (the scores only, so that
     a large sweep's table stays small)."""
     out: dict[int, dict[str, Any]] = {}
     last = -1
@@ -81,7 +81,7 @@ def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:
             for point, run_id, seed, summary in rows:
                 found = json.loads(summary)
                 out[point] = {"run_id": run_id, "seed": seed, "fc_sc": (found.get("fc_sc") or {}).get("fc_sc"),
-                              "fc_fit": found.get("fc_fit")}
+                              "fc_fit": found.get("fc_fit"), "fcd_ks": found.get("fcd_ks")}
             if len(rows) < PAGE:
                 return out
             last = rows[-1][0]

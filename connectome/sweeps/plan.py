@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from ..errors import InputError
 from ..sim.spec import RunSpec, check
 from .grid import Grid, point_spec, seeds_of
-from .scores import OBJECTIVES, read_empirical
+from .scores import check_objective, empirical_target
 
 
 @dataclass
@@ -25,7 +24,7 @@ class SweepPlan:
     grid: Grid
     seeds: list[int]
     done: set[int]
-    empirical: Any
+    empirical: Any  # what the points are scored against: {"fc": matrix} or {"fcd": matrix}, or None
 
     @property
     def points(self) -> int:
@@ -38,8 +37,11 @@ class SweepPlan:
 
 
 def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | None, objective: str | None,
-               empirical_fc: str | None, resume: int | None) -> SweepPlan:
-    """Store a new sweep (or find the same one again), or load sweep `resume`; check its first point."""
+               empirical: dict[str, str | None], resume: int | None) -> SweepPlan:
+    """Store a new sweep (or find the same one again), or load sweep `resume`; check its first point.
+
+    `empirical` maps "fc", "bold" and "fcd" to the files of `--empirical-fc`, `--empirical-bold` and
+    `--empirical-fcd` (None where not given; see `scores`)."""
     from ..sim import prepare
     from ..store import sweeps as stored
 
@@ -48,25 +50,25 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
         spec = found["spec"]
         version = store.resolve(found["ref"])
         base, grid, objective = RunSpec.from_json(spec["base"]), Grid.from_json(spec["grid"]), spec["objective"]
-        base, empirical_fc = base.with_seed(spec["seed"]), spec.get("empirical_fc")
+        base = base.with_seed(spec["seed"])
+        empirical = {kind: spec.get(f"empirical_{kind}") for kind in ("fc", "bold", "fcd")}
     else:
-        if objective not in (None, *OBJECTIVES):
-            raise InputError(f"--objective: must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-        if (objective == "fc-fit") != (empirical_fc is not None):
-            raise InputError("--objective fc-fit takes --empirical-fc FILE (and --empirical-fc only goes with it)")
+        check_objective(objective, empirical, base)
         version = store.resolve(ref)
     rows = store.rows(version)
-    empirical = None if empirical_fc is None else read_empirical(empirical_fc, [name for name, _ in rows.regions])
-    digest = None if empirical is None else hashlib.sha256(empirical.tobytes()).hexdigest()
+    target, digest = empirical_target(objective, empirical, [name for name, _ in rows.regions], base)
     if resume is not None:
         if digest != spec.get("empirical_sha256"):
-            raise InputError(f"--empirical-fc {empirical_fc}: the file changed since sweep {resume} started")
+            kind = next(k for k, v in empirical.items() if v is not None)
+            raise InputError(f"--empirical-{kind} {empirical[kind]}: the file changed since sweep {resume} started")
         sweep_id, created = resume, False
     else:
         if objective is not None:
             base = replace(base, fc=True)
         spec = {"base": base.to_json(), "grid": grid.to_json(), "objective": objective,
-                "empirical_fc": None if empirical_fc is None else str(empirical_fc), "empirical_sha256": digest}
+                "empirical_fc": None if empirical.get("fc") is None else str(empirical["fc"]),
+                "empirical_sha256": digest}
+        spec.update({f"empirical_{kind}": str(empirical[kind]) for kind in ("bold", "fcd") if empirical.get(kind)})
         _check_points(base, grid)
         try:
             prepare(rows, point_spec(base, grid.cell(0), 0))  # the first point's errors before anything is stored
@@ -78,7 +80,7 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
         base = base.with_seed(seed)
     seeds = seeds_of(base.seed, grid.seeds)
     return SweepPlan(sweep_id, created, version, rows, base, grid, seeds, set(stored.recorded(store, sweep_id)),
-                     empirical)
+                     target)
 
 
 CHECK_EVERY_CELL_UP_TO = 10_000

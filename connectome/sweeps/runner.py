@@ -22,13 +22,13 @@ from typing import Any, Callable
 from ..sim.spec import RunSpec
 from .cluster import check_options, connect, local_cluster
 from .grid import Grid
-from .scores import fc_fit
+from .scores import point_scores
 
 IN_FLIGHT_PER_WORKER = 4
 SWEEP_POINT_INDEX = "ix_runs_sweep_point"  # one run per (sweep, point): the store's unique index
 
 
-def run_point(rows: Any, spec_json: dict[str, Any], ref: str, empirical: Any) -> dict[str, Any]:
+def run_point(rows: Any, spec_json: dict[str, Any], ref: str, target: dict[str, Any] | None) -> dict[str, Any]:
     """On a worker: one point's run; its summary (as `simulate` records it) and its scores."""
     from ..runs import run_summary
     from ..sim import checked_run, prepare
@@ -38,18 +38,18 @@ def run_point(rows: Any, spec_json: dict[str, Any], ref: str, empirical: Any) ->
     prepared = prepare(rows, spec)
     result = checked_run(prepared, warn=lambda _text: None)
     summary = run_summary(result, ref, prepared.spec, time.perf_counter() - clock, None)
-    if empirical is not None:
-        summary["fc_fit"] = fc_fit(result.fc, empirical)
+    summary.update(point_scores(result, target))  # fc_fit or fcd_ks, against the empirical target
     return {"summary": summary, "started_at": started.isoformat(), "spec": prepared.spec.to_json()}
 
 
 def score_of(scores: dict[str, Any], objective: str | None) -> float | None:
-    """The point's score under the sweep's objective, from its recorded {fc_sc, fc_fit}."""
-    return {"fc-sc": scores.get("fc_sc"), "fc-fit": scores.get("fc_fit")}.get(objective)
+    """The point's score under the sweep's objective, from its recorded {fc_sc, fc_fit, fcd_ks}."""
+    return {"fc-sc": scores.get("fc_sc"), "fc-fit": scores.get("fc_fit"), "fcd-ks": scores.get("fcd_ks")}.get(objective)
 
 
 def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | None, *, objective: str | None = None,
-              empirical_fc: str | None = None, scheduler: str | None = None, workers: int | None = None,
+              empirical_fc: str | None = None, empirical_bold: str | None = None, empirical_fcd: str | None = None,
+              scheduler: str | None = None, workers: int | None = None,
               resume: int | None = None, dashboard: bool = False, progress: bool = False,
               on_point: Callable[[dict[str, Any]], None] | None = None,
               on_dashboard: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -58,14 +58,16 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
     `workers` sizes the LocalCluster (at most the cores this process may use); `scheduler` is the address of
     a running Dask scheduler instead; `dashboard` opens the local cluster's dashboard on 127.0.0.1 and hands
     its address to `on_dashboard`. Points another process records meanwhile (the same sweep run twice at
-    once) are left to it and counted in `skipped`.
+    once) are left to it and counted in `skipped`. `empirical_fc`, `empirical_bold` and `empirical_fcd` are
+    the objective's empirical file (see `scores`).
     """
     from .plan import plan_sweep
 
     address = check_options(scheduler, workers, dashboard)
     remote = (connect(address), None) if address else None  # a scheduler that does not answer: nothing stored
     try:
-        plan = plan_sweep(store, ref, base, grid, objective, empirical_fc, resume)
+        empirical = {"fc": empirical_fc, "bold": empirical_bold, "fcd": empirical_fcd}
+        plan = plan_sweep(store, ref, base, grid, objective, empirical, resume)
         todo = [i for i in range(plan.points) if i not in plan.done]
         start = remote or (lambda: local_cluster(workers, dashboard, on_dashboard))
         tally = _compute(store, plan, todo, start, progress, on_point)

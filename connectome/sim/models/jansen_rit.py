@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .base import Model, Parameter, StateVariable
+from .base import BoldDrive, Model, Parameter, StateVariable
 
 P = Parameter
 
@@ -34,6 +34,10 @@ class JansenRit(Model):
                  "dy3 = A a S(y1 - y2) - 2 a y3 - a^2 y0\n"
                  "dy4 = A a (mu + a_2 J S(a_1 J y0) + c) - 2 a y4 - a^2 y1\n"
                  "dy5 = B b a_4 J S(a_3 J y0) - 2 b y5 - b^2 y2")
+    bold = BoldDrive("y1 - y2", "mV", (0.0, 20.0), doc="the pyramidal cells' mean membrane potential, the "
+                     "model's EEG output; 2–12 mV at rest, up to 19.5 coupled with noise y4 ≤ 0.001. The BOLD "
+                     "signal follows the local field potential best (Logothetis et al. 2001)",
+                     source="Jansen & Rit (1995) Biol. Cybern. 73:357; Logothetis et al. (2001) Nature 412:150")
     sources = ("Jansen & Rit (1995) Biol. Cybern. 73:357", "Jansen, Zouridakis & Brandt (1993) Biol. Cybern. 68:275",
                "The Virtual Brain 2.10, tvb.simulator.models.jansen_rit.JansenRit")
 
@@ -54,4 +58,10 @@ def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compos
         out[5, t] = B * b * (a_4 * J * sigm_y0_3) - 2.0 * b * y5 - b**2 * y2
 
 
+def eeg(x, t):  # compiled into the run's kernel (connectome.sim.compose)
+    """y1 − y2 of region t (every region for t = Ellipsis): the EEG/LFP proxy of Jansen & Rit (1995)."""
+    return x[1, t] - x[2, t]
+
+
 JansenRit.kernel_dfun = staticmethod(dfun)
+JansenRit.kernel_proxy = staticmethod(eeg)

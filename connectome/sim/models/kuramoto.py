@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from .base import Model, Parameter, StateVariable
+import numpy as np
+
+from .base import BoldDrive, Model, Parameter, StateVariable
 
 
 class Kuramoto(Model):
@@ -17,6 +19,8 @@ class Kuramoto(Model):
     region_parameters = (Parameter("omega", 1.0, unit="rad/ms", doc="natural angular frequency"),)
     default_coupling_function = "kuramoto"
     equations = "dtheta/dt = omega + c"
+    bold = BoldDrive("sin(theta)", "", (-1.0, 1.0), doc="the oscillation, never the unwrapped phase (which only "
+                     "grows): Cabral et al.'s activity r = sin θ", source="Cabral et al. (2011) NeuroImage 57:130")
     sources = ("Kuramoto (1975) Lecture Notes in Physics 39:420", "Cabral et al. (2011) NeuroImage 57:130",
                "The Virtual Brain 2.10, tvb.simulator.models.oscillator.Kuramoto")
 
@@ -27,4 +31,10 @@ def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compos
         out[0, t] = p[0, t] + c[0, t]
 
 
+def sine(x, t):  # compiled into the run's kernel (connectome.sim.compose)
+    """sin θ of region t (every region for t = Ellipsis)."""
+    return np.sin(x[0, t])
+
+
 Kuramoto.kernel_dfun = staticmethod(dfun)
+Kuramoto.kernel_proxy = staticmethod(sine)

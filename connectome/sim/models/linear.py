@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import InputError
-from .base import Model, Parameter, StateVariable
+from .base import BoldDrive, Model, Parameter, StateVariable
 
 
 class Linear(Model):
@@ -16,6 +16,9 @@ class Linear(Model):
     region_parameters = (Parameter("gamma", -10.0, high=0.0, unit="1/ms",
                                    doc="rate of decay; its magnitude should exceed the node's in-strength"),)
     equations = "dx/dt = gamma * x + c"
+    bold = BoldDrive("x", "", (-0.5, 0.5), doc="the activity itself (its units are its input's); x stays within "
+                     "±0.5 with the noise (D ≤ 0.05) and coupling of the README's sweeps and the tests")
+
     def check_step(self, dt: float, params: dict) -> None:
         """Euler and Heun diverge for dt · |γ| > 2 (their stability limit on the real axis): refuse such a step."""
         fastest = max(abs(g) for g in params["gamma"])

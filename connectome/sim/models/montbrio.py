@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .base import Model, Parameter, StateVariable
+from .base import BoldDrive, Model, Parameter, StateVariable
 
 P = Parameter
 
@@ -30,6 +30,9 @@ class MontbrioPazoRoxin(Model):
 
     equations = ("tau dr/dt = Delta / (pi tau) + 2 V r;  r clamped to r >= 0\n"
                  "tau dV/dt = V^2 - pi^2 tau^2 r^2 + eta + J tau r + I + cr c_r + cv c_V")
+    bold = BoldDrive("r", "", (0.0, 2.0), doc="the population firing rate (in units of 1/tau): 0.08 at rest, "
+                     "up to 1.4 coupled with noise r ≤ 0.001",
+                     source="Montbrió, Pazó & Roxin (2015) Phys. Rev. X 5:021028")
     sources = ("Montbrió, Pazó & Roxin (2015) Phys. Rev. X 5:021028",
                "The Virtual Brain 2.10, tvb.simulator.models.infinite_theta.MontbrioPazoRoxin")
 

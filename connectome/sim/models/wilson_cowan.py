@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .base import Model, Parameter, StateVariable
+from .base import BoldDrive, Model, Parameter, StateVariable
 
 P = Parameter
 
@@ -41,6 +41,9 @@ class WilsonCowan(Model):
     equations = ("x_e = alpha_e (c_ee E - c_ei I + P - theta_e + c);  x_i = alpha_i (c_ie E - c_ii I + Q - theta_i)\n"
                  "S_k(x) = c_k (1 / (1 + exp(-a_k (x - b_k))) - shift_sigmoid / (1 + exp(a_k b_k)))\n"
                  "tau_e dE/dt = -E + (k_e - r_e E) S_e(x_e);  tau_i dI/dt = -I + (k_i - r_i I) S_i(x_i)")
+    bold = BoldDrive("E", "", (-0.25, 0.75), doc="the excitatory activity (the observed variable): "
+                     "0–0.49 at rest, −0.25–0.75 with noise E ≤ 0.001",
+                     source="Wilson & Cowan (1972) Biophys. J. 12:1")
     sources = ("Wilson & Cowan (1972) Biophys. J. 12:1", "Wilson & Cowan (1973) Kybernetik 13:55",
                "The Virtual Brain 2.10, tvb.simulator.models.wilson_cowan.WilsonCowan")
 

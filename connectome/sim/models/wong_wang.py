@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .base import Model, Parameter, StateVariable
+from .base import BoldDrive, Model, Parameter, StateVariable
 
 P = Parameter
 
@@ -29,6 +29,8 @@ class ReducedWongWang(Model):
     )
     equations = ("x = w J_N S + I_o + J_N c;  H(x) = (a x - b) / (1 - exp(-d (a x - b)))\n"
                  "dS/dt = -S / tau_s + (1 - S) H(x) gamma;  S clamped to [0, 1]")
+    bold = BoldDrive("S", "", (0.0, 1.0), doc="the NMDA gating variable, clamped to [0, 1]: the balloon's input in "
+                     "Deco et al. (2013)", source="Deco et al. (2013) J. Neurosci. 33:11239")
     sources = ("Wong & Wang (2006) J. Neurosci. 26:1314", "Deco et al. (2013) J. Neurosci. 33:11239",
                "The Virtual Brain 2.10, tvb.simulator.models.wong_wang.ReducedWongWang")
     notes = "Deco et al. (2013) use w = 0.9 and I_o = 0.3 nA; TVB's defaults (kept) are w = 0.6, I_o = 0.33 nA."

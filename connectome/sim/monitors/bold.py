@@ -1,8 +1,15 @@
-"""The BOLD signal: the Balloon–Windkessel model driven by each region's observed variable.
+"""The BOLD signal: the Balloon–Windkessel model driven by each region's neural-activity proxy.
 
 The equations of Friston, Harrison & Penny (2003) NeuroImage 19:1273 (eqs. 3–4, after Buxton et al. 1998
 and Friston et al. 2000) with the revised parameters and output equation of Stephan et al. (2007)
-NeuroImage 38:387 (Table 1, 1.5 T); time in seconds, z the region's observed variable:
+NeuroImage 38:387 (Table 1, 1.5 T); time in seconds, z the region's scaled proxy,
+
+    z = scale · (proxy − baseline)
+
+where the proxy is the model's declared quantity (`Model.kernel_proxy`, the `proxy` role of the kernel:
+Jansen–Rit's y1 − y2, Kuramoto's sin θ, the observed variable of the others) and scale and baseline are
+the model's defaults (`Model.bold`: its typical range mapped onto z ∈ [−0.04, 0.04]) or the run's
+`bold_scale` and `bold_baseline`:
 
     ds/dt = z − κ s − γ (f − 1)                          (vasodilatory signal)
     df/dt = s                                            (inflow)
@@ -15,6 +22,10 @@ from rest s = 0, f = v = q = 1, integrated by Euler at the run's time step (at m
 model's time constants of seconds) and sampled every `bold_period_ms`. Friston et al.'s 2003 values
 (κ 0.65, γ 0.41, τ 0.98) put the peak of the response to a 1 s box 3.4 s after its onset; Stephan et
 al.'s put it 4.5 s after, where measured haemodynamic responses peak.
+
+The balloon is linear only near rest: at steady state f = 1 + z/γ, and its small-signal gain around a
+constant drive z0, G(z0) = (dBOLD/dz)(z0) / (dBOLD/dz)(0), is 1.15 at z0 = −0.04, 0.88 at 0.04, 0.73 at
+0.1, 0.29 at 0.5, 0.005 at 10 (within ±20% for −0.053 ≤ z0 ≤ 0.069); z ≤ −γ stops the flow (f ≤ 0).
 """
 
 from __future__ import annotations
@@ -57,9 +68,13 @@ def bold_signal(state, out):  # a kernel part (connectome.sim.compose)
 
 
 def update(done, x, arrays):  # a kernel part (connectome.sim.compose)
-    """After step done − 1: the balloon one step on (driven by the observed variable), the signal every stride."""
-    balloon, series, stride, obs, dt_s = arrays
-    balloon_step(x[obs], balloon, dt_s)
+    """After step done − 1: the balloon one step on, driven by z = scale · (proxy − baseline); the signal
+    every stride."""
+    balloon, series, stride, drive, dt_s = arrays
+    z, scale, baseline = drive
+    for t in range(z.shape[0]):
+        z[t] = scale * (proxy(x, t) - baseline)
+    balloon_step(z, balloon, dt_s)
     if done % stride == 0:
         bold_signal(balloon, series[done // stride])
 
@@ -82,8 +97,17 @@ def samples(run: Any) -> int:
     return run.grid.steps // steps(run.grid.dt, run.spec.bold_period_ms) + 1
 
 
+def drive_of(run: Any) -> tuple[float, float]:
+    """(scale, baseline) of the run's drive: its spec's `bold_scale` and `bold_baseline`, else the model's."""
+    declared = run.model.bold_drive()
+    scale = declared["scale"] if run.spec.bold_scale is None else float(run.spec.bold_scale)
+    baseline = declared["baseline"] if run.spec.bold_baseline is None else float(run.spec.bold_baseline)
+    return scale, baseline
+
+
 def arrays(run: Any) -> tuple:
-    """(balloon state at rest: s = 0, f = v = q = 1; the series, 0 at t = 0; stride; observed; dt in s)."""
+    """(balloon state at rest: s = 0, f = v = q = 1; the series, 0 at t = 0; stride; (the drive z of each
+    region, scale, baseline); dt in s)."""
     import numpy as np
 
     R = run.x.shape[1]
@@ -91,13 +115,14 @@ def arrays(run: Any) -> tuple:
     balloon[1:] = 1.0
     series = np.empty((samples(run), R))
     series[0] = 0.0
-    return balloon, series, steps(run.grid.dt, run.spec.bold_period_ms), run.obs, float(run.grid.dt) / 1000.0
+    drive = (np.zeros(R), *drive_of(run))
+    return balloon, series, steps(run.grid.dt, run.spec.bold_period_ms), drive, float(run.grid.dt) / 1000.0
 
 
 def bytes_needed(run: Any) -> int:
-    """The series, its times and the balloon's four variables."""
+    """The series, its times, the balloon's four variables and the drive."""
     R = run.shape[1]
-    return samples(run) * (R + 1) * 8 + 4 * R * 8
+    return samples(run) * (R + 1) * 8 + 5 * R * 8
 
 
 def fields(run: Any, arrays: tuple) -> dict[str, Any]:
