@@ -246,7 +246,8 @@ def test_the_docstring_examples_hold():
 
 
 def test_an_fcd_larger_than_its_cap_is_refused_before_the_run():
-    """998 regions' FCs (497,503 pairs) over 300 windows would take 1.1 GiB: refused by `prepare`, one line."""
+    """998 regions' FCs (497,503 pairs, three copies at the peak) over 301 windows would take 3.3 GiB:
+    refused by `prepare`, one line; over 76 windows (0.85 GiB) they run."""
     import networkx as nx
 
     from connectome.sim import make_spec, prepare
@@ -258,7 +259,7 @@ def test_an_fcd_larger_than_its_cap_is_refused_before_the_run():
                      fcd_step_ms=10, initial={"x": 0.0})
     with pytest.raises(InputError) as caught:
         prepare(g, spec)
-    assert str(caught.value) == ("--fcd-window/--fcd-step: 301 windows of 998 regions' FCs take 1.1 GiB, more than "
+    assert str(caught.value) == ("--fcd-window/--fcd-step: 301 windows of 998 regions' FCs take 3.3 GiB, more than "
                                  "1 GiB; use a longer --fcd-step or a shorter run")
     prepare(g, make_spec(1000, model="linear", duration_ms=3100, dt_ms=0.05, record_every_ms=1.0, fcd_window_ms=100,
-                         fcd_step_ms=20, initial={"x": 0.0}))  # 151 windows: 0.56 GiB
+                         fcd_step_ms=40, initial={"x": 0.0}))

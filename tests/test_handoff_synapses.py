@@ -68,7 +68,12 @@ def test_the_time_step_holds_every_given_delay_whole():
         return resolution(synapses(rows([{"source": s, "target": t, "strength": 1, "weight": 1, "delay": d}
                                          for (s, t), d in zip(ends, delays)])))
 
-    assert step(1.5, 0.75) == 0.05 and step(1.5, 2.0) == 0.1 and step(0.3) == 0.1 and step(1.001) == 0.001
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert step(1.5, 0.75) == 0.05 and step(1.5, 2.0) == 0.1 and step(0.3) == 0.1 and step(0.5, 0.01) == 0.01
+    with pytest.warns(ConnectomeWarning, match=r"time step 0.001 ms \(every delay a whole number of steps\), more "
+                                               r"than 10 times finer than 0.1 ms"):
+        assert step(1.001) == 0.001
     with pytest.warns(ConnectomeWarning, match="not whole microseconds: the simulator rounds them to its 0.1 ms step"):
         assert step(1 / 3) == 0.1
     tract = [{"source": "E", "target": "I", "strength": 1, "weight": 1, "tract_length": 1.0}]

@@ -101,6 +101,11 @@ def resolution(found: list[Synapse]) -> float:
         warnings.warn(ConnectomeWarning(f"some delays are not whole microseconds: the simulator rounds them to its "
                                         f"{RESOLUTION_MS} ms step"), stacklevel=2)
         return RESOLUTION_MS
+    if step < Fraction(str(RESOLUTION_MS)) / 10:
+        warnings.warn(ConnectomeWarning(f"the given delays make the simulators' time step {float(step):g} ms (every "
+                                        "delay a whole number of steps), more than 10 times finer than "
+                                        f"{RESOLUTION_MS} ms: runs take as many times longer (--resolution to "
+                                        "choose one)"), stacklevel=2)
     return float(step)
 
 

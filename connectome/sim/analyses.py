@@ -77,8 +77,9 @@ MAX_FCD_BYTES = 1 << 30  # the windows' FCs and the FCD matrix of one run, at mo
 
 
 def check_fcd_size(spec: Any, regions: int) -> None:
-    """Refuse, before the run, an FCD whose windows' FCs (windows × region pairs) and matrix (windows²) would
-    pass MAX_FCD_BYTES; the window count is the most the run can record after its transient."""
+    """Refuse, before the run, an FCD whose windows' FCs (windows × region pairs, held three times at the
+    peak) and matrix (windows²) would pass MAX_FCD_BYTES; the window count is the most the run can record
+    after its transient."""
     from fractions import Fraction
 
     from .spec import exact, timing
@@ -97,7 +98,7 @@ def check_fcd_size(spec: Any, regions: int) -> None:
     width = int(exact(spec.fcd_window_ms) / every + Fraction(1, 2))
     step = max(1, int(exact(spec.fcd_step_ms) / every + Fraction(1, 2)))
     windows = max(0, (most - width) // step + 1)
-    needed = 8 * windows * (regions * (regions - 1) // 2 + windows)
+    needed = 8 * windows * (3 * (regions * (regions - 1) // 2) + windows)  # the FCs are copied twice (fcd.fcd)
     if needed > MAX_FCD_BYTES:
         raise InputError(f"--fcd-window/--fcd-step: {windows:,} windows of {regions:,} regions' FCs take "
                          f"{needed / 2**30:.1f} GiB, more than {MAX_FCD_BYTES / 2**30:g} GiB; use a longer "

@@ -87,7 +87,7 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
                       reference=topology.neurons if scaling == "indegree" else None)
     check_stimuli(spec.stimulus_objects(), plan.regions)
     check_fcd_size(spec, len(plan.regions))
-    Drive(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.dt).check_finite(plan.regions)
+    Drive(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.dt).check(plan.regions)
     layout = choose_layout(spec.kernel, plan, spec.precision == "tvb")
     monitors = (spec.monitor, "summary", *(("bold",) if spec.bold else ()), *_further_monitors(spec))
     if spec.bold:

@@ -43,8 +43,14 @@ class Drive:
             out[:, region] += s.values(t, on)
         return out
 
-    def check_finite(self, regions: list[str]) -> None:
-        """Refuse stimuli whose amplitudes, on together, add up beyond the floating-point numbers."""
+    def check(self, regions: list[str]) -> None:
+        """Refuse stimuli whose amplitudes, on together, add up beyond the floating-point numbers, and
+        sinusoids the step cannot sample (above its Nyquist frequency, 500 / dt Hz)."""
+        nyquist = 500.0 / self.dt
+        for _, s in self.stimuli:
+            if s.course == "sin" and s.args[0] > nyquist:
+                raise InputError(f"--stimulus: a sinusoid of {s.args[0]:g} Hz is above the Nyquist frequency of the "
+                                 f"{self.dt:g} ms step ({nyquist:g} Hz) in {s.text()!r}")
         for i, name in enumerate(regions):
             windows = sorted((s.start_ms, math.inf if s.end_ms is None else s.end_ms, abs(s.amplitude))
                              for r, s in self.stimuli if r == i)

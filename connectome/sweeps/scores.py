@@ -38,8 +38,6 @@ def read_empirical(path: str | Path, regions: list[str]) -> Any:
     """
     import numpy as np
 
-    from ..formats._io import read_text
-    from ..formats.csvfiles import csv_records
     from ..formats.limits import check_cells
     from ..formats.matrix import load_npy
 
@@ -52,7 +50,7 @@ def read_empirical(path: str | Path, regions: list[str]) -> Any:
         return _checked(np.asarray(matrix, dtype=float), p)
     if p.suffix.lower() != ".csv":
         raise InputError(f"{p}: an empirical FC is a .npy or a labelled .csv matrix")
-    rows = [cells for _, cells in csv_records(read_text(p), str(p), ",")]
+    rows = _csv_rows(p)
     if not rows:
         raise InputError(f"{p}: empty")
     labels = [c.strip() for c in rows[0][1:]]
@@ -137,14 +135,54 @@ def empirical_target(objective: str | None, files: dict[str, Any], regions: list
     return {"fcd": _series_fcd(data, dt, path, base)}, digest
 
 
+def _csv_rows(p: Path) -> list[list[str]]:
+    """The records of a CSV file, refused (one line) as soon as their cells pass what a matrix may hold,
+    before the rest is parsed."""
+    from ..formats.csvfiles import csv_records
+    from ..formats._io import read_text
+    from ..formats.limits import check_cells
+
+    rows, cells = [], 0
+    for _, record in csv_records(read_text(p), str(p), ","):
+        cells += len(record)
+        check_cells(str(p), (cells,))
+        rows.append(record)
+    return rows
+
+
+def _numeric_csv(p: Path) -> tuple[list[str], Any]:
+    """(the header's cells, the numbers under it [rows, columns]), read record by record into one array of
+    doubles: refused (one line) as soon as the cells pass what a matrix may hold."""
+    import array
+
+    import numpy as np
+
+    from ..formats.csvfiles import csv_records
+    from ..formats._io import read_text
+    from ..formats.limits import check_cells
+
+    records = csv_records(read_text(p), str(p), ",")
+    header = [c.strip() for c in next((cells for _, cells in records), [])]
+    values, rows = array.array("d"), 0
+    for line, cells in records:
+        if len(cells) != len(header):
+            raise InputError(f"{p}: line {line}: every row must have {len(header)} cells, as the header")
+        rows += 1
+        check_cells(str(p), (rows, len(header)))
+        try:
+            values.extend(float(v) for v in cells)
+        except ValueError as e:
+            raise InputError(f"{p}: line {line}: {e}") from None
+    if not rows:
+        raise InputError(f"{p}: no samples under the header")
+    return header, np.frombuffer(values, dtype=np.float64).reshape(rows, len(header)).copy()
+
+
 def read_empirical_series(path: str | Path, regions: list[str], dt_ms: float) -> tuple[Any, float]:
     """(the series [samples, regions] in `regions`' order, its sampling interval in ms); a `.npy` and a CSV
     without a `time_ms` column are sampled every `dt_ms`."""
     import numpy as np
 
-    from ..formats._io import read_text
-    from ..formats.csvfiles import csv_records
-    from ..formats.limits import check_cells
     from ..formats.matrix import load_npy
 
     p = Path(path)
@@ -156,23 +194,13 @@ def read_empirical_series(path: str | Path, regions: list[str], dt_ms: float) ->
         return _finite(np.asarray(series, dtype=float), p, "series"), dt_ms
     if p.suffix.lower() != ".csv":
         raise InputError(f"{p}: an empirical series is a .npy or a .csv with a header of region labels")
-    rows = [cells for _, cells in csv_records(read_text(p), str(p), ",")]
-    if len(rows) < 2:
-        raise InputError(f"{p}: no samples under the header")
-    header = [c.strip() for c in rows[0]]
+    header, table = _numeric_csv(p)
     timed = header[0] == "time_ms"
     labels = header[1:] if timed else header
-    check_cells(str(p), (len(rows) - 1, len(header)))
     missing, extra = sorted(set(regions) - set(labels)), sorted(set(labels) - set(regions))
     if missing or extra or len(labels) != len(set(labels)):
         raise InputError(f"{p}: its columns do not match the topology's regions (missing: {', '.join(missing) or '-'}; "
                          f"not in the topology: {', '.join(extra) or '-'}; each region once)")
-    if any(len(r) != len(header) for r in rows[1:]):
-        raise InputError(f"{p}: every row must have {len(header)} cells, as the header")
-    try:
-        table = np.array([[float(v) for v in r] for r in rows[1:]])
-    except ValueError as e:
-        raise InputError(f"{p}: {e}") from None
     table = _finite(table, p, "series")
     if timed:
         dt_ms = _interval(table[:, 0], p)

@@ -23,6 +23,7 @@ def integrate(x, c, p, step, noise, j, link):  # a kernel part (connectome.sim.c
     drift(x, c, p, d1, drive, row)
     euler_stage(x, d1, step, noise, j, xt)
     couple(k + 1, xt, cvar, c2, net)  # x̃ stands in step k+1's ring slot until the step itself writes it
+    feed(c2, drive, row + 1)
     drift(xt, c2, p, d2, drive, row + 1)
     corrector(x, d1, d2, step, noise, j)
 

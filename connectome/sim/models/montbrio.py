@@ -16,6 +16,7 @@ class MontbrioPazoRoxin(Model):
     state_variables = (StateVariable("r", 0.0, 2.0, 0.0, doc="firing rate"),
                        StateVariable("V", -2.0, 1.5, doc="mean membrane potential"))
     coupled = (0, 1)
+    stimulated = (1,)  # a current enters the membrane potential V, not the rate (TVB's stvar)
     observed = (0, 1)
     region_parameters = (
         P("tau", 1.0, 0.0, low_open=True, doc="characteristic time"),
