@@ -56,7 +56,7 @@ def test_a_stochastic_heun_run_reruns_bit_for_bit_with_bold_and_fc(run, imported
     (["--model", "linear", "--dt", "0.5"], "2 / |gamma|"),
     (["--monitor", "bold"], "--monitor bold"),
     (["--model", "montbrio-pazo-roxin", "--coupling", "8", "--speed", "3", "--duration", "1000", "--initial", "r=0.1",
-      "--initial", "V=-2", "--stimulus", "sensory_cortex=3@100:300"], "the run diverged: r of region"),
+      "--initial", "V=-2", "--stimulus", "sensory_cortex=3@100:300"], "the run diverged: V of region"),  # V takes the stimulus (TVB's stvar)
 ])
 def test_bad_model_options_are_one_line_errors(run, imported, args, fragment):
     out = run("simulate", "--topology", "v1", "--neurons", "1e7", "--duration", "10", *args)
