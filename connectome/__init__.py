@@ -10,8 +10,8 @@ from typing import Any
 
 _EXPORTS = {
     "ConnectomeError": "errors", "DatabaseError": "errors", "InputError": "errors", "ReferenceNotFound": "errors",
-    "ResourceError": "errors", "SaveResult": "store", "Store": "store", "VersionRef": "store",
-    "apportion": "exact", "connections": "exact", "derived_counts": "exact", "parse_count": "exact",
+    "ResourceError": "errors", "MissingExtra": "extras", "SaveResult": "store", "Store": "store", "VersionRef": "store",
+    "apportion": "exact", "connections": "exact", "derived_counts": "graph", "parse_count": "exact",
     "build_graph": "graph", "content_hash": "graph", "to_document": "graph", "validate": "graph",
     "diff": "diff", "read": "formats", "write": "formats", "RunSpec": "sim", "simulate": "sim", "sweep": "sweeps",
 }

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from .exact import derived_counts
+from .graph import derived_counts
 
 _MISSING = object()
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import numbers
-import sys
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .errors import InputError
+from .numeric import check_positive, is_number
 
 if TYPE_CHECKING:
     import networkx as nx
 
 MAX_STRENGTH = 1000
-_FLOAT_MAX = Decimal(sys.float_info.max)
 MAX_NEURONS = 10**18  # beyond any brain, and within the 64-bit integers a database column holds
 
 
@@ -34,33 +32,6 @@ def exact(value: int | float | Fraction | Decimal) -> Fraction:
     if isinstance(value, (Fraction, Decimal)):
         return Fraction(value)
     return _float_fraction(float(value))  # float() first: numpy's repr is "np.float64(0.3)"
-
-
-def is_number(value: object) -> bool:
-    """True for real numbers (numpy's and exact decimals included) that are not booleans."""
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)) or isinstance(value, Decimal)
-
-
-def check_positive(value: object, *, maximum: float | None = None) -> str | None:
-    """Why `value` is not a positive finite number (at most `maximum`), or None when it is."""
-    kind = type(value)
-    if (kind is float or kind is int) and 0 < value <= sys.float_info.max and (maximum is None or value <= maximum):
-        return None  # the common case, without the numbers.Real check
-    if not is_number(value):
-        return f"must be a number, got {value!r}"
-    try:
-        finite = math.isfinite(value)
-    except OverflowError:
-        return f"must be at most {sys.float_info.max:.17g}, got an integer of {len(str(abs(int(value))))} digits"
-    if not finite:
-        return f"must be finite, got {value!r}"
-    if isinstance(value, Decimal) and abs(value) > _FLOAT_MAX:
-        return f"must be at most {sys.float_info.max:.17g}, got {value}"
-    if value <= 0:
-        return f"must be > 0, got {value!r}"
-    if maximum is not None and value > maximum:
-        return f"must be ≤ {maximum:g}, got {value!r}"
-    return None
 
 
 def parse_count(text: str | int, what: str = "--neurons") -> int:
@@ -160,14 +131,3 @@ def connections(source_neurons: int, target_neurons: int, strength: int | float)
     """floor(N_s · N_t · strength / 1000), exactly, as a Python int of any size."""
     s = exact(strength)
     return (source_neurons * target_neurons * s.numerator) // (s.denominator * MAX_STRENGTH)
-
-
-def derived_counts(graph: nx.DiGraph, total: int, *, scaling: str | None = None) -> dict:
-    """Region sizes, per-projection connections and their exact total for `total` neurons.
-
-    Each projection's `autapses` and the topology's `scaling` (or `scaling`) apply; see `connectome.counting`.
-    """
-    from .counting import count_topology
-    from .graph import rows_of
-
-    return count_topology(rows_of(graph), total, scaling=scaling)

@@ -12,8 +12,10 @@ from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import located
-from .counting import DEFAULT_SCALING, DEFAULTS, is_default, rule_problem, scaling_problem, strength_limit
-from .exact import MAX_NEURONS, MAX_STRENGTH, check_positive
+from .counting import (DEFAULT_SCALING, DEFAULTS, count_topology, is_default, rule_problem, scaling_problem,
+                       strength_limit)
+from .exact import MAX_NEURONS, MAX_STRENGTH
+from .numeric import check_positive
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -371,3 +373,17 @@ def content_hash(graph: nx.DiGraph, rows: tuple[list[RegionRow], list[Projection
 def same_topology(a: nx.DiGraph, b: nx.DiGraph) -> bool:
     """True when two graphs have identical labels and content (region order aside)."""
     return to_document(a, canonical=True) == to_document(b, canonical=True)
+
+
+def derived_counts(graph: nx.DiGraph, total: int, *, scaling: str | None = None) -> dict:
+    """Region sizes, per-projection connections and their exact total for `total` neurons.
+
+    Each projection's `autapses` and the topology's `scaling` (or `scaling`) apply; see `connectome.counting`.
+
+    >>> import networkx as nx
+    >>> g = nx.DiGraph(name="pair")
+    >>> g.add_node("a", share=1.0); g.add_node("b", share=1.0); g.add_edge("a", "b", strength=2.5)
+    >>> derived_counts(g, 1000)["total_connections"]
+    625
+    """
+    return count_topology(rows_of(graph), total, scaling=scaling)

@@ -36,7 +36,7 @@ def weighted(graph: nx.DiGraph, *, weight: str = "strength", neurons: int | None
     """A plain DiGraph with `weight` and `distance` on every edge, and the distance used."""
     import networkx as nx
 
-    from .exact import derived_counts
+    from .graph import derived_counts
 
     if weight not in WEIGHTS:
         raise InputError(f"--weight: must be one of {', '.join(WEIGHTS)}, got {weight!r}")

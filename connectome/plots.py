@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from .errors import InputError
+from .extras import require
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -32,10 +33,12 @@ def check_picture(path: str | os.PathLike) -> Path:
         raise InputError(f"{target}: a picture is a .png or .svg file")
     if not target.parent.is_dir():
         raise InputError(f"{target}: folder {str(target.parent)!r} does not exist")
+    require("plots", f"drawing {target.name}")  # refused before any work, as a bad path is
     return target
 
 
 def _pyplot() -> Any:
+    require("plots", "drawing a picture")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -46,7 +49,7 @@ def _pyplot() -> Any:
 
 def save(fig: Any, path: str | os.PathLike) -> Path:
     """Write `fig` to `path` (PNG or SVG by its suffix) under a temporary name, then rename it; close it."""
-    from .formats._io import staged
+    from .atomic import staged
 
     target = check_picture(path)
     try:
@@ -86,6 +89,7 @@ def connectivity(graph: nx.DiGraph, names: Sequence[str]) -> np.ndarray:
 
 def plot_matrix(graph: nx.DiGraph, path: str | os.PathLike, *, order: str | None = None, seed: int = 0) -> Path:
     """The connectivity heatmap of `graph` (log colour scale) to `path`."""
+    require("plots", "plot_matrix")
     import numpy as np
     from matplotlib.colors import LogNorm
 
@@ -120,6 +124,8 @@ def plot_graph(graph: nx.DiGraph, path: str | os.PathLike, *, seed: int = 0) -> 
     nodes = graph.nodes
     placed = all(isinstance(nodes[x].get("x"), (int, float)) and isinstance(nodes[x].get("y"), (int, float))
                  for x in graph)
+    if not placed and len(graph) >= 500:  # networkx lays out 500 regions or more with scipy
+        require("plots", f"the spring layout of {len(graph):,} regions", "scipy")
     positions = ({x: (float(nodes[x]["x"]), float(nodes[x]["y"])) for x in graph} if placed
                  else nx.spring_layout(graph, seed=seed))
     strengths = np.array([float(w) for *_, w in graph.edges(data="strength")])
@@ -169,6 +175,7 @@ def plot_run(result: Any, path: str | os.PathLike, *, variables: Sequence[str] |
 def plot_fc(fc: np.ndarray, sc: np.ndarray, regions: Sequence[str], path: str | os.PathLike, *,
             title: str = "") -> Path:
     """The FC matrix beside the SC matrix (log scale) and the scatter of FC against log SC, to `path`."""
+    require("plots", "plot_fc")
     import numpy as np
     from matplotlib.colors import LogNorm
 

@@ -1,10 +1,10 @@
-"""Extensions: modules that register models, integrators, coupling functions, layouts or monitors.
+"""Extensions: modules that register models, integrators, coupling functions, layouts, monitors or topology formats.
 
 A plugin is an importable module whose import registers its parts (`connectome.sim.models.register_model`,
 `connectome.sim.integrators.register`, `connectome.sim.coupling.register_function`,
-`connectome.sim.layouts.register`, `connectome.sim.monitors.register`). The command line imports the
-modules named in `CONNECTOME_PLUGINS` (separated by commas) before it reads its options; from Python,
-import the module.
+`connectome.sim.layouts.register`, `connectome.sim.monitors.register`, `connectome.formats.register_format`).
+The command line imports the modules named in `CONNECTOME_PLUGINS` (separated by commas) before it reads its
+options; from Python, import the module.
 
 Example:
     >>> load_plugins({"CONNECTOME_PLUGINS": ""})

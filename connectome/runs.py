@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import InputError
-from .formats._io import staged
+from .atomic import staged
 from .sim import RunSpec, checked_run, prepare
 from .sim.compile import ENGINE_VERSION
 from .store import Store, VersionRef

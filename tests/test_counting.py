@@ -8,7 +8,7 @@ import pytest
 
 from connectome.counting import count_topology
 from connectome.errors import InputError
-from connectome.exact import derived_counts
+from connectome.graph import derived_counts
 from connectome.formats.canonical import parse_document, read_json
 from connectome.graph import content_hash, rows_of, to_document
 from connectome.sim.plan import build_plan

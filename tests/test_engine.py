@@ -18,7 +18,7 @@ from connectome.engine import (
     simulate,
 )
 from connectome.errors import InputError, ResourceError
-from connectome.exact import derived_counts
+from connectome.graph import derived_counts
 from connectome.formats.canonical import read_json
 from conftest import EXAMPLE
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from connectome.errors import InputError
-from connectome.exact import apportion, connections, derived_counts, exact, parse_count
+from connectome.exact import apportion, connections, exact, parse_count
+from connectome.graph import derived_counts
 from connectome.formats.canonical import read_json
 from conftest import EXAMPLE
 

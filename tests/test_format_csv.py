@@ -77,10 +77,10 @@ def test_file_objects(tmp_path):
     g = read_csv(io.BytesIO(b"\xef\xbb\xbf" + EDGES.encode() + b"a,b,1\n"), name="stream",
                  regions=io.StringIO("name,share\na,1\nb,2\n"))
     assert g.graph["name"] == "stream" and dict(g.nodes(data="share")) == {"a": 1.0, "b": 2.0}
-    assert "<stream>: --name: is required" in input_error(lambda: read_csv(io.StringIO(EDGES + "a,b,1\n")))
+    assert "<stream>: name: is required" in input_error(lambda: read_csv(io.StringIO(EDGES + "a,b,1\n")))
     with open(_file(tmp_path / "named.csv", EDGES + "a,b,1\n"), "rb") as fh:
         assert read_csv(fh).graph["name"] == "named"
-    assert "--name: must be a non-empty string" in input_error(
+    assert "x.csv: name: must be a non-empty string" in input_error(
         lambda: read_csv(_file(tmp_path / "x.csv", EDGES + "a,b,1\n"), name=" "))
 
 

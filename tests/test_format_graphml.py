@@ -66,7 +66,7 @@ def test_name_from_data_argument_or_stem(tmp_path):
     assert read_graphml(named, name="given").graph["name"] == "given"
     assert read_graphml(io.BytesIO(_doc(NODES).encode()), name="stream").graph["name"] == "stream"
     assert "<stream>: name: is missing" in input_error(lambda: read_graphml(io.BytesIO(_doc(NODES).encode())))
-    assert "--name: must be a non-empty string" in input_error(lambda: read_graphml(named, name=""))
+    assert "file.graphml: name: must be a non-empty string" in input_error(lambda: read_graphml(named, name=""))
 
 
 def test_defaults_apply_and_yed_graphics_are_ignored(tmp_path):

@@ -149,7 +149,7 @@ def test_file_objects_seekable_or_not(tmp_path):
 
 def test_name_argument_overrides_the_stem(tmp_path):
     assert read_tvb(make_zip(tmp_path / "c.zip", FULL), name="my brain").graph["name"] == "my brain"
-    refused(tmp_path / "c.zip", "--name", name="  ")
+    refused(tmp_path / "c.zip", "c.zip: name: must be a non-empty string", name="  ")
 
 
 def test_real_world_quirks_are_accepted(tmp_path):
@@ -226,13 +226,13 @@ def test_strength_scale_multiplies_the_written_decimals(tmp_path):
 @pytest.mark.parametrize("scale, problem", [(0, "must be > 0"), (-1, "must be > 0"), (float("nan"), "finite"),
                                             (True, "must be a number")])
 def test_bad_strength_scale(tmp_path, scale, problem):
-    refused(make_zip(tmp_path / "s.zip", MINIMAL), "--strength-scale", problem, strength_scale=scale)
+    refused(make_zip(tmp_path / "s.zip", MINIMAL), "s.zip: strength_scale: ", problem, strength_scale=scale)
 
 
 def test_strength_above_1000_names_the_cell_and_suggests_a_scale(tmp_path):
     path = make_zip(tmp_path / "big.zip", {**MINIMAL, "weights.txt": "0 1.9e10 0\n0 0 3.7e11\n0 0 0\n"})
-    message = refused(path, "big.zip: weights.txt: line 1 column 2", "above 1000", "--strength-scale 2.7e-09")
-    scale = float(message.split("--strength-scale ")[-1].split()[0])
+    message = refused(path, "big.zip: weights.txt: line 1 column 2", "above 1000", "strength_scale=2.7e-09")
+    scale = float(message.split("strength_scale=")[-1].split()[0])
     g = read_tvb(path, strength_scale=scale)
     assert max(s for *_, s in g.edges(data="strength")) <= 1000
 

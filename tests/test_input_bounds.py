@@ -78,7 +78,7 @@ def test_library_max_projections(tmp_path):
     assert MAX_PROJECTIONS == 2_000_000
     assert "above the limit of 3" in input_error(lambda: read_npy(tmp_path / "m.npy", max_projections=3))
     assert read_npy(tmp_path / "m.npy", max_projections=4).number_of_edges() == 4
-    assert "--max-projections: must be a whole number ≥ 1, got 0" in input_error(
+    assert "m.npy: max_projections: must be a whole number ≥ 1, got 0" in input_error(
         lambda: read_npy(tmp_path / "m.npy", max_projections=0))
     (tmp_path / "m.csv").write_text(",a,b,c\na,1,1,1\nb,1,1,1\nc,1,1,1\n")
     message = input_error(lambda: read_matrix_csv(tmp_path / "m.csv", max_projections=5))

@@ -13,7 +13,7 @@ import time
 import psutil
 import pytest
 
-from connectome.formats._io import temporary_name
+from connectome.atomic import temporary_name
 from conftest import EXAMPLE, ROOT, assert_one_line_error, tmpfs
 
 PD14 = ROOT / "examples" / "potjans_diesmann_2014.json"
@@ -182,7 +182,7 @@ CLOSE_FAILS = textwrap.dedent("""
     import sys
     from pathlib import Path
     from connectome.errors import InputError
-    from connectome.formats._io import staged_folder
+    from connectome.atomic import staged_folder
     from connectome.realise.sonata import _hdf5
 
     folder = Path(sys.argv[1])

@@ -13,7 +13,7 @@ import pytest
 from scipy import stats as sps
 
 from connectome.errors import ConnectomeWarning, InputError
-from connectome.formats._io import staged_folder
+from connectome.atomic import staged_folder
 from connectome.formats.canonical import parse_document
 from connectome.realise.sampling import uniform_multiset, uniform_subset
 from connectome.realise.sonata import realise_sonata

@@ -279,8 +279,8 @@ def test_a_sweep_point_is_recorded_as_before(store_url):
     with Store(store_url) as store:
         version = store.resolve(store.save(_example()).ref)
         with store.db.connect() as conn, conn.transaction():
-            sweep_id = conn.insert("INSERT INTO sweeps (version_id, spec, points, created_at) VALUES (?, '{}', 2, ?)",
-                                   (version.id, conn.stamp(datetime(2026, 1, 1))))
+            sweep_id = conn.insert("INSERT INTO sweeps (version_id, spec, points, created_at) "
+                                   "VALUES (:v, '{}', 2, :at)", {"v": version.id, "at": conn.stamp(datetime(2026, 1, 1))})
         ids = [store.record_run(version, neurons=10, parameters={"p": p}, seed=p, summary={"propagation_order": []},
                                 output=None, started_at=datetime.now(UTC), wall_s=0.1, peak_rss_bytes=None,
                                 sweep=(sweep_id, p)) for p in (0, 1)]

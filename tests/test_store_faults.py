@@ -11,7 +11,7 @@ import pytest
 
 from connectome.errors import DatabaseError
 from connectome.store import Store
-from connectome.store.connection import lock_key
+from connectome.store.locks import lock_key
 from conftest import EXAMPLE, assert_one_line_error, raw_sql, table_counts, tmpfs
 
 SEALED_WRITES = [

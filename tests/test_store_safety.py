@@ -25,7 +25,8 @@ from sqlalchemy.engine import make_url
 from connectome.errors import DatabaseError, InputError
 from connectome.store import Store
 from connectome.store import migrate
-from connectome.store.connection import Database, open_sqlite, translate
+from connectome.store.connection import Database, translate
+from connectome.store.sqlite import open_sqlite
 from connectome.store.url import redact, resolve_url
 from conftest import EXAMPLE, ROOT, Outcome, assert_one_line_error, table_counts
 
@@ -238,7 +239,7 @@ def test_a_connection_killed_mid_command_says_one_line(pg_url):
     """The CLI's backend is killed while it waits for an import lock: exactly one line, exit 3."""
     import psycopg
 
-    from connectome.store.connection import lock_key
+    from connectome.store.locks import lock_key
 
     assert cli("--db", pg_url, "topology", "import", EXAMPLE).exit_code == 0
     plain = pg_url.replace("+psycopg", "")
@@ -446,7 +447,7 @@ def test_the_package_opens_sqlite_only_through_open_sqlite():
                     if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                             and call.func.attr == "connect" and getattr(call.func.value, "id", "") == "sqlite3"):
                         calls.append((path.relative_to(ROOT).as_posix(), node.name))
-    assert calls == [("connectome/store/connection.py", "open_sqlite")]
+    assert calls == [("connectome/store/sqlite.py", "open_sqlite")]
 
 
 @pytest.mark.parametrize("query, fragment", [("passwd=xyzsecret", 'passwd=***: invalid connection option "passwd"'),

@@ -53,9 +53,10 @@ def _version(ctx: click.Context, asked: bool) -> None:
         return
     from importlib.metadata import version
 
+    from ..extras import DISTRIBUTION
     from ..store.migrate import HEAD
 
-    click.echo(f"connectome {version('connectome')} (database schema revision {HEAD})")
+    click.echo(f"connectome {version(DISTRIBUTION)} (database schema revision {HEAD})")
     ctx.exit()
 
 

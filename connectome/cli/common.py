@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import click
 
+from ..counting import SCALINGS
 from ..exact import parse_count
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 neurons_option = click.option("--neurons", callback=neurons_count, metavar="N",
                               help="Total neurons: 10000000, 10_000_000, 1e7 or 1.5e9.")
 
-scaling_option = click.option("--scaling", type=click.Choice(["probability", "indegree"]),
+scaling_option = click.option("--scaling", type=click.Choice(list(SCALINGS)),
                               help="How counts follow N: probability (∝ N_s·N_t) or indegree (the reference "
                                    "scale's in-degrees held, ∝ N_t) [default: the topology's own].")
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import click
 
+from ..metrics import DISTANCES, WEIGHTS
 from .common import complete_ref, emit, json_option, neurons_option, store_of, table
 
 
 @click.command("metrics")
 @click.argument("ref", shell_complete=complete_ref)
-@click.option("--weight", type=click.Choice(["strength", "connections"]), default="strength", show_default=True,
+@click.option("--weight", type=click.Choice(list(WEIGHTS)), default="strength", show_default=True,
               help="Edge weights: the strengths, or the derived connection counts at --neurons N.")
 @neurons_option
-@click.option("--distance", type=click.Choice(["auto", "tract_length", "inverse"]), default="auto",
+@click.option("--distance", type=click.Choice(list(DISTANCES)), default="auto",
               show_default=True, help="Path lengths: tract_length (auto: when every projection has one) or 1/weight.")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="Louvain's seed.")
 @json_option

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..exact import parse_count
+from ..realise import REALISERS
 from ..realise.synapses import DEFAULT_SPEED_MM_PER_MS
 from .common import (complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of,
                      warnings_shown)
@@ -25,7 +26,7 @@ def speed_option(prefix: str = "") -> Any:
 @click.option("--topology", "ref", required=True, metavar="REF", shell_complete=complete_ref, help="Topology version: NAME@vN, NAME or vN.")
 @click.option("--neurons", callback=neurons_count, required=True, metavar="N", help="Total neurons: 1e6, 10_000, …")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and printed].")
-@click.option("--format", "fmt", type=click.Choice(["sonata"]), default="sonata", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(list(REALISERS)), default="sonata", show_default=True,
               help="The circuit format (SONATA: bmtk, NEURON, Arbor, libsonata).")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=str), metavar="DIR",
               help="A new folder for the circuit (written under a temporary name, renamed when complete).")
@@ -45,8 +46,10 @@ def realise(ctx: click.Context, ref: str, neurons: int, seed: int | None, fmt: s
     Example:
       python cli.py realise --topology potjans_diesmann_2014 --neurons 1e4 --seed 1 -o pd14_circuit
     """
+    from ..extras import require
     from ..realise.sonata import realise_sonata
 
+    require("sonata", "realise")  # before the store is opened
     store = store_of(ctx)
     found = store.resolve(ref)
     with warnings_shown():

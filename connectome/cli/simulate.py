@@ -69,7 +69,7 @@ def run_options(func: Callable) -> Callable:
     from ..sim.integrators import INTEGRATORS
     from ..sim.layouts import KERNELS
     from ..sim.monitors import MONITORS
-    from ..sim.spec import PRECISIONS
+    from ..sim.spec import COUPLING_MODES, PRECISIONS
 
     for option in reversed([
         click.option("--model", default="rate", show_default=True, help="The model (`models list` shows them)."),
@@ -107,7 +107,7 @@ def run_options(func: Callable) -> Callable:
                      "windows, regions averaged) and its peak frequency in Hz to the summary."),
         click.option("--spectrum-window", type=float, default=1000.0, show_default=True, metavar="MS",
                      help="The spectrum's Welch segment: its frequency resolution is 1000/MS Hz."),
-        click.option("--coupling-mode", type=click.Choice(["raw", "mean-input"]),
+        click.option("--coupling-mode", type=click.Choice(list(COUPLING_MODES)),
                      help="raw: W = strength; mean-input: each target's input normalised [default: the model's]."),
         click.option("--width", type=float, help="The rate model's sigmoid width (= --param width=W) [default: 0.1]."),
         click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and recorded]."),

@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import click
 
 from ..errors import InputError
+from ..formats import NORMALISE
+from ..formats.options import OptionError, ReaderOption
+from ..formats.registry import flag, readable, reader_options, writable
+from ..realise.scripts import SCRIPTS
 from .common import (complete_ref, emit, json_option, neurons_option, printable, scaling_option, store_of, table,
                      warnings_shown)
 from .realise import speed_option
+
+
+def _option_type(option: ReaderOption) -> dict[str, Any]:
+    """The click keywords of a reader option's type."""
+    kind = option.type
+    if kind is bool:
+        return {"is_flag": True}
+    if kind is Path:
+        return {"type": click.Path(path_type=str)}
+    if isinstance(kind, tuple):
+        return {"type": click.Choice(list(kind))}
+    if kind is int and option.minimum is not None:
+        return {"type": click.IntRange(min=option.minimum)}
+    return {"type": kind}
+
+
+def reader_flags(command: Callable) -> Callable:
+    """The options of every registered reader, as flags of `command` (each passed by its keyword).
+
+    >>> [p.opts[0] for p in click.command()(reader_flags(lambda **kw: None)).params][:2]
+    ['--regions', '--source']
+    """
+    for option, formats in reversed(list(reader_options().values())):
+        command = click.option(option.flag, option.keyword, metavar=option.metavar,
+                               help=f"{'/'.join(formats)} only: {option.help}.", **_option_type(option))(command)
+    return command
+
+
+@contextlib.contextmanager
+def flags_named() -> Iterator[None]:
+    """Re-spell the library's errors about reader options (by keyword) with the command line's flags."""
+    try:
+        yield
+    except OptionError as exc:
+        raise InputError(exc.spelled(flag)) from None
 
 
 @click.group()
@@ -21,32 +63,18 @@ def topology() -> None:
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--name", help="Store under this name instead of the file's.")
 @click.option("--message", "-m", help="A note kept with the version.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb", "npy", "matrix-csv", "mat"]),
+@click.option("--format", "fmt", type=click.Choice(readable()),
               help="Input format [default: by extension and content].")
-@click.option("--regions", "regions_file", type=click.Path(path_type=str), help="CSV only: the regions file (name,share[,extra…]).")
-@click.option("--source", "source_column", metavar="COL", help="CSV only: the source column [default: source].")
-@click.option("--target", "target_column", metavar="COL", help="CSV only: the target column [default: target].")
-@click.option("--weight", "weight_column", metavar="COL", help="CSV only: the strength column [default: strength, else weight].")
-@click.option("--weight-attr", metavar="NAME", help="GraphML only: the edge attribute to read as strength.")
-@click.option("--undirected", is_flag=True, help="GraphML only: read an undirected graph, each edge both ways.")
-@click.option("--labels", "labels_file", type=click.Path(path_type=str), help="npy only: the region names, one a line [default: STEM.labels.txt, else 0…n-1].")
-@click.option("--matrix-key", metavar="NAME", help="mat only: the matrix variable [default: the only square one].")
-@click.option("--labels-key", metavar="NAME", help="mat only: the variable of region names.")
-@click.option("--orientation", type=click.Choice(["row-source", "row-target"]),
-              help="Matrices: M[i, j] is i -> j (row-source, the default) or j -> i (row-target, TVB's).")
-@click.option("--max-projections", type=click.IntRange(min=1), metavar="N",
-              help="Matrices: refuse more than N non-zero entries [default: 2,000,000].")
-@click.option("--normalise", type=click.Choice(["max"]), help="Divide every weight by the largest (before --strength-scale).")
+@reader_flags
+@click.option("--normalise", type=click.Choice(list(NORMALISE)),
+              help="Divide every weight by the largest (before --strength-scale).")
 @click.option("--strength-scale", type=float, help="Multiply every weight by this to get strengths [default: 1].")
 @click.option("--dry-run", is_flag=True, help="Read and validate; print the content hash and what would be stored; write nothing.")
 @json_option
 @click.pass_context
 def topology_import(ctx: click.Context, file: str, name: str | None, message: str | None, fmt: str | None,
-                    regions_file: str | None, source_column: str | None, target_column: str | None,
-                    weight_column: str | None, weight_attr: str | None, undirected: bool, labels_file: str | None,
-                    matrix_key: str | None, labels_key: str | None, orientation: str | None,
-                    max_projections: int | None, normalise: str | None, strength_scale: float | None, dry_run: bool,
-                    as_json: bool) -> None:
+                    normalise: str | None, strength_scale: float | None, dry_run: bool, as_json: bool,
+                    **options: Any) -> None:
     """Import FILE as the next version of its topology (nothing is stored if identical to the newest).
 
     \b
@@ -59,12 +87,8 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
     """
     from ..formats import read
 
-    with warnings_shown():
-        graph = read(file, format=fmt, name=name, regions=regions_file, source_column=source_column,
-                     target_column=target_column, weight_column=weight_column, weight_attr=weight_attr,
-                     undirected=undirected, labels=labels_file, matrix_key=matrix_key, labels_key=labels_key,
-                     orientation=orientation, max_projections=max_projections, normalise=normalise,
-                     strength_scale=strength_scale)
+    with warnings_shown(), flags_named():
+        graph = read(file, format=fmt, name=name, normalise=normalise, strength_scale=strength_scale, **options)
     if dry_run:
         result = _dry_run(ctx, graph)
     else:
@@ -147,8 +171,9 @@ def _extras(item: dict, known: tuple[str, ...]) -> str:
 @topology.command("export")
 @click.argument("ref", shell_complete=complete_ref)
 @click.option("-o", "--output", type=click.Path(path_type=str), help="Write here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "tvb", "npy", "matrix-csv", "nest", "pynn"]),
-              help="Output format [default: by extension, else json]; nest and pynn write a simulator script.")
+@click.option("--format", "fmt", type=click.Choice([*writable(), *SCRIPTS]),
+              help=f"Output format [default: by extension, else json]; {' and '.join(SCRIPTS)} write a simulator "
+                   "script.")
 @neurons_option
 @scaling_option
 @click.option("--neuron-model", metavar="MODEL",
@@ -172,21 +197,23 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
 
     store = store_of(ctx)
     found = store.resolve(ref)
-    if fmt in ("nest", "pynn"):
+    if fmt in SCRIPTS:
         return _export_script(store, found, fmt, output, neurons, scaling, neuron_model, speed)
-    for flag, value in (("--neurons", neurons), ("--scaling", scaling), ("--neuron-model", neuron_model),
-                        ("--speed", speed)):
+    for option, value in (("--neurons", neurons), ("--scaling", scaling), ("--neuron-model", neuron_model),
+                          ("--speed", speed)):
         if value is not None:
-            raise InputError(f"{flag}: applies only to --format nest or pynn")
+            raise InputError(f"{option}: applies only to --format {' or '.join(SCRIPTS)}")
     graph = store.load(found)
     if output is None:
         if fmt not in (None, "json"):
             raise InputError(f"--format {fmt}: needs -o FILE; only JSON goes to stdout")
         click.echo(dumps(graph), nl=False)
         return
-    write(graph, output, format=fmt)
-    click.echo(f"wrote {output}", err=True)
-    if not carries(graph, output, format=fmt):
+    with flags_named():
+        write(graph, output, format=fmt)
+        click.echo(f"wrote {output}", err=True)
+        carried = carries(graph, output, format=fmt)
+    if not carried:
         click.echo(f"warning: {output}: {output_format(output, fmt)} cannot carry everything in {found.ref} "
                    "(e.g. its reference neurons or extra attributes): importing it gives different content", err=True)
 
@@ -194,7 +221,7 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
 def _export_script(store, found, fmt: str, output: str | None, neurons: int | None, scaling: str | None,
                    model: str | None, speed: float | None) -> None:
     """`export --format nest|pynn`: the simulator script, to -o FILE (atomically) or stdout."""
-    from ..formats._io import write_text
+    from ..atomic import write_text
     from ..realise.scripts import simulator_script
 
     rows = store.rows(found)

@@ -1,4 +1,4 @@
-"""Weights into strengths, for every format: `--normalise max` (divide by the largest) and `--strength-scale`
+"""Weights into strengths, for every format: `normalise="max"` (divide by the largest) and `strength_scale`
 (multiply), in decimal arithmetic from the numbers as written, each result the double nearest it."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import located
 from ..exact import check_positive
+from .options import option_error
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -23,9 +24,9 @@ def _decimal(value: object) -> decimal.Decimal:
 def rescale(graph: nx.DiGraph, where: str, *, scale: float | None = None, normalise: str | None = None) -> nx.DiGraph:
     """Each strength ÷ the largest (normalise `max`), then × `scale`; a strength that underflows to 0 is refused."""
     if normalise is not None and normalise not in NORMALISE:
-        raise located(where, "--normalise", f"must be one of {', '.join(NORMALISE)}, got {normalise!r}")
+        raise option_error(where, "normalise", f"must be one of {', '.join(NORMALISE)}, got {normalise!r}")
     if scale is not None and check_positive(scale):
-        raise located(where, "--strength-scale", check_positive(scale))
+        raise option_error(where, "strength_scale", check_positive(scale))
     edges = list(graph.edges(data=True))
     if not edges:
         return graph

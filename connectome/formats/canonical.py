@@ -8,12 +8,14 @@ from typing import Any
 import networkx as nx
 
 from .. import jsontext
+from ..atomic import write_text
 from ..errors import located
 from ..counting import rule_problem, scaling_problem, strength_limit
 from ..exact import check_positive
 from ..graph import (RESERVED_PROJECTION_KEYS, _check_extra, build_graph, key_problem, name_problem, neurons_problem,
                      to_document, validate)
-from ._io import Source, label, read_text, write_text
+from .inputs import Source, label, read_text
+from .options import option_error
 
 def _no_constants(token: str) -> Any:
     raise ValueError(f"{token} is not a JSON number")
@@ -42,8 +44,9 @@ def parse_document(doc: Any, name: str = "", *, name_override: str | None = None
     topo_name = name_override if name_override is not None else doc.get("name")
     problem = name_problem(topo_name)
     if problem:
-        field = "--name" if name_override is not None else "name"
-        raise located(name, field, "is missing" if "name" not in doc and name_override is None else problem)
+        if name_override is not None:
+            raise option_error(name, "name", problem)
+        raise located(name, "name", "is missing" if "name" not in doc else problem)
     description = doc.get("description")
     if description is not None and not isinstance(description, str):
         raise located(name, "description", f"must be a string, got {description!r}")

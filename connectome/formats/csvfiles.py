@@ -7,8 +7,8 @@ appearance; with one, an edge naming a region the regions file does not list is 
 delimiter is the header's: a tab (TSV), else a comma, else runs of spaces (then without quoting).
 Columns are found by their header name with case ignored, so ``Source``, ``TARGET`` and ``Weight``
 do; a ``weight`` column stands for ``strength`` when there is none, and ``source_column``,
-``target_column`` and ``weight_column`` (``--source``, ``--target``, ``--weight``) name others. Their
-order is free; every other column is an extra attribute, named as written (names follow the rules of
+``target_column`` and ``weight_column`` (``--source``, ``--target``, ``--weight`` on the command line) name
+others. Their order is free; every other column is an extra attribute, named as written (names follow the rules of
 region names: no control or format characters, at most 1000 characters; at most 1000 columns). Files
 are UTF-8 with or without a byte-order mark, with LF or CRLF line ends and RFC 4180 quoting; blank
 lines are skipped.
@@ -47,15 +47,17 @@ from typing import Any, Iterator
 
 import networkx as nx
 
-from ..errors import located
+from ..atomic import open_output
 from ..counting import rule_problem, strength_limit
+from ..errors import located
 from ..exact import check_positive
 from ..graph import RESERVED_REGION_KEYS, build_graph, key_problem, validate
-from ._io import DECIMAL, INTEGER, Source, decode, file_stem, label, open_output, read_bytes
+from .inputs import DECIMAL, INTEGER, Source, decode, file_stem, label, read_bytes
 from .limits import MAX_COLUMNS
+from .options import Mention, OptionError, option_error
 
 EDGE_COLUMNS = ("source", "target", "strength")
-_OPTION = {"source": "--source", "target": "--target", "strength": "--weight"}
+_OPTION = {"source": "source_column", "target": "target_column", "strength": "weight_column"}
 _BOOLEAN_TEXT = {"true": True, "false": False}
 REGION_COLUMNS = ("name", "share")
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
@@ -151,8 +153,9 @@ def _canonical_header(where: str, header: list[str], required: tuple[str, ...],
         found = next((lower[c.lower()] for c in candidates if c.lower() in lower), None)
         if found is None:
             given = names.get(column, (column,))[0]
-            hint = f" (named by {_OPTION[column]})" if column in names and given.lower() != column else ""
-            raise located(where, "line 1", f"no {given!r} column{hint} (expected {','.join(required)}[,extra…])")
+            hint = (" (named by ", Mention(_OPTION[column]), ")") if column in names and given.lower() != column else ()
+            raise OptionError(f"{where}: line 1: no {given!r} column", *hint,
+                              f" (expected {','.join(required)}[,extra…])")
         if column in position and position[column] != found:
             raise located(where, "line 1", f"column {column!r} would be given twice")
         header[found] = column
@@ -204,6 +207,25 @@ def regions_path_for(edges: str | os.PathLike) -> Path:
     return path.with_name(f"{path.stem}.regions.csv") if path.name else path
 
 
+def _regions(regions: Source) -> dict[str, dict[str, Any]]:
+    """The regions file: each region's share and extra attributes, by name, in file order."""
+    regions_where = label(regions)
+    known: dict[str, dict[str, Any]] = {}
+    first: dict[str, int] = {}
+    reserved = tuple(k for k in RESERVED_REGION_KEYS if k not in REGION_COLUMNS)
+    for line, cells in _rows(regions, regions_where, REGION_COLUMNS, reserved):
+        region = _region_name(regions_where, line, "name", cells["name"])
+        if region in known:
+            raise located(regions_where, f"line {line}",
+                          f"name: duplicate region {region!r} (first on line {first[region]})")
+        share = _positive(regions_where, line, "share", cells["share"])
+        known[region] = {"share": share, **_extras(regions_where, line, cells, REGION_COLUMNS)}
+        first[region] = line
+    if not known:
+        raise located(regions_where, "", "lists no regions")
+    return known
+
+
 def read_csv(edges: Source, *, regions: Source | None = None, name: str | None = None,
              source_column: str | None = None, target_column: str | None = None,
              weight_column: str | None = None, unbounded: bool = False) -> nx.DiGraph:
@@ -219,31 +241,16 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
     """
     where = label(edges)
     if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise located(where, "--name", f"must be a non-empty string, got {name!r}")
+        raise option_error(where, "name", f"must be a non-empty string, got {name!r}")
     topo_name = name if name is not None else file_stem(edges)
     if topo_name is None:
-        raise located(where, "--name", "is required when the edge list is a stream without a file name")
+        raise option_error(where, "name", "is required when the edge list is a stream without a file name")
 
     if regions is None and isinstance(edges, (str, os.PathLike)):
         companion = regions_path_for(edges)
         if companion.is_file() and companion != Path(edges):
             regions = companion
-    known: dict[str, dict[str, Any]] | None = None
-    if regions is not None:
-        regions_where = label(regions)
-        known, first = {}, {}
-        reserved = tuple(k for k in RESERVED_REGION_KEYS if k not in REGION_COLUMNS)
-        for line, cells in _rows(regions, regions_where, REGION_COLUMNS, reserved):
-            region = _region_name(regions_where, line, "name", cells["name"])
-            if region in known:
-                raise located(regions_where, f"line {line}",
-                              f"name: duplicate region {region!r} (first on line {first[region]})")
-            share = _positive(regions_where, line, "share", cells["share"])
-            known[region] = {"share": share, **_extras(regions_where, line, cells, REGION_COLUMNS)}
-            first[region] = line
-        if not known:
-            raise located(regions_where, "", "lists no regions")
-
+    known = _regions(regions) if regions is not None else None
     found: dict[str, dict[str, Any]] = {}
     projections: dict[tuple[str, str], dict[str, Any]] = {}
     first_line: dict[tuple[str, str], int] = {}

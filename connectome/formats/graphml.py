@@ -48,10 +48,12 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 from networkx.readwrite.graphml import GraphMLReader
 
+from ..atomic import open_output
 from ..errors import located
 from ..graph import build_graph, key_problem, shown, validate
-from ._io import DECIMAL, INTEGER, Source, file_stem, label, open_output, read_bytes
+from .inputs import DECIMAL, INTEGER, Source, file_stem, label, read_bytes
 from .limits import brief
+from .options import Mention, OptionError, option_error
 
 MAX_BYTES = 512 * 2**20
 NS = "http://graphml.graphdrawing.org/xmlns"
@@ -240,7 +242,7 @@ def read_graphml(source: Source, *, name: str | None = None, weight_attr: str | 
     """
     where = label(source)
     if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise located(where, "--name", f"must be a non-empty string, got {name!r}")
+        raise option_error(where, "name", f"must be a non-empty string, got {name!r}")
     data = read_bytes(source, MAX_BYTES)
     if not data.strip():
         raise located(where, "", "the file is empty")
@@ -280,7 +282,8 @@ def read_graphml(source: Source, *, name: str | None = None, weight_attr: str | 
     elif "name" not in graph.graph:
         stem = file_stem(source)
         if stem is None:
-            raise located(where, "name", "is missing: no name data in the graph and no file name; give --name")
+            raise OptionError(f"{where}: name: is missing: no name data in the graph and no file name; give ",
+                              Mention("name"))
         graph.graph["name"] = stem
     if undirected:
         graph = _both_ways(graph)
@@ -303,10 +306,11 @@ def _both_ways(graph: nx.Graph) -> nx.DiGraph:
 
 
 def _weights_from(graph: nx.DiGraph, key: str, where: str) -> None:
-    """The strength of every projection from its attribute `key` (--weight-attr), which it replaces."""
+    """The strength of every projection from its attribute `key` (`weight_attr`), which it replaces."""
     for s, t, attrs in graph.edges(data=True):
         if key not in attrs:
-            raise located(where, f"projection {s!r} -> {t!r}", f"has no {key!r} attribute (--weight-attr)")
+            raise OptionError(f"{where}: projection {s!r} -> {t!r}: has no {key!r} attribute (",
+                              Mention("weight_attr"), ")")
         attrs["strength"] = attrs.pop(key)
 
 

@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from ..errors import InputError, located
+from ..errors import located
+from .options import Mention, OptionError
 
 MIB = 1 << 20
 MAX_MEMBER_BYTES = 256 * MIB
@@ -63,9 +64,9 @@ def check_cells(where: str, shape: tuple[int, ...]) -> None:
 def check_projections(where: str, count: int, limit: int, *, at_least: bool = False) -> None:
     """Refuse a matrix with more non-zero entries (projections) than `limit` (`at_least`: counted so far)."""
     if count > limit:
-        raise InputError(f"{where}: holds {'at least ' if at_least else ''}{count:,} non-zero entries (projections), "
-                         f"above the limit of {limit:,}; raise it with --max-projections (max_projections in Python) "
-                         "if this machine can hold them")
+        raise OptionError(f"{where}: holds {'at least ' if at_least else ''}{count:,} non-zero entries (projections), "
+                          f"above the limit of {limit:,}; raise it with ", Mention("max_projections"),
+                          " if this machine can hold them")
 
 
 def brief(exc: BaseException, limit: int = 160) -> str:

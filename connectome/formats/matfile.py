@@ -19,12 +19,14 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..errors import InputError, located
+from ..errors import located
+from ..extras import require
 from ..graph import shown
-from ._io import Source, label, read_bytes
+from .inputs import Source, label, read_bytes
 from .limits import (CHUNK, MAX_MEMBER_BYTES, MAX_PROJECTIONS, MAX_RATIO, brief, check_cells, check_inflation,
                      inflation_cap)
 from .matrix import _graph
+from .options import option_error
 
 NUMERIC = ("double", "single", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64")
 ITEM_BYTES = {"double": 8, "single": 4, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4,
@@ -120,9 +122,11 @@ def read_mat(source: Source, *, name: str | None = None, matrix_key: str | None 
 
     `matrix_key` names the matrix variable (default: the only square numeric matrix), `labels_key` a
     cell array or char matrix of region names (default: ``0`` … ``n-1``); `max_projections` caps the
-    non-zero entries. Raises InputError, in one line, for a damaged, hostile or oversized file.
+    non-zero entries. Raises InputError, in one line, for a damaged, hostile or oversized file, and
+    MissingExtra without scipy (the `mat` extra).
     """
     where = label(source)
+    require("mat", f"{where}: reading a MATLAB .mat file")
     data = read_bytes(source, MAX_MEMBER_BYTES)
     variables = _variables(data, where)
     _check_declared(where, variables, len(data))
@@ -130,13 +134,13 @@ def read_mat(source: Source, *, name: str | None = None, matrix_key: str | None 
     if matrix_key is None:
         square = [n for n, shape, kind in variables if kind in NUMERIC and len(shape) == 2 and shape[0] == shape[1] > 1]
         if len(square) != 1:
-            raise located(where, "--matrix-key", f"needed: the file holds {len(square)} square numeric matrices "
-                                                 f"({_listing([v for v in variables if v[0] in square]) or 'none'}); "
-                                                 f"variables: {_listing(variables)}")
+            raise option_error(where, "matrix_key", f"needed: the file holds {len(square)} square numeric matrices "
+                                                    f"({_listing([v for v in variables if v[0] in square]) or 'none'}); "
+                                                    f"variables: {_listing(variables)}")
         matrix_key = square[0]
-    for option, key in (("--matrix-key", matrix_key), ("--labels-key", labels_key)):
+    for option, key in (("matrix_key", matrix_key), ("labels_key", labels_key)):
         if key is not None and key not in shapes:
-            raise located(where, option, f"no variable {shown(key)} (variables: {_listing(variables)})")
+            raise option_error(where, option, f"no variable {shown(key)} (variables: {_listing(variables)})")
     check_cells(where, shapes[matrix_key][0])
     _check_inflated(data, where)
     loaded = _load(data, where, [k for k in (matrix_key, labels_key) if k is not None])
@@ -144,7 +148,7 @@ def read_mat(source: Source, *, name: str | None = None, matrix_key: str | None 
         raise located(where, "", "not a MATLAB file scipy can read (v4–v7.2): a variable its header lists is missing")
     matrix = loaded[matrix_key]
     if not isinstance(matrix, np.ndarray):
-        raise located(where, "--matrix-key", f"{_name(matrix_key)} is not a dense numeric matrix")
+        raise option_error(where, "matrix_key", f"{_name(matrix_key)} is not a dense numeric matrix")
     n = matrix.shape[0] if matrix.ndim else 0
     names = [str(i) for i in range(n)] if labels_key is None else _mat_labels(loaded[labels_key], where)
     return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections)
@@ -159,5 +163,5 @@ def _mat_labels(value: Any, where: str) -> list[str]:
         if array.dtype == object:
             return [str(np.asarray(x).ravel()[0]).strip() if np.asarray(x).size else "" for x in array.ravel()]
     except (ValueError, TypeError) as exc:
-        raise InputError(f"{where}: --labels-key: cannot read names from it ({brief(exc)})") from None
-    raise located(where, "--labels-key", f"must be a cell array or char matrix of names, got {array.dtype}")
+        raise option_error(where, "labels_key", f"cannot read names from it ({brief(exc)})") from None
+    raise option_error(where, "labels_key", f"must be a cell array or char matrix of names, got {array.dtype}")

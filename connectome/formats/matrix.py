@@ -19,7 +19,8 @@ strengths: shares, attributes, the rule and the scaling are not written (``topol
 Limits (``limits.py``), each checked before the matrix or the graph is made, each refusal one line: at
 most ``MAX_MATRIX_CELLS`` cells as declared (a ``.npy`` header, read by numpy's ``read_magic`` and
 ``read_array_header_*`` before any data; a ``.mat`` variable's header; a CSV header's names) and at most
-``max_projections`` non-zero entries (default ``MAX_PROJECTIONS``, 2,000,000; ``--max-projections``).
+``max_projections`` non-zero entries (default ``MAX_PROJECTIONS``, 2,000,000; ``--max-projections`` on the
+command line).
 Whatever numpy's header parser raises on a damaged file is one line too.
 """
 
@@ -37,14 +38,15 @@ from typing import IO
 import networkx as nx
 import numpy as np
 
+from ..atomic import open_output, staged
 from ..errors import located
 from ..graph import build_graph, shown, validate
-from ._io import DECIMAL, Source, decode, file_stem, label, open_output, read_bytes, staged
+from .builtin import ORIENTATIONS
 from .csvfiles import csv_records
+from .inputs import DECIMAL, Source, decode, file_stem, label, read_bytes
 from .limits import (MAX_MEMBER_BYTES, MAX_PROJECTIONS, brief, check_cells, check_projections,
                      max_projections_problem)
-
-ORIENTATIONS = ("row-source", "row-target")
+from .options import option_error
 MAX_NPY_HEADER = 65536  # numpy's own limit on a header it parses is 10,000 characters
 MAX_LABELS_BYTES = 64 << 20
 _ROW = re.compile(f"(?:{DECIMAL.pattern})(?:,(?:{DECIMAL.pattern}))*")
@@ -60,9 +62,9 @@ def _graph(matrix: np.ndarray, labels: list[str], where: str, name: str | None, 
            orientation: str, unbounded: bool, max_projections: int = MAX_PROJECTIONS) -> nx.DiGraph:
     """The topology of a checked square matrix and its labels (at most `max_projections` non-zero entries)."""
     if orientation not in ORIENTATIONS:
-        raise located(where, "--orientation", f"must be one of {', '.join(ORIENTATIONS)}, got {orientation!r}")
+        raise option_error(where, "orientation", f"must be one of {', '.join(ORIENTATIONS)}, got {orientation!r}")
     if max_projections_problem(max_projections):
-        raise located(where, "--max-projections", max_projections_problem(max_projections))
+        raise option_error(where, "max_projections", max_projections_problem(max_projections))
     n = len(labels)
     if matrix.ndim != 2 or matrix.shape != (n, n):
         raise located(where, "", f"a {'×'.join(map(str, matrix.shape))} array, expected a square matrix of "
@@ -202,7 +204,7 @@ def read_matrix_csv(source: Source, *, name: str | None = None, orientation: str
     """Read a labelled CSV/TSV matrix (names across the header after an empty cell, and down the first column)."""
     where = label(source)
     if max_projections_problem(max_projections):
-        raise located(where, "--max-projections", max_projections_problem(max_projections))
+        raise option_error(where, "max_projections", max_projections_problem(max_projections))
     names, matrix = read_labelled_matrix(source, max_projections=max_projections)
     return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections)
 

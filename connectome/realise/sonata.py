@@ -37,7 +37,8 @@ import numpy as np
 
 from ..counting import count_topology
 from ..errors import InputError, ResourceError
-from ..formats._io import output_path, remove_abandoned, staged_folder
+from ..extras import require
+from ..atomic import output_path, remove_abandoned, staged_folder
 from ..graph import rows_of
 from .synapses import Synapse, synapses
 
@@ -127,6 +128,7 @@ def realise_sonata(topology: nx.DiGraph | Rows, neurons: int, folder: str | Path
     by `chunk`, not by the number of edges. `speed` (mm/ms) turns `tract_length` into delays where no delay
     is given (`connectome.realise.synapses`). Returns what was written.
     """
+    require("sonata", "realise")  # h5py writes the circuit
     started = time.perf_counter()
     rows = rows_of(topology)
     if not isinstance(chunk, int) or chunk < 1:

@@ -21,7 +21,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConnectomeWarning, InputError
-from ..exact import exact, is_number
+from ..exact import exact
+from ..numeric import is_number
 
 if TYPE_CHECKING:
     from ..graph import Rows

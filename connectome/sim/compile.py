@@ -41,7 +41,7 @@ def package_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("connectome")
+        return version("connectome-modeller")  # the distribution's name (connectome.extras.DISTRIBUTION)
     except PackageNotFoundError:
         return "unknown"
 

@@ -27,26 +27,19 @@ import math
 from typing import Any
 
 from ..errors import InputError
+from ..numeric import require_positive_ms
 
 MIN_WINDOW_SAMPLES = 3  # a correlation of 2 samples is ±1 whatever the signal
 
 
 def _samples(value_ms: Any, dt_ms: float, name: str) -> int:
     """A duration in ms as the nearest whole number of samples of `dt_ms`; InputError naming `name`."""
-    _positive(value_ms, name)
+    require_positive_ms(value_ms, name)
     return int(math.floor(value_ms / dt_ms + 0.5))
 
 
 def _count(samples: int) -> str:
     return f"{samples} sample" if samples == 1 else f"{samples} samples"
-
-
-def _positive(value: Any, name: str) -> None:
-    """Refuse anything but a finite real number > 0, naming `name`."""
-    import numbers
-
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        raise InputError(f"{name}: must be a finite number of ms > 0, got {value!r}")
 
 
 def fcd_windows(samples: int, dt_ms: float, window_ms: float, step_ms: float) -> tuple[Any, int]:
@@ -81,7 +74,7 @@ def fcd_windows(samples: int, dt_ms: float, window_ms: float, step_ms: float) ->
     """
     import numpy as np
 
-    _positive(dt_ms, "dt_ms")
+    require_positive_ms(dt_ms, "dt_ms")
     width, step = _samples(window_ms, dt_ms, "window_ms"), _samples(step_ms, dt_ms, "step_ms")
     if width < MIN_WINDOW_SAMPLES:
         raise InputError(f"window_ms: {window_ms:g} ms is {_count(width)} of {dt_ms:g} ms; a window needs at least "

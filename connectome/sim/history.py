@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ..errors import InputError
-from .stimulus import is_finite_number
+from ..numeric import is_finite_number
 
 
 def check_initial(model: Any, initial: dict[str, Any] | str | None, regions: int) -> None:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..bulk import without_gc
 from ..errors import InputError
 from ..counting import STRENGTH_LIMITS, projection_counts, rule_columns, source_slots
-from ..exact import MAX_STRENGTH, apportion, check_positive, scaled, scaled_list
-from .stimulus import is_finite_number
+from ..exact import MAX_STRENGTH, apportion, scaled, scaled_list
+from ..numeric import check_positive, is_finite_number
 
 if TYPE_CHECKING:
     from ..graph import Rows

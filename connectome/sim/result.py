@@ -94,7 +94,7 @@ class SimulationResult:
             raise InputError(f"{p}: unknown output format {p.suffix or '(no extension)'!r}; use .npz or .csv")
         import numpy as np
 
-        from ..formats._io import open_output, text_stream
+        from ..atomic import open_output, text_stream
 
         with open_output(p, binary=True) as fh:
             if suffix == ".npz":

@@ -11,7 +11,8 @@ from typing import Any
 
 from ..errors import InputError, ResourceError
 from ..exact import MAX_NEURONS, exact
-from .stimulus import STIMULUS_SYNTAX, Stimulus, is_finite_number, parse_stimulus
+from ..numeric import is_finite_number
+from .stimulus import STIMULUS_SYNTAX, Stimulus, parse_stimulus
 
 MAX_STEPS = 10**8  # a run of more steps is refused unless max_steps is raised (--max-steps)
 COUPLING_MODES = ("raw", "mean-input")

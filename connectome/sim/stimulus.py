@@ -17,11 +17,11 @@ temporal pattern by its spatial weights.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import InputError
+from ..numeric import is_finite_number
 
 STIMULUS_SYNTAX = "REGION=AMPLITUDE[*pulse(PERIOD,WIDTH)|*sin(HZ)][@START:END]"
 
@@ -69,11 +69,6 @@ for _course in (Course("box", (), _box, "the amplitude while on"),
                 Course("pulse", ("period_ms", "width_ms"), _pulse, "TVB's PulseTrain: on for WIDTH of every PERIOD"),
                 Course("sin", ("frequency_hz",), _sin, "TVB's Sinusoid: amplitude · sin(2π f t)")):
     register_course(_course)
-
-
-def is_finite_number(value: object) -> bool:
-    """A real number (not a boolean) that is finite."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)

@@ -1,90 +1,121 @@
-"""DB-API connections for the store: sqlite3 directly for files, SQLAlchemy's pool for servers.
+"""The store's connections: SQL text with named `:params`, bound by SQLAlchemy Core on every database.
 
-Every query is plain SQL with `?` placeholders, run through the driver (what sqlite-utils does):
-SQLite commands start without importing SQLAlchemy, and bulk inserts skip per-row processing.
-Driver errors leave as one-line `DatabaseError`s (exit 3) that name the database, never its password.
+Every statement is a `sqlalchemy.text()` with named parameters (`WHERE name = :name`), passed as a mapping
+and bound by SQLAlchemy for the driver in use (sqlite3, psycopg, …): no statement is rewritten here, and no
+value is spliced into SQL text (the one number formatted into a statement is the lock timeout, computed
+here, which PostgreSQL's `SET` cannot take as a parameter). Bulk inserts go through the driver's
+executemany in bounded chunks. Driver errors leave as one-line `DatabaseError`s (exit 3) that name the
+database, never its password.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
+import itertools
 import sqlite3
-import sys
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Iterator, Sequence
-from urllib.parse import quote
+from functools import lru_cache
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from sqlalchemy import Connection, CursorResult, Engine, Row, TextClause, text
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import DatabaseError, InputError
+from .engines import IMMEDIATE, make_engine
+from .locks import lock_wait_ms, server_lock_timeout_ms
+from .sqlite import sqlite_uri_query
 from .url import backend, hide_secrets, redact, secrets, sqlite_options, sqlite_path
 
-DEFAULT_LOCK_WAIT_S = 30.0
-CONNECT_TIMEOUT_S = 10  # libpq's connect_timeout for servers, unless the URL gives one
+Params = Mapping[str, Any]
+CHUNK = 20_000  # rows per executemany call: the parameter dicts of a large import are never all in memory
 
 
-def lock_wait_ms() -> int:
-    """How long a write waits for another writer's lock: CONNECTOME_LOCK_TIMEOUT seconds, else 30."""
-    from ..settings import seconds
+@lru_cache(maxsize=512)
+def statement(sql: str) -> TextClause:
+    """The `text()` construct of `sql`, made once per distinct statement.
 
-    return round(seconds("CONNECTOME_LOCK_TIMEOUT", DEFAULT_LOCK_WAIT_S) * 1000)
+    Parameters
+    ----------
+    sql : str
+        SQL with named `:params`.
 
-
-def server_lock_timeout_ms() -> int:
-    """PostgreSQL's `lock_timeout` for CONNECTOME_LOCK_TIMEOUT: at least 1 ms, since 0 would mean no limit."""
-    return max(1, lock_wait_ms())
-
-
-def lock_key(kind: str, name: str = "") -> int:
-    """A signed 64-bit key for a PostgreSQL advisory lock on (`kind`, `name`)."""
-    digest = hashlib.sha256(f"connectome:{kind}:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    Returns
+    -------
+    TextClause
+        The construct SQLAlchemy compiles (and caches) for each dialect.
+    """
+    return text(sql)
 
 
 class Conn:
-    """One DB-API connection with `?` placeholders on every driver, and explicit transactions."""
+    """One SQLAlchemy connection of the store: statements with named `:params`, and explicit transactions.
 
-    def __init__(self, raw: Any, dialect: str, paramstyle: str) -> None:
-        self.raw = raw
-        self.dialect = dialect
-        self._percent = paramstyle in ("format", "pyformat")
+    Parameters
+    ----------
+    connection : sqlalchemy.Connection
+        A connection of the store's engine, closed by `Database.connect`.
+    """
 
-    def _sql(self, sql: str) -> str:
-        return sql.replace("%", "%%").replace("?", "%s") if self._percent else sql
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect.name
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement and return its cursor."""
-        cursor = self.raw.cursor()
-        cursor.execute(self._sql(sql), tuple(params))
-        return cursor
+    @property
+    def raw(self) -> Any:
+        """The pooled DB-API connection underneath (its `driver_connection` is the driver's own)."""
+        return self.connection.connection
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run one statement for every row, through the driver's executemany."""
-        if rows:
-            self.raw.cursor().executemany(self._sql(sql), rows)
+    def execute(self, sql: str, params: Params | None = None) -> CursorResult:
+        """Run one statement with its parameters bound by SQLAlchemy.
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Every row of a query, as plain tuples."""
-        return self.execute(sql, params).fetchall()
+        Parameters
+        ----------
+        sql : str
+            SQL with named `:params`.
+        params : mapping, optional
+            The value of each parameter.
 
-    def first(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        Returns
+        -------
+        CursorResult
+            Its rows, if any.
+        """
+        return self.connection.execute(statement(sql), dict(params or {}))
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for every parameter mapping of `rows`, `CHUNK` rows per driver executemany.
+
+        Parameters
+        ----------
+        sql : str
+            SQL with named `:params`.
+        rows : iterable of mappings
+            One mapping per row; consumed a chunk at a time.
+        """
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, CHUNK)):
+            self.connection.execute(statement(sql), chunk)
+
+    def rows(self, sql: str, params: Params | None = None) -> list[Row]:
+        """Every row of a query (tuple-like rows)."""
+        return list(self.execute(sql, params))
+
+    def first(self, sql: str, params: Params | None = None) -> Row | None:
         """The first row of a query, or None."""
-        return self.execute(sql, params).fetchone()
+        return self.execute(sql, params).first()
 
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def scalar(self, sql: str, params: Params | None = None) -> Any:
         """The first column of the first row, or None."""
-        row = self.first(sql, params)
-        return None if row is None else row[0]
+        return self.execute(sql, params).scalar()
 
-    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run an INSERT and return the id of the new row."""
+    def insert(self, sql: str, params: Params | None = None) -> int:
+        """Run an INSERT and return the id of the new row (SQLite's last row id, else `RETURNING id`)."""
         if self.dialect == "sqlite":
             return self.execute(sql, params).lastrowid
-        return self.execute(sql + " RETURNING id", params).fetchone()[0]
+        return self.execute(sql + " RETURNING id", params).scalar_one()
 
     def stamp(self, value: datetime) -> Any:
-        """A timestamp as the driver stores it (SQLite: SQLAlchemy's text form; servers: a datetime)."""
+        """A timestamp as the store keeps it (SQLite: SQLAlchemy's text form; servers: a datetime)."""
         return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else value
 
     def tables(self) -> list[str]:
@@ -97,23 +128,48 @@ class Conn:
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = True, lock: int | None = None) -> Iterator["Conn"]:
-        """One transaction: SQLite's BEGIN IMMEDIATE for writes; on PostgreSQL an advisory lock if asked."""
-        if self.dialect == "sqlite":
-            self.raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        elif lock is not None and self.dialect == "postgresql":
-            self.execute(f"SET LOCAL lock_timeout = {server_lock_timeout_ms()}")
-            self.execute("SELECT pg_advisory_xact_lock(?)", (lock,))
+        """One transaction, committed at the end of the block and rolled back on any exception.
+
+        Parameters
+        ----------
+        write : bool
+            SQLite: BEGIN IMMEDIATE (a writer's lock from the start) rather than BEGIN.
+        lock : int, optional
+            PostgreSQL: an advisory lock (`locks.lock_key`) held until commit, waited for at most the lock
+            timeout.
+
+        Yields
+        ------
+        Conn
+            This connection, inside the transaction.
+        """
+        if self.connection.in_transaction():  # the implicit transaction of earlier reads on this connection
+            self.connection.rollback()
+        self.connection.execution_options(**{IMMEDIATE: write})
         try:
+            begun = self.connection.begin()
+        finally:
+            self.connection.execution_options(**{IMMEDIATE: False})  # later reads begin as readers
+        try:
+            if lock is not None and self.dialect == "postgresql":
+                self.execute(f"SET LOCAL lock_timeout = {server_lock_timeout_ms()}")
+                self.execute("SELECT pg_advisory_xact_lock(:key)", {"key": lock})
             yield self
         except BaseException:
             with contextlib.suppress(Exception):
-                self.raw.rollback()
+                begun.rollback()
             raise
-        self.raw.commit()
+        begun.commit()
 
 
 class Database:
-    """The connections of one store, opened on demand and closed after each use."""
+    """The connections of one store, opened on demand and closed after each use.
+
+    Parameters
+    ----------
+    url : str
+        The store's URL, as `resolve_url` gives it.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -122,7 +178,7 @@ class Database:
         self.path = sqlite_path(url)
         self.options = sqlite_options(url) if self.dialect == "sqlite" else {}
         self._secrets = secrets(url)
-        self._engine: Any = None
+        self._engine: Engine | None = None
         if self.dialect == "sqlite" and self.path is None:
             raise InputError("--db: an in-memory SQLite database cannot hold a store: give a file path")
         if self.path is not None and not self.path.parent.is_dir():
@@ -136,46 +192,46 @@ class Database:
         query = sqlite_uri_query(self.path, self.options, self.where)
         return query.startswith("mode=ro") or "immutable=1" in query
 
-    def sqlalchemy_engine(self) -> Any:
-        """A SQLAlchemy engine on the same database (servers, and Alembic on every database)."""
+    def sqlalchemy_engine(self) -> Engine:
+        """The SQLAlchemy engine every connection of this store comes from (Alembic's too)."""
         if self._engine is None:
-            from .engines import make_engine
-
             self._engine = make_engine(self.url)
         return self._engine
 
-    def _open(self) -> Conn:
-        if self.dialect == "sqlite":
-            return Conn(open_sqlite(self.path, self.options, self.where), "sqlite", "qmark")
-        engine = self.sqlalchemy_engine()
+    def _open(self) -> Connection:
         try:
-            raw = engine.raw_connection()
+            return self.sqlalchemy_engine().connect()
         except Exception as exc:  # the driver refusing the URL's own settings before it connects: bad input
             orig = getattr(exc, "orig", exc)
             if type(orig).__name__ == "ProgrammingError" and _is_driver_error(orig):
                 detail = hide_secrets(" ".join(str(orig).split()), secrets(self.url))
                 raise InputError(f"--db: {self.where}: {detail}") from None
             raise
-        return Conn(raw, self.dialect, engine.dialect.paramstyle)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Conn]:
         """A connection for one unit of work; driver errors become one-line DatabaseErrors.
 
-        A pooled server connection that saw an error is discarded, not returned: the pool would try to
-        reset a connection that may be lost, and log each failure with its traceback.
+        What the unit left uncommitted (the implicit transaction of its reads) is rolled back when it ends.
+        A connection that saw an error is invalidated, not returned: the pool would try to reset a
+        connection that may be lost, and log each failure with its traceback.
+
+        Yields
+        ------
+        Conn
+            The unit's connection.
         """
         with self.errors():
-            conn = self._open()
+            connection = self._open()
             try:
-                yield conn
+                yield Conn(connection)
             except BaseException:
                 with contextlib.suppress(Exception):
-                    (getattr(conn.raw, "invalidate", None) or conn.raw.close)()
+                    connection.invalidate()
                 raise
-            else:
+            finally:
                 with contextlib.suppress(Exception):
-                    conn.raw.close()
+                    connection.close()
 
     @contextlib.contextmanager
     def errors(self) -> Iterator[None]:
@@ -192,62 +248,6 @@ class Database:
         """Release pooled server connections."""
         if self._engine is not None:
             self._engine.dispose()
-
-
-def open_sqlite(path: Path, options: dict[str, str] | None = None, where: str | None = None) -> sqlite3.Connection:
-    """A SQLite connection with foreign keys and a busy timeout: the only way the package opens SQLite.
-
-    `options` are the URL's `mode` and `immutable`. Without `mode`, a file (or folder) this process cannot
-    write opens read-only; see `sqlite_uri_query` for when it must also be immutable.
-    """
-    query = sqlite_uri_query(path, options or {}, where or str(path))
-    raw = sqlite3.connect(f"file:{quote(str(path))}?{query}", uri=True, timeout=lock_wait_ms() / 1000,
-                          isolation_level=None, check_same_thread=False)
-    raw.execute("PRAGMA foreign_keys=ON")
-    raw.execute(f"PRAGMA busy_timeout={lock_wait_ms()}")
-    raw.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk imports keep their indexes in memory
-    return raw
-
-
-def sqlite_uri_query(path: Path, options: dict[str, str], where: str) -> str:
-    """The `mode=…[&immutable=1]` SQLite opens `path` with.
-
-    Reading a WAL database needs its `-shm` and `-wal` files, created beside it on first use
-    (https://www.sqlite.org/wal.html#readonly). Where they are missing and cannot be made (a folder this
-    process cannot write, read-only media), the file opens immutable, which reads the main file alone:
-    right when no `-wal` holds changes, and refused when one does (they would be silently missed).
-    """
-    mode = options.get("mode") or ("rwc" if not path.exists() or _writable(path) else "ro")
-    immutable = options.get("immutable") == "1"
-    if mode == "ro" and not immutable and _needs_immutable(path):
-        wal = Path(f"{path}-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            raise DatabaseError(f"{where}: cannot be read here: its write-ahead log {wal.name} holds changes not yet "
-                                f"in the file, and {path.name}-shm is missing and cannot be created (the folder cannot "
-                                "be written); open it once where it can be written, or copy it with its -wal file")
-        immutable = True
-    return f"mode={mode}" + ("&immutable=1" if immutable else "")
-
-
-def _writable(path: Path) -> bool:
-    """Whether this process may write the file and its folder (where SQLite makes its -wal, -shm, -journal)."""
-    return _can_write(path) and _can_write(path.parent)
-
-
-def _can_write(path: Path) -> bool:
-    return os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
-
-
-def _needs_immutable(path: Path) -> bool:
-    """A WAL-mode file whose -shm or -wal is missing and cannot be created beside it."""
-    try:
-        with open(path, "rb") as handle:
-            header = handle.read(20)
-    except OSError:
-        return False  # SQLite itself will say why it cannot open the file
-    is_wal = len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18] == 2
-    missing = not (Path(f"{path}-shm").exists() and Path(f"{path}-wal").exists())
-    return is_wal and missing and not _can_write(path.parent)
 
 
 # SQLite's error names and PostgreSQL's SQLSTATEs for what a user can act on
@@ -317,7 +317,7 @@ def _lost_connection(detail: str) -> bool:
 
 
 def _is_sqlalchemy_error(exc: BaseException) -> bool:
-    return "sqlalchemy" in sys.modules and isinstance(exc, sys.modules["sqlalchemy"].exc.DBAPIError)
+    return isinstance(exc, DBAPIError)
 
 
 def _is_driver_error(exc: BaseException) -> bool:

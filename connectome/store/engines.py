@@ -1,4 +1,9 @@
-"""SQLAlchemy engines: server connection pools, and the connections Alembic migrates through."""
+"""SQLAlchemy engines: every statement of the store, and every migration, goes through one of these.
+
+SQLite files get a connection of `open_sqlite` per unit of work (no pool: a file is never held open between
+commands' units of work), begun by an explicit BEGIN (IMMEDIATE for writes); servers get a pool whose
+connections carry bounded connects, keepalives and `lock_timeout`.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.pool import NullPool
 
 from ..errors import InputError
-from .connection import CONNECT_TIMEOUT_S, open_sqlite, server_lock_timeout_ms
+from ..extras import install_command, missing
+from .locks import CONNECT_TIMEOUT_S, server_lock_timeout_ms
+from .sqlite import open_sqlite
 from .url import redact, sqlite_options, sqlite_path
 
+# the execution option that makes a SQLite transaction BEGIN IMMEDIATE (a writer's) rather than BEGIN
 IMMEDIATE = "connectome_immediate"
 _LIBPQ_DRIVERS = ("psycopg", "psycopg2", "psycopg2cffi")
 # a server that vanishes without closing the connection (a cable, a crashed host) is noticed within about a
@@ -22,13 +31,33 @@ _LIBPQ_BOUNDS = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite connections come from `open_sqlite`, with real transactions around DDL."""
+    """An engine for `url`; SQLite connections come from `open_sqlite`, with real transactions around DDL.
+
+    Parameters
+    ----------
+    url : str
+        A URL as `resolve_url` gives it.
+
+    Returns
+    -------
+    Engine
+        SQLite: a fresh connection per `connect()`, closed at its end; servers: a pool.
+
+    Raises
+    ------
+    MissingExtra
+        A psycopg URL (the default PostgreSQL driver) without psycopg: the `postgresql` extra.
+    InputError
+        The URL names another driver that is not installed.
+    """
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     try:
         return _server_engine(url)
     except (NoSuchModuleError, ImportError) as exc:
-        hint = " (install it with `pip install 'connectome[postgresql]'`)" if "postgres" in url else ""
+        if isinstance(exc, ImportError) and make_url(url).get_driver_name() == "psycopg":
+            raise missing("postgresql", f"--db: {redact(url)}: a PostgreSQL store", exc) from None
+        hint = f" (or use postgresql+psycopg:// after `{install_command('postgresql')}`)" if "postgres" in url else ""
         driver = make_url(url).drivername
         raise InputError(f"--db: {redact(url)}: cannot use the driver {driver!r}: {exc}{hint}") from None
 
@@ -36,7 +65,8 @@ def make_engine(url: str) -> Engine:
 def _sqlite_engine(url: str) -> Engine:
     path, options = sqlite_path(url), sqlite_options(url)
     # the URL only picks SQLAlchemy's dialect and pool; the connection, its mode and pragmas are open_sqlite's
-    engine = create_engine(URL.create("sqlite", database=str(path)), creator=lambda: open_sqlite(path, options))
+    engine = create_engine(URL.create("sqlite", database=str(path)), creator=lambda: open_sqlite(path, options),
+                           poolclass=NullPool)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:

@@ -15,7 +15,8 @@ from ..errors import DatabaseError, InputError, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, text_problem, validate
 from . import guards, ledger
 from . import runs as stored_runs
-from .connection import Conn, Database, lock_key
+from .connection import Conn, Database
+from .locks import lock_key
 from .migrate import ensure_schema
 from .runs import now as _now
 from .runs import stamp as _stamp
@@ -41,9 +42,16 @@ def _with_attrs(key: str, values: list[Any], exact: list[str | None], texts: lis
     return [{key: v} if t is None else {key: v, **next(decoded)} for v, t in zip(values, texts)]
 
 
-def _number_columns(value: Any) -> tuple[float, str | None]:
-    """A share or strength as its float column and, when a double cannot carry it, its exact text."""
-    return (float(value), str(value)) if isinstance(value, Decimal) else (value, None)
+def _number_params(column: str, value: Any) -> dict[str, Any]:
+    """A share or strength as the parameters of its float column and, when a double cannot carry it, its
+    exact text column (`COLUMN_text`)."""
+    exact = isinstance(value, Decimal)
+    return {column: float(value) if exact else value, f"{column}_text": str(value) if exact else None}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a server's error (what SQLAlchemy wraps, or the driver's own), else None."""
+    return getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
 
 
 def _scaling_column(graph: nx.DiGraph) -> str | None:
@@ -132,7 +140,7 @@ class Store:
             except DatabaseError:
                 raise
             except Exception as exc:
-                if getattr(exc, "sqlstate", None) not in _RETRYABLE or attempt == 2:
+                if _sqlstate(exc) not in _RETRYABLE or attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
@@ -147,17 +155,19 @@ class Store:
     def _latest(self, name: str) -> tuple[int, str] | None:
         with self.db.connect() as conn:
             return conn.first("SELECT v.version, v.content_hash FROM topology_versions v JOIN topologies t "
-                              "ON t.id = v.topology_id WHERE t.name = ? ORDER BY v.version DESC LIMIT 1", (name,))
+                              "ON t.id = v.topology_id WHERE t.name = :name ORDER BY v.version DESC LIMIT 1",
+                              {"name": name})
 
     def _save(self, conn: Conn, graph: nx.DiGraph, rows: tuple[list, list], digest: str,
               message: str | None, source: str | None) -> SaveResult:
         name = graph.graph["name"]
         regions, projections = rows
-        topology_id = conn.scalar("SELECT id FROM topologies WHERE name = ?", (name,))
+        topology_id = conn.scalar("SELECT id FROM topologies WHERE name = :name", {"name": name})
         if topology_id is None:
-            topology_id = conn.insert("INSERT INTO topologies (name, created_at) VALUES (?, ?)", (name, conn.stamp(_now())))
-        latest = conn.first("SELECT version, content_hash FROM topology_versions WHERE topology_id = ? "
-                            "ORDER BY version DESC LIMIT 1", (topology_id,))
+            topology_id = conn.insert("INSERT INTO topologies (name, created_at) VALUES (:name, :at)",
+                                      {"name": name, "at": conn.stamp(_now())})
+        latest = conn.first("SELECT version, content_hash FROM topology_versions WHERE topology_id = :t "
+                            "ORDER BY version DESC LIMIT 1", {"t": topology_id})
         planned = plan_save(graph, latest, rows, digest)
         if not planned.created:
             return planned
@@ -165,16 +175,21 @@ class Store:
         version_id = conn.insert(
             "INSERT INTO topology_versions (topology_id, version, content_hash, description, message, source, "
             "reference_neurons, scaling, created_at, sealed, region_count, projection_count) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
-            (topology_id, version, digest, graph.graph.get("description"), message, source, graph.graph.get("neurons"),
-             _scaling_column(graph), conn.stamp(_now()), False))
-        conn.executemany("INSERT INTO regions (version_id, name, share, share_text, attrs) VALUES (?, ?, ?, ?, ?)",
-                         [(version_id, n, *_number_columns(s), a) for n, s, a in regions])
-        ids = dict(conn.rows("SELECT name, id FROM regions WHERE version_id = ?", (version_id,)))
+            "VALUES (:topology_id, :version, :content_hash, :description, :message, :source, :reference_neurons, "
+            ":scaling, :created_at, :sealed, 0, 0)",
+            {"topology_id": topology_id, "version": version, "content_hash": digest,
+             "description": graph.graph.get("description"), "message": message, "source": source,
+             "reference_neurons": graph.graph.get("neurons"), "scaling": _scaling_column(graph),
+             "created_at": conn.stamp(_now()), "sealed": False})
+        conn.executemany("INSERT INTO regions (version_id, name, share, share_text, attrs) "
+                         "VALUES (:v, :name, :share, :share_text, :attrs)",
+                         ({"v": version_id, "name": n, **_number_params("share", s), "attrs": a} for n, s, a in regions))
+        ids = dict(conn.rows("SELECT name, id FROM regions WHERE version_id = :v", {"v": version_id}))
         conn.executemany(
             "INSERT INTO projections (version_id, source_id, target_id, strength, strength_text, attrs) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(version_id, ids[s], ids[t], *_number_columns(w), a) for s, t, w, a in projections])
+            "VALUES (:v, :source, :target, :strength, :strength_text, :attrs)",
+            ({"v": version_id, "source": ids[s], "target": ids[t], **_number_params("strength", w), "attrs": a}
+             for s, t, w, a in projections))
         ledger.seal(conn, version_id, name, version, digest, len(regions), len(projections))
         return planned
 
@@ -184,7 +199,7 @@ class Store:
         with self.db.connect() as conn:
             bare = _VERSION.fullmatch(ref)
             if bare:
-                rows = conn.rows(f"{query} WHERE v.version = ? ORDER BY t.name", (int(bare.group(1)),))
+                rows = conn.rows(f"{query} WHERE v.version = :version ORDER BY t.name", {"version": int(bare.group(1))})
                 if len(rows) == 1:
                     return VersionRef(*rows[0])
                 if not rows:
@@ -195,12 +210,13 @@ class Store:
             if not at or not (suffix == "latest" or _VERSION.fullmatch(suffix)):
                 name, suffix = ref, "latest"
             if suffix == "latest":
-                row = conn.first(f"{query} WHERE t.name = ? ORDER BY v.version DESC LIMIT 1", (name,))
+                row = conn.first(f"{query} WHERE t.name = :name ORDER BY v.version DESC LIMIT 1", {"name": name})
             else:
-                row = conn.first(f"{query} WHERE t.name = ? AND v.version = ?", (name, int(suffix[1:])))
+                row = conn.first(f"{query} WHERE t.name = :name AND v.version = :version",
+                                 {"name": name, "version": int(suffix[1:])})
             if row is not None:
                 return VersionRef(*row)
-            known = conn.first("SELECT id FROM topologies WHERE name = ?", (name,))
+            known = conn.first("SELECT id FROM topologies WHERE name = :name", {"name": name})
         if known is None:
             raise ReferenceNotFound(f"{ref}: no topology named {name!r} (see `topology list`)")
         raise ReferenceNotFound(f"{ref}: topology {name!r} has no version {suffix}")
@@ -215,12 +231,12 @@ class Store:
         sources, targets, strengths, extras = [], [], [], []
         with self.db.connect() as conn:
             description, neurons, scaling = conn.first(
-                "SELECT description, reference_neurons, scaling FROM topology_versions WHERE id = ?", (found.id,))
+                "SELECT description, reference_neurons, scaling FROM topology_versions WHERE id = :id", {"id": found.id})
             regions = conn.rows("SELECT id, name, share, share_text, CAST(attrs AS TEXT) FROM regions "
-                                "WHERE version_id = ? ORDER BY id", (found.id,))
+                                "WHERE version_id = :v ORDER BY id", {"v": found.id})
             index = {r[0]: i for i, r in enumerate(regions)}
             cursor = conn.execute("SELECT source_id, target_id, strength, strength_text, CAST(attrs AS TEXT) "
-                                  "FROM projections WHERE version_id = ? ORDER BY id", (found.id,))
+                                  "FROM projections WHERE version_id = :v ORDER BY id", {"v": found.id})
             while chunk := cursor.fetchmany(65536):
                 source_ids, target_ids, values, texts, attrs = zip(*chunk)
                 sources.extend(map(index.__getitem__, source_ids))

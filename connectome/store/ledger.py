@@ -43,9 +43,11 @@ def seal(conn: Conn, version_id: int, name: str, version: int, digest: str, regi
                             "nothing was written")
     entries, head = row
     seq, new_head = entries + 1, link(head, name, version, digest)
-    conn.execute("UPDATE topology_versions SET sealed = ?, region_count = ?, projection_count = ?, ledger_seq = ?, "
-                 "ledger_hash = ? WHERE id = ?", (True, regions, projections, seq, new_head, version_id))
-    conn.execute("UPDATE ledger SET entries = ?, head = ? WHERE id = 1", (seq, new_head))
+    conn.execute("UPDATE topology_versions SET sealed = :sealed, region_count = :regions, "
+                 "projection_count = :projections, ledger_seq = :seq, ledger_hash = :hash WHERE id = :id",
+                 {"sealed": True, "regions": regions, "projections": projections, "seq": seq, "hash": new_head,
+                  "id": version_id})
+    conn.execute("UPDATE ledger SET entries = :seq, head = :hash WHERE id = 1", {"seq": seq, "hash": new_head})
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,12 @@ class Entry:
 
 
 def read(conn: Conn) -> tuple[list[Entry], tuple[int, str | None] | None]:
-    """Every version row (by name and version) and the ledger row (entries, head), from one snapshot."""
+    """Every version row (by name and version) and the ledger row (entries, head), from one snapshot.
+
+    Called first in a transaction (`Conn.transaction(write=False)`): on PostgreSQL its isolation level is
+    set before any query; SQLite's read transaction is a snapshot already.
+    """
     if conn.dialect == "postgresql":
-        conn.raw.rollback()  # end what a pool's ping began: the isolation level is set before any query
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
     rows = conn.rows(f"SELECT {ENTRY_COLUMNS} FROM topology_versions v LEFT JOIN topologies t "
                      "ON t.id = v.topology_id ORDER BY t.name, v.version, v.id")

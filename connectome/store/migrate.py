@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import DatabaseError
-from .connection import Conn, Database, lock_key, lock_wait_ms, open_sqlite, server_lock_timeout_ms
+from .connection import Conn, Database, statement
+from .engines import IMMEDIATE
+from .locks import lock_key, lock_wait_ms, server_lock_timeout_ms
+from .sqlite import open_sqlite
 from .url import sqlite_options, sqlite_path
 
 # Every revision shipped, oldest first; tests check it against Alembic's script directory,
@@ -75,8 +78,6 @@ def migration_transaction(connection: Any) -> Iterator[Any]:
     transaction) and must check clean before commit. Legacy ALTER TABLE lets the rebuilt table take
     its old name without SQLite re-checking the views that use it.
     """
-    from .engines import IMMEDIATE
-
     is_sqlite = connection.dialect.name == "sqlite"
     if is_sqlite:
         if connection.in_transaction():
@@ -89,7 +90,7 @@ def migration_transaction(connection: Any) -> Iterator[Any]:
         with connection.execution_options(**{IMMEDIATE: True}).begin():
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SET LOCAL lock_timeout = {server_lock_timeout_ms()}")
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                connection.execute(statement("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             yield connection
             if is_sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -174,7 +175,7 @@ def backup(url: str, revision: str | None) -> Path | None:
     path = sqlite_path(url)
     if path is None or not path.exists():
         return None
-    from ..formats._io import remove_abandoned, temporary_name
+    from ..atomic import remove_abandoned, temporary_name
 
     remove_abandoned(path.parent)  # the temporaries of killed upgrades
     temporary = path.with_name(temporary_name(f"{path.name}.bak"))

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DatabaseError, InputError
 from ..processes import gone, started
-from .connection import Conn, lock_wait_ms
+from .connection import Conn
+from .locks import lock_wait_ms
 
 if TYPE_CHECKING:
     from .facade import Store, VersionRef
@@ -93,10 +94,14 @@ def record(store: Store, version: VersionRef, *, neurons: int, parameters: dict[
             sweep_id, point = sweep if sweep is not None else (None, None)
             conn.execute(
                 "INSERT INTO runs (id, version_id, neurons, parameters, seed, summary, output, started_at, wall_s, "
-                "peak_rss_bytes, sweep_id, sweep_point, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, version.id, neurons, _text(parameters), seed, _text({**summary, "run_id": run_id}),
-                 output if mark is None else None, conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), wall_s,
-                 peak_rss_bytes, sweep_id, point, None if mark is None else _text(mark)))
+                "peak_rss_bytes, sweep_id, sweep_point, pending) VALUES (:id, :version_id, :neurons, :parameters, "
+                ":seed, :summary, :output, :started_at, :wall_s, :peak_rss_bytes, :sweep_id, :sweep_point, :pending)",
+                {"id": run_id, "version_id": version.id, "neurons": neurons, "parameters": _text(parameters),
+                 "seed": seed, "summary": _text({**summary, "run_id": run_id}),
+                 "output": output if mark is None else None,
+                 "started_at": conn.stamp(started_at.replace(tzinfo=None, microsecond=0)), "wall_s": wall_s,
+                 "peak_rss_bytes": peak_rss_bytes, "sweep_id": sweep_id, "sweep_point": point,
+                 "pending": None if mark is None else _text(mark)})
     except BaseException:
         if mark is not None:
             _IN_FLIGHT.discard(mark["staged"])
@@ -109,11 +114,12 @@ def complete(store: Store, run_id: int) -> bool:
     mark = None
     try:
         with store.db.connect() as conn, conn.transaction():
-            mark = conn.scalar("SELECT CAST(pending AS TEXT) FROM runs WHERE id = ?", (run_id,))
+            mark = conn.scalar("SELECT CAST(pending AS TEXT) FROM runs WHERE id = :id", {"id": run_id})
             if mark is None:
                 return False
             staged = json.loads(mark)
-            conn.execute("UPDATE runs SET output = ?, pending = NULL WHERE id = ?", (staged["output"], run_id))
+            conn.execute("UPDATE runs SET output = :output, pending = NULL WHERE id = :id",
+                         {"output": staged["output"], "id": run_id})
             return True
     finally:
         _IN_FLIGHT.discard(json.loads(mark)["staged"] if mark else "")
@@ -122,7 +128,7 @@ def complete(store: Store, run_id: int) -> bool:
 def discard(store: Store, run_id: int, reason: str) -> dict[str, Any] | None:
     """Delete a pending run of this process whose file did not get in place (logged); None if not pending."""
     with store.db.connect() as conn:
-        mark = conn.scalar("SELECT CAST(pending AS TEXT) FROM runs WHERE id = ?", (run_id,))
+        mark = conn.scalar("SELECT CAST(pending AS TEXT) FROM runs WHERE id = :id", {"id": run_id})
     if mark is not None:
         _IN_FLIGHT.discard(json.loads(mark)["staged"])
     return delete(store, run_id, reason=reason, remove_output=False, pending=True)
@@ -151,7 +157,7 @@ def _same_file(path: str | None, mark: dict[str, Any]) -> bool:
 def _own_temporary(mark: dict[str, Any]) -> bool:
     """Whether a pending row's `staged` path is the temporary its writer made beside its output: a row any client
     can insert never names another file to remove."""
-    from ..formats._io import is_temporary_of
+    from ..atomic import is_temporary_of
 
     try:
         return is_temporary_of(mark["staged"], mark["output"], int(mark["pid"]))
@@ -190,16 +196,18 @@ def delete(store: Store, run_id: int, *, reason: str | None = None, remove_outpu
     """Delete a run: log it in `run_deletions` and delete its row in one transaction, then remove its output
     file. `pending`: delete a pending row instead (None when there is none)."""
     with store.db.connect() as conn, conn.transaction():
-        row = conn.first(f"{_RUN_COLUMNS} WHERE r.id = ?", (run_id,))
+        row = conn.first(f"{_RUN_COLUMNS} WHERE r.id = :id", {"id": run_id})
         if row is None or (row[-1] is not None) != pending:
             if pending:
                 return None
             raise missing(conn, run_id)
         found = _as_dict(row)
         deleted_at = now()
-        conn.execute("INSERT INTO run_deletions (run_id, ref, output, record, reason, deleted_at) VALUES (?, ?, ?, ?, ?, ?)",
-                     (run_id, found["ref"], found["output"], _text(found), reason, conn.stamp(deleted_at)))
-        conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        conn.execute("INSERT INTO run_deletions (run_id, ref, output, record, reason, deleted_at) "
+                     "VALUES (:run_id, :ref, :output, :record, :reason, :deleted_at)",
+                     {"run_id": run_id, "ref": found["ref"], "output": found["output"], "record": _text(found),
+                      "reason": reason, "deleted_at": conn.stamp(deleted_at)})
+        conn.execute("DELETE FROM runs WHERE id = :id", {"id": run_id})
     outcome = {"run_id": run_id, "ref": found["ref"], "output": found["output"], "output_removed": False,
                "reason": reason, "deleted_at": stamp(deleted_at)}
     if remove_output and found["output"]:
@@ -227,7 +235,7 @@ def _remove_output(path: str, outcome: dict[str, Any]) -> None:
 
 def missing(conn: Conn, run_id: int) -> InputError:
     """The error for a run id that names no finished run: deleted (when and why, from the log), or never."""
-    deleted = conn.first("SELECT deleted_at, reason FROM run_deletions WHERE run_id = ?", (run_id,))
+    deleted = conn.first("SELECT deleted_at, reason FROM run_deletions WHERE run_id = :id", {"id": run_id})
     if deleted is not None:
         why = f": {deleted[1]}" if deleted[1] else ""
         return InputError(f"run {run_id}: deleted at {stamp(deleted[0])}{why} (see run_deletions)")
@@ -249,7 +257,7 @@ def finished(store: Store, run_id: int | None = None) -> list[dict[str, Any]]:
               "summary")
     with store.db.connect() as conn:
         rows = (conn.rows(f"{_RUN_COLUMNS} WHERE r.pending IS NULL ORDER BY r.id") if run_id is None
-                else conn.rows(f"{_RUN_COLUMNS} WHERE r.id = ? AND r.pending IS NULL", (run_id,)))
+                else conn.rows(f"{_RUN_COLUMNS} WHERE r.id = :id AND r.pending IS NULL", {"id": run_id}))
         if run_id is not None and not rows:
             raise missing(conn, run_id)
     return [{k: found[k] for k in public} for found in map(_as_dict, rows)]

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from .connection import lock_key
+from .locks import lock_key
 from .runs import now
 
 if TYPE_CHECKING:
@@ -27,14 +27,15 @@ def create_or_find(store: Store, version: VersionRef, spec: dict[str, Any], seed
     text = _text(spec)
     # the same sweep started twice at once finds one row: SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock
     with store.db.connect() as conn, conn.transaction(lock=lock_key("sweep", str(version.id))):
-        for sweep_id, stored in conn.rows("SELECT id, CAST(spec AS TEXT) FROM sweeps WHERE version_id = ? ORDER BY id",
-                                          (version.id,)):
+        for sweep_id, stored in conn.rows("SELECT id, CAST(spec AS TEXT) FROM sweeps WHERE version_id = :v "
+                                          "ORDER BY id", {"v": version.id}):
             found = json.loads(stored)
             if _text({k: v for k, v in found.items() if k != "seed"}) == text:
                 return sweep_id, False, found["seed"]
-        sweep_id = conn.insert("INSERT INTO sweeps (version_id, spec, points, created_at) VALUES (?, ?, ?, ?)",
-                               (version.id, _text({**spec, "seed": seed}), points,
-                                conn.stamp(now())))
+        sweep_id = conn.insert("INSERT INTO sweeps (version_id, spec, points, created_at) "
+                               "VALUES (:v, :spec, :points, :at)",
+                               {"v": version.id, "spec": _text({**spec, "seed": seed}), "points": points,
+                                "at": conn.stamp(now())})
     return sweep_id, True, seed
 
 
@@ -56,8 +57,8 @@ def _sweeps(store: Store, sweep_id: int | None) -> list[dict[str, Any]]:
              "(SELECT count(*) FROM runs r WHERE r.sweep_id = s.id) FROM sweeps s "
              "JOIN topology_versions v ON v.id = s.version_id JOIN topologies t ON t.id = v.topology_id")
     with store.db.connect() as conn:
-        rows = conn.rows(f"{query} ORDER BY s.id") if sweep_id is None else conn.rows(f"{query} WHERE s.id = ?",
-                                                                                     (sweep_id,))
+        rows = (conn.rows(f"{query} ORDER BY s.id") if sweep_id is None
+                else conn.rows(f"{query} WHERE s.id = :id", {"id": sweep_id}))
     return [{"id": i, "ref": f"{name}@v{v}", "version_id": vid, "spec": json.loads(spec), "points": points,
              "created_at": str(created)[:19].replace(" ", "T"), "recorded": recorded}
             for i, name, v, vid, spec, points, created, recorded in rows]
@@ -66,7 +67,8 @@ def _sweeps(store: Store, sweep_id: int | None) -> list[dict[str, Any]]:
 def has_point(store: Store, sweep_id: int, point: int) -> bool:
     """Whether point `point` of sweep `sweep_id` has its run recorded (by this process or any other)."""
     with store.db.connect() as conn:
-        return conn.first("SELECT 1 FROM runs WHERE sweep_id = ? AND sweep_point = ?", (sweep_id, point)) is not None
+        return conn.first("SELECT 1 FROM runs WHERE sweep_id = :sweep AND sweep_point = :point",
+                          {"sweep": sweep_id, "point": point}) is not None
 
 
 def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:
@@ -76,8 +78,9 @@ def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:
     last = -1
     with store.db.connect() as conn:
         while True:  # a page at a time: a large sweep's summaries are never all in memory at once
-            rows = conn.rows("SELECT sweep_point, id, seed, CAST(summary AS TEXT) FROM runs WHERE sweep_id = ? "
-                             f"AND sweep_point > ? ORDER BY sweep_point LIMIT {PAGE}", (sweep_id, last))
+            rows = conn.rows("SELECT sweep_point, id, seed, CAST(summary AS TEXT) FROM runs WHERE sweep_id = :sweep "
+                             "AND sweep_point > :last ORDER BY sweep_point LIMIT :page",
+                             {"sweep": sweep_id, "last": last, "page": PAGE})
             for point, run_id, seed, summary in rows:
                 found = json.loads(summary)
                 out[point] = {"run_id": run_id, "seed": seed, "fc_sc": (found.get("fc_sc") or {}).get("fc_sc"),

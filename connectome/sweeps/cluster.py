@@ -18,6 +18,7 @@ import threading
 from typing import Any, Callable
 
 from ..errors import InputError
+from ..extras import require
 from ..graph import shown
 
 CONNECT_TIMEOUT_S = 5.0
@@ -49,6 +50,7 @@ def check_workers(workers: Any, scheduler: str | None) -> None:
 def check_options(scheduler: Any, workers: Any, dashboard: bool) -> str | None:
     """The options of where a sweep runs, checked before anything opens: the scheduler's address written in
     full (None for a local cluster)."""
+    require("sweeps", "sweep")  # before the store is opened or a point planned
     address = None if scheduler is None else scheduler_address(scheduler)
     check_workers(workers, address)
     if dashboard and address is not None:

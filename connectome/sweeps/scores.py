@@ -139,7 +139,7 @@ def _csv_rows(p: Path) -> list[list[str]]:
     """The records of a CSV file, refused (one line) as soon as their cells pass what a matrix may hold,
     before the rest is parsed."""
     from ..formats.csvfiles import csv_records
-    from ..formats._io import read_text
+    from ..formats.inputs import read_text
     from ..formats.limits import check_cells
 
     rows, cells = [], 0
@@ -158,7 +158,7 @@ def _numeric_csv(p: Path) -> tuple[list[str], Any]:
     import numpy as np
 
     from ..formats.csvfiles import csv_records
-    from ..formats._io import read_text
+    from ..formats.inputs import read_text
     from ..formats.limits import check_cells
 
     records = csv_records(read_text(p), str(p), ",")

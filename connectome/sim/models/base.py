@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 from ...errors import InputError
-from ..stimulus import is_finite_number
+from ...numeric import is_finite_number
 
 if TYPE_CHECKING:
     import numpy as np
@@ -123,8 +123,10 @@ class Model:
     kernel_target: ClassVar[Callable[..., None] | None] = None
     kernel_input: ClassVar[Callable[..., None] | None] = None  # where a stimulus is input, not a derivative
     # the neural-activity proxy of region t, `kernel_proxy(x, t)`, written so that t = Ellipsis gives every
-    # region at once (numpy); None: the first observed variable. `bold` states it (None: unscaled, for plugins)
+    # region at once (numpy), or with `array_proxy(x)` for that; None: the first observed variable. `bold`
+    # states it (None: unscaled, for plugins)
     kernel_proxy: ClassVar[Callable[..., float] | None] = None
+    array_proxy: ClassVar[Callable[..., Any] | None] = None
     bold: BoldDrive | None = None
     equations: str = ""
     sources: tuple[str, ...] = ()
@@ -208,6 +210,8 @@ class Model:
 
     def proxy(self, x: Any) -> np.ndarray:
         """The proxy of every region (and sample) from the states x[variable, ...] (`kernel_proxy` with t = ...)."""
+        if self.array_proxy is not None:
+            return self.array_proxy(x)
         if self.kernel_proxy is None:
             return x[self.observed[0], ...]
         return self.kernel_proxy(x, Ellipsis)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .base import BoldDrive, Model, Parameter, StateVariable
 
 
@@ -32,9 +30,17 @@ def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compos
 
 
 def sine(x, t):  # compiled into the run's kernel (connectome.sim.compose)
-    """sin θ of region t (every region for t = Ellipsis)."""
-    return np.sin(x[0, t])
+    """sin θ of region t."""
+    return math.sin(x[0, t])
+
+
+def sines(x):
+    """sin θ of every region (and sample) of the states x[variable, ...]: `sine` on arrays."""
+    import numpy as np
+
+    return np.sin(x[0, ...])
 
 
 Kuramoto.kernel_dfun = staticmethod(dfun)
 Kuramoto.kernel_proxy = staticmethod(sine)
+Kuramoto.array_proxy = staticmethod(sines)

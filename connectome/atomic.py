@@ -1,4 +1,19 @@
-"""Shared plumbing of the readers and writers: path-or-file input and output, text decoding."""
+"""Files are complete or absent: every file or folder the project writes goes through here.
+
+A writer writes in full under a hidden temporary name beside its target, ``.NAME.tmp-HOST-PID-START-THREAD``,
+and renames it into place when complete (`staged`, `staged_folder`, `open_output`, `write_text`). A killed
+writer leaves its temporary behind; the next writer in the same folder removes every temporary whose
+process has gone (`remove_abandoned`), keeping those of live processes and of other machines sharing the
+folder. A failed write is one line (`cannot_write`): a full disk is named as such.
+
+Example
+-------
+>>> import tempfile
+>>> folder = tempfile.mkdtemp()
+>>> write_text(os.path.join(folder, "out.txt"), "done\\n")
+>>> sorted(os.listdir(folder)), open(os.path.join(folder, "out.txt")).read()
+(['out.txt'], 'done\\n')
+"""
 
 from __future__ import annotations
 
@@ -14,69 +29,11 @@ import zlib
 from pathlib import Path
 from typing import IO, Iterator, Union
 
-from ..errors import InputError
-from ..processes import CLOCK_SLACK_S, gone, started
+from .errors import InputError
+from .processes import CLOCK_SLACK_S, gone, started
 
-Source = Union[str, os.PathLike, IO[bytes], IO[str]]
-
-INTEGER = re.compile(r"[+-]?[0-9]+")
-DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # strict: no nan, inf, _ or blanks
-
-
-def label(source: Source) -> str:
-    """The name to show in messages for a path or file object."""
-    if isinstance(source, (str, os.PathLike)):
-        return os.fspath(source)
-    return getattr(source, "name", None) or "<stream>"
-
-
-def file_stem(source: Source) -> str | None:
-    """The stem of a path (a folder's whole name) or of a file object's name; None for a nameless stream."""
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-    elif isinstance(getattr(source, "name", None), str):
-        path = Path(source.name)
-    else:
-        return None
-    return (path.name if path.is_dir() else path.stem) or None
-
-
-MAX_FILE_BYTES = 2**30  # 1 GiB: ten times a million-projection JSON file; bounds what a reader holds
-
-
-def read_bytes(source: Source, limit: int = MAX_FILE_BYTES) -> bytes:
-    """All bytes of a path or file object; a missing file or one above `limit` is an InputError."""
-    name = label(source)
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            if path.is_dir():
-                raise InputError(f"{name}: is a folder, not a file")
-            if path.stat().st_size > limit:
-                raise InputError(f"{name}: larger than the {limit:,}-byte limit for this format")
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{name}: no such file") from None
-        except PermissionError:
-            raise InputError(f"{name}: permission denied") from None
-    data = source.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(f"{name}: larger than the {limit:,}-byte limit for this format")
-    return data.encode("utf-8") if isinstance(data, str) else data
-
-
-def decode(data: bytes, name: str) -> str:
-    """UTF-8 text with or without a byte-order mark; anything else is an InputError."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-
-
-def read_text(source: Source) -> str:
-    """The UTF-8 text of a path or file object."""
-    return decode(read_bytes(source), label(source))
-
+Target = Union[str, os.PathLike, IO[bytes], IO[str]]
+"""Where a writer writes: a path (written atomically) or an open file object (written as it is)."""
 
 _HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"
 # .NAME.tmp-HOST-PID-START-THREAD: the writing process by host, id and start time (whole seconds since the epoch)
@@ -86,7 +43,23 @@ _EARLIER = re.compile(r"\.(?P<name>.+)\.tmp-(?P<pid>[0-9]+)-[0-9]{6,}")  # .NAME
 
 
 def temporary_name(name: str) -> str:
-    """The hidden name under which this process and thread write `name` before renaming it into place."""
+    """The hidden name under which this process and thread write `name` before renaming it into place.
+
+    Parameters
+    ----------
+    name : str
+        The file or folder name of the target (no folder).
+
+    Returns
+    -------
+    str
+        ``.NAME.tmp-HOST-PID-START-THREAD``.
+
+    Examples
+    --------
+    >>> temporary_name("a.npz").startswith(".a.npz.tmp-")
+    True
+    """
     start = started(os.getpid())
     return f".{name}.tmp-{_HOST}-{os.getpid()}-{0 if not start or math.isnan(start) else int(start)}" \
            f"-{threading.get_ident()}"
@@ -95,6 +68,21 @@ def temporary_name(name: str) -> str:
 def is_temporary_of(path: str | os.PathLike, target: str | os.PathLike, pid: int) -> bool:
     """Whether `path` names a temporary that process `pid` made for `target`: beside it, under its hidden name.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file found.
+    target : str or os.PathLike
+        The file it would become.
+    pid : int
+        The process id of the writer.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
     >>> is_temporary_of("/d/" + temporary_name("a.npz"), "/d/a.npz", os.getpid()), is_temporary_of("/etc/x", "/d/a.npz", 1)
     (True, False)
     """
@@ -126,6 +114,24 @@ def remove_abandoned(folder: str | os.PathLike) -> list[str]:
     Every writer here calls this before choosing its own temporary name, so a killed `realise` or
     `simulate --output` is cleaned up by the next command that writes in the same folder, and before any free
     space is measured. Temporaries of live processes, and of other machines sharing the folder, are kept.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder to clear (one that cannot be listed is left alone).
+
+    Returns
+    -------
+    list of str
+        The names removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> open(os.path.join(folder, ".a.tmp-00000000-1-0-1234567"), "w").close()  # another host's: kept
+    >>> remove_abandoned(folder)
+    []
     """
     import shutil
 
@@ -150,7 +156,26 @@ def remove_abandoned(folder: str | os.PathLike) -> list[str]:
 
 
 def output_path(target: str | os.PathLike) -> Path:
-    """`target` as a path to write, checked: it names a file or folder, in a folder that exists."""
+    """`target` as a path to write, checked: it names a file or folder, in a folder that exists.
+
+    Parameters
+    ----------
+    target : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputError
+        When `target` names no file (``""``, ``.``, ``..``) or its folder does not exist.
+
+    Examples
+    --------
+    >>> output_path("out.json").name
+    'out.json'
+    """
     path = Path(target)
     if path.name in ("", ".", ".."):
         raise InputError(f"{os.fspath(target)!r}: not a file or folder name")
@@ -167,7 +192,24 @@ def _beside(target: str | os.PathLike) -> tuple[Path, Path]:
 
 
 def cannot_write(path: str | os.PathLike, exc: OSError) -> InputError:
-    """The one-line error for a failed write to `path`; a full disk is named as such."""
+    """The one-line error for a failed write to `path`; a full disk is named as such.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The target that could not be written.
+    exc : OSError
+        What the write raised.
+
+    Returns
+    -------
+    InputError
+
+    Examples
+    --------
+    >>> str(cannot_write("out.npz", OSError(errno.ENOSPC, "no space")))
+    'out.npz: cannot write: the disk is full (No space left on device); nothing was written'
+    """
     if exc.errno == errno.ENOSPC:
         cause = f"the disk is full ({os.strerror(exc.errno)}); nothing was written"
     elif exc.errno == errno.EDQUOT:
@@ -181,7 +223,28 @@ def cannot_write(path: str | os.PathLike, exc: OSError) -> InputError:
 
 @contextlib.contextmanager
 def staged(target: str | os.PathLike) -> Iterator[Path]:
-    """A temporary name beside `target` to write in full first; it is removed unless renamed into place."""
+    """A temporary name beside `target` to write in full first; it is removed unless renamed into place.
+
+    Parameters
+    ----------
+    target : str or os.PathLike
+        The file to write (not a folder).
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary path; the block renames it to `target` (``os.replace``) when complete.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "a.bin")
+    >>> with staged(target) as tmp:
+    ...     _ = tmp.write_bytes(b"x")
+    ...     os.replace(tmp, target)
+    >>> open(target, "rb").read()
+    b'x'
+    """
     path, tmp = _beside(target)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
@@ -196,7 +259,27 @@ def staged(target: str | os.PathLike) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def staged_folder(target: str | os.PathLike) -> Iterator[Path]:
-    """A temporary folder beside `target`, renamed to it when the block ends well, removed otherwise."""
+    """A temporary folder beside `target`, renamed to it when the block ends well, removed otherwise.
+
+    Parameters
+    ----------
+    target : str or os.PathLike
+        A folder that does not exist yet (nothing is overwritten).
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder to fill.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "circuit")
+    >>> with staged_folder(target) as tmp:
+    ...     _ = (tmp / "a.txt").write_text("a")
+    >>> os.listdir(target)
+    ['a.txt']
+    """
     import shutil
 
     path, tmp = _beside(target)
@@ -213,8 +296,28 @@ def staged_folder(target: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def open_output(target: Source, *, binary: bool = False) -> Iterator[IO]:
-    """A writable file for a path (written in full under a temporary name, then renamed) or the file object itself."""
+def open_output(target: Target, *, binary: bool = False) -> Iterator[IO]:
+    """A writable file for a path (written in full under a temporary name, then renamed) or the file object itself.
+
+    Parameters
+    ----------
+    target : str, os.PathLike or file object
+        Where to write.
+    binary : bool
+        Open a path in binary mode (text is UTF-8 with ``newline=""``).
+
+    Yields
+    ------
+    file object
+
+    Examples
+    --------
+    >>> out = io.StringIO()
+    >>> with open_output(out) as fh:
+    ...     _ = fh.write("a")
+    >>> out.getvalue()
+    'a'
+    """
     if not isinstance(target, (str, os.PathLike)):
         yield target
         return
@@ -226,12 +329,41 @@ def open_output(target: Source, *, binary: bool = False) -> Iterator[IO]:
         os.replace(tmp, target)
 
 
-def write_text(target: Source, text: str) -> None:
-    """Write text to a path (atomically) or to a text or binary file object."""
+def write_text(target: Target, text: str) -> None:
+    """Write text to a path (atomically) or to a text or binary file object.
+
+    Parameters
+    ----------
+    target : str, os.PathLike or file object
+    text : str
+        Written as UTF-8 to a path or a binary file object.
+
+    Examples
+    --------
+    >>> out = io.BytesIO()
+    >>> write_text(out, "é")
+    >>> out.getvalue()
+    b'\\xc3\\xa9'
+    """
     with open_output(target) as fh:
         fh.write(text if isinstance(fh, io.TextIOBase) else text.encode("utf-8"))
 
 
 def text_stream(handle: IO) -> IO[str]:
-    """A text view of a file object that may be binary."""
+    """A text view of a file object that may be binary.
+
+    Parameters
+    ----------
+    handle : file object
+
+    Returns
+    -------
+    file object
+        `handle` itself when it is a text file, else a UTF-8 wrapper around it.
+
+    Examples
+    --------
+    >>> text_stream(io.BytesIO()).encoding
+    'utf-8'
+    """
     return handle if isinstance(handle, io.TextIOBase) else io.TextIOWrapper(handle, encoding="utf-8", newline="")
