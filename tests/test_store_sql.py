@@ -1,8 +1,10 @@
-"""The store's SQL: named `:params` bound by SQLAlchemy Core on every database, never rewritten or spliced.
+"""The store's SQL: named `:params` bound by the driver (`sqlite3` itself on SQLite, SQLAlchemy Core on a
+server), never rewritten or spliced.
 
 Two checks: the package's source holds no placeholder rewriting (`?` or `%s` placeholders, `paramstyle`),
-and at run time every statement the store sends reaches the driver through SQLAlchemy, with the user's
-values as bound parameters and never inside the statement text (on SQLite and on a real PostgreSQL server).
+and at run time every statement the store sends carries the user's values as bound parameters, never
+inside the statement text (on SQLite, seen at the store's connection, and on a real PostgreSQL server, seen
+by SQLAlchemy's cursor events).
 """
 
 from __future__ import annotations
@@ -110,19 +112,42 @@ def _exercise(store: Store) -> None:
     assert [d["reason"] for d in store.run_deletions()] == [HOSTILE]
 
 
-def test_every_statement_binds_its_values(store_url):
-    """The store's statements go through SQLAlchemy (its cursor events see them all), and the values they
-    carry (a name, message, attribute and reason full of quotes and placeholders) are bound, never in the text."""
+def test_every_statement_binds_its_values(store_url, monkeypatch):
+    """Every statement the store sends (SQLite: at its `sqlite3` connection; a server: SQLAlchemy's cursor
+    events) carries the values (a name, message, attribute and reason full of quotes and placeholders)
+    as bound parameters, never in the text."""
     sent: list[tuple[str, Any]] = []
     with Store(store_url) as store:
-        event.listen(store.db.sqlalchemy_engine(), "before_cursor_execute",
-                     lambda conn, cursor, statement, parameters, context, many: sent.append((statement, parameters)))
+        if store.db.dialect == "sqlite":
+            _watch_sqlite(monkeypatch, sent)
+        else:
+            event.listen(store.db.sqlalchemy_engine(), "before_cursor_execute",
+                         lambda conn, cursor, statement, parameters, context, many: sent.append((statement, parameters)))
         _exercise(store)
     statements = [s for s, _ in sent]
     assert len(statements) > 30 and any(s.lstrip().startswith("INSERT INTO projections") for s in statements)
     assert not [s for s in statements if any(part in s for part in (HOSTILE, "it's", "it''s", "?%s", "described as"))]
     bound = {v for _, p in sent for v in _values(p)}
     assert HOSTILE in bound and MESSAGE in bound
+
+
+def _watch_sqlite(monkeypatch: Any, sent: list[tuple[str, Any]]) -> None:
+    """Record what the store's SQLite connections send to the driver, then send it."""
+    from connectome.store.connection import SqliteConn
+
+    execute, many = SqliteConn.execute, SqliteConn.executemany
+
+    def watched_execute(self: Any, sql: str, params: Any = None) -> Any:
+        sent.append((sql, params))
+        return execute(self, sql, params)
+
+    def watched_many(self: Any, sql: str, rows: Any) -> None:
+        rows = list(rows)
+        sent.append((sql, rows))
+        many(self, sql, rows)
+
+    monkeypatch.setattr(SqliteConn, "execute", watched_execute)
+    monkeypatch.setattr(SqliteConn, "executemany", watched_many)
 
 
 def _values(parameters: Any) -> Iterator[Any]:

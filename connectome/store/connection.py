@@ -1,8 +1,9 @@
-"""The store's connections: SQL text with named `:params`, bound by SQLAlchemy Core on every database.
+"""The store's connections: SQL text with named `:params`, bound by the driver on every database.
 
-Every statement is a `sqlalchemy.text()` with named parameters (`WHERE name = :name`), passed as a mapping
-and bound by SQLAlchemy for the driver in use (sqlite3, psycopg, …): no statement is rewritten here, and no
-value is spliced into SQL text (the one number formatted into a statement is the lock timeout, computed
+Every statement is SQL text with named parameters (`WHERE name = :name`), passed as a mapping: on SQLite
+the `sqlite3` driver binds them itself (`SqliteConn`: a command imports no SQLAlchemy), on a server
+SQLAlchemy Core's `text()` binds them for the driver in use (`Conn`: psycopg, …). No statement is
+rewritten here, and no value is spliced into SQL text (the one number formatted into a statement is the lock timeout, computed
 here, which PostgreSQL's `SET` cannot take as a parameter). Bulk inserts go through the driver's
 executemany in bounded chunks. Driver errors leave as one-line `DatabaseError`s (exit 3) that name the
 database, never its password.
@@ -13,18 +14,20 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sqlite3
+import sys
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, CursorResult, Engine, Row, TextClause, text
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING
 
 from ..errors import DatabaseError, InputError
-from .engines import IMMEDIATE, make_engine
 from .locks import lock_wait_ms, server_lock_timeout_ms
-from .sqlite import sqlite_uri_query
+from .sqlite import IMMEDIATE, open_sqlite, sqlite_uri_query
 from .url import backend, hide_secrets, redact, secrets, sqlite_options, sqlite_path
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, CursorResult, Engine, Row, TextClause
 
 Params = Mapping[str, Any]
 CHUNK = 20_000  # rows per executemany call: the parameter dicts of a large import are never all in memory
@@ -44,6 +47,8 @@ def statement(sql: str) -> TextClause:
     TextClause
         The construct SQLAlchemy compiles (and caches) for each dialect.
     """
+    from sqlalchemy import text
+
     return text(sql)
 
 
@@ -66,7 +71,7 @@ class Conn:
         return self.connection.connection
 
     def execute(self, sql: str, params: Params | None = None) -> CursorResult:
-        """Run one statement with its parameters bound by SQLAlchemy.
+        """Run one statement with its parameters bound by SQLAlchemy (a server's connection).
 
         Parameters
         ----------
@@ -162,6 +167,73 @@ class Conn:
         begun.commit()
 
 
+class SqliteConn:
+    """One `sqlite3` connection of the store (autocommit, transactions begun explicitly): the same named
+    `:params` SQL and methods as `Conn`, bound by the driver itself.
+
+    Parameters
+    ----------
+    raw : sqlite3.Connection
+        From `open_sqlite`, closed by `Database.connect`.
+    """
+
+    dialect = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Params | None = None) -> sqlite3.Cursor:
+        """Run one statement with its named parameters bound by `sqlite3`; its cursor."""
+        return self.raw.execute(sql, dict(params or {}))
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for every parameter mapping of `rows`, `CHUNK` rows per executemany."""
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, CHUNK)):
+            self.raw.executemany(sql, chunk)
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple]:
+        """Every row of a query, as tuples."""
+        return self.execute(sql, params).fetchall()
+
+    def first(self, sql: str, params: Params | None = None) -> tuple | None:
+        """The first row of a query, or None."""
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Params | None = None) -> Any:
+        """The first column of the first row, or None."""
+        row = self.first(sql, params)
+        return None if row is None else row[0]
+
+    def insert(self, sql: str, params: Params | None = None) -> int:
+        """Run an INSERT and return the id of the new row."""
+        return self.execute(sql, params).lastrowid
+
+    def stamp(self, value: datetime) -> Any:
+        """A timestamp as the store keeps it on SQLite (the text form SQLAlchemy writes)."""
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def tables(self) -> list[str]:
+        """The names of the tables in the database."""
+        return [r[0] for r in self.rows("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool = True, lock: int | None = None) -> Iterator["SqliteConn"]:
+        """One transaction (BEGIN IMMEDIATE for a writer), committed at the end of the block and rolled back
+        on any exception; `lock` is for servers and ignored here."""
+        if self.raw.in_transaction:
+            self.raw.rollback()
+        self.raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield self
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.raw.rollback()
+            raise
+        self.raw.commit()
+
+
 class Database:
     """The connections of one store, opened on demand and closed after each use.
 
@@ -195,6 +267,8 @@ class Database:
     def sqlalchemy_engine(self) -> Engine:
         """The SQLAlchemy engine every connection of this store comes from (Alembic's too)."""
         if self._engine is None:
+            from .engines import make_engine
+
             self._engine = make_engine(self.url)
         return self._engine
 
@@ -209,7 +283,7 @@ class Database:
             raise
 
     @contextlib.contextmanager
-    def connect(self) -> Iterator[Conn]:
+    def connect(self) -> Iterator[Conn | SqliteConn]:
         """A connection for one unit of work; driver errors become one-line DatabaseErrors.
 
         What the unit left uncommitted (the implicit transaction of its reads) is rolled back when it ends.
@@ -221,6 +295,15 @@ class Database:
         Conn
             The unit's connection.
         """
+        if self.dialect == "sqlite":
+            with self.errors():
+                raw = open_sqlite(self.path, self.options, self.where)
+                try:
+                    yield SqliteConn(raw)
+                finally:
+                    with contextlib.suppress(Exception):
+                        raw.close()  # what the unit left uncommitted is rolled back
+            return
         with self.errors():
             connection = self._open()
             try:
@@ -317,7 +400,8 @@ def _lost_connection(detail: str) -> bool:
 
 
 def _is_sqlalchemy_error(exc: BaseException) -> bool:
-    return isinstance(exc, DBAPIError)
+    errors = sys.modules.get("sqlalchemy.exc")  # never imported here: a SQLite command has none of its errors
+    return errors is not None and isinstance(exc, errors.DBAPIError)
 
 
 def _is_driver_error(exc: BaseException) -> bool:

@@ -1,7 +1,8 @@
-"""SQLAlchemy engines: every statement of the store, and every migration, goes through one of these.
+"""SQLAlchemy engines: every statement on a server, and every migration, goes through one of these (the
+store's own units of work on SQLite use `open_sqlite` directly, `connection.SqliteConn`).
 
-SQLite files get a connection of `open_sqlite` per unit of work (no pool: a file is never held open between
-commands' units of work), begun by an explicit BEGIN (IMMEDIATE for writes); servers get a pool whose
+A SQLite engine gets a connection of `open_sqlite` per unit of work (no pool: a file is never held open
+between units of work), begun by an explicit BEGIN (IMMEDIATE for writes); servers get a pool whose
 connections carry bounded connects, keepalives and `lock_timeout`.
 """
 
@@ -18,11 +19,9 @@ from sqlalchemy.pool import NullPool
 from ..errors import InputError
 from ..extras import install_command, missing
 from .locks import CONNECT_TIMEOUT_S, server_lock_timeout_ms
-from .sqlite import open_sqlite
+from .sqlite import IMMEDIATE, open_sqlite
 from .url import redact, sqlite_options, sqlite_path
 
-# the execution option that makes a SQLite transaction BEGIN IMMEDIATE (a writer's) rather than BEGIN
-IMMEDIATE = "connectome_immediate"
 _LIBPQ_DRIVERS = ("psycopg", "psycopg2", "psycopg2cffi")
 # a server that vanishes without closing the connection (a cable, a crashed host) is noticed within about a
 # minute, whether the connection is idle, waiting for an answer or sending

@@ -12,9 +12,8 @@ from typing import Any, Iterator
 
 from ..errors import DatabaseError
 from .connection import Conn, Database, statement
-from .engines import IMMEDIATE
 from .locks import lock_key, lock_wait_ms, server_lock_timeout_ms
-from .sqlite import open_sqlite
+from .sqlite import IMMEDIATE, open_sqlite
 from .url import sqlite_options, sqlite_path
 
 # Every revision shipped, oldest first; tests check it against Alembic's script directory,

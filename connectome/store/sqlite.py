@@ -1,7 +1,8 @@
 """SQLite files: the one place the package opens them (foreign keys on, a busy timeout, read-only where it must).
 
-SQLAlchemy's SQLite engine (connectome.store.engines) takes its connections from `open_sqlite`, and so do
-backups; nothing else calls `sqlite3.connect`.
+The store's units of work on SQLite use these connections directly (`connection.SqliteConn`: the `sqlite3`
+driver binds the same named `:params`), and so do SQLAlchemy's SQLite engine (`connectome.store.engines`,
+for Alembic's migrations) and backups; nothing else calls `sqlite3.connect`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from urllib.parse import quote
 
 from ..errors import DatabaseError
 from .locks import lock_wait_ms
+
+# the SQLAlchemy execution option that makes a SQLite transaction BEGIN IMMEDIATE (a writer's) rather than BEGIN
+IMMEDIATE = "connectome_immediate"
 
 
 def open_sqlite(path: Path, options: dict[str, str] | None = None, where: str | None = None) -> sqlite3.Connection:
