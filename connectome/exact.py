@@ -6,13 +6,9 @@ import numbers
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from .errors import InputError
-from .numeric import check_positive, is_number
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 MAX_STRENGTH = 1000
 MAX_NEURONS = 10**18  # beyond any brain, and within the 64-bit integers a database column holds

@@ -18,7 +18,8 @@ import pytest
 
 from connectome import formats
 from connectome.errors import InputError
-from connectome.formats.tvb import MAX_MEMBERS, looks_like_tvb, read_tvb, write_tvb
+from connectome.formats.archive import MAX_MEMBERS
+from connectome.formats.tvb import looks_like_tvb, read_tvb, write_tvb
 from connectome.graph import content_hash
 
 MIB = 1 << 20

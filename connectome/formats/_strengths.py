@@ -7,7 +7,7 @@ import decimal
 from typing import TYPE_CHECKING
 
 from ..errors import located
-from ..exact import check_positive
+from ..numeric import check_positive
 from .options import option_error
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from .. import jsontext
 from ..atomic import write_text
 from ..errors import located
 from ..counting import rule_problem, scaling_problem, strength_limit
-from ..exact import check_positive
+from ..numeric import check_positive
 from ..graph import (RESERVED_PROJECTION_KEYS, _check_extra, build_graph, key_problem, name_problem, neurons_problem,
                      to_document, validate)
 from .inputs import Source, label, read_text

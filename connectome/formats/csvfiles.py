@@ -50,7 +50,7 @@ import networkx as nx
 from ..atomic import open_output
 from ..counting import rule_problem, strength_limit
 from ..errors import located
-from ..exact import check_positive
+from ..numeric import check_positive
 from ..graph import RESERVED_REGION_KEYS, build_graph, key_problem, validate
 from .inputs import DECIMAL, INTEGER, Source, decode, file_stem, label, read_bytes
 from .limits import MAX_COLUMNS

@@ -72,9 +72,9 @@ import networkx as nx
 
 from ..atomic import open_output
 from ..errors import ConnectomeWarning, located
-from ..exact import check_positive, is_number
+from ..numeric import check_positive, is_number
 from ..graph import build_graph, validate
-from .archive import MAX_ARCHIVE_BYTES, MAX_DIRECTORY_BYTES, MAX_MEMBERS, Member, classify, members  # noqa: F401
+from .archive import Member, classify, members
 from .inputs import Source, file_stem, label
 from .options import option_error
 from .textmatrix import Rows, lines, number, tract_lengths, triples, vector, weights

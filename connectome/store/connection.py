@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DatabaseError, InputError
 from .locks import lock_wait_ms, server_lock_timeout_ms
-from .sqlite import IMMEDIATE, open_sqlite, sqlite_uri_query
+from .sqlite import open_sqlite, sqlite_uri_query
 from .url import backend, hide_secrets, redact, secrets, sqlite_options, sqlite_path
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def statement(sql: str) -> TextClause:
 
 
 class Conn:
-    """One SQLAlchemy connection of the store: statements with named `:params`, and explicit transactions.
+    """One SQLAlchemy connection of a server store: statements with named `:params`, and explicit transactions.
 
     Parameters
     ----------
@@ -114,20 +114,15 @@ class Conn:
         return self.execute(sql, params).scalar()
 
     def insert(self, sql: str, params: Params | None = None) -> int:
-        """Run an INSERT and return the id of the new row (SQLite's last row id, else `RETURNING id`)."""
-        if self.dialect == "sqlite":
-            return self.execute(sql, params).lastrowid
+        """Run an INSERT and return the id of the new row (`RETURNING id`)."""
         return self.execute(sql + " RETURNING id", params).scalar_one()
 
     def stamp(self, value: datetime) -> Any:
-        """A timestamp as the store keeps it (SQLite: SQLAlchemy's text form; servers: a datetime)."""
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else value
+        """A timestamp as a server keeps it: the datetime itself."""
+        return value
 
     def tables(self) -> list[str]:
-        """The names of the tables in the database (the current schema on a server)."""
-        if self.dialect == "sqlite":
-            return [r[0] for r in self.rows("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                            "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        """The names of the tables in the current schema."""
         return [r[0] for r in self.rows("SELECT table_name FROM information_schema.tables "
                                         "WHERE table_schema = current_schema() ORDER BY table_name")]
 
@@ -138,7 +133,7 @@ class Conn:
         Parameters
         ----------
         write : bool
-            SQLite: BEGIN IMMEDIATE (a writer's lock from the start) rather than BEGIN.
+            Unused on a server (for `SqliteConn`'s signature: BEGIN IMMEDIATE there).
         lock : int, optional
             PostgreSQL: an advisory lock (`locks.lock_key`) held until commit, waited for at most the lock
             timeout.
@@ -150,11 +145,7 @@ class Conn:
         """
         if self.connection.in_transaction():  # the implicit transaction of earlier reads on this connection
             self.connection.rollback()
-        self.connection.execution_options(**{IMMEDIATE: write})
-        try:
-            begun = self.connection.begin()
-        finally:
-            self.connection.execution_options(**{IMMEDIATE: False})  # later reads begin as readers
+        begun = self.connection.begin()
         try:
             if lock is not None and self.dialect == "postgresql":
                 self.execute(f"SET LOCAL lock_timeout = {server_lock_timeout_ms()}")
