@@ -1,10 +1,105 @@
-"""One exception hierarchy; each error carries the exit code the CLI maps it to."""
+"""One exception hierarchy; each error carries the exit code the CLI maps it to.
+
+An error's text names the parameters at fault by their Python keywords (``dt_ms``); each one stands in the
+message as a `Mention`, so that the command line can spell the same message with its own flags (``--dt``)
+through `ConnectomeError.spelled`. Neither layer writes the other's names.
+
+Example
+-------
+>>> error = InputError(Mention("dt_ms"), ": must be > 0, got -1")
+>>> str(error)
+'dt_ms: must be > 0, got -1'
+>>> error.spelled(str.upper)
+'DT_MS: must be > 0, got -1'
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable, Union
 
-class ConnectomeError(Exception):
-    """Base of every error the library raises on purpose; `exit_code` is the CLI's exit status."""
+FlagOf = Callable[[str], Union[str, None]]
+"""From a keyword to the command-line flag that gives it (None: the command line has none)."""
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A parameter named inside a message, with the entry (`key`) or the value it names, if any.
+
+    Parameters
+    ----------
+    keyword : str
+        The Python keyword (``dt_ms``, ``params``).
+    value : str or None
+        A value given or suggested (``max_steps=10``, ``--max-steps 10``).
+    key : str or None
+        An entry of a mapping parameter (``params['tau']``, ``--param tau``).
+
+    Examples
+    --------
+    >>> Mention("strength_scale", "0.1").spelled(), Mention("strength_scale", "0.1").spelled("SCALE")
+    ('strength_scale=0.1', 'SCALE 0.1')
+    >>> Mention("noise", "0.001", key="E").spelled(), Mention("noise", "0.001", key="E").spelled("NOISE")
+    ("noise={'E': 0.001}", 'NOISE E=0.001')
+    >>> Mention("params", key="tau").spelled(), Mention("params", key="tau").spelled("PARAM")
+    ("params['tau']", 'PARAM tau')
+    """
+
+    keyword: str
+    value: str | None = None
+    key: str | None = None
+
+    def spelled(self, flag: str | None = None) -> str:
+        """Python's spelling (`flag` None), or the command line's with `flag`."""
+        if flag is not None:
+            entry = self.key if self.value is None else self.value if self.key is None else f"{self.key}={self.value}"
+            return flag if entry is None else f"{flag} {entry}"
+        if self.key is None:
+            return self.keyword if self.value is None else f"{self.keyword}={self.value}"
+        if self.value is None:
+            return f"{self.keyword}[{self.key!r}]"
+        return f"{self.keyword}={{{self.key!r}: {self.value}}}"
+
+
+class Spelled:
+    """A message made of text and `Mention` s (its ``args``): ``str()`` names keywords, `spelled` flags."""
+
+    args: tuple
+
+    def __str__(self) -> str:
+        return self.spelled()
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """The parameters the message names, in order."""
+        return tuple(p.keyword for p in self.args if isinstance(p, Mention))
+
+    def spelled(self, flag: FlagOf | None = None) -> str:
+        """The message with each parameter named by ``flag(keyword)`` (by its keyword where that gives None).
+
+        Parameters
+        ----------
+        flag : callable or None
+            From a keyword to its command-line flag; None keeps every keyword.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> InputError("x.csv: ", Mention("source_column"), ": bad").spelled(lambda k: "SOURCE")
+        'x.csv: SOURCE: bad'
+        """
+        return "".join(p.spelled(flag(p.keyword) if flag else None) if isinstance(p, Mention) else str(p)
+                       for p in self.args)
+
+
+class ConnectomeError(Spelled, Exception):
+    """Base of every error the library raises on purpose; `exit_code` is the CLI's exit status.
+
+    Its arguments are the message's parts: text, and a `Mention` for each parameter it names.
+    """
 
     exit_code = 1
 
@@ -35,11 +130,23 @@ class VerificationFailed(ConnectomeError):
     exit_code = 4
 
 
-def located(source: object, where: str, message: str) -> InputError:
-    """Build the one-line `SOURCE: WHERE: MESSAGE` error every reader raises."""
-    prefix = f"{source}: " if source else ""
-    return InputError(f"{prefix}{where}: {message}" if where else f"{prefix}{message}")
+def located(source: object, where: str | Mention, *message: str | Mention) -> InputError:
+    """Build the one-line `SOURCE: WHERE: MESSAGE` error every reader raises.
+
+    Examples
+    --------
+    >>> str(located("m.csv", "line 3", "not a number"))
+    'm.csv: line 3: not a number'
+    >>> located("", Mention("labels_key"), "no variable 'names'").spelled(str.upper)
+    "LABELS_KEY: no variable 'names'"
+    """
+    prefix = (f"{source}: ",) if source else ()
+    return InputError(*prefix, *((where, ": ") if where else ()), *message)
 
 
-class ConnectomeWarning(UserWarning):
-    """Something a reader or writer did that the user should know of (the CLI prints it as `warning: …`)."""
+class ConnectomeWarning(Spelled, UserWarning):
+    """Something a reader or writer did that the user should know of (the CLI prints it as `warning: …`).
+
+    Its arguments are text and `Mention` s, as a `ConnectomeError`'s; warn with an instance
+    (``warnings.warn(ConnectomeWarning(…))``) for the command line to spell its flags.
+    """

@@ -16,6 +16,8 @@ import click
 import numpy as np
 import pytest
 
+from connectome.cli.flags import flag_of
+from connectome.cli.topology import reader_flags
 from connectome.errors import InputError
 from connectome.formats import NORMALISE, OptionError, ReaderOption, detect, read, register_format, write
 from connectome.formats.registry import format_named, readable, reader_options, unregister_format, writable
@@ -114,7 +116,7 @@ def test_every_reader_option_is_a_flag_of_topology_import_passed_by_keyword():
     imported = _params("topology import")
     for keyword, (option, names) in reader_options().items():
         param = imported[keyword]
-        assert param.opts == [option.flag] and param.help.startswith(f"{'/'.join(names)} only: ")
+        assert param.opts == [flag_of(keyword)] and param.help.startswith(f"{'/'.join(names)} only: ")
         assert param.is_flag == (option.type is bool)
     assert imported["max_projections"].type.min == 1 and isinstance(imported["regions"].type, click.Path)
 
@@ -185,13 +187,22 @@ def test_library_errors_in_the_cli_name_the_flag(tmp_path, run):
 
 
 @pytest.mark.parametrize("option, problem", [
-    (ReaderOption("name", str, "x"), "reserved"), (ReaderOption("separator", str, "x", flag="--json"), "reserved"),
-    (ReaderOption("orientation", str, "another type"), "differs"), (ReaderOption("other", str, "x", flag="--weight"),
-                                                                    "differs")])
-def test_a_format_cannot_take_a_flag_of_another(option, problem):
+    (ReaderOption("name", str, "x"), "reserved"), (ReaderOption("json", str, "x"), "reserved"),
+    (ReaderOption("orientation", str, "another type"), "differs")])
+def test_a_format_cannot_take_a_keyword_of_another(option, problem):
     with pytest.raises(ValueError, match=problem):
         register_format("clash", extensions=(".clash",), reader=lambda path, **kw: None, options=(option,))
     assert "clash" not in readable()
+
+
+def test_the_cli_refuses_two_reader_options_spelled_as_one_flag():
+    register_format("clash", extensions=(".clash",), reader=lambda path, **kw: None,
+                    options=(ReaderOption("weight", str, "x"),))
+    try:
+        with pytest.raises(ValueError, match="weight: its flag --weight is weight_column's"):
+            reader_flags(lambda **kw: None)
+    finally:
+        unregister_format("clash")
 
 
 def test_registration_checks_the_record():

@@ -41,7 +41,9 @@ class _CLI(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except ConnectomeError as exc:
-            _fail(str(exc), exc.exit_code)
+            from .flags import spelled
+
+            _fail(spelled(exc), exc.exit_code)
         except click.Abort:
             _fail("aborted", 1)
         sys.exit(code if isinstance(code, int) else 0)  # click returns the code of ctx.exit(); commands return None

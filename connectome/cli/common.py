@@ -78,7 +78,9 @@ def warnings_shown() -> Iterator[None]:
         finally:
             for w in caught:
                 if issubclass(w.category, ConnectomeWarning):
-                    click.echo(f"warning: {w.message}", err=True)
+                    from .flags import spelled
+
+                    click.echo(f"warning: {spelled(w.message)}", err=True)
 
 
 def complete_ref(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:

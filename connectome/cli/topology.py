@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import click
 
 from ..errors import InputError
 from ..formats import NORMALISE
-from ..formats.options import OptionError, ReaderOption
-from ..formats.registry import flag, readable, reader_options, writable
+from ..formats.options import ReaderOption
+from ..formats.registry import readable, reader_options, writable
 from ..realise.scripts import SCRIPTS
 from .common import (complete_ref, emit, json_option, neurons_option, printable, scaling_option, store_of, table,
                      warnings_shown)
@@ -39,19 +38,18 @@ def reader_flags(command: Callable) -> Callable:
     >>> [p.opts[0] for p in click.command()(reader_flags(lambda **kw: None)).params][:2]
     ['--regions', '--source']
     """
-    for option, formats in reversed(list(reader_options().values())):
-        command = click.option(option.flag, option.keyword, metavar=option.metavar,
+    from .flags import FLAGS
+
+    spelled: dict[str, tuple[str, ReaderOption, tuple[str, ...]]] = {}
+    for option, formats in reader_options().values():
+        flag = FLAGS.get(option.keyword, "--" + option.keyword.replace("_", "-"))
+        if flag in spelled:
+            raise ValueError(f"reader option {option.keyword}: its flag {flag} is {spelled[flag][1].keyword}'s")
+        spelled[flag] = (flag, option, formats)
+    for flag, option, formats in reversed(spelled.values()):
+        command = click.option(flag, option.keyword, metavar=option.metavar,
                                help=f"{'/'.join(formats)} only: {option.help}.", **_option_type(option))(command)
     return command
-
-
-@contextlib.contextmanager
-def flags_named() -> Iterator[None]:
-    """Re-spell the library's errors about reader options (by keyword) with the command line's flags."""
-    try:
-        yield
-    except OptionError as exc:
-        raise InputError(exc.spelled(flag)) from None
 
 
 @click.group()
@@ -87,7 +85,7 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
     """
     from ..formats import read
 
-    with warnings_shown(), flags_named():
+    with warnings_shown():
         graph = read(file, format=fmt, name=name, normalise=normalise, strength_scale=strength_scale, **options)
     if dry_run:
         result = _dry_run(ctx, graph)
@@ -209,10 +207,9 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
             raise InputError(f"--format {fmt}: needs -o FILE; only JSON goes to stdout")
         click.echo(dumps(graph), nl=False)
         return
-    with flags_named():
-        write(graph, output, format=fmt)
-        click.echo(f"wrote {output}", err=True)
-        carried = carries(graph, output, format=fmt)
+    write(graph, output, format=fmt)
+    click.echo(f"wrote {output}", err=True)
+    carried = carries(graph, output, format=fmt)
     if not carried:
         click.echo(f"warning: {output}: {output_format(output, fmt)} cannot carry everything in {found.ref} "
                    "(e.g. its reference neurons or extra attributes): importing it gives different content", err=True)

@@ -23,12 +23,10 @@ ORIENTATIONS = ("row-source", "row-target")
 _SPACE = b" \t\r\n"
 
 REGIONS = ReaderOption("regions", Path, "the regions file (name,share[,extra…])")
-SOURCE_COLUMN = ReaderOption("source_column", str, "the source column [default: source]", flag="--source",
-                             metavar="COL")
-TARGET_COLUMN = ReaderOption("target_column", str, "the target column [default: target]", flag="--target",
-                             metavar="COL")
+SOURCE_COLUMN = ReaderOption("source_column", str, "the source column [default: source]", metavar="COL")
+TARGET_COLUMN = ReaderOption("target_column", str, "the target column [default: target]", metavar="COL")
 WEIGHT_COLUMN = ReaderOption("weight_column", str, "the strength column [default: strength, else weight]",
-                             flag="--weight", metavar="COL")
+                             metavar="COL")
 WEIGHT_ATTR = ReaderOption("weight_attr", str, "the edge attribute to read as strength", metavar="NAME")
 UNDIRECTED = ReaderOption("undirected", bool, "read an undirected graph, each edge both ways")
 LABELS = ReaderOption("labels", Path, "the region names, one a line [default: STEM.labels.txt, else 0…n-1]")

@@ -1,17 +1,15 @@
 """Reader options, and the errors that name them: a keyword parameter in Python, a flag on the command line.
 
 A reader takes its options as keyword parameters (``labels_key="names"``); `ReaderOption` describes one
-(its keyword, type and help, and the flag the command line gives it). An error about an option is an
-`OptionError`: the library spells the option by its keyword, and the command line re-spells the same
-error with its flags (`OptionError.spelled`), so neither layer writes the other's names.
+(its keyword, type and help; the command line makes a flag of it). An error about an option is an
+`OptionError`, which names the option by its keyword as a `connectome.errors.Mention`: the command line
+spells the same error with its flags.
 
 Example
 -------
 >>> error = option_error("sc.mat", "labels_key", "no variable 'names'")
->>> str(error)
-"sc.mat: labels_key: no variable 'names'"
->>> error.spelled({"labels_key": "--labels-key"}.get)
-"sc.mat: --labels-key: no variable 'names'"
+>>> str(error), error.keywords
+("sc.mat: labels_key: no variable 'names'", ('labels_key',))
 """
 
 from __future__ import annotations
@@ -19,9 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Union
+from typing import Union
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 
 OptionType = Union[type, tuple[str, ...]]
 """An option's type: ``str``, ``int``, ``float``, ``bool`` (a flag), ``pathlib.Path`` (a file), or the tuple of
@@ -29,26 +27,6 @@ the values it may take."""
 
 TYPES = (str, int, float, bool, Path)
 _KEYWORD = re.compile(r"[a-z][a-z0-9_]*")
-_FLAG = re.compile(r"--[a-z][a-z0-9-]*")
-
-
-def default_flag(keyword: str) -> str:
-    """The command-line flag of a keyword parameter that names none of its own: ``--`` and dashes.
-
-    Parameters
-    ----------
-    keyword : str
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> default_flag("strength_scale")
-    '--strength-scale'
-    """
-    return "--" + keyword.replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -63,26 +41,21 @@ class ReaderOption:
         ``str``, ``int``, ``float``, ``bool`` (a flag: given or not), ``pathlib.Path`` (a file), or the values
         it may take.
     help : str
-        What it does, one line, for ``--help``.
-    flag : str
-        The command-line flag [default: `default_flag` of the keyword].
+        What it does, one line.
     metavar : str or None
-        The placeholder ``--help`` shows for its value (``COL``, ``N``).
+        The placeholder a help text shows for its value (``COL``, ``N``).
     minimum : int or None
         The least value of an ``int`` option.
 
     Examples
     --------
-    >>> ReaderOption("weight_column", str, "the strength column", flag="--weight", metavar="COL").flag
-    '--weight'
-    >>> ReaderOption("labels_key", str, "the names").flag
-    '--labels-key'
+    >>> ReaderOption("labels_key", str, "the variable of region names", metavar="NAME").keyword
+    'labels_key'
     """
 
     keyword: str
     type: OptionType
     help: str
-    flag: str = ""
     metavar: str | None = None
     minimum: int | None = None
 
@@ -95,39 +68,10 @@ class ReaderOption:
                              f"pathlib.Path or a tuple of the values it takes, got {self.type!r}")
         if self.minimum is not None and self.type is not int:
             raise ValueError(f"reader option {self.keyword!r}: only an int option has a minimum")
-        object.__setattr__(self, "flag", self.flag or default_flag(self.keyword))
-        if not _FLAG.fullmatch(self.flag):
-            raise ValueError(f"reader option {self.keyword!r}: a flag is -- and lower-case letters, digits and -, "
-                             f"got {self.flag!r}")
-
-
-@dataclass(frozen=True)
-class Mention:
-    """An option named inside an error's text, with the value it would take if one is suggested.
-
-    Examples
-    --------
-    >>> Mention("strength_scale", "0.1").spelled(), Mention("strength_scale", "0.1").spelled("--strength-scale")
-    ('strength_scale=0.1', '--strength-scale 0.1')
-    """
-
-    keyword: str
-    value: str | None = None
-
-    def spelled(self, flag: str | None = None) -> str:
-        """The keyword (``keyword=value``), or with `flag` the command line's ``--flag value``."""
-        if flag is None:
-            return self.keyword if self.value is None else f"{self.keyword}={self.value}"
-        return flag if self.value is None else f"{flag} {self.value}"
 
 
 class OptionError(InputError):
-    """An InputError whose one line names reader options: by keyword, or by flag through `spelled`.
-
-    Parameters
-    ----------
-    *parts : str or Mention
-        The text of the message, with each option it names as a `Mention`.
+    """An InputError about a reader option, naming it (and any other) by keyword as a `Mention`.
 
     Examples
     --------
@@ -135,34 +79,6 @@ class OptionError(InputError):
     >>> str(error), error.keywords
     ('m.npy: holds 9 entries; raise it with max_projections', ('max_projections',))
     """
-
-    def __init__(self, *parts: str | Mention) -> None:
-        self.parts = parts
-        super().__init__(self.spelled())
-
-    @property
-    def keywords(self) -> tuple[str, ...]:
-        """The options the message names, in order."""
-        return tuple(p.keyword for p in self.parts if isinstance(p, Mention))
-
-    def spelled(self, flag: Callable[[str], str | None] | None = None) -> str:
-        """The message with each option named by ``flag(keyword)`` (by its keyword where that gives None).
-
-        Parameters
-        ----------
-        flag : callable or None
-            From a keyword to its command-line flag; None keeps every keyword.
-
-        Returns
-        -------
-        str
-
-        Examples
-        --------
-        >>> OptionError("x.csv: ", Mention("source_column"), ": bad").spelled(lambda k: "--source")
-        'x.csv: --source: bad'
-        """
-        return "".join(p if isinstance(p, str) else p.spelled(flag(p.keyword) if flag else None) for p in self.parts)
 
 
 def option_error(where: str, keyword: str, *message: str | Mention, value: str | None = None) -> OptionError:
@@ -177,7 +93,7 @@ def option_error(where: str, keyword: str, *message: str | Mention, value: str |
     *message : str or Mention
         What is wrong, naming other options as `Mention` s.
     value : str or None
-        The value given, shown after the option (``format=mat``, ``--format mat``).
+        The value given, shown with the option (``format=mat``).
 
     Returns
     -------

@@ -11,7 +11,7 @@ reader and writer as `networkx.readwrite` has them:
 * ``writer(graph, target)``: writes a validated graph to a path (atomically, through `connectome.atomic`).
 
 Everything else follows from the registry: `connectome.formats.read`, `write` and `detect`, and the
-command line's ``--format`` choices and reader flags. The built-in formats are declared in
+command line's format choices and reader options. The built-in formats are declared in
 `connectome.formats.builtin`; a plugin (``CONNECTOME_PLUGINS``) registers its own on import. A reader or
 writer may be given as ``"module:function"``, imported on first use, so that declaring a format costs no
 import (the command line starts without networkx).
@@ -19,8 +19,8 @@ import (the command line starts without networkx).
 Example
 -------
 >>> fmt = format_named("csv")
->>> fmt.extensions, [o.flag for o in fmt.options][:2]
-(('.csv', '.tsv'), ['--regions', '--source'])
+>>> fmt.extensions, [o.keyword for o in fmt.options][:2]
+(('.csv', '.tsv'), ['regions', 'source_column'])
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from .options import Mention, OptionError, ReaderOption, default_flag, option_error
+from ..errors import Mention
+from .options import OptionError, ReaderOption, option_error
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -40,11 +41,9 @@ Function = Union[Callable[..., Any], str]
 """A function, or the ``"module:function"`` path of one, imported when first called."""
 
 # keywords `connectome.formats.read` and every reader take themselves (or as their first argument), and the
-# parameters and flags `topology import` has of its own
+# parameters the import command has of its own
 RESERVED_KEYWORDS = ("name", "format", "normalise", "strength_scale", "unbounded", "path", "source", "file", "fmt",
-                     "message", "dry_run", "as_json")
-RESERVED_FLAGS = ("--name", "--message", "--format", "--normalise", "--strength-scale", "--dry-run", "--json",
-                  "--help")
+                     "message", "dry_run", "as_json", "json", "help", "db")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _EXTENSION = re.compile(r"\.[a-z0-9][a-z0-9._-]*")
 
@@ -173,11 +172,11 @@ def _check(fmt: Format) -> None:
     for option in fmt.options:
         if not isinstance(option, ReaderOption):
             raise ValueError(f"format {fmt.name!r}: options are ReaderOption records, got {option!r}")
-        if option.keyword in RESERVED_KEYWORDS or option.flag in RESERVED_FLAGS:
-            raise ValueError(f"format {fmt.name!r}: option {option.keyword!r} ({option.flag}) is reserved")
-        other = known.get(option.keyword) or next((o for o in known.values() if o.flag == option.flag), None)
+        if option.keyword in RESERVED_KEYWORDS:
+            raise ValueError(f"format {fmt.name!r}: option {option.keyword!r} is reserved")
+        other = known.get(option.keyword)
         if other is not None and other != option:
-            raise ValueError(f"format {fmt.name!r}: option {option.keyword!r} ({option.flag}) differs from the one "
+            raise ValueError(f"format {fmt.name!r}: option {option.keyword!r} differs from the one "
                              "another format registered; share that ReaderOption or choose another keyword")
 
 
@@ -246,26 +245,14 @@ def reader_options() -> dict[str, tuple[ReaderOption, tuple[str, ...]]]:
     Examples
     --------
     >>> option, names = reader_options()["orientation"]
-    >>> option.flag, names
-    ('--orientation', ('npy', 'matrix-csv', 'mat'))
+    >>> option.type, names
+    (('row-source', 'row-target'), ('npy', 'matrix-csv', 'mat'))
     """
     found: dict[str, tuple[ReaderOption, tuple[str, ...]]] = {}
     for fmt in _FORMATS.values():
         for option in fmt.options:
             found[option.keyword] = (option, found.get(option.keyword, (option, ()))[1] + (fmt.name,))
     return found
-
-
-def flag(keyword: str) -> str:
-    """The command-line flag of a keyword: a reader option's own, else ``--`` and dashes.
-
-    Examples
-    --------
-    >>> flag("weight_column"), flag("strength_scale")
-    ('--weight', '--strength-scale')
-    """
-    known = reader_options().get(keyword)
-    return known[0].flag if known else default_flag(keyword)
 
 
 def check_applicable(fmt: Format, options: dict[str, Any]) -> None:
