@@ -1,8 +1,8 @@
 """One exception hierarchy; each error carries the exit code the CLI maps it to.
 
 An error's text names the parameters at fault by their Python keywords (``dt_ms``); each one stands in the
-message as a `Mention`, so that the command line can spell the same message with its own flags (``--dt``)
-through `ConnectomeError.spelled`. Neither layer writes the other's names.
+message as a `Mention`, so that the command line can spell the same message with its own flags
+(`connectome.cli.flags`) through `ConnectomeError.spelled`. Neither layer writes the other's names.
 
 Example
 -------
@@ -31,9 +31,9 @@ class Mention:
     keyword : str
         The Python keyword (``dt_ms``, ``params``).
     value : str or None
-        A value given or suggested (``max_steps=10``, ``--max-steps 10``).
+        A value given or suggested (``max_steps=10``).
     key : str or None
-        An entry of a mapping parameter (``params['tau']``, ``--param tau``).
+        An entry of a mapping parameter (``params['tau']``).
 
     Examples
     --------

@@ -467,3 +467,35 @@ def test_a_store_from_0001_verifies_clean_and_a_reimport_finds_its_version(run, 
     again = run("--db", store_url, "topology", "import", EXAMPLE, "--json").json()
     assert (again["ref"], again["created"]) == ("multi_region@v1", False)
     assert [v["ref"] for v in run("--db", store_url, "topology", "list", "--json").json()] == ["multi_region@v1"]
+
+
+# ---- 0006 -> 0007: the OR REPLACE guards that 0006 as first shipped lacked (SQLite)
+
+def _triggers(path) -> set[str]:
+    return {name for (name,) in raw_sql(path, "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+
+
+def test_upgrade_0006_to_0007_adds_the_replace_guards_and_the_way_back_removes_them(run, db):
+    from connectome.store import guards
+
+    assert run("--db", db, "topology", "import", EXAMPLE).exit_code == 0
+    database = Database(resolve_url(str(db)))
+    try:
+        dbmod.downgrade(database, "0006")
+        at_0006 = _triggers(db)
+        added = guards.expected("sqlite") - at_0006
+        assert len(added) == 23 and "ledger_insert" in added and "runs_id_kept_insert" in added
+        raw_sql(db, "INSERT OR REPLACE INTO topologies SELECT * FROM topologies")  # the hole: a silent delete
+        dbmod.upgrade(database, "0007")
+        assert _triggers(db) == at_0006 | added
+        with pytest.raises(Exception, match="never replaced"):
+            raw_sql(db, "INSERT OR REPLACE INTO topologies SELECT * FROM topologies")
+        assert run("--db", db, "topology", "verify").exit_code == 0
+        raw_sql(db, "UPDATE alembic_version SET version_num = '0006'")  # as a later 0006 left its stores:
+        dbmod.upgrade(database, "0007")  # the guards already there are kept
+        assert _triggers(db) == at_0006 | added
+        raw_sql(db, "UPDATE alembic_version SET version_num = '0006'")
+        dbmod.downgrade(database, "0005")  # and 0006's way back clears them too
+        assert not _triggers(db) & added and raw_sql(db, "SELECT version_num FROM alembic_version") == [("0005",)]
+    finally:
+        database.close()

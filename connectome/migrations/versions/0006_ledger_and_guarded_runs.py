@@ -49,15 +49,6 @@ RUN_DELETE = "connectome: a run is deleted only with its row in run_deletions (s
 RUN_REUSE = "connectome: this run id was deleted and cannot be used again"
 DELETIONS = "connectome: the run deletion log cannot change"
 TRUNCATE = "connectome: the store's tables cannot be truncated"
-REPLACE = "connectome: a row of the store is never replaced (INSERT OR REPLACE, UPDATE OR REPLACE)"
-# SQLite deletes the rows an OR REPLACE conflict removes without firing their DELETE triggers (recursive
-# triggers are off by default), so every unique key of a guarded table refuses a conflicting row first.
-# Regions and projections of a sealed version conflict only by id: their other keys lie inside a version,
-# and no row may enter a sealed version.
-UNIQUE_KEYS = {"topologies": (("id",), ("name",)),
-               "topology_versions": (("id",), ("topology_id", "version"), ("ledger_seq",)),
-               "regions": (("id",),), "projections": (("id",),),
-               "runs": (("id",), ("sweep_id", "sweep_point")), "run_deletions": (("id",), ("run_id",))}
 
 HAS_SEALED = "EXISTS (SELECT 1 FROM topology_versions s WHERE s.topology_id = OLD.id AND s.sealed)"
 RUN_COLUMNS = ("id", "version_id", "neurons", "parameters", "seed", "summary", "started_at", "wall_s",
@@ -66,16 +57,6 @@ RUN_COLUMNS = ("id", "version_id", "neurons", "parameters", "seed", "summary", "
 
 def _stop(message: str) -> str:
     return f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-
-
-def _no_replace(table: str, key: tuple[str, ...]) -> dict[str, str]:
-    """Triggers refusing an INSERT or a key-changing UPDATE that would collide with another row on `key`."""
-    same = " AND ".join(f"x.{c} = NEW.{c}" for c in key)
-    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in key)
-    name, stop = f"{table}_{'_'.join(key)}_kept", _stop(f"{REPLACE}: {table} ({', '.join(key)})")
-    return {f"{name}_insert": f"BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1 FROM {table} x WHERE {same}) {stop}",
-            f"{name}_update": f"BEFORE UPDATE ON {table} WHEN ({changed}) AND EXISTS (SELECT 1 FROM {table} x "
-                              f"WHERE {same} AND x.rowid <> OLD.rowid) {stop}"}
 
 
 def _sqlite_triggers() -> dict[str, str]:
@@ -103,9 +84,7 @@ def _sqlite_triggers() -> dict[str, str]:
                            f"WHERE d.run_id = NEW.id) {_stop(RUN_REUSE)}",
         "run_deletions_update": f"BEFORE UPDATE ON run_deletions {_stop(DELETIONS)}",
         "run_deletions_delete": f"BEFORE DELETE ON run_deletions {_stop(DELETIONS)}",
-        "ledger_insert": f"BEFORE INSERT ON ledger {_stop(LEDGER)}",
-    } | {name: body for table, keys in UNIQUE_KEYS.items() for key in keys
-         for name, body in _no_replace(table, key).items()}
+    }
 
 
 def _raise(message: str) -> str:
@@ -253,6 +232,11 @@ def downgrade() -> None:
     if dialect == "sqlite":
         for name in _sqlite_triggers():
             op.execute(f"DROP TRIGGER {name}")
+        # the OR REPLACE guards of revision 0007, which stores written at this revision by later code carry
+        for (name,) in op.get_bind().exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name = 'ledger_insert' "
+                "OR name LIKE '%\\_kept\\_insert' ESCAPE '\\' OR name LIKE '%\\_kept\\_update' ESCAPE '\\')").all():
+            op.execute(f'DROP TRIGGER "{name}"')
     else:
         for table in STORE_TABLES:
             op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
