@@ -111,9 +111,10 @@ def _abandoned(entry: os.DirEntry) -> bool:
 def remove_abandoned(folder: str | os.PathLike) -> list[str]:
     """Remove the temporaries in `folder` left by writers that were killed; the names removed.
 
-    Every writer here calls this before choosing its own temporary name, so a killed `realise` or
-    `simulate --output` is cleaned up by the next command that writes in the same folder, and before any free
-    space is measured. Temporaries of live processes, and of other machines sharing the folder, are kept.
+    Every writer here calls this before choosing its own temporary name, so a killed `realise`, or a killed
+    `simulate` writing an `output`, is cleaned up by the next command that writes in the same folder, and
+    before any free space is measured. Temporaries of live processes, and of other machines sharing the folder,
+    are kept.
 
     Parameters
     ----------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from .errors import InputError
+from .errors import InputError, Mention
 
 if TYPE_CHECKING:
     from .graph import Rows
@@ -65,11 +65,13 @@ def scaling_problem(scaling: object, reference: int | None) -> str | None:
 
 
 def choose_scaling(own: str | None, override: str | None, reference: int | None, ref: str = "the topology") -> str:
-    """The scaling a command uses: `--scaling` when given, else the topology's own; refused when unusable."""
+    """The scaling a command uses: the `scaling` parameter (`override`) when given, else the topology's own;
+    refused when unusable."""
     scaling = override or own or DEFAULT_SCALING
     problem = scaling_problem(scaling, reference)
     if problem:
-        raise InputError(f"--scaling {scaling}: {ref}: {problem}" if override else f"{ref}: scaling: {problem}")
+        raise (InputError(Mention("scaling", str(scaling)), f": {ref}: {problem}") if override
+               else InputError(f"{ref}: scaling: {problem}"))
     return scaling
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from .errors import InputError
+from .errors import InputError, Mention
 
 MAX_STRENGTH = 1000
 MAX_NEURONS = 10**18  # beyond any brain, and within the 64-bit integers a database column holds
@@ -30,21 +30,43 @@ def exact(value: int | float | Fraction | Decimal) -> Fraction:
     return _float_fraction(float(value))  # float() first: numpy's repr is "np.float64(0.3)"
 
 
-def parse_count(text: str | int, what: str = "--neurons") -> int:
-    """A whole number ≥ 1 from `10000000`, `10_000_000`, `1e7` or `1.5e9`."""
+def parse_count(text: str | int, what: str | Mention = "neurons") -> int:
+    """A whole number ≥ 1 from `10000000`, `10_000_000`, `1e7` or `1.5e9`.
+
+    Parameters
+    ----------
+    text : str or int
+        The number as written.
+    what : str or Mention
+        The parameter it gives, named in the error: a keyword, or a `Mention` (``Mention("grid", "neurons")``).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> parse_count("1.5e9")
+    1500000000
+    >>> parse_count("0", "max_steps")
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: max_steps: must be a whole number ≥ 1, got '0'
+    """
+    name = what if isinstance(what, Mention) else Mention(what)
     if isinstance(text, int) and not isinstance(text, bool):
         value = Decimal(text)
     elif not str(text).isascii():  # Decimal would read other scripts' digits: ١٢٣ as 123
-        raise InputError(f"{what}: must be written with ASCII digits, got {text!r}")
+        raise InputError(name, f": must be written with ASCII digits, got {text!r}")
     else:
         try:
             value = Decimal(str(text).strip().replace("_", ""))
         except InvalidOperation:
-            raise InputError(f"{what}: must be a whole number ≥ 1, got {text!r}") from None
+            raise InputError(name, f": must be a whole number ≥ 1, got {text!r}") from None
     if not value.is_finite() or value != value.to_integral_value() or value < 1:
-        raise InputError(f"{what}: must be a whole number ≥ 1, got {text!r}")
+        raise InputError(name, f": must be a whole number ≥ 1, got {text!r}")
     if value > MAX_NEURONS:
-        raise InputError(f"{what}: at most 1e18, got {text!r}")
+        raise InputError(name, f": at most 1e18, got {text!r}")
     return int(value)
 
 

@@ -3,7 +3,7 @@
 The base install (``pip install connectome-modeller``) stores, imports, exports, counts, simulates and
 measures; each extra adds the packages of one feature:
 
-* ``plots``: matplotlib, for ``plot …``, ``sweeps plot`` and ``simulate --plot`` (and scipy, which
+* ``plots``: matplotlib, for ``plot …``, ``sweeps plot`` and the plots ``simulate`` draws (and scipy, which
   networkx's spring layout needs for 500 regions or more);
 * ``sweeps``: Dask's ``distributed``, for ``sweep``;
 * ``sonata``: h5py (and libsonata, to read or index the circuit), for ``realise``;
@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from .errors import ConnectomeError
+from .errors import ConnectomeError, Mention
 
 DISTRIBUTION = "connectome-modeller"  # the name on the package index; `import connectome` is unchanged
 
@@ -52,8 +52,10 @@ def install_command(extra: str) -> str:
     return f"pip install '{DISTRIBUTION}[{extra}]'"
 
 
-def missing(extra: str, feature: str, reason: BaseException | str) -> MissingExtra:
+def missing(extra: str, feature: str | tuple[str | Mention, ...], reason: BaseException | str) -> MissingExtra:
     """The one-line error of `feature` used without `extra`, `reason` being the import's failure.
+
+    `feature` is text, or the parts of a text naming parameters (``(Mention("url"), ": a PostgreSQL store")``).
 
     Examples
     --------
@@ -64,7 +66,8 @@ def missing(extra: str, feature: str, reason: BaseException | str) -> MissingExt
     ("pip install 'connectome-modeller[plots]'", 6)
     """
     why = " ".join(str(reason).split()) or type(reason).__name__
-    return MissingExtra(f"{feature} needs the optional {extra!r} extra, which is not installed ({why}): "
+    parts = (feature,) if isinstance(feature, str) else feature
+    return MissingExtra(*parts, f" needs the optional {extra!r} extra, which is not installed ({why}): "
                         f"{install_command(extra)}")
 
 

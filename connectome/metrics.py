@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from .errors import InputError, Mention
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -39,12 +39,13 @@ def weighted(graph: nx.DiGraph, *, weight: str = "strength", neurons: int | None
     from .graph import derived_counts
 
     if weight not in WEIGHTS:
-        raise InputError(f"--weight: must be one of {', '.join(WEIGHTS)}, got {weight!r}")
+        raise InputError(Mention("weight"), f": must be one of {', '.join(WEIGHTS)}, got {weight!r}")
     if distance not in DISTANCES:
-        raise InputError(f"--distance: must be one of {', '.join(DISTANCES)}, got {distance!r}")
+        raise InputError(Mention("distance"), f": must be one of {', '.join(DISTANCES)}, got {distance!r}")
     if weight == "connections":
         if neurons is None:
-            raise InputError("--weight connections: needs --neurons N (or a topology with a reference scale)")
+            raise InputError(Mention("weight", "connections"), ": needs ", Mention("neurons", "N"),
+                             " (or a topology with a reference scale)")
         counts = {(p["source"], p["target"]): p["connections"] for p in derived_counts(graph, neurons)["projections"]}
         values = {(s, t): float(c) for (s, t), c in counts.items()}
     else:
@@ -53,7 +54,7 @@ def weighted(graph: nx.DiGraph, *, weight: str = "strength", neurons: int | None
     has_lengths = bool(lengths) and all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                         and (v > 0 or s == t and v == 0) for (s, t), v in lengths.items())
     if distance == "tract_length" and not has_lengths:
-        raise InputError("--distance tract_length: not every projection has a positive tract_length")
+        raise InputError(Mention("distance", "tract_length"), ": not every projection has a positive tract_length")
     used = "tract_length" if distance == "tract_length" or (distance == "auto" and has_lengths) else "inverse"
     out = nx.DiGraph()
     out.add_nodes_from(graph.nodes)

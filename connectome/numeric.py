@@ -28,12 +28,18 @@ def is_number(value: object) -> bool:
 
 
 def is_finite_number(value: object) -> bool:
-    """A real number (not a boolean) that is finite.
+    """A real number (not a boolean; numpy's and exact decimals included) that is finite.
 
     >>> is_finite_number(1e308), is_finite_number(float("inf")), is_finite_number(False)
     (True, False, False)
+    >>> is_finite_number(Decimal("1e400")), is_finite_number(Decimal("NaN")), is_finite_number(10**400)
+    (True, False, True)
     """
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    if isinstance(value, numbers.Integral):
+        return not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and math.isfinite(value)
 
 
 def is_positive_number(value: object) -> bool:

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .errors import InputError
+from .errors import InputError, Mention
 from .extras import require
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ def _order(graph: nx.DiGraph, order: str | None, seed: int = 0) -> list[str]:
         return [x for c in metrics(graph, seed=seed)["graph"]["communities"] for x in c]
     missing = [x for x in names if order not in graph.nodes[x]]
     if missing:
-        raise InputError(f"--order {order}: region {missing[0]!r} has no such attribute (or use --order community)")
+        raise InputError(Mention("order", order), f": region {missing[0]!r} has no such attribute (or use ",
+                         Mention("order", "community"), ")")
     return sorted(names, key=lambda x: (str(type(graph.nodes[x][order])), graph.nodes[x][order], names.index(x)))
 
 
@@ -150,7 +151,8 @@ def plot_run(result: Any, path: str | os.PathLike, *, variables: Sequence[str] |
     series = {result.observed: result.activity} if not variables else {}
     for name in variables or ():
         if name not in result.states and name != result.observed:
-            raise InputError(f"--variable {name}: the run recorded {', '.join(sorted(result.states)) or result.observed}")
+            raise InputError(Mention("variables", name),
+                             f": the run recorded {', '.join(sorted(result.states)) or result.observed}")
         series[name] = result.states.get(name, result.activity)
     fig, axes = plt.subplots(len(series), 1, figsize=(8, 2.4 + 2.2 * len(series)), dpi=100, sharex=True, squeeze=False)
     activated = {r["name"]: r.get("activation_ms") for r in result.summary_regions}

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import InputError
+from .errors import InputError, Mention
 from .atomic import staged
 from .sim import RunSpec, checked_run, prepare
 from .sim.compile import ENGINE_VERSION
@@ -43,9 +43,9 @@ def check_output(path: str | None) -> None:
         return
     target = Path(path)
     if target.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise InputError(f"--output: {path}: use a .npz or .csv file name")
+        raise InputError(Mention("output"), f": {path}: use a .npz or .csv file name")
     if not target.parent.is_dir():
-        raise InputError(f"--output: {path}: folder {str(target.parent)!r} does not exist")
+        raise InputError(Mention("output"), f": {path}: folder {str(target.parent)!r} does not exist")
 
 
 def peak_rss_bytes() -> int:
@@ -113,7 +113,7 @@ def _publish(store: Store, run_id: int, tmp: Path, output: str) -> int:
 
 
 def run_summary(result: Any, ref: str, spec: RunSpec, wall_s: float, output: str | None) -> dict[str, Any]:
-    """What a run's record and `--json` show: its parameters in brief, the per-region summary, FC–SC."""
+    """What a run's record and its JSON show: its parameters in brief, the per-region summary, FC–SC."""
     summary = {
         "run_id": None, "ref": ref, "neurons": int(spec.neurons), "duration_ms": result.duration_ms,
         "dt_ms": result.dt_ms, "seed": spec.seed, "deterministic": result.deterministic, "model": spec.model,

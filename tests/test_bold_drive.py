@@ -215,9 +215,9 @@ def test_jansen_rit_fc_is_of_the_eeg_proxy():
 
 
 @pytest.mark.parametrize("options,message", [
-    ({"bold_scale": 0.0}, "--bold-scale: must be > 0"),
-    ({"bold_scale": math.inf}, "--bold-scale: must be a finite number"),
-    ({"bold_baseline": math.nan}, "--bold-baseline: must be a finite number"),
+    ({"bold_scale": 0.0}, "bold_scale: must be > 0"),
+    ({"bold_scale": math.inf}, "bold_scale: must be a finite number"),
+    ({"bold_baseline": math.nan}, "bold_baseline: must be a finite number"),
 ])
 def test_bad_bold_drives_are_refused(options, message):
     with pytest.raises(InputError, match=message):
@@ -250,4 +250,4 @@ def test_a_bold_signal_that_leaves_the_floats_is_refused_naming_region_and_time(
         simulate(g, 1000, model="linear", params={"gamma": -1.0}, duration_ms=3000, dt_ms=0.5, bold=True,
                  bold_period_ms=50, initial={"x": 0.0}, stimuli=["r0=-1@100:2000"], bold_scale=1000.0)
     assert str(caught.value) == ("the BOLD signal of region 'r0' is not finite by t = 350 ms: its drive left the "
-                                 "balloon model's range; lower --bold-scale or change the parameters")
+                                 "balloon model's range; lower bold_scale or change the parameters")

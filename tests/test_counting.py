@@ -112,7 +112,7 @@ def test_indegree_below_the_reference_cannot_ask_more_pairs_than_exist():
 
 def test_indegree_needs_a_reference_scale():
     g = graph([{"source": "a", "target": "b", "strength": 100}])
-    with pytest.raises(InputError, match=r"^--scaling indegree: t: indegree holds the in-degrees of a reference"):
+    with pytest.raises(InputError, match=r"^scaling=indegree: t: indegree holds the in-degrees of a reference"):
         derived_counts(g, 1000, scaling="indegree")
 
 

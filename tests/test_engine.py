@@ -280,7 +280,7 @@ def test_step_cap_and_time_verdict(graph):
     assert long["steps"] == 10**11 and long["time_s"] == pytest.approx(10**11 * (40e-6 + 10e-9 * 13))
     with pytest.raises(ResourceError, match=r"would take about 46 days \(100,000,000,000 steps\)"):
         check_memory(long)
-    with pytest.raises(InputError, match=r"--record-every: must be ≤ the duration \(1000 ms\), got 1.000E\+308 ms"):
+    with pytest.raises(InputError, match=r"record_every_ms: must be ≤ the duration \(1000 ms\), got 1.000E\+308 ms"):
         estimate(graph, 10**4, record_every_ms=1e308)
     assert estimate(graph, 10**4, speed_mm_per_ms=1e-320)["max_delay_steps"] == 10001
 
@@ -305,31 +305,31 @@ def test_check_memory(graph):
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        ({"neurons": 0}, "--neurons"),
-        ({"neurons": -5}, "--neurons"),
-        ({"neurons": 1e4}, "--neurons"),
-        ({"neurons": True}, "--neurons"),
-        ({"neurons": "10000"}, "--neurons"),
-        ({"dt_ms": 0}, "--dt"),
-        ({"dt_ms": -0.1}, "--dt"),
-        ({"dt_ms": math.nan}, "--dt"),
-        ({"duration_ms": 0}, "--duration"),
-        ({"duration_ms": -1}, "--duration"),
-        ({"duration_ms": math.inf}, "--duration"),
+        ({"neurons": 0}, "neurons: "),
+        ({"neurons": -5}, "neurons: "),
+        ({"neurons": 1e4}, "neurons: "),
+        ({"neurons": True}, "neurons: "),
+        ({"neurons": "10000"}, "neurons: "),
+        ({"dt_ms": 0}, "dt_ms: "),
+        ({"dt_ms": -0.1}, "dt_ms: "),
+        ({"dt_ms": math.nan}, "dt_ms: "),
+        ({"duration_ms": 0}, "duration_ms: "),
+        ({"duration_ms": -1}, "duration_ms: "),
+        ({"duration_ms": math.inf}, "duration_ms: "),
         ({"duration_ms": 1, "dt_ms": 2}, "must not exceed the duration"),
-        ({"record_every_ms": 0.05}, "--record-every"),
-        ({"record_every_ms": math.nan}, "--record-every"),
-        ({"speed_mm_per_ms": -1}, "--speed"),
-        ({"speed_mm_per_ms": 0}, "--speed"),
-        ({"speed_mm_per_ms": math.inf}, "--speed"),
+        ({"record_every_ms": 0.05}, "record_every_ms: "),
+        ({"record_every_ms": math.nan}, "record_every_ms: "),
+        ({"speed_mm_per_ms": -1}, "speed_mm_per_ms: "),
+        ({"speed_mm_per_ms": 0}, "speed_mm_per_ms: "),
+        ({"speed_mm_per_ms": math.inf}, "speed_mm_per_ms: "),
         ({"stimuli": [Stimulus("thalamus", 1.0)]}, "unknown region 'thalamus'"),
         ({"stimuli": ["thalamus=1"]}, "unknown region 'thalamus'"),
         ({"stimuli": [Stimulus("sensory_cortex", math.nan)]}, "amplitude"),
         ({"stimuli": [Stimulus("sensory_cortex", 1.0, 10, 5)]}, "end time"),
-        ({"seed": -1}, "--seed"),
-        ({"seed": 1.5}, "--seed"),
-        ({"coupling": math.nan}, "--coupling"),
-        ({"width": 0}, "--param width: must be in (0, inf)"),
+        ({"seed": -1}, "seed: "),
+        ({"seed": 1.5}, "seed: "),
+        ({"coupling": math.nan}, "coupling: "),
+        ({"width": 0}, "params['width']: must be in (0, inf)"),
         ({"dt_ms": 20}, "tau_ms"),
     ],
 )
@@ -406,7 +406,7 @@ def test_parse_stimulus(text, expected):
 def test_parse_stimulus_refuses(text):
     with pytest.raises(InputError) as info:
         parse_stimulus(text)
-    assert str(info.value).startswith("--stimulus: ") and "\n" not in str(info.value)
+    assert str(info.value).startswith("stimuli: ") and "\n" not in str(info.value)
 
 
 def test_modules_document_the_model():

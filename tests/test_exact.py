@@ -77,7 +77,7 @@ def test_parse_count_accepts(text, value):
 
 @pytest.mark.parametrize("text", ["0", "-5", "1.5", "abc", "", "nan", "inf", "1e-3", "0x10"])
 def test_parse_count_refuses(text):
-    with pytest.raises(InputError, match="--neurons"):
+    with pytest.raises(InputError, match="^neurons: "):
         parse_count(text)
 
 

@@ -81,12 +81,12 @@ def test_the_command_line_takes_plugins_from_connectome_plugins(tmp_path):
 def test_an_unknown_further_monitor_is_refused_naming_the_registered_ones():
     from connectome.errors import InputError
 
-    with pytest.raises(InputError, match=r"--monitor nothing: not a further monitor \(registered: .*trough"):
+    with pytest.raises(InputError, match=r"monitors=nothing: not a further monitor \(registered: .*trough"):
         simulate(_pair(), 1000, model="leaky", duration_ms=1, initial={"x": 0.0}, monitors=("nothing",))
 
 
 def test_a_further_monitor_named_twice_is_refused():
     from connectome.errors import InputError
 
-    with pytest.raises(InputError, match="--monitor: a monitor is named twice"):
+    with pytest.raises(InputError, match="monitors: a monitor is named twice"):
         simulate(_pair(), 1000, model="leaky", duration_ms=1, initial={"x": 0.0}, monitors=("trough", "trough"))

@@ -259,7 +259,7 @@ def test_an_fcd_larger_than_its_cap_is_refused_before_the_run():
                      fcd_step_ms=10, initial={"x": 0.0})
     with pytest.raises(InputError) as caught:
         prepare(g, spec)
-    assert str(caught.value) == ("--fcd-window/--fcd-step: 301 windows of 998 regions' FCs take 3.3 GiB, more than "
-                                 "1 GiB; use a longer --fcd-step or a shorter run")
+    assert str(caught.value) == ("fcd_window_ms/fcd_step_ms: 301 windows of 998 regions' FCs take 3.3 GiB, more "
+                                 "than 1 GiB; use a longer fcd_step_ms or a shorter run")
     prepare(g, make_spec(1000, model="linear", duration_ms=3100, dt_ms=0.05, record_every_ms=1.0, fcd_window_ms=100,
                          fcd_step_ms=40, initial={"x": 0.0}))

@@ -35,7 +35,7 @@ def test_sign_weight_and_delay_follow_the_projection_or_a_stated_default():
     assert said == ["2 projections without weight (e.g. 'E' -> 'I'): 1.0 pA, negative where sign is -1",
                     "projection 'I' -> 'E' without delay, delay_ms or tract_length: 1.0 ms",
                     "projection 'E' -> 'I' without delay: delay = tract_length / 3.0 mm/ms, the default speed "
-                    "(--speed to choose)"]
+                    "(speed to choose)"]
     values, said = found(SIGNED, speed=1.5)
     assert values[1] == (1, 1.0, 4.0) and not any("speed" in text for text in said)
 

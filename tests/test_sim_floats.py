@@ -15,6 +15,7 @@ from connectome.sim import make_spec, prepare, run
 from conftest import EXAMPLE, ROOT, input_error
 
 DIVERGED = "; lower --coupling or --dt, or change the parameters"
+DIVERGED_IN_PYTHON = "; lower coupling or dt_ms, or change the parameters"
 BASE = ["simulate", "--topology", "multi_region", "--neurons", "1e4", "--duration", "50", "--seed", "1"]
 ROUTES = {
     "kuramoto coupling 1e308": (["--model", "kuramoto", "--coupling", "1e308"], 2,
@@ -64,12 +65,12 @@ def test_a_division_by_zero_in_a_compiled_model_is_the_divergence_error(graph):
     """H = y / (1 − exp(−d y)) with d = 0 divides by zero inside numba: inf/nan, then the divergence check."""
     for d in (0.0, 1e-320):
         assert _refusal(graph, model="reduced-wong-wang", params={"d": d}) == \
-            f"the run diverged: S of region 'sensory_cortex' is not finite by t = 0.1 ms{DIVERGED}"
+            f"the run diverged: S of region 'sensory_cortex' is not finite by t = 0.1 ms{DIVERGED_IN_PYTHON}"
 
 
 def test_a_state_that_leaves_the_floats_names_its_variable_region_and_time(graph):
     assert _refusal(graph, 50, model="kuramoto", coupling=1e308, monitor="temporal-average", record_every_ms=1.0) == \
-        f"the run diverged: theta of region 'memory_hippocampus' is not finite by t = 6 ms{DIVERGED}"
+        f"the run diverged: theta of region 'memory_hippocampus' is not finite by t = 6 ms{DIVERGED_IN_PYTHON}"
     assert _refusal(graph, model="jansen-rit", coupling=-1e308).startswith("the run diverged: ")
 
 

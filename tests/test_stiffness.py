@@ -65,7 +65,7 @@ def test_a_step_that_does_not_resolve_the_model_warns_once_naming_the_schemes_er
     with pytest.warns(ConnectomeWarning) as caught:
         simulate(_pair(), 1000, model="linear", noise={"x": 0.01}, duration_ms=1, seed=1, dt_ms=0.1)
     assert [str(w.message) for w in caught] == [
-        "--dt: dt·|λ| = 1 for linear (its fastest rate |λ| = 10/ms at its default point; heun-stochastic's "
+        "dt_ms: dt·|λ| = 1 for linear (its fastest rate |λ| = 10/ms at its default point; heun-stochastic's "
         "stationary variance there is 0.67× the equations'); a step below 0.05 ms resolves it"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")

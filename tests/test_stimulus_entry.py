@@ -81,6 +81,6 @@ def test_a_sinusoid_above_the_steps_nyquist_frequency_is_refused(one):
 
     with pytest.raises(InputError) as caught:
         simulate(one, 1000, model="linear", duration_ms=1, dt_ms=0.1, stimuli=["r0=1*sin(1e308)"])
-    assert str(caught.value) == ("--stimulus: a sinusoid of 1e+308 Hz is above the Nyquist frequency of the 0.1 ms "
+    assert str(caught.value) == ("stimuli: a sinusoid of 1e+308 Hz is above the Nyquist frequency of the 0.1 ms "
                                  "step (5000 Hz) in 'r0=1*sin(1e+308)'")
     simulate(one, 1000, model="linear", duration_ms=1, dt_ms=0.1, stimuli=["r0=1*sin(5000)"])

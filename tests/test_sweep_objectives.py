@@ -73,7 +73,7 @@ def test_fcd_ks_against_an_empirical_series_scores_each_point_by_fcd_ks(store, a
         assert row["score"] == fcd_ks(result.fcd, target) == found["summary"]["fcd_ks"]
         assert 0 < row["score"] < 1 and found["summary"]["fcd"]["windows"] == 21
     np.save(tmp_path / "bold.npy", series[::-1])
-    with pytest.raises(Exception, match="--empirical-bold .*bold.npy: the file changed since sweep 1 started"):
+    with pytest.raises(Exception, match="^empirical_bold=.*bold.npy: the file changed since sweep 1 started"):
         sweep(store, resume=out["sweep_id"], scheduler=address)
 
 

@@ -57,7 +57,7 @@ def test_a_bad_thread_count_is_refused_naming_the_variable(monkeypatch, value):
 
 
 def test_a_bad_threads_argument_is_refused():
-    with pytest.raises(InputError, match="--threads: must be a whole number"):
+    with pytest.raises(InputError, match="threads: must be a whole number"):
         choose_threads(0, _Plan(10))
 
 

@@ -20,4 +20,4 @@ def test_the_stride_is_the_decimal_ratio(every, stride):
 def test_a_period_that_is_no_whole_number_of_steps_is_refused_with_the_nearest(dt, every, message):
     with pytest.raises(InputError) as caught:
         timing(RunSpec(neurons=10, dt_ms=dt, duration_ms=10, record_every_ms=every))
-    assert str(caught.value) == f"--record-every: must be a whole number of time steps ({dt:g} ms), {message}"
+    assert str(caught.value) == f"record_every_ms: must be a whole number of time steps ({dt:g} ms), {message}"

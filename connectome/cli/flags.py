@@ -34,7 +34,8 @@ FLAGS = {
     "fcd_step_ms": "--fcd-step", "spectrum_window_ms": "--spectrum-window", "grid": "--grid", "ref": "--topology",
     "empirical_fc": "--empirical-fc", "empirical_bold": "--empirical-bold", "empirical_fcd": "--empirical-fcd",
     "source_column": "--source", "target_column": "--target", "weight_column": "--weight", "fmt": "--format",
-    "format": "--format", "variables": "--variable", "output": "-o/--output", "url": "--db",
+    "format": "--format", "variables": "--variable", "output": "--output", "url": "--db",
+    "chunk": "--chunk-size", "folder": "-o/--output",
 }
 
 

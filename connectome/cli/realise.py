@@ -34,7 +34,7 @@ def speed_option(prefix: str = "") -> Any:
 @click.option("--chunk-size", type=click.IntRange(1, 2**26), default=2**17, show_default=True, metavar="EDGES",
               help="Edges drawn and written at a time: bounds the memory; the result does not depend on it.")
 @click.option("--max-edges", default="1e9", show_default=True, metavar="N",
-              callback=lambda _c, _p, v: parse_count(v, "--max-edges"), help="Refuse a network with more edges.")
+              callback=lambda _c, _p, v: parse_count(v, "max_edges"), help="Refuse a network with more edges.")
 @speed_option()
 @json_option
 @click.pass_context

@@ -12,7 +12,7 @@ from .common import complete_ref, emit, json_option, neurons_count, scaling_opti
 
 
 def _max_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
-    return parse_count(value, "--max-steps")
+    return parse_count(value, "max_steps")
 
 
 def simulation_options(func: Callable, required: bool = True) -> Callable:

@@ -11,6 +11,7 @@ import click
 from ..errors import InputError
 from ..sweeps.scores import OBJECTIVES
 from .common import ROW_ID, emit, json_option, store_of, table
+from .flags import spelled
 from .simulate import run_options, simulation_options, spec_of_options
 
 EXIT_FAILED_POINTS = 5
@@ -72,7 +73,7 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
     out = run_sweep(store_of(ctx), ref, base, grid, objective=objective, empirical_fc=empirical_fc,
                     empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler, workers=workers,
                     resume=resume, dashboard=dashboard, progress=not as_json and sys.stderr.isatty(),
-                    on_dashboard=lambda link: click.echo(f"dashboard: {link}", err=True))
+                    on_dashboard=lambda link: click.echo(f"dashboard: {link}", err=True), error_text=spelled)
     if as_json:
         emit({k: v for k, v in out.items() if k != "created"})
     else:

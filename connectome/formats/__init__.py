@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..bulk import without_gc
-from ..errors import InputError
+from ..errors import InputError, Mention
 from . import builtin  # noqa: F401  (registers the built-in formats)
 from ._strengths import NORMALISE
-from .options import Mention, OptionError, ReaderOption
+from .options import OptionError, ReaderOption
 from .registry import Format, check_applicable, format_named, formats, register_format
 
 if TYPE_CHECKING:

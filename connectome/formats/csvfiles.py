@@ -7,11 +7,10 @@ appearance; with one, an edge naming a region the regions file does not list is 
 delimiter is the header's: a tab (TSV), else a comma, else runs of spaces (then without quoting).
 Columns are found by their header name with case ignored, so ``Source``, ``TARGET`` and ``Weight``
 do; a ``weight`` column stands for ``strength`` when there is none, and ``source_column``,
-``target_column`` and ``weight_column`` (``--source``, ``--target``, ``--weight`` on the command line) name
-others. Their order is free; every other column is an extra attribute, named as written (names follow the rules of
-region names: no control or format characters, at most 1000 characters; at most 1000 columns). Files
-are UTF-8 with or without a byte-order mark, with LF or CRLF line ends and RFC 4180 quoting; blank
-lines are skipped.
+``target_column`` and ``weight_column`` name others. Their order is free; every other column is an extra
+attribute, named as written (names follow the rules of region names: no control or format characters, at most
+1000 characters; at most 1000 columns). Files are UTF-8 with or without a byte-order mark, with LF or CRLF
+line ends and RFC 4180 quoting; blank lines are skipped.
 Line numbers in messages count physical lines, the header being line 1.
 
 Cells are read strictly: ``share`` and ``strength`` must be decimal numbers (``0.3``, ``-1``,
@@ -49,12 +48,12 @@ import networkx as nx
 
 from ..atomic import open_output
 from ..counting import rule_problem, strength_limit
-from ..errors import located
+from ..errors import Mention, located
 from ..numeric import check_positive
 from ..graph import RESERVED_REGION_KEYS, build_graph, key_problem, validate
 from .inputs import DECIMAL, INTEGER, Source, decode, file_stem, label, read_bytes
 from .limits import MAX_COLUMNS
-from .options import Mention, OptionError, option_error
+from .options import OptionError, option_error
 
 EDGE_COLUMNS = ("source", "target", "strength")
 _OPTION = {"source": "source_column", "target": "target_column", "strength": "weight_column"}

@@ -49,11 +49,11 @@ from defusedxml.ElementTree import ParseError, fromstring
 from networkx.readwrite.graphml import GraphMLReader
 
 from ..atomic import open_output
-from ..errors import located
+from ..errors import Mention, located
 from ..graph import build_graph, key_problem, shown, validate
 from .inputs import DECIMAL, INTEGER, Source, file_stem, label, read_bytes
 from .limits import brief
-from .options import Mention, OptionError, option_error
+from .options import OptionError, option_error
 
 MAX_BYTES = 512 * 2**20
 NS = "http://graphml.graphdrawing.org/xmlns"

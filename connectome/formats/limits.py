@@ -6,15 +6,15 @@
   ``CHUNK`` (1 MiB) steps.
 * Matrices (``.npy``, ``.mat``, labelled CSV/TSV): at most ``MAX_MATRIX_CELLS`` cells as declared
   (2^25, a 5792 × 5792 matrix, 256 MiB as doubles) and at most ``MAX_PROJECTIONS`` non-zero entries
-  (2,000,000, twice the densest topology the benchmarks import; ``max_projections`` /
-  ``--max-projections`` raises or lowers it).
+  (2,000,000, twice the densest topology the benchmarks import; the ``max_projections`` parameter raises or
+  lowers it).
 * CSV/TSV edge and region lists: at most ``MAX_COLUMNS`` (1000) columns.
 """
 
 from __future__ import annotations
 
-from ..errors import located
-from .options import Mention, OptionError
+from ..errors import Mention, located
+from .options import OptionError
 
 MIB = 1 << 20
 MAX_MEMBER_BYTES = 256 * MIB

@@ -19,8 +19,7 @@ strengths: shares, attributes, the rule and the scaling are not written (``topol
 Limits (``limits.py``), each checked before the matrix or the graph is made, each refusal one line: at
 most ``MAX_MATRIX_CELLS`` cells as declared (a ``.npy`` header, read by numpy's ``read_magic`` and
 ``read_array_header_*`` before any data; a ``.mat`` variable's header; a CSV header's names) and at most
-``max_projections`` non-zero entries (default ``MAX_PROJECTIONS``, 2,000,000; ``--max-projections`` on the
-command line).
+``max_projections`` non-zero entries (default ``MAX_PROJECTIONS``, 2,000,000).
 Whatever numpy's header parser raises on a damaged file is one line too.
 """
 

@@ -62,7 +62,7 @@ class Format:
     Parameters
     ----------
     name : str
-        What ``--format`` calls it (lower-case letters, digits and ``-``).
+        What the ``format`` parameter calls it (lower-case letters, digits and ``-``).
     extensions : tuple of str
         The file extensions it claims (lower-case, with the dot); several formats may claim one, and `sniff`
         then chooses among them.
@@ -218,7 +218,7 @@ def format_named(name: str) -> Format:
 
 
 def readable() -> tuple[str, ...]:
-    """The names of the formats that can be read (``topology import --format``).
+    """The names of the formats that can be read (the ``format`` of `connectome.formats.read`).
 
     Examples
     --------
@@ -229,7 +229,7 @@ def readable() -> tuple[str, ...]:
 
 
 def writable() -> tuple[str, ...]:
-    """The names of the formats that can be written (``topology export --format``, beside the scripts).
+    """The names of the formats that can be written (the ``format`` of `connectome.formats.write`).
 
     Examples
     --------

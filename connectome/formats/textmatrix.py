@@ -24,9 +24,9 @@ from typing import Iterator
 
 import numpy as np
 
-from ..errors import located
+from ..errors import Mention, located
 from ..exact import MAX_STRENGTH
-from .options import Mention, OptionError
+from .options import OptionError
 
 BOM = b"\xef\xbb\xbf"
 _PRODUCT = decimal.Context(prec=60)

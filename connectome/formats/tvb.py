@@ -8,7 +8,7 @@ tvb-library's ``Connectivity.from_file`` reads:
   Every non-zero cell becomes the projection j → i with ``strength = weight × strength_scale``;
   the diagonal gives self-loops. The product is taken on the numbers as written (0.1 × 3 is 0.3).
   A strength above 1000 (connections per 1000 neuron pairs) is refused, naming the cell and the
-  ``strength_scale`` (``--strength-scale``) that would bring the largest weight to 1000.
+  ``strength_scale`` parameter that would bring the largest weight to 1000.
 - ``tract_lengths.txt``: an n×n matrix of the same orientation (optional here; TVB itself requires it).
   A positive length becomes the projection's ``tract_length`` attribute (mm). A length of 0 means
   "none given" (TVB's diagonal is 0) and adds no attribute.

@@ -1,3 +1,3 @@
 """Explicit networks for spiking simulators: `realise` to SONATA files, and the NEST and PyNN scripts."""
 
-REALISERS = ("sonata",)  # what `realise --format` writes
+REALISERS = ("sonata",)  # the circuit formats a topology can be realised as

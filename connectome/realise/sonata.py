@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 
 from ..counting import count_topology
-from ..errors import InputError, ResourceError
+from ..errors import InputError, Mention, ResourceError
 from ..extras import require
 from ..atomic import output_path, remove_abandoned, staged_folder
 from ..graph import rows_of
@@ -103,8 +103,9 @@ def plan_streams(rows: Rows, stats: dict[str, Any]) -> list[Stream]:
 def check_size(neurons: int, edges: int, folder: Path, max_edges: int) -> int:
     """The bytes the circuit will take; refuse (exit 2) more edges than `max_edges` or more than the disk holds."""
     if edges > max_edges:
-        raise ResourceError(f"the network has {edges:,} connections, more than --max-edges {max_edges:,}: "
-                            "raise --max-edges, or realise fewer neurons")
+        raise ResourceError(f"the network has {edges:,} connections, more than ",
+                            Mention("max_edges", f"{max_edges:,}"), ": raise ", Mention("max_edges"),
+                            ", or realise fewer neurons")
     need = neurons * NODE_BYTES + edges * EDGE_BYTES + SLACK_BYTES
     free = shutil.disk_usage(folder).free
     if need > free:
@@ -132,9 +133,9 @@ def realise_sonata(topology: nx.DiGraph | Rows, neurons: int, folder: str | Path
     started = time.perf_counter()
     rows = rows_of(topology)
     if not isinstance(chunk, int) or chunk < 1:
-        raise InputError(f"--chunk-size: must be a whole number ≥ 1, got {chunk!r}")
+        raise InputError(Mention("chunk"), f": must be a whole number ≥ 1, got {chunk!r}")
     if not os.fspath(folder):
-        raise InputError("-o/--output: an empty path; name a new folder")
+        raise InputError(Mention("folder"), ": an empty path; name a new folder")
     folder = output_path(folder)
     if folder.exists():
         raise InputError(f"{folder}: already exists; choose a new folder (nothing is overwritten)")

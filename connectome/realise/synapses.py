@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConnectomeWarning, InputError
+from ..errors import ConnectomeWarning, InputError, Mention
 from ..exact import exact
 from ..numeric import is_number
 
@@ -60,7 +60,7 @@ def synapses(rows: Rows, *, speed: float | None = None) -> list[Synapse]:
     list of Synapse
     """
     if speed is not None and not (is_number(speed) and 0 < speed < math.inf):
-        raise InputError(f"--speed: must be a finite number > 0 (mm/ms), got {speed!r}")
+        raise InputError(Mention("speed"), f": must be a finite number > 0 (mm/ms), got {speed!r}")
     names = [name for name, _ in rows.regions]
     columns = rows.columns("sign", "weight", "delay", "delay_ms", "tract_length")
     defaulted: dict[str, list[str]] = {"weight": [], "delay": [], "speed": []}
@@ -105,8 +105,8 @@ def resolution(found: list[Synapse]) -> float:
     if step < Fraction(str(RESOLUTION_MS)) / 10:
         warnings.warn(ConnectomeWarning(f"the given delays make the simulators' time step {float(step):g} ms (every "
                                         "delay a whole number of steps), more than 10 times finer than "
-                                        f"{RESOLUTION_MS} ms: runs take as many times longer (--resolution to "
-                                        "choose one)"), stacklevel=2)
+                                        f"{RESOLUTION_MS} ms: runs take as many times longer (a script's resolution "
+                                        "chooses one)"), stacklevel=2)
     return float(step)
 
 
@@ -148,10 +148,10 @@ def _warn_defaults(defaulted: dict[str, list[str]]) -> None:
     texts = {"weight": ("without weight", f"{DEFAULT_WEIGHT_PA} pA, negative where sign is -1"),
              "delay": ("without delay, delay_ms or tract_length", f"{DEFAULT_DELAY_MS} ms"),
              "speed": ("without delay", f"delay = tract_length / {DEFAULT_SPEED_MM_PER_MS} mm/ms, the default "
-                                       "speed (--speed to choose)")}
+                                       "speed (", Mention("speed"), " to choose)")}
     for kind, where in defaulted.items():
         if where:
-            what, default = texts[kind]
+            what, *default = texts[kind]
             who = f"{len(where):,} projections {what} (e.g. {where[0]})" if len(where) > 1 else \
                 f"projection {where[0]} {what}"
-            warnings.warn(ConnectomeWarning(f"{who}: {default}"), stacklevel=3)
+            warnings.warn(ConnectomeWarning(f"{who}: ", *default), stacklevel=3)

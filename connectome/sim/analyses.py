@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 
-FLAGS = {"fcd": {"window_ms": "--fcd-window", "step_ms": "--fcd-step"},
-         "spectrum": {"window_ms": "--spectrum-window"}}
+# the RunSpec keyword each analysis function's parameter stands for (`renamed`)
+KEYWORDS = {"fcd": {"window_ms": "fcd_window_ms", "step_ms": "fcd_step_ms"},
+            "spectrum": {"window_ms": "spectrum_window_ms"}}
 
 
 def check_analyses(spec: Any) -> None:
-    """Refuse analysis fields that cannot be used, naming their options (from `spec.check`).
+    """Refuse analysis fields that cannot be used, naming them (from `spec.check`).
 
     Examples
     --------
@@ -26,17 +27,18 @@ def check_analyses(spec: Any) -> None:
     >>> make_spec(10, fcd_window_ms=1000.0)
     Traceback (most recent call last):
     ...
-    connectome.errors.InputError: --fcd-window and --fcd-step go together: give both, or neither
+    connectome.errors.InputError: fcd_window_ms and fcd_step_ms go together: give both, or neither
     """
     from .spec import positive
 
     if (spec.fcd_window_ms is None) != (spec.fcd_step_ms is None):
-        raise InputError("--fcd-window and --fcd-step go together: give both, or neither")
+        raise InputError(Mention("fcd_window_ms"), " and ", Mention("fcd_step_ms"),
+                         " go together: give both, or neither")
     if spec.fcd_window_ms is not None:
         positive(spec.fcd_window_ms, "fcd_window_ms")
         positive(spec.fcd_step_ms, "fcd_step_ms")
     if not isinstance(spec.spectrum, bool):
-        raise InputError(f"--spectrum: must be true or false, got {spec.spectrum!r}")
+        raise InputError(Mention("spectrum"), f": must be true or false, got {spec.spectrum!r}")
     positive(spec.spectrum_window_ms, "spectrum_window_ms")
     _check_lengths(spec)
 
@@ -61,16 +63,16 @@ def _check_lengths(spec: Any) -> None:
     asked = []
     if spec.fcd_window_ms is not None:
         every, what = (bold, "BOLD") if bold else (grid.stride * grid.dt, "recorded")
-        asked.append(("--fcd-window", spec.fcd_window_ms, every, what))
+        asked.append(("fcd_window_ms", spec.fcd_window_ms, every, what))
     if spec.spectrum:
-        asked.append(("--spectrum-window", spec.spectrum_window_ms, grid.stride * grid.dt, "recorded"))
-    for flag, window, every, what in asked:
+        asked.append(("spectrum_window_ms", spec.spectrum_window_ms, grid.stride * grid.dt, "recorded"))
+    for keyword, window, every, what in asked:
         most = 0 if span < 0 else int(span // every) + 1
         width = int(exact(window) / every + Fraction(1, 2))
         if width > most:
-            raise InputError(f"{flag}: {window:g} ms ({width} samples of {float(every):g} ms) is longer than the "
-                             f"{most} {what} samples after the {spec.transient_ms:g} ms transient (lengthen "
-                             "--duration, shorten --transient or the window)")
+            raise InputError(Mention(keyword), f": {window:g} ms ({width} samples of {float(every):g} ms) is longer "
+                             f"than the {most} {what} samples after the {spec.transient_ms:g} ms transient (lengthen ",
+                             Mention("duration_ms"), ", shorten ", Mention("transient_ms"), " or the window)")
 
 
 MAX_FCD_BYTES = 1 << 30  # the windows' FCs and the FCD matrix of one run, at most
@@ -100,9 +102,10 @@ def check_fcd_size(spec: Any, regions: int) -> None:
     windows = max(0, (most - width) // step + 1)
     needed = 8 * windows * (3 * (regions * (regions - 1) // 2) + windows)  # the FCs are copied twice (fcd.fcd)
     if needed > MAX_FCD_BYTES:
-        raise InputError(f"--fcd-window/--fcd-step: {windows:,} windows of {regions:,} regions' FCs take "
-                         f"{needed / 2**30:.1f} GiB, more than {MAX_FCD_BYTES / 2**30:g} GiB; use a longer "
-                         "--fcd-step or a shorter run")
+        raise InputError(Mention("fcd_window_ms"), "/", Mention("fcd_step_ms"),
+                         f": {windows:,} windows of {regions:,} regions' FCs take {needed / 2**30:.1f} GiB, more "
+                         f"than {MAX_FCD_BYTES / 2**30:g} GiB; use a longer ", Mention("fcd_step_ms"),
+                         " or a shorter run")
 
 
 def with_analyses(p: Any, result: Any) -> Any:
@@ -144,19 +147,20 @@ def after_transient(series: Any, times: Any, transient_ms: float) -> tuple[Any, 
 
 def add_fcd(result: Any, signal: Any, times: Any, transient_ms: float, window_ms: float, step_ms: float,
             what: str) -> None:
-    """Set result.fcd, result.fcd_time_ms and result.analyses["fcd"] (InputError naming the options)."""
+    """Set result.fcd, result.fcd_time_ms and result.analyses["fcd"] (InputError naming the parameters)."""
     from .fcd import fcd, fcd_windows, upper_stats
 
     x, t, dt = after_transient(signal, times, transient_ms)
     if len(t) < 3:
-        raise InputError(f"--fcd-window: {len(t)} {what} samples after the {transient_ms:g} ms transient; an FCD "
-                         "needs a series of at least 3 samples (lengthen the run or shorten --transient)")
+        raise InputError(Mention("fcd_window_ms"), f": {len(t)} {what} samples after the {transient_ms:g} ms "
+                         "transient; an FCD needs a series of at least 3 samples (lengthen the run or shorten ",
+                         Mention("transient_ms"), ")")
     where = f"{what} every {dt:g} ms after the {transient_ms:g} ms transient"
     try:
         starts, _ = fcd_windows(len(t), dt, window_ms, step_ms)
         result.fcd = fcd(x, dt, window_ms, step_ms)
     except InputError as e:
-        raise flagged(e, FLAGS["fcd"], where) from None
+        raise renamed(e, KEYWORDS["fcd"], where) from None
     result.fcd_time_ms = t[starts]
     result.analyses["fcd"] = {"signal": what, "window_ms": window_ms, "step_ms": step_ms, "windows": len(starts),
                               **upper_stats(result.fcd)}
@@ -164,18 +168,18 @@ def add_fcd(result: Any, signal: Any, times: Any, transient_ms: float, window_ms
 
 def add_spectrum(result: Any, signal: Any, times: Any, transient_ms: float, window_ms: float) -> None:
     """Set result.spectrum_hz, result.spectrum_power and result.analyses["spectrum"] (InputError naming the
-    options)."""
+    parameters)."""
     from .spectrum import peak_frequency, power_spectrum
 
     x, t, dt = after_transient(signal, times, transient_ms)
     if len(t) < 2:
-        raise InputError(f"--spectrum: {len(t)} samples after the {transient_ms:g} ms transient; lengthen the run "
-                         "or shorten --transient")
+        raise InputError(Mention("spectrum"), f": {len(t)} samples after the {transient_ms:g} ms transient; lengthen "
+                         "the run or shorten ", Mention("transient_ms"))
     try:
         f, power = power_spectrum(x, dt, window_ms)
     except InputError as e:
-        raise flagged(e, FLAGS["spectrum"], f"activity every {dt:g} ms after the {transient_ms:g} ms "
-                                            "transient") from None
+        raise renamed(e, KEYWORDS["spectrum"], f"activity every {dt:g} ms after the {transient_ms:g} ms "
+                                               "transient") from None
     result.spectrum_hz, result.spectrum_power = f, power
     peak = peak_frequency(f, power.mean(axis=1))
     result.analyses["spectrum"] = {"signal": "activity", "window_ms": window_ms,
@@ -184,13 +188,30 @@ def add_spectrum(result: Any, signal: Any, times: Any, transient_ms: float, wind
                                    "peak_power": None if peak is None else peak[1]}
 
 
-def flagged(error: InputError, flags: dict[str, str], where: str) -> InputError:
-    """The library's error with its parameter name replaced by the option's, and what series it was of.
+def renamed(error: InputError, keywords: dict[str, str], where: str) -> InputError:
+    """The error of a function the run called, its parameter named by the keyword it stands for, and what
+    series it was of.
+
+    Parameters
+    ----------
+    error : InputError
+        Its text starts with the function's parameter: ``"window_ms: too long"``.
+    keywords : dict of str to str
+        From the function's parameter to the keyword that gives it (`KEYWORDS`).
+    where : str
+        The series, added in parentheses.
+
+    Returns
+    -------
+    InputError
 
     Examples
     --------
-    >>> str(flagged(InputError("window_ms: too long"), {"window_ms": "--fcd-window"}, "BOLD every 2000 ms"))
-    '--fcd-window: too long (BOLD every 2000 ms)'
+    >>> error = renamed(InputError("window_ms: too long"), KEYWORDS["fcd"], "BOLD every 2000 ms")
+    >>> str(error), error.keywords
+    ('fcd_window_ms: too long (BOLD every 2000 ms)', ('fcd_window_ms',))
     """
     name, sep, rest = str(error).partition(": ")
-    return InputError(f"{flags[name]}: {rest} ({where})" if sep and name in flags else f"{error} ({where})")
+    if sep and name in keywords:
+        return InputError(Mention(keywords[name]), f": {rest} ({where})")
+    return InputError(*error.args, f" ({where})")

@@ -9,8 +9,8 @@ projection s → t (TVB's `weights[t, s]`) and x_s(t − d_ts) the source's coup
   the number of coupled variables, not of regions as its docstring says)
 * `sigmoidal`:  c_t = cmin + (cmax − cmin) / (1 + exp(−a · (Σ_s W_ts x_s(t − d) − midpoint) / sigma))
 
-`a` is the run's `coupling` (`--coupling`); the other parameters are `coupling.NAME` entries of the
-run's parameters (`--param coupling.b=0.1`). Every coupled variable gets the same function.
+`a` is the run's `coupling`; the other parameters are `coupling.NAME` entries of the run's `params`
+(``params={'coupling.b': 0.1}``). Every coupled variable gets the same function.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from .models.base import Parameter
 
 
@@ -79,7 +79,7 @@ FUNCTIONS: dict[str, CouplingFunction] = {}
 
 
 def register_function(function: CouplingFunction) -> CouplingFunction:
-    """Make `function` available to runs by its name (`--coupling-function`)."""
+    """Make `function` available to runs by its name (the `coupling_function` parameter)."""
     FUNCTIONS[function.name] = function
     return function
 
@@ -106,7 +106,8 @@ def get_function(name: str) -> CouplingFunction:
     try:
         return FUNCTIONS[name]
     except KeyError:
-        raise InputError(f"--coupling-function: unknown function {name!r} (known: {', '.join(FUNCTIONS)})") from None
+        known = ", ".join(FUNCTIONS)
+        raise InputError(Mention("coupling_function"), f": unknown function {name!r} (known: {known})") from None
 
 
 def coupling_values(function: CouplingFunction, a: float | None, given: dict[str, Any],
@@ -117,13 +118,14 @@ def coupling_values(function: CouplingFunction, a: float | None, given: dict[str
     known = [p.name for p in function.parameters]
     unknown = sorted(set(ours) - set(known))
     if unknown:
-        raise InputError(f"--param coupling.{unknown[0]}: the {function.name} coupling has no parameter "
-                         f"{unknown[0]!r} (it has: {', '.join(['a (--coupling)', *known])})")
+        raise InputError(Mention("params", key=PREFIX + unknown[0]), f": the {function.name} coupling has no "
+                         f"parameter {unknown[0]!r} (it has: a (", Mention("coupling"),
+                         f"){''.join(', ' + name for name in known)})")
     values = [float(a) if a is not None else function.default_a if default_a is None else default_a]
     for p in function.parameters:
         value = ours.get(p.name, p.default)
         problem = p.problem(value)
         if problem:
-            raise InputError(f"--param coupling.{p.name}: {problem}")
+            raise InputError(Mention("params", key=PREFIX + p.name), f": {problem}")
         values.append(float(value))
     return values

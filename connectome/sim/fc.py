@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 
 
 def with_fc(p: Any, result: Any) -> Any:
@@ -53,8 +53,9 @@ def functional_connectivity(series: Any, time_ms: Any, transient_ms: float, what
 
     keep = np.asarray(time_ms) >= transient_ms
     if keep.sum() < 3:
-        raise InputError(f"--fc: {int(keep.sum())} {what} samples after the {transient_ms:g} ms transient; "
-                         "need at least 3 (lengthen the run, shorten --transient or record more often)")
+        raise InputError(Mention("fc"), f": {int(keep.sum())} {what} samples after the {transient_ms:g} ms "
+                         "transient; need at least 3 (lengthen the run, shorten ", Mention("transient_ms"),
+                         " or record more often)")
     x = series[keep]
     x = x - x.mean(axis=0)
     norm = np.sqrt((x * x).sum(axis=0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from ..numeric import is_finite_number
 
 
@@ -14,18 +14,18 @@ def check_initial(model: Any, initial: dict[str, Any] | str | None, regions: int
     if initial is None or initial == "random":
         return
     if not isinstance(initial, dict):
-        raise InputError(f"--initial: use random or VARIABLE=VALUE, got {initial!r}")
+        raise InputError(Mention("initial"), f": use random or VARIABLE=VALUE, got {initial!r}")
     names = [v.name for v in model.state_variables]
     for name, value in initial.items():
         if name not in names:
-            raise InputError(f"--initial {name}: the {model.name} model has no state variable {name!r} "
-                             f"(it has: {', '.join(names)})")
+            raise InputError(Mention("initial", key=name), f": the {model.name} model has no state variable "
+                             f"{name!r} (it has: {', '.join(names)})")
         values = value if isinstance(value, list) else [value]
         if isinstance(value, list) and len(value) != regions:
-            raise InputError(f"--initial {name}: {len(value)} values for {regions} regions")
+            raise InputError(Mention("initial", key=name), f": {len(value)} values for {regions} regions")
         for v in values:
             if not is_finite_number(v):
-                raise InputError(f"--initial {name}: must be a finite number, got {v!r}")
+                raise InputError(Mention("initial", key=name), f": must be a finite number, got {v!r}")
 
 
 def initial_state(model: Any, initial: dict[str, Any] | str | None, regions: int, seed: int | None) -> Any:

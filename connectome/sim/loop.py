@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from .compose import Kernel, load
 from .prepared import Prepared
 from .result import SimulationResult
@@ -158,7 +158,7 @@ def _check_bold(p: Prepared, arrays: tuple) -> None:
         k, r = (int(i[0]) for i in np.nonzero(bad))
         raise InputError(f"the BOLD signal of region {p.plan.regions[r]!r} is not finite by t = "
                          f"{float(k * stride * p.timing.dt):g} ms: its drive left the balloon model's range; "
-                         "lower --bold-scale or change the parameters")
+                         "lower ", Mention("bold_scale"), " or change the parameters")
 
 
 def _start(p: Prepared) -> tuple[Any, tuple, Any]:
@@ -262,7 +262,7 @@ def check_finite(p: Prepared, series: Any, final: Any, total: Any) -> None:
         what = "summed over the run is not finite"
     name = p.model.state_variables[v].name
     raise InputError(f"the run diverged: {name} of region {p.plan.regions[r]!r} {what} by t = {float(times[k]):g} ms; "
-                     "lower --coupling or --dt, or change the parameters")
+                     "lower ", Mention("coupling"), " or ", Mention("dt_ms"), ", or change the parameters")
 
 
 def _ticker(steps: int, progress: Callable[[int], None] | None) -> Callable[[int], None]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..counting import choose_scaling
-from ..errors import InputError
+from ..errors import InputError, Mention
 from ..graph import Rows, rows_of
 from .analyses import check_fcd_size
 from .coupling import CouplingFunction, coupling_values, get_function
@@ -106,9 +106,10 @@ def _further_monitors(spec: RunSpec) -> tuple[str, ...]:
     for name in names:
         if name not in MONITORS or name in ("summary", "bold") or MONITORS[name].recorder:
             others = sorted(n for n, m in MONITORS.items() if not m.recorder and n not in ("summary", "bold"))
-            raise InputError(f"--monitor {name}: not a further monitor (registered: {', '.join(others) or 'none'})")
+            raise InputError(Mention("monitors", name),
+                             f": not a further monitor (registered: {', '.join(others) or 'none'})")
     if len(set(names)) != len(names):
-        raise InputError("--monitor: a monitor is named twice")
+        raise InputError(Mention("monitors"), ": a monitor is named twice")
     return names
 
 
@@ -118,7 +119,8 @@ def _integrator(model: Model, spec: RunSpec, regions: int) -> tuple[str, list[fl
 
     integrator = choose_integrator(model, spec.integrator, spec.noise)
     if spec.deterministic and stochastic(integrator):
-        raise InputError(f"--deterministic: contradicts --integrator {integrator} and --noise; leave one out")
+        raise InputError(Mention("deterministic"), ": contradicts ", Mention("integrator", integrator), " and ",
+                         Mention("noise"), "; leave one out")
     noise = noise_levels(model, spec.noise, integrator)
     check_initial(model, spec.initial, regions)
     return integrator, noise
@@ -128,27 +130,27 @@ def _warn_of_the_step(model: Model, params: dict[str, Any], dt: float, integrato
     """A ConnectomeWarning when the step does not resolve the model's fastest rate (`connectome.sim.stiffness`)."""
     import warnings
 
-    from ..errors import ConnectomeWarning
     from .stiffness import step_warning
 
-    message = step_warning(model, model.parameter_matrix(model.arrays(params), regions), dt, integrator)
-    if message:
-        warnings.warn(ConnectomeWarning(message), stacklevel=4)
+    warning = step_warning(model, model.parameter_matrix(model.arrays(params), regions), dt, integrator)
+    if warning is not None:
+        warnings.warn(warning, stacklevel=4)
 
 
 def _relaxation_only(spec: RunSpec) -> None:
-    """Refuse the options the rate model does not take (it has its own finite-size noise and exact step)."""
+    """Refuse the parameters the rate model does not take (it has its own finite-size noise and exact step)."""
     if spec.coupling_function not in (None, "linear") or any(k.startswith("coupling.") for k in spec.params):
-        raise InputError("--coupling-function/--param coupling.*: the rate model takes the linear coupling "
-                         "G · Σ W a only (G is --coupling)")
+        raise InputError(Mention("coupling_function"), "/", Mention("params", key="coupling.*"),
+                         ": the rate model takes the linear coupling G · Σ W a only (G is ", Mention("coupling"), ")")
     if spec.integrator not in (None, "exponential-euler", "euler"):
-        raise InputError("--integrator: the rate model steps with exponential-euler or euler (its noise is the "
-                         "finite-size population)")
-    for name, value in (("--noise", spec.noise), ("--initial", spec.initial)):
+        raise InputError(Mention("integrator"), ": the rate model steps with exponential-euler or euler (its noise "
+                         "is the finite-size population)")
+    for name, value in (("noise", spec.noise), ("initial", spec.initial)):
         if value:
-            raise InputError(f"{name}: the rate model starts at rest and its noise is set by --neurons")
+            raise InputError(Mention(name), ": the rate model starts at rest and its noise is set by ",
+                             Mention("neurons"))
     if spec.precision != "float64":
-        raise InputError("--precision: the rate model computes in float64 only")
+        raise InputError(Mention("precision"), ": the rate model computes in float64 only")
     if spec.monitor != "raw" or spec.bold:
-        raise InputError(f"--monitor {'bold' if spec.bold else spec.monitor}: the rate model records its activity "
-                         "with the raw monitor only")
+        raise InputError(Mention("bold") if spec.bold else Mention("monitor", spec.monitor),
+                         ": the rate model records its activity with the raw monitor only")

@@ -12,7 +12,7 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from ..exact import exact
 from .stimulus import Stimulus
 
@@ -49,12 +49,12 @@ class Drive:
         nyquist = 500.0 / self.dt
         for _, s in self.stimuli:
             if s.course == "sin" and s.args[0] > nyquist:
-                raise InputError(f"--stimulus: a sinusoid of {s.args[0]:g} Hz is above the Nyquist frequency of the "
-                                 f"{self.dt:g} ms step ({nyquist:g} Hz) in {s.text()!r}")
+                raise InputError(Mention("stimuli"), f": a sinusoid of {s.args[0]:g} Hz is above the Nyquist "
+                                 f"frequency of the {self.dt:g} ms step ({nyquist:g} Hz) in {s.text()!r}")
         for i, name in enumerate(regions):
             windows = sorted((s.start_ms, math.inf if s.end_ms is None else s.end_ms, abs(s.amplitude))
                              for r, s in self.stimuli if r == i)
             for start, _, _ in windows:
                 if not math.isfinite(sum(a for s, e, a in windows if s <= start < e)):
-                    raise InputError(f"--stimulus: the amplitudes on region {name!r} add up beyond the largest "
-                                     f"floating-point number at t = {start:g} ms")
+                    raise InputError(Mention("stimuli"), f": the amplitudes on region {name!r} add up beyond the "
+                                     f"largest floating-point number at t = {start:g} ms")

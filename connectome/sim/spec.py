@@ -9,26 +9,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ..errors import InputError, ResourceError
+from ..errors import InputError, Mention, ResourceError
 from ..exact import MAX_NEURONS, exact
 from ..numeric import is_finite_number
 from .stimulus import STIMULUS_SYNTAX, Stimulus, parse_stimulus
 
-MAX_STEPS = 10**8  # a run of more steps is refused unless max_steps is raised (--max-steps)
+MAX_STEPS = 10**8  # a run of more steps is refused unless max_steps is raised
 COUPLING_MODES = ("raw", "mean-input")
 
-# the names the error messages use for each parameter: the CLI's options
-OPTION_NAMES = {
-    "neurons": "--neurons", "duration_ms": "--duration", "dt_ms": "--dt", "record_every_ms": "--record-every",
-    "speed_mm_per_ms": "--speed", "seed": "--seed", "stimuli": "--stimulus", "coupling": "--coupling",
-    "coupling_mode": "--coupling-mode", "params": "--param", "max_steps": "--max-steps", "model": "--model",
-    "kernel": "--kernel", "coupling_function": "--coupling-function", "integrator": "--integrator",
-    "noise": "--noise", "initial": "--initial", "monitor": "--monitor", "bold_period_ms": "--bold-period",
-    "transient_ms": "--transient", "bold": "--monitor bold", "fc": "--fc", "precision": "--precision",
-    "scaling": "--scaling", "bold_scale": "--bold-scale", "bold_baseline": "--bold-baseline",
-    "fcd_window_ms": "--fcd-window", "fcd_step_ms": "--fcd-step", "spectrum": "--spectrum",
-    "spectrum_window_ms": "--spectrum-window",
-}
 MONITORS = ("raw", "temporal-average")
 PRECISIONS = ("float64", "tvb")
 
@@ -108,7 +96,7 @@ def make_spec(neurons: object, **params: Any) -> RunSpec:
     texts = tuple(s.text() if isinstance(s, Stimulus) else s for s in stimuli)
     for text in texts:
         if not isinstance(text, str):
-            raise InputError(f"--stimulus: expected {STIMULUS_SYNTAX}, got {text!r}")
+            raise InputError(Mention("stimuli"), f": expected {STIMULUS_SYNTAX}, got {text!r}")
     if "width" in params:  # the rate model's width: a model parameter, kept as a keyword for convenience
         params["params"] = {**params.get("params", {}), "width": params.pop("width")}
     spec = RunSpec(neurons=neurons, stimuli=texts, **params)  # type: ignore[arg-type]
@@ -120,52 +108,55 @@ def check(spec: RunSpec) -> None:
     """Refuse a spec whose numbers are unusable, naming the parameter; step counts are checked by `timing`."""
     if not isinstance(spec.neurons, numbers.Integral) or isinstance(spec.neurons, bool) or \
             not 1 <= spec.neurons <= MAX_NEURONS:
-        raise InputError(f"--neurons: must be a whole number from 1 to 1e18, got {spec.neurons!r}")
+        raise InputError(Mention("neurons"), f": must be a whole number from 1 to 1e18, got {spec.neurons!r}")
     for name in ("duration_ms", "dt_ms"):
         positive(getattr(spec, name), name)
     for name in ("record_every_ms", "speed_mm_per_ms"):
         if getattr(spec, name) is not None:
             positive(getattr(spec, name), name)
     if spec.coupling is not None and not is_finite_number(spec.coupling):
-        raise InputError(f"--coupling: must be a finite number, got {spec.coupling!r}")
+        raise InputError(Mention("coupling"), f": must be a finite number, got {spec.coupling!r}")
     if spec.scaling not in (None, "probability", "indegree"):
-        raise InputError(f"--scaling: must be probability or indegree, got {spec.scaling!r}")
+        raise InputError(Mention("scaling"), f": must be probability or indegree, got {spec.scaling!r}")
     if spec.precision not in PRECISIONS:
-        raise InputError(f"--precision: must be {' or '.join(PRECISIONS)}, got {spec.precision!r}")
+        raise InputError(Mention("precision"), f": must be {' or '.join(PRECISIONS)}, got {spec.precision!r}")
     if spec.monitor not in MONITORS:
-        raise InputError(f"--monitor: must be one of {', '.join(MONITORS)} (and bold), got {spec.monitor!r}")
+        raise InputError(Mention("monitor"), f": must be one of {', '.join(MONITORS)} (and bold), got {spec.monitor!r}")
     positive(spec.bold_period_ms, "bold_period_ms")
     if spec.bold_scale is not None:
         positive(spec.bold_scale, "bold_scale")
     if spec.bold_baseline is not None and not is_finite_number(spec.bold_baseline):
-        raise InputError(f"--bold-baseline: must be a finite number, got {spec.bold_baseline!r}")
+        raise InputError(Mention("bold_baseline"), f": must be a finite number, got {spec.bold_baseline!r}")
     if not is_finite_number(spec.transient_ms) or spec.transient_ms < 0:
-        raise InputError(f"--transient: must be a finite number ≥ 0 (ms), got {spec.transient_ms!r}")
+        raise InputError(Mention("transient_ms"), f": must be a finite number ≥ 0 (ms), got {spec.transient_ms!r}")
     for name, value in spec.noise.items():
         if not is_finite_number(value) or value < 0:
-            raise InputError(f"--noise {name}: the intensity D must be a finite number ≥ 0, got {value!r}")
+            raise InputError(Mention("noise", key=name),
+                             f": the intensity D must be a finite number ≥ 0, got {value!r}")
     if spec.coupling_mode is not None and spec.coupling_mode not in COUPLING_MODES:
-        raise InputError(f"--coupling-mode: must be one of {', '.join(COUPLING_MODES)}, got {spec.coupling_mode!r}")
+        raise InputError(Mention("coupling_mode"),
+                         f": must be one of {', '.join(COUPLING_MODES)}, got {spec.coupling_mode!r}")
     from .layouts import KERNELS, LEGACY
 
     if spec.kernel not in KERNELS and spec.kernel not in LEGACY:
-        raise InputError(f"--kernel: must be one of {', '.join(KERNELS)}, got {spec.kernel!r}")
+        raise InputError(Mention("kernel"), f": must be one of {', '.join(KERNELS)}, got {spec.kernel!r}")
     if spec.seed is not None and (not isinstance(spec.seed, numbers.Integral) or isinstance(spec.seed, bool)
                                   or not 0 <= spec.seed < 2**63):
-        raise InputError(f"--seed: must be a whole number from 0 to 2^63 - 1, got {spec.seed!r}")
+        raise InputError(Mention("seed"), f": must be a whole number from 0 to 2^63 - 1, got {spec.seed!r}")
     if not isinstance(spec.max_steps, numbers.Integral) or isinstance(spec.max_steps, bool) or spec.max_steps < 1:
-        raise InputError(f"--max-steps: must be a whole number ≥ 1, got {spec.max_steps!r}")
+        raise InputError(Mention("max_steps"), f": must be a whole number ≥ 1, got {spec.max_steps!r}")
     from .analyses import check_analyses
 
     check_analyses(spec)
 
 
 def positive(value: object, name: str) -> Fraction:
-    """A finite number > 0 as the exact decimal it was written as, else InputError naming the option."""
+    """A finite number > 0 as the exact decimal it was written as, else InputError naming the parameter
+    `name` (a keyword of `RunSpec`)."""
     if not is_finite_number(value) and not isinstance(value, Decimal):
-        raise InputError(f"{OPTION_NAMES.get(name, name)}: must be a finite number, got {value!r}")
+        raise InputError(Mention(name), f": must be a finite number, got {value!r}")
     if not value > 0:  # type: ignore[operator]
-        raise InputError(f"{OPTION_NAMES.get(name, name)}: must be > 0, got {value!r}")
+        raise InputError(Mention(name), f": must be > 0, got {value!r}")
     return exact(value)  # type: ignore[arg-type]
 
 
@@ -198,23 +189,27 @@ def timing(spec: RunSpec) -> Timing:
     unless a whole number (the decimals as written: 0.3 / 0.1 is 3)."""
     duration, dt = positive(spec.duration_ms, "duration_ms"), positive(spec.dt_ms, "dt_ms")
     if dt > duration:
-        raise InputError(f"--dt: the time step ({ms_text(dt)}) must not exceed the duration ({ms_text(duration)})")
+        raise InputError(Mention("dt_ms"),
+                         f": the time step ({ms_text(dt)}) must not exceed the duration ({ms_text(duration)})")
     steps = math.ceil(duration / dt)
     if steps > spec.max_steps:
-        raise ResourceError(f"--duration/--dt: {ms_text(duration)} in steps of {ms_text(dt)} is {big_text(steps)} "
-                            f"steps, more than the {big_text(int(spec.max_steps))} allowed; use a larger --dt, "
-                            "or raise --max-steps")
+        raise ResourceError(Mention("duration_ms"), "/", Mention("dt_ms"),
+                            f": {ms_text(duration)} in steps of {ms_text(dt)} is {big_text(steps)} steps, more "
+                            f"than the {big_text(int(spec.max_steps))} allowed; use a larger ", Mention("dt_ms"),
+                            ", or raise ", Mention("max_steps"))
     stride = 1
     if spec.record_every_ms is not None:
         every = positive(spec.record_every_ms, "record_every_ms")
         if every < dt:
-            raise InputError(f"--record-every: must be ≥ the time step ({ms_text(dt)}), got {ms_text(every)}")
+            raise InputError(Mention("record_every_ms"),
+                             f": must be ≥ the time step ({ms_text(dt)}), got {ms_text(every)}")
         if every > duration:
-            raise InputError(f"--record-every: must be ≤ the duration ({ms_text(duration)}), got {ms_text(every)}")
+            raise InputError(Mention("record_every_ms"),
+                             f": must be ≤ the duration ({ms_text(duration)}), got {ms_text(every)}")
         stride = every / dt
         if stride.denominator != 1:
             below, above = math.floor(stride), math.ceil(stride)
-            raise InputError(f"--record-every: must be a whole number of time steps ({ms_text(dt)}), got "
-                             f"{ms_text(every)}; the nearest are {ms_text(below * dt)} and {ms_text(above * dt)}")
+            raise InputError(Mention("record_every_ms"), f": must be a whole number of time steps ({ms_text(dt)}), "
+                             f"got {ms_text(every)}; the nearest are {ms_text(below * dt)} and {ms_text(above * dt)}")
         stride = int(stride)
     return Timing(dt, steps, stride)

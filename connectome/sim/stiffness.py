@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..errors import ConnectomeWarning, Mention
+
 LIMIT = 0.5
 
 
@@ -65,8 +67,8 @@ def variance_ratio(integrator: str, z: float) -> float:
     return 2 * z * b * b / (1 - m * m)
 
 
-def step_warning(model: Any, params: Any, dt: float, integrator: str) -> str | None:
-    """The warning a run at `dt` deserves (None when dt · |λ| ≤ 0.5)."""
+def step_warning(model: Any, params: Any, dt: float, integrator: str) -> ConnectomeWarning | None:
+    """The warning a run at `dt` deserves, naming ``dt_ms`` (None when dt · |λ| ≤ 0.5)."""
     z = dt * fastest_rate(model, params)
     if z <= LIMIT:
         return None
@@ -78,5 +80,6 @@ def step_warning(model: Any, params: Any, dt: float, integrator: str) -> str | N
         effect = f"{integrator}'s stationary variance there is {variance_ratio(integrator, z):.2f}× the equations'"
     else:
         effect = f"{integrator} keeps {amplification(integrator, z):.3g} of that mode per step, the equations {math.exp(-z):.3g}"
-    return (f"--dt: dt·|λ| = {z:.3g} for {model.name} (its fastest rate |λ| = {z / dt:.3g}/ms at its default point; "
-            f"{effect}); a step below {LIMIT / (z / dt):.3g} ms resolves it")
+    return ConnectomeWarning(Mention("dt_ms"), f": dt·|λ| = {z:.3g} for {model.name} (its fastest rate |λ| = "
+                             f"{z / dt:.3g}/ms at its default point; {effect}); a step below "
+                             f"{LIMIT / (z / dt):.3g} ms resolves it")

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from ..numeric import is_finite_number
 
 STIMULUS_SYNTAX = "REGION=AMPLITUDE[*pulse(PERIOD,WIDTH)|*sin(HZ)][@START:END]"
@@ -128,7 +128,7 @@ def _stimulus_number(text: str, what: str, whole: str) -> float:
     except ValueError:
         value = None
     if value is None or not text.strip() or not math.isfinite(value):
-        raise InputError(f"--stimulus: {what} must be a finite number, got {text.strip()!r} in {whole!r}")
+        raise InputError(Mention("stimuli"), f": {what} must be a finite number, got {text.strip()!r} in {whole!r}")
     return value
 
 
@@ -140,13 +140,13 @@ def parse_stimulus(text: str) -> Stimulus:
     ``a=1@100`` or ``a=1@100:`` from 100 ms on, ``a=1@:50`` from 0 to 50 ms.
 
     >>> parse_stimulus("sensory_cortex=1.0@10:50")
-    Stimulus(region='sensory_cortex', amplitude=1.0, start_ms=10.0, end_ms=50.0)
+    Stimulus(region='sensory_cortex', amplitude=1.0, start_ms=10.0, end_ms=50.0, course='box', args=())
     """
     if not isinstance(text, str) or "=" not in text:
-        raise InputError(f"--stimulus: expected {STIMULUS_SYNTAX}, got {text!r}")
+        raise InputError(Mention("stimuli"), f": expected {STIMULUS_SYNTAX}, got {text!r}")
     region, rest = text.rsplit("=", 1)
     if not region.strip():
-        raise InputError(f"--stimulus: the region name is empty in {text!r} (expected {STIMULUS_SYNTAX})")
+        raise InputError(Mention("stimuli"), f": the region name is empty in {text!r} (expected {STIMULUS_SYNTAX})")
     amplitude_text, at, window = rest.partition("@")
     amplitude_text, _, course_text = amplitude_text.partition("*")
     amplitude = _stimulus_number(amplitude_text, "the amplitude", text)
@@ -155,7 +155,8 @@ def parse_stimulus(text: str) -> Stimulus:
     if at:
         start_text, _, end_text = window.partition(":")
         if not start_text.strip() and not end_text.strip():
-            raise InputError(f"--stimulus: empty time window after '@' in {text!r} (expected {STIMULUS_SYNTAX})")
+            raise InputError(Mention("stimuli"),
+                             f": empty time window after '@' in {text!r} (expected {STIMULUS_SYNTAX})")
         if start_text.strip():
             start = _stimulus_number(start_text, "the start time", text)
         if end_text.strip():
@@ -163,7 +164,7 @@ def parse_stimulus(text: str) -> Stimulus:
     stimulus = Stimulus(region, amplitude, start, end, course, args)
     problem = _stimulus_problem(stimulus)
     if problem:
-        raise InputError(f"--stimulus: {problem} in {text!r}")
+        raise InputError(Mention("stimuli"), f": {problem} in {text!r}")
     return stimulus
 
 
@@ -173,7 +174,7 @@ def _course(text: str, whole: str) -> tuple[str, tuple[float, ...]]:
     name = name.strip()
     if name not in COURSES or not paren or not rest.rstrip().endswith(")"):
         known = ", ".join(f"{c.name}({', '.join(c.arguments)})" for c in COURSES.values())
-        raise InputError(f"--stimulus: unknown time course {text.strip()!r} in {whole!r} (courses: {known})")
+        raise InputError(Mention("stimuli"), f": unknown time course {text.strip()!r} in {whole!r} (courses: {known})")
     inner = rest.rstrip()[:-1]
     args = tuple(_stimulus_number(a, f"an argument of {name}", whole) for a in inner.split(",")) if inner.strip() else ()
     return name, args
@@ -209,12 +210,12 @@ def check_stimuli(stimuli: Sequence[Stimulus | str], regions: Sequence[str]) -> 
         if isinstance(s, str):
             s = parse_stimulus(s)
         if not isinstance(s, Stimulus):
-            raise InputError(f"--stimulus: expected {STIMULUS_SYNTAX}, got {s!r}")
+            raise InputError(Mention("stimuli"), f": expected {STIMULUS_SYNTAX}, got {s!r}")
         if s.region not in known:
             shown = ", ".join(repr(r) for r in regions[:10]) + (", …" if len(regions) > 10 else "")
-            raise InputError(f"--stimulus: unknown region {s.region!r} (regions: {shown})")
+            raise InputError(Mention("stimuli"), f": unknown region {s.region!r} (regions: {shown})")
         problem = _stimulus_problem(s)
         if problem:
-            raise InputError(f"--stimulus: {problem} in {s.text()!r}")
+            raise InputError(Mention("stimuli"), f": {problem} in {s.text()!r}")
         checked.append(s)
     return checked

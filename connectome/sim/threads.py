@@ -6,7 +6,7 @@ Dask worker beside the run, a laptop, a shared node) a barrier waits for a time 
 can be several times slower than one thread. So by default a network below PARALLEL_FROM projections
 runs on one thread, and a larger one on the cores that other processes leave idle, measured again
 before every chunk of steps (each percent of the run): a process that starts beside a run takes its
-threads from the next chunk on. `threads=N` (`--threads N`) or `CONNECTOME_THREADS=N` fixes the number.
+threads from the next chunk on. The `threads` parameter, or `CONNECTOME_THREADS=N`, fixes the number.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os
 import time
 from typing import Any, Callable, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 
 PARALLEL_FROM = 50_000  # projections from which a step has enough work for a second thread
 VARIABLE = "CONNECTOME_THREADS"
@@ -74,7 +74,7 @@ def choose_threads(threads: int | None, plan: Any) -> int | Idle:
         most = min(_cores(), numba.config.NUMBA_NUM_THREADS)
         return 1 if plan.projections < PARALLEL_FROM or most == 1 else Idle(most)
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise InputError(f"--threads: must be a whole number ≥ 1, got {threads!r}")
+        raise InputError(Mention("threads"), f": must be a whole number ≥ 1, got {threads!r}")
     return min(threads, numba.config.NUMBA_NUM_THREADS)
 
 

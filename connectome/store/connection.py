@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from typing import TYPE_CHECKING
 
-from ..errors import DatabaseError, InputError
+from ..errors import DatabaseError, InputError, Mention
 from .locks import lock_wait_ms, server_lock_timeout_ms
 from .sqlite import open_sqlite, sqlite_uri_query
 from .url import backend, hide_secrets, redact, secrets, sqlite_options, sqlite_path
@@ -243,9 +243,9 @@ class Database:
         self._secrets = secrets(url)
         self._engine: Engine | None = None
         if self.dialect == "sqlite" and self.path is None:
-            raise InputError("--db: an in-memory SQLite database cannot hold a store: give a file path")
+            raise InputError(Mention("url"), ": an in-memory SQLite database cannot hold a store: give a file path")
         if self.path is not None and not self.path.parent.is_dir():
-            raise InputError(f"--db: folder {str(self.path.parent)!r} does not exist")
+            raise InputError(Mention("url"), f": folder {str(self.path.parent)!r} does not exist")
 
     @property
     def read_only(self) -> bool:
@@ -270,7 +270,7 @@ class Database:
             orig = getattr(exc, "orig", exc)
             if type(orig).__name__ == "ProgrammingError" and _is_driver_error(orig):
                 detail = hide_secrets(" ".join(str(orig).split()), secrets(self.url))
-                raise InputError(f"--db: {self.where}: {detail}") from None
+                raise InputError(Mention("url"), f": {self.where}: {detail}") from None
             raise
 
     @contextlib.contextmanager

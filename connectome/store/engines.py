@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from ..extras import install_command, missing
 from .locks import CONNECT_TIMEOUT_S, server_lock_timeout_ms
 from .sqlite import IMMEDIATE, open_sqlite
@@ -55,10 +55,10 @@ def make_engine(url: str) -> Engine:
         return _server_engine(url)
     except (NoSuchModuleError, ImportError) as exc:
         if isinstance(exc, ImportError) and make_url(url).get_driver_name() == "psycopg":
-            raise missing("postgresql", f"--db: {redact(url)}: a PostgreSQL store", exc) from None
+            raise missing("postgresql", (Mention("url"), f": {redact(url)}: a PostgreSQL store"), exc) from None
         hint = f" (or use postgresql+psycopg:// after `{install_command('postgresql')}`)" if "postgres" in url else ""
         driver = make_url(url).drivername
-        raise InputError(f"--db: {redact(url)}: cannot use the driver {driver!r}: {exc}{hint}") from None
+        raise InputError(Mention("url"), f": {redact(url)}: cannot use the driver {driver!r}: {exc}{hint}") from None
 
 
 def _sqlite_engine(url: str) -> Engine:

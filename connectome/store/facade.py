@@ -98,15 +98,21 @@ class SaveResult:
     content_hash: str
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON-ready form printed by `topology import --json`."""
+        """The JSON-ready form `topology import` prints as JSON."""
         return asdict(self)
 
 
 class Store:
-    """A connectome database (SQLite file or server): topologies, their versions and recorded runs."""
+    """A connectome database (SQLite file or server): topologies, their versions and recorded runs.
 
-    def __init__(self, db: str | None = None) -> None:
-        self.db = Database(resolve_url(db))
+    Parameters
+    ----------
+    url : str or None
+        The database: a file path or a database URL; None: ``CONNECTOME_DB``, else ./connectome.db.
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        self.db = Database(resolve_url(url))
         self.url = self.db.url
         ensure_schema(self.db)
 

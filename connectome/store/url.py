@@ -1,4 +1,4 @@
-"""Where a store lives: `--db` or `CONNECTOME_DB` as a URL; SQLite paths need no SQLAlchemy import.
+"""Where a store lives: the `url` parameter or `CONNECTOME_DB` as a URL; SQLite paths need no SQLAlchemy import.
 
 URLs are shown only through `redact`, which hides every secret a driver reads from a URL: the password
 of the userinfo, and any query parameter whose name says it is a secret (`password`, `sslpassword`,
@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 
 DEFAULT_DB = "connectome.db"
 
@@ -28,17 +28,17 @@ _USERINFO = re.compile(r"^([\w+.-]+://)(?:([^:/@]*)(?::([^@]*(?:@[^@/]*)*))?@)?(
 _URL_IN_TEXT = re.compile(r"([\w+.-]+://[^:/@\s]*:)([^@\s]+)(@)")
 
 
-def resolve_url(db: str | None = None) -> str:
-    """The URL for `--db`, else `CONNECTOME_DB` (unless empty), else ./connectome.db; a bare path is SQLite.
+def resolve_url(url: str | None = None) -> str:
+    """The store's URL: `url`, else `CONNECTOME_DB` (unless empty), else ./connectome.db; a bare path is SQLite.
 
     In-memory SQLite is refused: every unit of work opens its own connection, so such a store would be
     empty at each one and gone at exit. SQLite URLs accept only the query parameters in `SQLITE_PARAMETERS`.
     """
-    target = os.fspath(db) if db is not None else (os.environ.get("CONNECTOME_DB") or DEFAULT_DB)
+    target = os.fspath(url) if url is not None else (os.environ.get("CONNECTOME_DB") or DEFAULT_DB)
     if not target.strip():
-        raise InputError("--db: must name a database file or URL, got an empty string")
+        raise InputError(Mention("url"), ": must name a database file or URL, got an empty string")
     if "\x00" in target:
-        raise InputError("--db: must not contain a NUL character")
+        raise InputError(Mention("url"), ": must not contain a NUL character")
     if "://" not in target:
         if target.strip() == ":memory:":
             raise _in_memory()
@@ -53,19 +53,20 @@ def resolve_url(db: str | None = None) -> str:
     try:
         make_url(target)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise InputError(f"--db: not a database URL: {redact(target)!r}") from None
+        raise InputError(Mention("url"), f": not a database URL: {redact(target)!r}") from None
     return target
 
 
 def _in_memory() -> InputError:
-    return InputError("--db: an in-memory SQLite database cannot hold a store (each command's connections would "
-                      "see an empty database, gone at exit): give a file path")
+    return InputError(Mention("url"), ": an in-memory SQLite database cannot hold a store (each command's "
+                      "connections would see an empty database, gone at exit): give a file path")
 
 
 def _check_sqlite(url: str) -> None:
     scheme = url.partition("://")[0].lower()
     if scheme not in ("sqlite", "sqlite+pysqlite"):
-        raise InputError(f"--db: {redact(url)}: SQLite is opened with Python's sqlite3 only; write sqlite:///PATH")
+        raise InputError(Mention("url"), f": {redact(url)}: SQLite is opened with Python's sqlite3 only; "
+                         "write sqlite:///PATH")
     if sqlite_path(url) is None:
         raise _in_memory()
     sqlite_options(url)
@@ -97,11 +98,13 @@ def sqlite_options(url: str) -> dict[str, str]:
         allowed = SQLITE_PARAMETERS.get(key)
         if allowed is None:
             supported = ", ".join(f"{k}={'|'.join(v)}" for k, v in SQLITE_PARAMETERS.items())
-            raise InputError(f"--db: SQLite URL parameter {key!r} is not supported (supported: {supported})")
+            raise InputError(Mention("url"), f": SQLite URL parameter {key!r} is not supported "
+                             f"(supported: {supported})")
         if key in options:
-            raise InputError(f"--db: SQLite URL parameter {key!r} is given twice")
+            raise InputError(Mention("url"), f": SQLite URL parameter {key!r} is given twice")
         if value not in allowed:
-            raise InputError(f"--db: SQLite URL parameter {key}= must be one of {', '.join(allowed)}, got {value!r}")
+            raise InputError(Mention("url"), f": SQLite URL parameter {key}= must be one of {', '.join(allowed)}, "
+                             f"got {value!r}")
         options[key] = value
     return options
 

@@ -17,7 +17,7 @@ import re
 import threading
 from typing import Any, Callable
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from ..extras import require
 from ..graph import shown
 
@@ -41,10 +41,10 @@ def check_workers(workers: Any, scheduler: str | None) -> None:
     if workers is None:
         return
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(f"--workers: must be a whole number ≥ 1, got {workers!r}")
+        raise InputError(Mention("workers"), f": must be a whole number ≥ 1, got {workers!r}")
     if scheduler is None and workers > cores():
-        raise InputError(f"--workers: at most {cores()} on this machine (the cores this process may use), got "
-                         f"{workers:,}; for more, start a Dask cluster and give --scheduler")
+        raise InputError(Mention("workers"), f": at most {cores()} on this machine (the cores this process may use), "
+                         f"got {workers:,}; for more, start a Dask cluster and give ", Mention("scheduler"))
 
 
 def check_options(scheduler: Any, workers: Any, dashboard: bool) -> str | None:
@@ -54,36 +54,37 @@ def check_options(scheduler: Any, workers: Any, dashboard: bool) -> str | None:
     address = None if scheduler is None else scheduler_address(scheduler)
     check_workers(workers, address)
     if dashboard and address is not None:
-        raise InputError("--dashboard: only for a local cluster; a scheduler given with --scheduler serves its own")
+        raise InputError(Mention("dashboard"), ": only for a local cluster; a scheduler given with ",
+                         Mention("scheduler"), " serves its own")
     return address
 
 
 def scheduler_address(text: Any) -> str:
     """`text` checked as a Dask scheduler address and written `SCHEME://HOST:PORT` (a bare HOST:PORT is tcp)."""
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"--scheduler: give an address tcp://HOST:PORT, got {text!r}")
-    label = shown(text, 60)
+        raise InputError(Mention("scheduler"), f": give an address tcp://HOST:PORT, got {text!r}")
+    label = Mention("scheduler", shown(text, 60))
     if len(text) > MAX_ADDRESS:
-        raise InputError(f"--scheduler {label}: an address of {len(text):,} characters, more than {MAX_ADDRESS}")
+        raise InputError(label, f": an address of {len(text):,} characters, more than {MAX_ADDRESS}")
     scheme, sep, place = text.strip().partition("://")
     if not sep:
         scheme, place = "tcp", text.strip()
     scheme = scheme.lower()
     if scheme not in SCHEMES:
-        raise InputError(f"--scheduler {label}: the scheme must be tcp:// or tls://, got {scheme + '://'!r}")
+        raise InputError(label, f": the scheme must be tcp:// or tls://, got {scheme + '://'!r}")
     host, colon, port = place.rpartition(":")
     if not colon or not host:
-        raise InputError(f"--scheduler {label}: expected {scheme}://HOST:PORT")
+        raise InputError(label, f": expected {scheme}://HOST:PORT")
     if not (port.isascii() and port.isdigit()) or len(port) > 5 or not 1 <= int(port) <= 65535:
-        raise InputError(f"--scheduler {label}: the port must be a whole number from 1 to 65535, got {shown(port, 60)}")
+        raise InputError(label, f": the port must be a whole number from 1 to 65535, got {shown(port, 60)}")
     _check_host(host, label)
     if scheme == "tls" and _connection_args().get("ssl_context") is None:
-        raise InputError(f"--scheduler {label}: tls:// needs Dask's TLS settings (distributed.comm.tls.ca-file, "
+        raise InputError(label, ": tls:// needs Dask's TLS settings (distributed.comm.tls.ca-file, "
                          "distributed.comm.tls.client.cert and .key)")
     return f"{scheme}://{host}:{int(port)}"
 
 
-def _check_host(host: str, label: str) -> None:
+def _check_host(host: str, label: Mention) -> None:
     if host.startswith("[") and host.endswith("]"):
         try:
             ipaddress.IPv6Address(host[1:-1])
@@ -92,7 +93,7 @@ def _check_host(host: str, label: str) -> None:
             pass
     elif _HOSTNAME.fullmatch(host):
         return
-    raise InputError(f"--scheduler {label}: {shown(host, 60)} is not a host name or an IP address "
+    raise InputError(label, f": {shown(host, 60)} is not a host name or an IP address "
                      "(an IPv6 address goes in brackets: tcp://[::1]:8786)")
 
 
@@ -112,12 +113,12 @@ def connect(address: str) -> Any:
         with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT_S}s"}):
             client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
     except (OSError, TimeoutError, ImportError) as e:
-        raise InputError(f"--scheduler {address}: no Dask scheduler answers there ({_reason(e)})") from None
+        raise InputError(Mention("scheduler", address), f": no Dask scheduler answers there ({_reason(e)})") from None
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
     except (OSError, TimeoutError) as e:
         client.close()
-        raise InputError(f"--scheduler {address}: the scheduler has no worker (none joined within "
+        raise InputError(Mention("scheduler", address), ": the scheduler has no worker (none joined within "
                          f"{WORKERS_TIMEOUT_S:g} s): start `dask worker {address}`") from e
     return client
 
@@ -148,10 +149,11 @@ def _handshake(address: str) -> None:
     thread.start()
     thread.join(CONNECT_TIMEOUT_S + 3)
     if "error" not in outcome:
-        raise InputError(f"--scheduler {address}: no Dask scheduler answers there (no handshake within "
+        raise InputError(Mention("scheduler", address), ": no Dask scheduler answers there (no handshake within "
                          f"{CONNECT_TIMEOUT_S:g} s)")
     if outcome["error"] is not None:
-        raise InputError(f"--scheduler {address}: no Dask scheduler answers there ({_reason(outcome['error'])})")
+        raise InputError(Mention("scheduler", address),
+                         f": no Dask scheduler answers there ({_reason(outcome['error'])})")
 
 
 def _reason(e: BaseException) -> str:

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, Callable
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from ..graph import shown
 from ..exact import parse_count
 from ..sim.spec import RunSpec
@@ -31,15 +31,17 @@ def _decimal(text: str, name: str) -> Decimal:
     """A finite number within the float range, from its text; refused in one line otherwise."""
     text = text.strip()
     if len(text) > MAX_NUMBER_TEXT:
-        raise InputError(f"--grid {name}: a number of {len(text):,} characters, more than {MAX_NUMBER_TEXT}")
+        raise InputError(Mention("grid", key=name), f": a number of {len(text):,} characters, more than "
+                         f"{MAX_NUMBER_TEXT}")
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise InputError(f"--grid {name}: {shown(text, 40)} is not a number") from None
+        raise InputError(Mention("grid", key=name), f": {shown(text, 40)} is not a number") from None
     if not value.is_finite():
-        raise InputError(f"--grid {name}: {shown(text, 40)} is not a finite number")
+        raise InputError(Mention("grid", key=name), f": {shown(text, 40)} is not a finite number")
     if not math.isfinite(float(value)):
-        raise InputError(f"--grid {name}: {shown(text, 40)} is beyond the range of a float (about ±1.8e308)")
+        raise InputError(Mention("grid", key=name), f": {shown(text, 40)} is beyond the range of a float "
+                         "(about ±1.8e308)")
     if value and value.adjusted() < -400:  # far below the smallest float: it is 0.0, and needs no 400-digit fraction
         return Decimal(0)
     return value
@@ -47,7 +49,7 @@ def _decimal(text: str, name: str) -> Decimal:
 
 def _number(text: str, name: str) -> float | int:
     if name == "neurons":
-        return parse_count(text, "--grid neurons")
+        return parse_count(text, Mention("grid", key="neurons"))
     return float(_decimal(text, name))
 
 
@@ -55,13 +57,13 @@ def _count(text: str, name: str) -> int:
     """COUNT of `START:STOP:COUNT`, at most MAX_POINTS, read without converting a long digit string."""
     digits = text.strip()
     if not (digits.isascii() and digits.isdigit()):
-        raise InputError(f"--grid {name}: COUNT must be a whole number, got {shown(digits, 40)}")
+        raise InputError(Mention("grid", key=name), f": COUNT must be a whole number, got {shown(digits, 40)}")
     significant = digits.lstrip("0") or "0"
     if len(significant) > len(str(MAX_POINTS)) or int(significant) > MAX_POINTS:
-        raise InputError(f"--grid {name}: COUNT {shown(significant, 40)} is more than the {MAX_POINTS:,} points a sweep "
-                         "takes")
+        raise InputError(Mention("grid", key=name), f": COUNT {shown(significant, 40)} is more than the "
+                         f"{MAX_POINTS:,} points a sweep takes")
     if int(significant) < 1:
-        raise InputError(f"--grid {name}: COUNT must be ≥ 1, got {int(significant)}")
+        raise InputError(Mention("grid", key=name), f": COUNT must be ≥ 1, got {int(significant)}")
     return int(significant)
 
 
@@ -81,16 +83,17 @@ def _shape(text: str) -> tuple[str, int, Callable[[], list[float | int]]]:
     name, eq, values = text.partition("=")
     name = name.strip()
     if not eq or not name or not values.strip():
-        raise InputError(f"--grid: expected NAME=START:STOP:COUNT or NAME=V1,V2,..., got {shown(text, 40)}")
+        raise InputError(Mention("grid"), f": expected NAME=START:STOP:COUNT or NAME=V1,V2,..., got "
+                         f"{shown(text, 40)}")
     if ":" not in values:
         items = values.split(",")
         return name, len(items), lambda: [_number(v, name) for v in items]
     parts = values.split(":")
     if len(parts) != 3:
-        raise InputError(f"--grid {name}: expected START:STOP:COUNT, got {shown(values, 40)}")
+        raise InputError(Mention("grid", key=name), f": expected START:STOP:COUNT, got {shown(values, 40)}")
     count = _count(parts[2], name)
     if name == "neurons":
-        start, stop = (Fraction(parse_count(p, "--grid neurons")) for p in parts[:2])
+        start, stop = (Fraction(parse_count(p, Mention("grid", key="neurons"))) for p in parts[:2])
         return name, count, lambda: [int(v) for v in _spaced(start, stop, count)]
     start, stop = (Fraction(_decimal(p, name)) for p in parts[:2])
     return name, count, lambda: _spaced(start, stop, count)
@@ -100,7 +103,8 @@ def parse_axis(text: str) -> tuple[str, list[float | int]]:
     """`NAME=START:STOP:COUNT` or `NAME=V1,V2,…` as (name, values)."""
     name, count, make = _shape(text)
     if count > MAX_POINTS:
-        raise InputError(f"--grid {name}: {count:,} values, more than the {MAX_POINTS:,} points a sweep takes")
+        raise InputError(Mention("grid", key=name), f": {count:,} values, more than the {MAX_POINTS:,} points a "
+                         "sweep takes")
     return name, make()
 
 
@@ -113,21 +117,22 @@ class Grid:
 
     @classmethod
     def parse(cls, texts: list[str] | tuple[str, ...], seeds: int = 1) -> "Grid":
-        """From `--grid` texts; every name once."""
+        """From the `grid` parameter's texts, `NAME=START:STOP:COUNT` or `NAME=V1,V2,…`; each name once."""
         shapes = [_shape(t) for t in texts]
         names = [n for n, _, _ in shapes]
         if not shapes:
-            raise InputError("--grid: give at least one axis, e.g. --grid coupling=0:0.1:5")
+            raise InputError(Mention("grid"), ": give at least one axis, e.g. ",
+                             Mention("grid", "0:0.1:5", key="coupling"))
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
-            raise InputError(f"--grid {repeated[0]}: given twice")
+            raise InputError(Mention("grid", key=repeated[0]), ": given twice")
         if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
-            raise InputError(f"--seeds: must be a whole number ≥ 1, got {seeds!r}")
+            raise InputError(Mention("seeds"), f": must be a whole number ≥ 1, got {seeds!r}")
         points = seeds
         for _, count, _ in shapes:
             points *= count  # each factor is at most the text's length or MAX_POINTS: this stays small
         if points > MAX_POINTS:
-            raise InputError(f"--grid: {points:,} points, more than the {MAX_POINTS:,} a sweep takes")
+            raise InputError(Mention("grid"), f": {points:,} points, more than the {MAX_POINTS:,} a sweep takes")
         return cls(tuple((n, tuple(make())) for n, _, make in shapes), seeds)
 
     def to_json(self) -> dict[str, Any]:
@@ -159,6 +164,32 @@ class Grid:
         for _, values in self.axes:
             n *= len(values)
         return n
+
+
+@dataclass(frozen=True)
+class GridCell(Mention):
+    """A grid cell named in a message: the value of each of its axes.
+
+    Examples
+    --------
+    >>> cell = GridCell.of({"coupling": 0.0, "noise.x": -1.0})
+    >>> cell.spelled(), cell.spelled("GRID")
+    ("grid={'coupling': 0.0, 'noise.x': -1.0}", 'GRID coupling=0.0, noise.x=-1.0')
+    """
+
+    keyword: str = "grid"
+    cell: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, cell: dict[str, Any]) -> "GridCell":
+        """The cell that sets each axis of `cell` to its value."""
+        return cls(cell=tuple(cell.items()))
+
+    def spelled(self, flag: str | None = None) -> str:
+        """Python's spelling (`flag` None), or the command line's with `flag`."""
+        if flag is None:
+            return f"{self.keyword}={dict(self.cell)!r}"
+        return f"{flag} {', '.join(f'{k}={v!r}' for k, v in self.cell)}"
 
 
 def seeds_of(base: int, count: int) -> list[int]:

@@ -6,9 +6,9 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 from ..sim.spec import RunSpec, check
-from .grid import Grid, point_spec, seeds_of
+from .grid import Grid, GridCell, point_spec, seeds_of
 from .scores import check_objective, empirical_target
 
 
@@ -40,8 +40,8 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
                empirical: dict[str, str | None], resume: int | None) -> SweepPlan:
     """Store a new sweep (or find the same one again), or load sweep `resume`; check its first point.
 
-    `empirical` maps "fc", "bold" and "fcd" to the files of `--empirical-fc`, `--empirical-bold` and
-    `--empirical-fcd` (None where not given; see `scores`)."""
+    `empirical` maps "fc", "bold" and "fcd" to the files of the `empirical_fc`, `empirical_bold` and
+    `empirical_fcd` parameters (None where not given; see `scores`)."""
     from ..sim import prepare
     from ..store import sweeps as stored
 
@@ -60,7 +60,8 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
     if resume is not None:
         if digest != spec.get("empirical_sha256"):
             kind = next(k for k, v in empirical.items() if v is not None)
-            raise InputError(f"--empirical-{kind} {empirical[kind]}: the file changed since sweep {resume} started")
+            raise InputError(Mention(f"empirical_{kind}", str(empirical[kind])),
+                             f": the file changed since sweep {resume} started")
         sweep_id, created = resume, False
     else:
         if objective is not None:
@@ -73,8 +74,8 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
         try:
             prepare(rows, point_spec(base, grid.cell(0), 0))  # the first point's errors before anything is stored
         except InputError as e:
-            raise InputError(f"--grid {', '.join(f'{k}={v!r}' for k, v in grid.cell(0).items())}: {e}") from None
-        # without --seed the base seed is drawn once, stored with the sweep and found again on a re-run
+            raise InputError(GridCell.of(grid.cell(0)), ": ", *e.args) from None
+        # with no `seed` the base seed is drawn once, stored with the sweep and found again on a re-run
         drawn = base.seed if base.seed is not None else secrets.randbits(63)
         sweep_id, created, seed = stored.create_or_find(store, version, spec, drawn, grid.points)
         base = base.with_seed(seed)
@@ -101,4 +102,4 @@ def _check_points(base: RunSpec, grid: Grid) -> None:
         try:
             check(point_spec(base, cell, 0))
         except InputError as e:
-            raise InputError(f"--grid {', '.join(f'{k}={v!r}' for k, v in cell.items())}: {e}") from None
+            raise InputError(GridCell.of(cell), ": ", *e.args) from None

@@ -52,14 +52,15 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
               scheduler: str | None = None, workers: int | None = None,
               resume: int | None = None, dashboard: bool = False, progress: bool = False,
               on_point: Callable[[dict[str, Any]], None] | None = None,
-              on_dashboard: Callable[[str], None] | None = None) -> dict[str, Any]:
+              on_dashboard: Callable[[str], None] | None = None,
+              error_text: Callable[[BaseException], str] = str) -> dict[str, Any]:
     """Run (or resume) a sweep of `ref` and return {sweep_id, points, ran, skipped, failed: [...], rows: [...]}.
 
     `workers` sizes the LocalCluster (at most the cores this process may use); `scheduler` is the address of
     a running Dask scheduler instead; `dashboard` opens the local cluster's dashboard on 127.0.0.1 and hands
     its address to `on_dashboard`. Points another process records meanwhile (the same sweep run twice at
     once) are left to it and counted in `skipped`. `empirical_fc`, `empirical_bold` and `empirical_fcd` are
-    the objective's empirical file (see `scores`).
+    the objective's empirical file (see `scores`). A failed point's error is written by `error_text`.
     """
     from .plan import plan_sweep
 
@@ -76,13 +77,14 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
             remote[0].close()
     rows = table(store, plan.sweep_id)
     return {"sweep_id": plan.sweep_id, "points": plan.points, "ran": tally["ran"], "skipped": tally["skipped"],
-            "failed": tally["failed"], "rows": rows, "created": plan.created}
+            "failed": [{"point": point, "error": f"{type(e).__name__}: {error_text(e)}".strip()}
+                       for point, e in tally["failed"]], "rows": rows, "created": plan.created}
 
 
 def _compute(store: Any, plan: Any, todo: list[int], connection: Any, progress: bool,
              on_point: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
-    """Submit the points not yet recorded, record each as it finishes; {ran, skipped, failed}. `connection`
-    is a (client, cluster) pair, or a function that starts one (a LocalCluster, closed here)."""
+    """Submit the points not yet recorded, record each as it finishes; {ran, skipped, failed: [(point, error)]}.
+    `connection` is a (client, cluster) pair, or a function that starts one (a LocalCluster, closed here)."""
     from distributed import as_completed
     from tqdm import tqdm
 
@@ -139,7 +141,7 @@ def _settle(store: Any, plan: Any, point: int, future: Any, tally: dict[str, Any
         if stored.has_point(store, plan.sweep_id, point):
             tally["skipped"] += 1
         else:
-            tally["failed"].append({"point": point, "error": f"{type(e).__name__}: {e}".strip()})
+            tally["failed"].append((point, e.with_traceback(None)))  # written once the sweep ends
         return
     if _record(store, plan, point, out):
         tally["ran"] += 1

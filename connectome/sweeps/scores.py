@@ -2,20 +2,20 @@
 or `fcd-ks` (the simulated FCD against an empirical one).
 
 `fc-fit` is the Pearson correlation of the simulated and the empirical FC over the entries above the
-diagonal (higher is better). The empirical FC is `--empirical-fc FILE`, a `.npy` matrix in the topology's
+diagonal (higher is better). The empirical FC is the file `empirical_fc`, a `.npy` matrix in the topology's
 region order or a labelled CSV matrix (a header row of labels, each row starting with its label) matched
-to the regions by label; or it is the FC of `--empirical-bold FILE`.
+to the regions by label; or it is the FC of the file `empirical_bold`.
 
 `fcd-ks` is the Kolmogorov–Smirnov distance between the distributions of the simulated and the empirical
 FCD's entries above the diagonal (`connectome.sim.fcd.fcd_ks`; lower is better). The simulated FCD is of
-the signal the FC is of (the BOLD signal with `--monitor bold`) with the base run's `--fcd-window` and
-`--fcd-step`. The empirical FCD is `--empirical-fcd FILE` (a square `.npy`, made with the same window and
-step), or the FCD of `--empirical-bold FILE` with that window and step.
+the signal the FC is of (the BOLD signal when `bold` is set) with the base run's `fcd_window_ms` and
+`fcd_step_ms`. The empirical FCD is the file `empirical_fcd` (a square `.npy`, made with the same window and
+step), or the FCD of the file `empirical_bold` with that window and step.
 
-`--empirical-bold FILE` is a time series [samples, regions]: a `.npy` in the topology's region order,
-sampled every `--bold-period` ms; or a CSV whose header names the regions (matched by label), each row a
+The file `empirical_bold` is a time series [samples, regions]: a `.npy` in the topology's region order,
+sampled every `bold_period_ms`; or a CSV whose header names the regions (matched by label), each row a
 sample, optionally after a first `time_ms` column (evenly spaced: it gives the sampling interval), as
-`simulate --output run.csv` writes.
+a run's CSV output is written.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, Mention
 
 OBJECTIVES = ("fc-sc", "fc-fit", "fcd-ks")
 LOWER_IS_BETTER = ("fcd-ks",)  # a distance; the others are correlations
 EMPIRICAL = {"fc-sc": (), "fc-fit": ("fc", "bold"), "fcd-ks": ("fcd", "bold")}  # the inputs each objective takes
-FLAGS = {"fc": "--empirical-fc", "bold": "--empirical-bold", "fcd": "--empirical-fcd"}
 
 
 def read_empirical(path: str | Path, regions: list[str]) -> Any:
@@ -95,17 +94,20 @@ def check_objective(objective: str | None, files: dict[str, Any], base: Any) -> 
     """Refuse an unknown objective, an empirical input it does not take (or none, or two), and `fcd-ks`
     without the FCD's window and step."""
     if objective not in (None, *OBJECTIVES):
-        raise InputError(f"--objective: must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+        raise InputError(Mention("objective"), f": must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     given = [kind for kind, path in files.items() if path is not None]
     takes = EMPIRICAL.get(objective, ()) if objective else ()
     if not takes:
         if given:
-            raise InputError(f"{FLAGS[given[0]]}: goes with --objective fc-fit or fcd-ks only")
+            raise InputError(Mention(f"empirical_{given[0]}"), ": goes with ", Mention("objective", "fc-fit"),
+                             " or fcd-ks only")
         return
     if len(given) != 1 or given[0] not in takes:
-        raise InputError(f"--objective {objective} takes one of {' or '.join(FLAGS[k] + ' FILE' for k in takes)}")
+        files = [part for k in takes for part in (" or ", Mention(f"empirical_{k}", "FILE"))][1:]
+        raise InputError(Mention("objective", objective), " takes one of ", *files)
     if objective == "fcd-ks" and base.fcd_window_ms is None:
-        raise InputError("--objective fcd-ks takes --fcd-window MS and --fcd-step MS (the FCD's sliding windows)")
+        raise InputError(Mention("objective", "fcd-ks"), " takes ", Mention("fcd_window_ms", "MS"), " and ",
+                         Mention("fcd_step_ms", "MS"), " (the FCD's sliding windows)")
 
 
 def empirical_target(objective: str | None, files: dict[str, Any], regions: list[str],
@@ -261,15 +263,16 @@ def _series_fc(series: Any, path: Any, regions: list[str]) -> Any:
 
 def _series_fcd(series: Any, dt_ms: float, path: Any, base: Any) -> Any:
     """The FCD of an empirical series with the base run's window and step (at least 2 windows)."""
-    from ..sim.analyses import FLAGS as OPTIONS, flagged
+    from ..sim.analyses import KEYWORDS, renamed
     from ..sim.fcd import fcd
 
     try:
         m = fcd(series, dt_ms, float(base.fcd_window_ms), float(base.fcd_step_ms))
     except InputError as e:
-        raise flagged(e, OPTIONS["fcd"], f"the empirical series {path}, every {dt_ms:g} ms") from None
+        raise renamed(e, KEYWORDS["fcd"], f"the empirical series {path}, every {dt_ms:g} ms") from None
     if len(m) < 2:
-        raise InputError(f"--fcd-window: the empirical series {path} has room for 1 window; the KS distance needs 2")
+        raise InputError(Mention("fcd_window_ms"), f": the empirical series {path} has room for 1 window; the KS "
+                         "distance needs 2")
     return m
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ...errors import InputError
+from ...errors import InputError, Mention
 from . import euler, heun, heun_tvb, relax
 
 NOISE_BLOCK_BYTES = 8 << 20  # the noise of a block of steps is drawn at once, at most this many bytes
@@ -40,7 +40,7 @@ INTEGRATORS: dict[str, Integrator] = {}
 
 
 def register(integrator: Integrator) -> Integrator:
-    """Make `integrator` available to runs by its name (`--integrator`)."""
+    """Make `integrator` available to runs by its name (the `integrator` parameter)."""
     INTEGRATORS[integrator.name] = integrator
     return integrator
 
@@ -69,9 +69,9 @@ def choose_integrator(model: Any, name: str | None, noise: dict[str, float]) -> 
     if name is None:
         name = "heun-stochastic" if noise and "heun-stochastic" in allowed else model.default_integrator
     if name not in allowed or name not in INTEGRATORS:
-        raise InputError(f"--integrator: the {model.name} model takes {', '.join(allowed)}, got {name!r}")
+        raise InputError(Mention("integrator"), f": the {model.name} model takes {', '.join(allowed)}, got {name!r}")
     if noise and not stochastic(name):
-        raise InputError(f"--noise: the {name} integrator is deterministic; use a stochastic one "
+        raise InputError(Mention("noise"), f": the {name} integrator is deterministic; use a stochastic one "
                          f"({', '.join(n for n in allowed if n in INTEGRATORS and stochastic(n))})")
     return name
 
@@ -81,9 +81,9 @@ def noise_levels(model: Any, noise: dict[str, float], integrator: str) -> list[f
     names = [v.name for v in model.state_variables]
     unknown = sorted(set(noise) - set(names))
     if unknown:
-        raise InputError(f"--noise {unknown[0]}: the {model.name} model has no state variable {unknown[0]!r} "
-                         f"(it has: {', '.join(names)})")
+        raise InputError(Mention("noise", key=unknown[0]), f": the {model.name} model has no state variable "
+                         f"{unknown[0]!r} (it has: {', '.join(names)})")
     if stochastic(integrator) and not any(noise.values()):
-        raise InputError(f"--integrator {integrator}: give the noise intensity of at least one variable, "
-                         f"e.g. --noise {names[0]}=0.001")
+        raise InputError(Mention("integrator", integrator), ": give the noise intensity of at least one variable, "
+                         "e.g. ", Mention("noise", "0.001", key=names[0]))
     return [float(noise.get(n, 0.0)) for n in names]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from ...errors import InputError
+from ...errors import InputError, Mention
 
 DENSE_ABOVE = 0.25  # density (projections / regions²) above which `auto` takes the dense layout
 DENSE_FROM_REGIONS = 256  # below, the sparse layouts are as fast
@@ -46,7 +46,7 @@ KERNELS = ("auto", *LAYOUTS)
 
 
 def register(layout: Layout) -> Layout:
-    """Make `layout` available to runs by its name (`--kernel`)."""
+    """Make `layout` available to runs by its name (the `kernel` parameter)."""
     LAYOUTS[layout.name] = layout
     return layout
 
@@ -59,7 +59,7 @@ def choose_layout(kernel: str, plan: Any, tvb: bool) -> str:
     kernel = LEGACY.get(kernel, kernel)
     if tvb:
         if kernel not in ("auto", "scatter"):
-            raise InputError(f"--kernel {kernel}: precision tvb sums as TVB does, with the scatter kernel")
+            raise InputError(Mention("kernel", kernel), ": precision tvb sums as TVB does, with the scatter kernel")
         return "scatter"
     if kernel != "auto":
         return kernel

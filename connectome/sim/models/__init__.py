@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...errors import InputError
+from ...errors import InputError, Mention
 from .base import Model, Parameter
 from .jansen_rit import JansenRit
 from .kuramoto import Kuramoto
@@ -16,7 +16,7 @@ MODELS: dict[str, Model] = {}
 
 
 def register_model(model: Model) -> Model:
-    """Make `model` available to runs by its name (`--model`, `models list`)."""
+    """Make `model` available to runs by its name (the `model` parameter)."""
     MODELS[model.name] = model
     return model
 
@@ -30,7 +30,7 @@ def get_model(name: str) -> Model:
     try:
         return MODELS[name]
     except KeyError:
-        raise InputError(f"--model: unknown model {name!r} (known: {', '.join(sorted(MODELS))})") from None
+        raise InputError(Mention("model"), f": unknown model {name!r} (known: {', '.join(sorted(MODELS))})") from None
 
 
 __all__ = ["MODELS", "Model", "Parameter", "get_model", "register_model"]

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
-from ...errors import InputError
+from ...errors import InputError, Mention
 from ...numeric import is_finite_number
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class BoldDrive:
     The balloon is driven by z = scale · (proxy − baseline) (`connectome.sim.monitors.bold`): `baseline` is
     the proxy's level at which the balloon rests, `scale` (per `unit`) brings the `typical` range of the
     proxy (measured in runs at the model's defaults) into the balloon's near-linear range; a run changes
-    both with `bold_scale` and `bold_baseline` (`--bold-scale`, `--bold-baseline`).
+    both with its `bold_scale` and `bold_baseline` parameters.
     """
 
     quantity: str  # the proxy as the equations name it, e.g. "y1 - y2"
@@ -140,14 +140,14 @@ class Model:
         known = {p.name for p in (*self.global_parameters, *self.region_parameters)}
         unknown = sorted(k for k in set(given) - known if not k.startswith("coupling."))
         if unknown:
-            raise InputError(f"--param: {self.name} has no parameter {', '.join(unknown)} "
+            raise InputError(Mention("params"), f": {self.name} has no parameter {', '.join(unknown)} "
                              f"(it has: {', '.join(sorted(known)) or 'none'})")
         out: dict[str, Any] = {}
         for p in self.global_parameters:
             value = given.get(p.name, p.default)
             problem = p.problem(value)
             if problem:
-                raise InputError(f"--param {p.name}: {problem}")
+                raise InputError(Mention("params", key=p.name), f": {problem}")
             out[p.name] = float(value)
         for p in self.region_parameters:
             fallback = given.get(p.name, p.default)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...errors import InputError
+from ...errors import InputError, Mention
 from .base import BoldDrive, Model, Parameter, StateVariable
 
 
@@ -23,8 +23,8 @@ class Linear(Model):
         """Euler and Heun diverge for dt · |γ| > 2 (their stability limit on the real axis): refuse such a step."""
         fastest = max(abs(g) for g in params["gamma"])
         if dt * fastest > 2:
-            raise InputError(f"--dt: the time step ({dt:g} ms) must be ≤ 2 / |gamma| = {2 / fastest:g} ms for the "
-                             "integrator to be stable")
+            raise InputError(Mention("dt_ms"), f": the time step ({dt:g} ms) must be ≤ 2 / |gamma| = "
+                             f"{2 / fastest:g} ms for the integrator to be stable")
 
     sources = ("The Virtual Brain 2.10, tvb.simulator.models.linear.Linear",
                "Sanz Leon et al. (2013) Front. Neuroinform. 7:10")

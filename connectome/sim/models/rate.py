@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ...errors import InputError
+from ...errors import InputError, Mention
 from .base import Model, Parameter, StateVariable
 
 if TYPE_CHECKING:
@@ -45,11 +45,11 @@ class RateModel(Model):
                "Bressloff (2009) SIAM J. Appl. Math. 70:1488", "Benayoun et al. (2010) PLoS Comput. Biol. 6:e1000846")
 
     def check_step(self, dt: float, params: dict[str, Any]) -> None:
-        """Refuse dt > τ: forward Euler (`--integrator euler`) is unstable there, and the input held over a
+        """Refuse dt > τ: forward Euler (``integrator="euler"``) is unstable there, and the input held over a
         step longer than τ misses the dynamics for every scheme."""
         smallest = float(min(params["tau_ms"]))
         if dt > smallest:
-            raise InputError(f"--dt: the time step ({dt:g} ms) must be ≤ the smallest region tau_ms "
+            raise InputError(Mention("dt_ms"), f": the time step ({dt:g} ms) must be ≤ the smallest region tau_ms "
                              f"({smallest:g} ms) for the Euler step to be stable")
 
     def initial(self, params: dict[str, Any], regions: int) -> np.ndarray:

@@ -13,7 +13,7 @@ class ReducedWongWang(Model):
     """Reduced Wong–Wang (TVB `models.ReducedWongWang`; Wong & Wang 2006, Deco et al. 2013).
 
     TVB's defaults are kept: w = 0.6 and I_o = 0.33 nA. Deco et al. (2013) use w = 0.9 and I_o = 0.3 nA
-    (and J_N = 0.2609 nA, as here); pass `--param w=0.9 --param I_o=0.3` to run their values.
+    (and J_N = 0.2609 nA, as here); pass ``params={"w": 0.9, "I_o": 0.3}`` to run their values.
     """
 
     name = "reduced-wong-wang"

@@ -22,7 +22,7 @@ class Monitor:
     name: str
     module: ModuleType
     doc: str
-    recorder: bool = False  # records the state (one recorder per run: --monitor)
+    recorder: bool = False  # records the state (one recorder per run: the `monitor` parameter)
 
 
 MONITORS: dict[str, Monitor] = {}
@@ -42,5 +42,5 @@ for _monitor in (Monitor("raw", raw, "every state variable every record_every_ms
 
 
 def recorders() -> tuple[str, ...]:
-    """The monitors that can record a run's state (`--monitor`)."""
+    """The monitors that can record a run's state (the `monitor` parameter)."""
     return tuple(name for name, m in MONITORS.items() if m.recorder)

@@ -34,7 +34,7 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from ...errors import InputError
+from ...errors import InputError, Mention
 
 KAPPA = 0.64  # 1/s, rate of signal decay
 GAMMA = 0.32  # 1/s, rate of flow-dependent elimination
@@ -84,11 +84,11 @@ def steps(dt: Fraction, period_ms: Any) -> int:
     from ..spec import positive
 
     if dt > MAX_DT_MS:
-        raise InputError(f"--dt: the BOLD monitor integrates the balloon model at the run's step, at most "
-                         f"{MAX_DT_MS:g} ms, got {float(dt):g} ms")
+        raise InputError(Mention("dt_ms"), ": the BOLD monitor integrates the balloon model at the run's step, "
+                         f"at most {MAX_DT_MS:g} ms, got {float(dt):g} ms")
     period = positive(period_ms, "bold_period_ms")
     if period < dt:
-        raise InputError(f"--bold-period: must be ≥ the time step ({float(dt):g} ms), got {period_ms!r}")
+        raise InputError(Mention("bold_period_ms"), f": must be ≥ the time step ({float(dt):g} ms), got {period_ms!r}")
     return max(1, math.floor(period / dt + Fraction(1, 2)))
 
 
