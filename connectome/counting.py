@@ -122,14 +122,31 @@ def projection_counts(sizes: Sequence[int], src: Sequence[int], tgt: Sequence[in
     return counts
 
 
-def count_topology(rows: "Rows", total: int, *, scaling: str | None = None) -> dict:
+def count_topology(rows: "Rows", total: int | None, *, scaling: str | None = None) -> dict:
     """Region sizes, per-projection connections and their exact total at `total` neurons: what `topology
-    stats` prints, under each projection's autapses and the topology's scaling (or `scaling`)."""
+    stats` prints, under each projection's autapses and the topology's scaling (or `scaling`).
+
+    `total` None: what needs no N, the regions' shares and the projections' strengths and rules, with no
+    derived count (`neurons` None, no `total_connections`).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from .graph import rows_of
+    >>> g = nx.DiGraph(name="pair"); g.add_node("a", share=1.0); g.add_node("b", share=3.0)
+    >>> g.add_edge("a", "b", strength=2.5)
+    >>> count_topology(rows_of(g), 1000)["total_connections"]
+    468
+    >>> count_topology(rows_of(g), None)
+    {'neurons': None, 'scaling': 'probability', 'regions': [{'name': 'a', 'share': 1.0}, {'name': 'b', 'share': 3.0}], 'projections': [{'source': 'a', 'target': 'b', 'strength': 2.5}]}
+    """
     from .exact import apportion, scaled_list
 
     scaling = choose_scaling(rows.scaling, scaling, rows.neurons, rows.name or "the topology")
     names = [name for name, _ in rows.regions]
     shares = [attrs["share"] for _, attrs in rows.regions]
+    if total is None:
+        return _uncounted(rows, names, shares, scaling)
     sizes = apportion(total, shares)
     reference = apportion(rows.neurons, shares) if scaling == "indegree" else None
     rules, autapses = rule_columns(*rows.columns("rule", "autapses"))
@@ -139,10 +156,25 @@ def count_topology(rows: "Rows", total: int, *, scaling: str | None = None) -> d
                                name=lambda i: (names[rows.sources[i]], names[rows.targets[i]]))
     projections = [{"source": names[s], "target": names[t], "strength": w, "connections": c}
                    for s, t, w, c in zip(rows.sources, rows.targets, rows.strengths, counts)]
+    _mark_rules(projections, rules, autapses)
+    return {"neurons": total, "scaling": scaling, "regions": [{"name": n, "neurons": c} for n, c in zip(names, sizes)],
+            "projections": projections, "total_connections": sum(counts)}
+
+
+def _mark_rules(projections: list[dict], rules: list[str], autapses: list[bool]) -> None:
+    """A projection's `rule` where it is not the default, and `autapses` where they are off."""
     for p, rule, a in zip(projections, rules, autapses):
         if rule != DEFAULT_RULE:
             p["rule"] = rule
         if not a:
             p["autapses"] = False
-    return {"neurons": total, "scaling": scaling, "regions": [{"name": n, "neurons": c} for n, c in zip(names, sizes)],
-            "projections": projections, "total_connections": sum(counts)}
+
+
+def _uncounted(rows: "Rows", names: list[str], shares: list[Any], scaling: str) -> dict:
+    """`count_topology` without N: shares, strengths and rules, no derived count."""
+    rules, autapses = rule_columns(*rows.columns("rule", "autapses"))
+    projections = [{"source": names[s], "target": names[t], "strength": w}
+                   for s, t, w in zip(rows.sources, rows.targets, rows.strengths)]
+    _mark_rules(projections, rules, autapses)
+    return {"neurons": None, "scaling": scaling, "regions": [{"name": n, "share": s} for n, s in zip(names, shares)],
+            "projections": projections}

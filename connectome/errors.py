@@ -124,6 +124,10 @@ class DatabaseError(ConnectomeError):
     exit_code = 3
 
 
+class NoDatabase(DatabaseError):
+    """A store opened for reading whose SQLite file does not exist; nothing was created (exit code 3)."""
+
+
 class VerificationFailed(ConnectomeError):
     """Stored content no longer matches its content hash: tampered with, or written by a faulty tool (exit code 4)."""
 

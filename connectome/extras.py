@@ -8,7 +8,8 @@ measures; each extra adds the packages of one feature:
 * ``sweeps``: Dask's ``distributed``, for ``sweep``;
 * ``sonata``: h5py (and libsonata, to read or index the circuit), for ``realise``;
 * ``mat``: scipy, for reading MATLAB ``.mat`` matrices;
-* ``postgresql``: the psycopg 3 driver, for a ``postgresql+psycopg://`` store.
+* ``postgresql``: the psycopg 3 driver, for a ``postgresql+psycopg://`` store;
+* ``notebook``: xarray and pandas, for ``SimulationResult.to_xarray``/``to_dataframe`` and sweep tables.
 
 A feature used without its extra raises `MissingExtra`, which the CLI prints as one line naming the extra
 and the command that installs it, with exit code 6.
@@ -30,6 +31,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "sonata": ("h5py",),
     "mat": ("scipy",),
     "postgresql": ("psycopg",),
+    "notebook": ("pandas", "xarray"),
 }
 
 

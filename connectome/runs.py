@@ -48,6 +48,39 @@ def check_output(path: str | None) -> None:
         raise InputError(Mention("output"), f": {path}: folder {str(target.parent)!r} does not exist")
 
 
+def check_csv(path: str | None, prepared: Any) -> None:
+    """Refuse, before the run, a .csv output that cannot carry what the prepared run records (a .csv file
+    holds the observed variable's trace only), naming the .npz file that can.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from connectome.sim import make_spec, prepare
+    >>> g = nx.DiGraph(); g.add_node("a", share=1.0); g.add_node("b", share=1.0); g.add_edge("a", "b", strength=1.0)
+    >>> p = prepare(g, make_spec(10, model="wilson-cowan", duration_ms=10.0, bold=True, fc=True, seed=1))
+    >>> check_csv("run.csv", p)
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: output: run.csv: a .csv file holds the observed variable's trace only, and this run has BOLD, FC and no raw traces; use run.npz
+    """
+    if path is None or Path(path).suffix.lower() != ".csv":
+        return
+    from .sim.spec import recording
+
+    spec, names = prepared.spec, [v.name for v in prepared.model.state_variables]
+    has = [what for what, asked in (("BOLD", spec.bold), ("FC", spec.fc), ("FCD", spec.fcd_window_ms is not None),
+                                    ("a spectrum", spec.spectrum)) if asked]
+    has += [f"the {name} monitor" for name in spec.monitors]
+    if not recording(spec):
+        has.append("no raw traces")
+    elif len(names) > 1 and not prepared.relaxation:
+        has.append(f"{len(names)} state variables ({', '.join(names)})")
+    if has:
+        text = has[0] if len(has) == 1 else f"{', '.join(has[:-1])} and {has[-1]}"
+        raise InputError(Mention("output"), f": {path}: a .csv file holds the observed variable's trace only, and "
+                         f"this run has {text}; use {Path(path).with_suffix('.npz')}")
+
+
 def peak_rss_bytes() -> int:
     """The peak resident memory of this process so far (Linux reports KiB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -69,23 +102,27 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
 
         check_picture(plot)
     prepared = prepare(store.rows(version), spec)
+    check_csv(output, prepared)
     started, clock = datetime.now(UTC), time.perf_counter()
     with tqdm(total=prepared.timing.steps, unit="step", delay=delay, file=sys.stderr, disable=not show_progress,
               leave=False) as bar:
         result = checked_run(prepared, bar.update, threads, warn=warn or (lambda _text: None))
     wall_s = time.perf_counter() - clock
     spec = prepared.spec  # with the seed drawn
-    summary = run_summary(result, version.ref, spec, wall_s, output)
+    # recorded as an absolute path: the run is found again from any folder (written where it was typed)
+    summary = run_summary(result, version.ref, spec, wall_s, None if output is None else os.path.abspath(output))
 
     def record(staged: Path | None = None) -> int:
-        return store.record_run(version, neurons=int(spec.neurons), parameters=spec.to_json(), seed=spec.seed,
-                                summary=summary, output=output, started_at=started, wall_s=wall_s,
+        neurons = None if spec.neurons is None else int(spec.neurons)
+        return store.record_run(version, neurons=neurons, parameters=spec.to_json(), seed=spec.seed, summary=summary,
+                                output=summary["output"], started_at=started, wall_s=wall_s,
                                 peak_rss_bytes=summary["peak_rss_bytes"], staged=None if staged is None else str(staged))
 
     if plot is not None:
         from .plots import plot_run
 
-        plot_run(result, plot, title=f"{version.ref}: {spec.model} at {int(spec.neurons):,} neurons")
+        at = "" if spec.neurons is None else f" at {int(spec.neurons):,} neurons"
+        plot_run(result, plot, title=f"{version.ref}: {spec.model}{at}")
         summary["plot"] = plot
     if output is None:
         summary["run_id"] = record()
@@ -113,26 +150,62 @@ def _publish(store: Store, run_id: int, tmp: Path, output: str) -> int:
 
 
 def run_summary(result: Any, ref: str, spec: RunSpec, wall_s: float, output: str | None) -> dict[str, Any]:
-    """What a run's record and its JSON show: its parameters in brief, the per-region summary, FC–SC."""
+    """What a run's record and its JSON show, flat, with the fields of its model only (see `SUMMARY_FIELDS`).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from connectome.sim import simulate
+    >>> g = nx.DiGraph(); g.add_node("a", share=1.0); g.add_node("b", share=1.0)
+    >>> g.add_edge("a", "b", strength=1.0, tract_length=30.0); g.add_edge("b", "a", strength=1.0, tract_length=30.0)
+    >>> result = simulate(g, model="linear", duration_ms=20.0, dt_ms=0.01, fc=True)
+    >>> summary = run_summary(result, "pair@v1", result.spec, 0.5, None)
+    >>> [k for k in SUMMARY_FIELDS if k in summary]  # no neurons, connection counts or propagation order
+    ['run_id', 'ref', 'duration_ms', 'dt_ms', 'seed', 'deterministic', 'model', 'observed', 'coupling_mode', 'kernel', 'speed_mm_per_ms', 'regions', 'wall_s', 'peak_rss_bytes', 'output', 'engine', 'fc_sc', 'fc_log_sc']
+    >>> summary["speed_mm_per_ms"], sorted(summary["regions"][0])
+    (3.0, ['mean_activity', 'name', 'peak_activity'])
+    """
     summary = {
-        "run_id": None, "ref": ref, "neurons": int(spec.neurons), "duration_ms": result.duration_ms,
-        "dt_ms": result.dt_ms, "seed": spec.seed, "deterministic": result.deterministic, "model": spec.model,
-        "observed": result.observed, "coupling_mode": result.coupling_mode, "kernel": result.kernel,
-        "total_connections": result.total_connections, "regions": result.summary_regions,
-        "propagation_order": result.propagation_order, "wall_s": round(wall_s, 6),
-        "peak_rss_bytes": peak_rss_bytes(), "output": output, "engine": ENGINE_VERSION,
+        "run_id": None, "ref": ref, **({} if spec.neurons is None else {"neurons": int(spec.neurons)}),
+        "duration_ms": result.duration_ms, "dt_ms": result.dt_ms, "seed": spec.seed,
+        "deterministic": result.deterministic, "model": spec.model, "observed": result.observed,
+        "coupling_mode": result.coupling_mode, "kernel": result.kernel, "speed_mm_per_ms": result.speed_mm_per_ms,
     }
-    if result.fc_sc is not None:
-        summary["fc_sc"] = result.fc_sc
+    if result.total_connections is not None:
+        summary["total_connections"] = result.total_connections
+    summary["regions"] = result.summary_regions
+    if result.propagation_order is not None:
+        summary["propagation_order"] = result.propagation_order
+    summary.update({"wall_s": round(wall_s, 6), "peak_rss_bytes": peak_rss_bytes(), "output": output,
+                    "engine": ENGINE_VERSION})
+    summary.update(result.fc_sc or {})  # "fc_sc", "fc_log_sc": when the run has FC
     summary.update(result.analyses)  # "fcd", "spectrum": when the spec asks for them
     return summary
 
 
-def replay(store: Store, run_id: int) -> tuple[dict[str, Any], Any]:
-    """A recorded run and its result, run again in memory from its RunSpec (bit-identical), recording nothing."""
+# A run's summary, in order: the key, and when it is there. Documented in the README ("What a run records").
+SUMMARY_FIELDS = {
+    "run_id": "always", "ref": "always", "neurons": "when the run has N (the rate model, mean-input coupling, "
+    "or N given)", "duration_ms": "always", "dt_ms": "always", "seed": "always (None when deterministic)",
+    "deterministic": "always", "model": "always", "observed": "always", "coupling_mode": "always",
+    "kernel": "always", "speed_mm_per_ms": "always (None without delays)",
+    "total_connections": "with neurons", "regions": "always", "propagation_order": "the rate model",
+    "wall_s": "always", "peak_rss_bytes": "always", "output": "always (None without an output file)",
+    "engine": "always", "fc_sc": "with FC", "fc_log_sc": "with FC", "fcd": "with an FCD",
+    "spectrum": "with a spectrum",
+}
+
+
+def replay(store: Store, run_id: int, record: bool | None = None) -> tuple[dict[str, Any], Any]:
+    """A recorded run and its result, run again in memory from its RunSpec (bit-identical), recording nothing
+    in the store; `record` True keeps its raw traces (to draw them) even where the run did not record them."""
+    from dataclasses import replace
+
     found = store.run(run_id)
-    return found, checked_run(prepare(store.rows(store.resolve(found["ref"])), spec_of_run(found)),
-                              warn=lambda _text: None)
+    spec = spec_of_run(found)
+    if record is not None:
+        spec = replace(spec, record=record)
+    return found, checked_run(prepare(store.rows(store.resolve(found["ref"])), spec), warn=lambda _text: None)
 
 
 def engine_change(found: dict[str, Any]) -> str | None:
@@ -154,7 +227,8 @@ def spec_of_run(found: dict[str, Any]) -> RunSpec:
     known = {k: parameters[k] for k in ("duration_ms", "dt_ms", "speed_mm_per_ms", "record_every_ms", "coupling",
                                         "deterministic", "max_steps") if k in parameters}
     return RunSpec(neurons=found["neurons"], seed=found["seed"], stimuli=tuple(stimuli),
-                   params={} if width is None else {"width": width}, **known)
+                   params={} if width is None else {"width": width},
+                   delays=known.get("speed_mm_per_ms") is not None, **known)
 
 
 def _stimulus_text(stimulus: dict[str, Any]) -> str:

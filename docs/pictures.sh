@@ -8,7 +8,7 @@ c=(python cli.py --db "$store/pictures.db")
 "${c[@]}" topology import examples/multi_region.json >/dev/null
 "${c[@]}" topology import examples/potjans_diesmann_2014.json >/dev/null
 "${c[@]}" plot matrix potjans_diesmann_2014 -o docs/matrix.png
-"${c[@]}" plot graph multi_region -o docs/graph.png
+"${c[@]}" plot graph multi_region -o docs/graph.png --color-by role
 "${c[@]}" simulate --topology multi_region --neurons 1e7 --stimulus sensory_cortex=1.0@100:400 --seed 1 \
     --plot docs/run.png >/dev/null
 "${c[@]}" simulate --topology potjans_diesmann_2014 --neurons 1e6 --model wilson-cowan --coupling 0.005 \

@@ -180,7 +180,7 @@ def test_the_kernels_balloon_is_driven_by_the_scaled_proxy(name, options):
     of the recorded states (the spec's scale and baseline, else the model's)."""
     model = MODELS[name]
     result = simulate(_iso(3), 1000, model=name, duration_ms=200, dt_ms=0.1, bold=True, bold_period_ms=0.1,
-                      initial="random", seed=4, **options)
+                      record=True, initial="random", seed=4, **options)
     drive = model.bold_drive()
     scale, baseline = options.get("bold_scale", drive["scale"]), options.get("bold_baseline", drive["baseline"])
     z = scale * (model.proxy(_states(result, model)) - baseline)

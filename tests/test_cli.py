@@ -61,9 +61,20 @@ def test_stats_json_is_exact(run):
     assert "total connections: 6,537,500,000" in text
 
 
-def test_stats_without_neurons_needs_a_reference_scale(run):
+def test_stats_without_neurons_shows_what_needs_no_neuron_count(run):
     run("topology", "import", EXAMPLE)
-    assert_one_line_error(run("topology", "stats", "v1"), "--neurons", "no reference neuron count")
+    out = run("topology", "stats", "v1")
+    assert out.exit_code == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == ("multi_region@v1: 5 regions, 8 projections, probability scaling (no neuron count: give "
+                        "--neurons N for derived counts)")
+    assert lines[1].split() == ["region", "share"] and lines[3].split() == ["sensory_cortex", "0.25"]
+    assert lines[9].split() == ["source", "target", "strength", "rule"]
+    assert "neurons" not in "\n".join(lines[1:]) and "connections" not in out.stdout
+    stats = run("topology", "stats", "v1", "--json").json()
+    assert (stats["neurons"], stats["regions"][0], "total_connections" in stats) == \
+        (None, {"name": "sensory_cortex", "share": 0.25}, False)
+    assert stats["projections"][0] == {"source": "sensory_cortex", "target": "association_cortex", "strength": 0.3}
 
 
 def test_unknown_and_ambiguous_references(run, tmp_path):
@@ -77,7 +88,8 @@ def test_db_option_beats_environment(run, tmp_path):
     other = tmp_path / "elsewhere.db"
     assert run("--db", other, "topology", "import", EXAMPLE).exit_code == 0
     assert other.exists()
-    assert run("topology", "list", "--json").json() == []
+    absent = run("topology", "list", "--json")  # the environment's store does not exist: refused, not created
+    assert absent.exit_code == 3 and not (tmp_path / "store.db").exists()
     assert len(run("--db", f"sqlite:///{other}", "topology", "list", "--json").json()) == 1
 
 

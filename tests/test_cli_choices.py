@@ -27,7 +27,7 @@ from connectome.sim.spec import COUPLING_MODES, PRECISIONS
 from connectome.sweeps.scores import OBJECTIVES
 
 run = {"coupling_function": list(FUNCTIONS), "integrator": list(INTEGRATORS), "kernel": list(KERNELS),
-       "monitors": [n for n in MONITORS if n != "summary"], "coupling_mode": list(COUPLING_MODES),
+       "monitors": [n for n, m in MONITORS.items() if not m.internal], "coupling_mode": list(COUPLING_MODES),
        "precision": list(PRECISIONS)}
 want = {f"{path}/{option}": values for path in ("simulate", "sweep", "estimate") for option, values in run.items()}
 want.update({"sweep/objective": list(OBJECTIVES), "topology metrics/weight": list(WEIGHTS),

@@ -98,7 +98,7 @@ def _errors(scheme: str, delays: bool, want: np.ndarray) -> list[float]:
     out = []
     for dt in DTS:
         result = simulate(g, 1000, model="wilson-cowan", coupling=A, duration_ms=T, dt_ms=dt, integrator=scheme,
-                          speed_mm_per_ms=SPEED if delays else None, initial={"E": x0[0].tolist(), "I": x0[1].tolist()})
+                          **({"speed_mm_per_ms": SPEED} if delays else {"delays": False}), initial={"E": x0[0].tolist(), "I": x0[1].tolist()})
         got = np.concatenate([result.states["E"][-1], result.states["I"][-1]])
         out.append(float(np.max(np.abs(got - want))))
     return out

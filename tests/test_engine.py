@@ -131,7 +131,8 @@ def test_inhibitory_projection(graph):
 
 
 def test_delays_shift_activation_later(graph):
-    instant = activation(simulate(graph, 10_000, duration_ms=250, deterministic=True, stimuli=[SENSORY]))
+    instant = activation(simulate(graph, 10_000, duration_ms=250, deterministic=True, stimuli=[SENSORY],
+                                  delays=False))
     delayed = activation(simulate(graph, 10_000, duration_ms=250, deterministic=True, stimuli=[SENSORY],
                                   speed_mm_per_ms=1.0))
     assert delayed["sensory_cortex"] == instant["sensory_cortex"]
@@ -142,8 +143,8 @@ def test_delays_shift_activation_later(graph):
     chain.add_node("a", share=1.0)
     chain.add_node("b", share=1.0)
     chain.add_edge("a", "b", strength=1.0, tract_length=20.0)
-    times = [activation(simulate(chain, 10_000, duration_ms=100, deterministic=True, stimuli=["a=1"],
-                                 speed_mm_per_ms=speed)) for speed in (None, 1.0)]
+    times = [activation(simulate(chain, 10_000, duration_ms=100, deterministic=True, stimuli=["a=1"], **delays))
+             for delays in ({"delays": False}, {"speed_mm_per_ms": 1.0})]
     assert times[1]["a"] == times[0]["a"] and times[1]["b"] == pytest.approx(times[0]["b"] + 20, abs=1e-9)
     fast = activation(simulate(graph, 10_000, duration_ms=250, deterministic=True, stimuli=[SENSORY],
                                speed_mm_per_ms=10.0))

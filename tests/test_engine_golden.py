@@ -59,10 +59,11 @@ def _inhibitory() -> nx.DiGraph:
 def _cases():
     example = read_json(EXAMPLE)
     return {
-        "readme": (example, dict(duration_ms=100, stimuli=["sensory_cortex=1.0"])),
+        "readme": (example, dict(duration_ms=100, delays=False, stimuli=["sensory_cortex=1.0"])),
         "delays": (example, dict(duration_ms=100, speed_mm_per_ms=3.0, stimuli=["sensory_cortex=1.0@10:60"])),
-        "coupling": (example, dict(duration_ms=100, coupling=2.5, width=0.2, stimuli=["sensory_cortex=0.8"])),
-        "inhibitory": (_inhibitory(), dict(duration_ms=100, stimuli=["sensory_cortex=1.0"])),
+        "coupling": (example, dict(duration_ms=100, delays=False, coupling=2.5, width=0.2,
+                                   stimuli=["sensory_cortex=0.8"])),
+        "inhibitory": (_inhibitory(), dict(duration_ms=100, delays=False, stimuli=["sensory_cortex=1.0"])),
         "tvb76": (_tvb_like(), dict(duration_ms=50, speed_mm_per_ms=3.0, coupling=9.0,
                                     stimuli=["r00=1.0", "r01=0.5@5:20"])),
     }

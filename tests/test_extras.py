@@ -100,9 +100,9 @@ def test_the_library_functions_without_their_extra_raise_missing_extra(tmp_path,
     for name in ("matplotlib", "h5py", "scipy"):
         monkeypatch.setitem(sys.modules, name, None)
     calls = [("plot_matrix", lambda: plot_matrix(graph, tmp_path / "m.png")),
-             ("drawing a picture", lambda: plot_graph(graph, tmp_path / "g.png")),
+             ("plot_graph", lambda: plot_graph(graph, tmp_path / "g.png")),
              ("plot_fc", lambda: plot_fc(np.eye(2), np.eye(2), ["a", "b"], tmp_path / "f.png")),
-             ("drawing a picture", lambda: plot_run(object(), tmp_path / "r.png"))]
+             ("plot_run", lambda: plot_run(object(), tmp_path / "r.png"))]
     for feature, call in calls:
         with pytest.raises(MissingExtra, match=rf"^{feature} needs the optional 'plots' extra"):
             call()

@@ -51,10 +51,9 @@ def test_bom_crlf_quoted_fields_and_typed_extra_columns(tmp_path):
 
 def test_cells_that_are_not_numbers_stay_text_verbatim(tmp_path):
     g = read_csv(_file(tmp_path / "t.csv", EDGES.rstrip() + ",note\n"
-                       "a,b,1, 7\n a ,b,1,nan\na,c,1,1_000\na,d,1,٣\na,e,1,+1\n"))
+                       "a,b,1, 7\na,f,1,nan\na,c,1,1_000\na,d,1,٣\na,e,1,+1\n"))
     notes = {t: a.get("note") for _, t, a in g.edges(data=True)}
-    assert notes == {"b": "nan", "c": "1_000", "d": "٣", "e": 1}
-    assert g.edges["a", "b"]["note"] == " 7" and " a " in g  # spaces are kept, in names too
+    assert notes == {"b": " 7", "f": "nan", "c": "1_000", "d": "٣", "e": 1}  # spaces are kept in cells
 
 
 def test_quoted_newlines_and_blank_lines_keep_line_numbers(tmp_path):
@@ -99,8 +98,8 @@ def test_file_objects(tmp_path):
     (EDGES + "a,b,1_000\n", "line 2: strength: must be a number, got '1_000'"),
     (EDGES + "a,b, 1\n", "line 2: strength: must be a number, got ' 1'"),
     (EDGES + "a,b,\n", "line 2: strength: must be a number, got ''"),
-    (EDGES + "a,b,0\n", "line 2: strength: must be > 0, got 0.0"),
-    (EDGES + "a,b,-0.2\n", "line 2: strength: must be > 0, got -0.2"),
+    (EDGES + "a,b,0\n", "line 2: strength: must not be 0, got 0"),
+    (EDGES.rstrip() + ",sign\na,b,-0.2,1\n", "line 2: strength: -0.2 is negative and the row has a sign too"),
     (EDGES + "a,b,1000.5\n", "line 2: strength: must be ≤ 1000, got 1000.5"),
     (EDGES + "a,b,1e400\n", "line 2: strength: must be finite, got inf"),
     (EDGES + "a,b,1\nc,d,1\na,b,2\n", "line 4: duplicate projection 'a' -> 'b' (first on line 2)"),
@@ -242,6 +241,9 @@ _extras = st.one_of(_texts, st.integers(-10**30, 10**30), st.floats(allow_nan=Fa
 @given(graph=topologies(_names, _extras, ["x", "label", "a,b", 'q"'], ["tract_length", "sign"]))
 def test_round_trip_keeps_the_content_hash(graph, tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")
+    if any(x != x.strip() for x in graph):  # reading strips names: a padded one is refused in writing
+        assert "surrounding spaces" in input_error(lambda: write_csv(graph, folder / "rt.csv"))
+        return
     edges, _ = write_csv(graph, folder / "rt.csv")
     back = read_csv(edges)
     assert content_hash(back) == content_hash(graph)

@@ -490,12 +490,72 @@ def test_upgrade_0006_to_0007_adds_the_replace_guards_and_the_way_back_removes_t
         assert _triggers(db) == at_0006 | added
         with pytest.raises(Exception, match="never replaced"):
             raw_sql(db, "INSERT OR REPLACE INTO topologies SELECT * FROM topologies")
+        dbmod.upgrade(database)  # verified at head, then back to 0007
         assert run("--db", db, "topology", "verify").exit_code == 0
+        dbmod.downgrade(database, "0007")
         raw_sql(db, "UPDATE alembic_version SET version_num = '0006'")  # as a later 0006 left its stores:
         dbmod.upgrade(database, "0007")  # the guards already there are kept
         assert _triggers(db) == at_0006 | added
         raw_sql(db, "UPDATE alembic_version SET version_num = '0006'")
         dbmod.downgrade(database, "0005")  # and 0006's way back clears them too
         assert not _triggers(db) & added and raw_sql(db, "SELECT version_num FROM alembic_version") == [("0005",)]
+    finally:
+        database.close()
+
+
+# ---- 0007 -> 0008 on both back-ends: runs.neurons nullable (a neural mass records no N)
+
+RUN_COLUMNS_0008 = ("SELECT id, version_id, neurons, seed, CAST(parameters AS TEXT), CAST(summary AS TEXT), output, "
+                    "wall_s, peak_rss_bytes, sweep_id, sweep_point FROM runs ORDER BY id")
+
+
+def _neurons_nullable(url) -> bool:
+    if "://" in str(url):
+        return raw_sql(url, "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'runs' "
+                            "AND column_name = 'neurons'") == [("YES",)]
+    return [r[3] for r in raw_sql(url, "PRAGMA table_info(runs)") if r[1] == "neurons"] == [0]
+
+
+def _guards(url) -> set[str]:
+    if "://" in str(url):
+        return {name for (name,) in raw_sql(url, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
+    return _triggers(url)
+
+
+def test_upgrade_0007_to_0008_lets_a_run_record_no_neuron_count_and_keeps_every_row(run, store_url):
+    cli = lambda *args: run("--db", store_url, *args)  # noqa: E731
+    assert cli("topology", "import", EXAMPLE).exit_code == 0
+    assert cli("simulate", "--topology", "v1", "--neurons", "1e6", "--duration", "20", "--seed", "3").exit_code == 0
+    database = Database(resolve_url(store_url))
+    try:
+        dbmod.downgrade(database, "0007")
+        assert not _neurons_nullable(store_url)
+        before, runs_before = table_counts(store_url), raw_sql(store_url, RUN_COLUMNS_0008)
+        view_before, guards_before = raw_sql(store_url, "SELECT * FROM run_view ORDER BY run_id"), _guards(store_url)
+        assert cli("db", "upgrade").exit_code == 0
+        assert _current(database) == "0008" and _neurons_nullable(store_url)
+        assert table_counts(store_url) == before
+        assert raw_sql(store_url, RUN_COLUMNS_0008) == runs_before
+        assert raw_sql(store_url, "SELECT * FROM run_view ORDER BY run_id") == view_before
+        assert _guards(store_url) == guards_before  # the rebuilt table's guards made again
+        assert cli("topology", "verify").exit_code == 0
+        if "://" not in store_url:  # the partial index on pending runs, whole
+            assert raw_sql(store_url, "SELECT sql FROM sqlite_master WHERE name = 'ix_runs_pending'")[0][0].endswith(
+                "WHERE pending IS NOT NULL")
+        done = cli("simulate", "--topology", "v1", "--model", "linear", "--duration", "5", "--dt", "0.01",
+                   "--no-delays", "--json")
+        assert done.exit_code == 0, done.stderr
+        assert raw_sql(store_url, "SELECT id, neurons FROM runs ORDER BY id") == [(1, 1000000), (2, None)]
+        for statement, message in (("UPDATE runs SET neurons = 1 WHERE id = 2", "recorded runs cannot change"),
+                                   ("DELETE FROM runs WHERE id = 2", "deleted only with its row")):
+            with pytest.raises(Exception, match=message):
+                raw_sql(store_url, statement)
+        with pytest.raises(dbmod.DatabaseError, match="runs 2 have no neuron count"):
+            dbmod.downgrade(database, "0007")  # no earlier revision can hold it
+        assert _current(database) == "0008"
+        assert cli("runs", "delete", "2").exit_code == 0
+        dbmod.downgrade(database, "0007")
+        assert not _neurons_nullable(store_url) and raw_sql(store_url, RUN_COLUMNS_0008) == runs_before
+        assert _guards(store_url) == guards_before
     finally:
         database.close()

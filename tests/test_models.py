@@ -225,7 +225,7 @@ def test_the_bold_response_to_a_one_second_box_peaks_four_to_six_seconds_after_o
 def test_fc_and_its_correlation_with_the_structure():
     g = _ring(6)
     result = simulate(g, 1000, model="linear", params={"gamma": -2.0}, noise={"x": 0.05}, coupling=1.0, seed=2,
-                      duration_ms=400, record_every_ms=1, fc=True, transient_ms=50, initial={"x": 0.0})
+                      duration_ms=400, record_every_ms=1, fc=True, transient_ms=50, initial={"x": 0.0}, delays=False)
     x = result.activity[result.time_ms >= 50]
     np.testing.assert_allclose(result.fc, np.corrcoef(x.T), atol=1e-12)
     sc = np.zeros((6, 6))

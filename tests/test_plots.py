@@ -26,15 +26,15 @@ def stored(run):
 
 
 def test_matrix_and_graph_pictures(run, stored, tmp_path):
-    for args, size in ((("plot", "matrix", stored), (720, 640)), (("plot", "matrix", stored, "--order", "role"), (720, 640)),
-                       (("plot", "matrix", stored, "--order", "community"), (720, 640)),
+    for args, size in ((("plot", "matrix", stored), (810, 720)), (("plot", "matrix", stored, "--order", "role"), (810, 720)),
+                       (("plot", "matrix", stored, "--order", "community"), (810, 720)),
                        (("plot", "graph", stored), (720, 640))):
         out = tmp_path / f"{'_'.join(args[1:])}.png"
         done = run(*args, "-o", out)
         assert done.exit_code == 0 and done.stdout == f"wrote {out}\n", done.stderr
         assert_picture(out, *size)
-    ordered = assert_picture(tmp_path / "matrix_multi_region_--order_role.png", 720, 640)
-    assert not np.array_equal(ordered, assert_picture(tmp_path / "matrix_multi_region.png", 720, 640))
+    ordered = assert_picture(tmp_path / "matrix_multi_region_--order_role.png", 810, 720)
+    assert not np.array_equal(ordered, assert_picture(tmp_path / "matrix_multi_region.png", 810, 720))
     assert_one_line_error(run("plot", "matrix", stored, "-o", tmp_path / "m.png", "--order", "lobe"),
                           "--order lobe: region 'sensory_cortex' has no such attribute")
 
@@ -73,10 +73,42 @@ def test_fc_and_state_variable_pictures(run, stored, tmp_path):
                "--noise", "I=0.001", "--fc", "--duration", "1000", "--seed", "3", "--json")
     run_id = str(done.json()["run_id"])
     assert run("plot", "fc", run_id, "-o", tmp_path / "fc.png").exit_code == 0
-    assert_picture(tmp_path / "fc.png", 1350, 450)
+    assert_picture(tmp_path / "fc.png", 1680, 590)
     assert run("plot", "run", run_id, "-o", tmp_path / "ei.png", "--variable", "E", "--variable", "I").exit_code == 0
     assert_picture(tmp_path / "ei.png", 800, 680)
     assert_one_line_error(run("plot", "run", run_id, "-o", tmp_path / "v.png", "--variable", "V"),
-                          "--variable V: the run recorded E, I")
+                          "--variable V: wilson-cowan's state variables are E, I")
     plain = run("simulate", "--topology", stored, "--neurons", "1e5", "--duration", "50", "--json").json()["run_id"]
     assert_one_line_error(run("plot", "fc", str(plain), "-o", tmp_path / "f.png"), "has no functional connectivity")
+
+
+def test_graph_top_and_color_by_from_the_command_line(run, stored, tmp_path):
+    done = run("plot", "graph", stored, "-o", tmp_path / "g.svg", "--top", "3", "--color-by", "role")
+    assert done.exit_code == 0 and done.stdout == f"wrote {tmp_path / 'g.svg'}\n", done.stderr
+    text = (tmp_path / "g.svg").read_text()
+    assert "multi_region: spring layout; strongest 3 of 8 projections" in text and "role = memory" in text
+    assert_one_line_error(run("plot", "graph", stored, "-o", tmp_path / "x.png", "--color-by", "lobe"),
+                          "--color-by lobe: region 'sensory_cortex' has no such attribute")
+    assert_one_line_error(run("plot", "graph", stored, "-o", tmp_path / "x.png", "--top", "0"), "--top")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_fc_title_gives_the_r_of_the_points_drawn_the_signal_and_the_window(run, stored, tmp_path):
+    from connectome import read
+    from connectome.plots import connectivity
+
+    done = run("simulate", "--topology", stored, "--neurons", "1e6", "--model", "wilson-cowan", "--noise", "E=0.001",
+               "--noise", "I=0.001", "--fc", "--duration", "1000", "--transient", "200", "--seed", "3",
+               "--output", tmp_path / "run.npz", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert run("plot", "fc", str(done.json()["run_id"]), "-o", tmp_path / "fc.svg").exit_code == 0
+    fc = np.load(tmp_path / "run.npz")["fc"]
+    graph = read(EXAMPLE)
+    sc = connectivity(graph, list(graph))
+    sc = sc + sc.T
+    upper = np.triu_indices_from(fc, k=1)
+    keep = sc[upper] > 0
+    r = np.corrcoef(np.log10(sc[upper][keep]), fc[upper][keep])[0, 1]
+    assert f"{r:.3f}" == "0.003"  # not the summary's fc_sc, which correlates FC with the linear coupling weights
+    text = (tmp_path / "fc.svg").read_text()
+    assert "FC of E, 200–1000 ms vs log10 SC" in text and f"r = {r:.3f} over {keep.sum()} connected pairs" in text

@@ -18,11 +18,13 @@ def test_the_sampled_mean_at_ten_to_the_seventeen_neurons_is_the_deterministic_r
     over seeds and samples equals the deterministic run's to 1e-9 per region, every sample to 1e-8; forward
     Euler's run (`integrator="euler"`, the scheme the deterministic model used before) is 7.6e-3 away."""
     g = read_json(EXAMPLE)
-    exact = simulate(g, 10**17, duration_ms=100, deterministic=True, stimuli=STIMULUS).activity
-    sampled = np.array([simulate(g, 10**17, duration_ms=100, seed=s, stimuli=STIMULUS).activity for s in range(32)])
+    exact = simulate(g, 10**17, duration_ms=100, deterministic=True, stimuli=STIMULUS, delays=False).activity
+    sampled = np.array([simulate(g, 10**17, duration_ms=100, seed=s, stimuli=STIMULUS, delays=False).activity
+                        for s in range(32)])
     assert np.max(np.abs(sampled.mean(axis=(0, 1)) - exact.mean(axis=0))) < 1e-9
     assert np.max(np.abs(sampled.mean(axis=0) - exact)) < 1e-8
-    euler = simulate(g, 10**17, duration_ms=100, deterministic=True, integrator="euler", stimuli=STIMULUS).activity
+    euler = simulate(g, 10**17, duration_ms=100, deterministic=True, integrator="euler", stimuli=STIMULUS,
+                     delays=False).activity
     assert np.max(np.abs(euler - exact)) == pytest.approx(7.6e-3, rel=0.01)
 
 

@@ -53,7 +53,7 @@ def _seven() -> nx.DiGraph:
 def _cases():
     example = read_json(EXAMPLE)
     return {
-        "multi_region": (example, 10**4, dict(seed=12345, duration_ms=100, stimuli=[STIMULUS])),
+        "multi_region": (example, 10**4, dict(seed=12345, duration_ms=100, delays=False, stimuli=[STIMULUS])),
         "multi_region_delays": (example, 10**4, dict(seed=12345, duration_ms=100, speed_mm_per_ms=3.0,
                                                      stimuli=[STIMULUS])),
         "seven_one_empty": (_seven(), 7, dict(seed=777, duration_ms=50, stimuli=["A=1.0@5:30"])),

@@ -18,7 +18,7 @@ from conftest import EXAMPLE, ROOT, assert_one_line_error, raw_sql, table_counts
 
 SUMMARY_KEYS = {"run_id", "ref", "neurons", "duration_ms", "dt_ms", "seed", "deterministic", "total_connections",
                 "regions", "propagation_order", "wall_s", "peak_rss_bytes", "output", "model", "coupling_mode", "kernel",
-                "observed", "engine"}
+                "observed", "engine", "speed_mm_per_ms"}
 
 
 @pytest.fixture

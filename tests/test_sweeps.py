@@ -17,14 +17,14 @@ import pytest
 
 from conftest import EXAMPLE, ROOT, assert_one_line_error, raw_sql
 from connectome import Store
-from connectome.errors import InputError
+from connectome.errors import ConnectomeWarning, InputError
 from connectome.sweeps import Grid, parse_axis, sweep
 from connectome.sweeps.grid import seeds_of
 
 BASE = dict(model="linear", params={"gamma": -1.0}, noise={"x": 0.01}, initial={"x": 0.0}, duration_ms=300,
-            record_every_ms=1.0, transient_ms=50)
+            record_every_ms=1.0, transient_ms=50, delays=False)
 CLI_BASE = ["--model", "linear", "--param", "gamma=-1", "--noise", "x=0.01", "--initial", "x=0", "--duration", "300",
-            "--record-every", "1", "--transient", "50"]
+            "--record-every", "1", "--transient", "50", "--no-delays"]
 
 
 def test_axes_parse_exactly_and_refuse_nonsense():
@@ -61,7 +61,7 @@ def test_a_local_cluster_sweep_records_every_point_and_a_rerun_resumes(store, tm
         recorded = runs[row["run_id"]]
         assert recorded["seed"] == seeds[row["point"] % 2]
         assert recorded["parameters"]["coupling"] == row["coupling"] and recorded["parameters"]["fc"] is True
-        assert row["score"] == recorded["summary"]["fc_sc"]["fc_sc"]
+        assert row["score"] == recorded["summary"]["fc_sc"]  # flat: fc_sc and fc_log_sc side by side
     scores = {r["point"]: r["score"] for r in out["rows"]}
     assert min(scores[2], scores[3]) > max(scores[0], scores[1])  # coupling makes the FC follow the structure
     again = sweep(store, "v1", 10**6, grid={"coupling": [0.0, 0.8]}, seeds=2, objective="fc-sc", workers=2, seed=11,
@@ -72,9 +72,15 @@ def test_a_local_cluster_sweep_records_every_point_and_a_rerun_resumes(store, tm
 
     from connectome.sweeps.plot import plot
 
-    plot(store, out["sweep_id"], tmp_path / "line.png")  # one axis: a line
+    with pytest.warns(ConnectomeWarning, match=r"^sweep 1: the best point lies on the grid's edge \(coupling at its "
+                      r"largest value 0.8\); the optimum may lie beyond the values swept$"):
+        fig = plot(store, out["sweep_id"], tmp_path / "line.png")  # one axis: a line, the best point starred
     image = imread(tmp_path / "line.png")
     assert image.shape[:2] == (480, 640) and np.ptp(image[..., :3]) > 0.5
+    star = fig.axes[0].lines[-1]
+    best = (scores[2] + scores[3]) / 2
+    assert star.get_marker() == "*" and (star.get_xdata()[0], star.get_ydata()[0]) == (0.8, best)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [f"best: coupling=0.8 ({best:.4f})"]
 
 
 def test_seeds_do_not_depend_on_scheduling(tmp_path):
@@ -167,7 +173,7 @@ def test_an_unreachable_scheduler_and_bad_arguments_are_one_line(run):
     assert_one_line_error(run("sweep", "--resume", "7"), "sweep 7: no such sweep")
     assert_one_line_error(run("sweep", "--topology", "v1", "--neurons", "1e6", "--grid", "nope=1,2"),
                           "--grid nope=1.0", "no parameter nope")
-    assert_one_line_error(run("sweep", "--topology", "v1"), "give --topology, --neurons and at least one --grid")
+    assert_one_line_error(run("sweep", "--topology", "v1"), "give --topology and at least one --grid")
     assert run("runs", "list", "--json").json() == [] and run("sweeps", "list", "--json").json() == []
 
 
@@ -227,7 +233,10 @@ def test_fc_fit_matches_regions_by_label_and_the_plot_is_an_image(run, tmp_path)
               "--objective", "fc-fit", "--empirical-fc", wrong)
     assert_one_line_error(bad, "labels do not match", "missing: " + regions[0], "nowhere")
     picture = tmp_path / "sweep.png"  # two axes: a heatmap
-    assert run("sweeps", "plot", "1", "-o", picture).exit_code == 0
+    plotted = run("sweeps", "plot", "1", "-o", picture)
+    assert plotted.exit_code == 0 and plotted.stdout == f"sweep 1 plotted to {picture}\n"
+    assert plotted.stderr.startswith("warning: sweep 1: the best point lies on the grid's edge (") and \
+        "; the optimum may lie beyond the values swept\n" in plotted.stderr
     import matplotlib.image as mpimg
 
     image = mpimg.imread(picture)

@@ -104,13 +104,22 @@ def complete_ref(ctx: click.Context, _param: click.Parameter, incomplete: str) -
     return [CompletionItem(r) for r in refs if r.startswith(incomplete)]
 
 
-def store_of(ctx: click.Context) -> "Store":
-    """The store of this invocation, opened once (on `--db`, else CONNECTOME_DB, else ./connectome.db)."""
+def store_of(ctx: click.Context, *, create: bool = False) -> "Store":
+    """The store of this invocation, opened once (on `--db`, else CONNECTOME_DB, else ./connectome.db).
+
+    Only a command that stores a topology (`create`) makes a SQLite file that is not there; any other refuses
+    (exit 3), naming the command that creates one, so that a mistyped `--db` never leaves an empty store.
+    """
+    from ..errors import DatabaseError, NoDatabase
     from ..store import Store
+    from ..store.migrate import command_hint
 
     root = ctx.find_root()
     if "store" not in root.obj:
-        root.obj["store"] = Store(root.obj["db"])
+        try:
+            root.obj["store"] = Store(root.obj["db"], create=create)
+        except NoDatabase as exc:
+            raise DatabaseError(f"{exc}; `{command_hint('topology import FILE')}` creates one") from None
     return root.obj["store"]
 
 

@@ -58,9 +58,13 @@ def db_current(ctx: click.Context) -> None:
     Example:
       python cli.py db current
     """
-    from ..store.migrate import HEAD, current_revision, upgrade_hint
+    from ..errors import DatabaseError
+    from ..store.migrate import HEAD, command_hint, current_revision, upgrade_hint
 
     database = _database(ctx)
+    if database.path is not None and not database.path.exists():  # reading never creates a database
+        raise DatabaseError(f"{database.where}: no such database file (nothing was created); "
+                            f"`{command_hint('topology import FILE')}` or `{upgrade_hint()}` creates one")
     try:
         with database.connect() as conn:
             current = current_revision(conn)

@@ -35,7 +35,7 @@ FLAGS = {
     "empirical_fc": "--empirical-fc", "empirical_bold": "--empirical-bold", "empirical_fcd": "--empirical-fcd",
     "source_column": "--source", "target_column": "--target", "weight_column": "--weight", "fmt": "--format",
     "format": "--format", "variables": "--variable", "output": "--output", "url": "--db",
-    "chunk": "--chunk-size", "folder": "-o/--output",
+    "chunk": "--chunk-size", "folder": "-o/--output", "delays": "--no-delays",
 }
 
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .common import ROW_ID, emit, json_option, store_of, table
+from .common import ROW_ID, complete_ref, emit, json_option, store_of, table
 from .simulate import print_summary
 
 
@@ -16,21 +16,41 @@ def runs() -> None:
 
 
 @runs.command("list")
+@click.option("--ref", metavar="REF", shell_complete=complete_ref,
+              help="Only runs of this topology (NAME: every version; NAME@vN: that version).")
+@click.option("--model", metavar="NAME", help="Only runs of this model.")
+@click.option("--sweep", type=ROW_ID, metavar="ID", help="Only the points of this sweep.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the newest N runs that match.")
 @json_option
 @click.pass_context
-def runs_list(ctx: click.Context, as_json: bool) -> None:
-    """List recorded runs, oldest first.
+def runs_list(ctx: click.Context, ref: str | None, model: str | None, sweep: int | None, limit: int | None,
+              as_json: bool) -> None:
+    """List recorded runs, oldest first: model, duration, score and output file.
+
+    The score is the run's sweep objective's, else its FC–SC correlation (when it has FC).
 
     \b
-    Example:
-      python cli.py runs list --json
+    Examples:
+      python cli.py runs list
+      python cli.py runs list --ref connectivity_76 --model reduced-wong-wang --limit 5 --json
     """
-    found = store_of(ctx).runs()
+    found = store_of(ctx).runs(ref=ref, model=model, sweep=sweep, limit=limit)
     if as_json:
         return emit(found)
-    click.echo(table([(r["id"], r["ref"], r["neurons"], r["started_at"], f"{r['wall_s']:.2f}",
-                        " -> ".join(r["summary"]["propagation_order"])) for r in found],
-                      ["id", "ref", "neurons", "started_at", "wall_s", "propagation"]))
+    rate = any(r["model"] == "rate" for r in found)
+    rows = [(r["id"], r["ref"], r["model"], *([r["neurons"]] if rate else []),
+             None if r["duration_ms"] is None else f"{r['duration_ms']:g}", r["started_at"], f"{r['wall_s']:.2f}",
+             _score(r), _output(r)) for r in found]
+    click.echo(table(rows, ["id", "ref", "model", *(["neurons"] if rate else []), "duration_ms", "started_at",
+                            "wall_s", "score", "output"]))
+
+
+def _score(run: dict) -> str:
+    return "" if run["score"] is None else f"{run['objective']} {run['score']:.3f}"
+
+
+def _output(run: dict) -> str:
+    return "" if not run["output"] else run["output"] + (" (missing)" if run["output_exists"] is False else "")
 
 
 @runs.command("show")
@@ -48,6 +68,8 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
     if as_json:
         return emit(found)
     print_summary(found["summary"])
+    if found["output_exists"] is False:
+        click.echo(f"output {found['output']}: missing (moved or deleted since the run; `plot run` re-simulates it)")
     click.echo("parameters: " + json.dumps(found["parameters"], ensure_ascii=False))
 
 

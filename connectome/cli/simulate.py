@@ -19,12 +19,19 @@ def simulation_options(func: Callable, required: bool = True) -> Callable:
     """The options that place a run: topology, neurons, time grid, delays."""
     for option in reversed([
         click.option("--topology", "ref", required=required, metavar="REF", shell_complete=complete_ref, help="Topology version: NAME@vN, NAME or vN."),
-        click.option("--neurons", callback=neurons_count, required=required, metavar="N",
-                     help="Total neurons: 1e7, 10_000_000, …"),
+        click.option("--neurons", callback=neurons_count, metavar="N",
+                     help="Total neurons (1e7, 10_000_000, …), for the models that use N: rate, and any model "
+                          "with --coupling-mode mean-input [default: the topology's reference scale]."),
         click.option("--duration", type=float, default=1000.0, show_default=True, help="Simulated time in ms."),
         click.option("--dt", type=float, default=0.1, show_default=True, help="Time step in ms."),
-        click.option("--record-every", type=float, metavar="MS", help="Record activity every MS ms [default: every step]."),
-        click.option("--speed", type=float, metavar="MM_PER_MS", help="Conduction speed; delays from `tract_length` [default: no delays]."),
+        click.option("--record-every", type=float, metavar="MS",
+                     help="Record every state variable every MS ms (implies --record) [default: every step]."),
+        click.option("--record/--no-record", default=None,
+                     help="Record the raw traces (every state variable) [default: yes, unless BOLD, --fc or "
+                          "--fcd-window is asked without --record-every]."),
+        click.option("--speed", type=float, metavar="MM_PER_MS",
+                     help="Conduction speed of the delays from `tract_length` [default: 3, TVB's]."),
+        click.option("--no-delays", is_flag=True, help="Run without delays, whatever the tract lengths."),
         click.option("--max-steps", callback=_max_steps, default="1e8", show_default=True, metavar="N",
                      help="Refuse a run of more time steps than this."),
         scaling_option,
@@ -87,7 +94,7 @@ def run_options(func: Callable) -> Callable:
         click.option("--initial", multiple=True, callback=_initial, metavar="VAR=VALUE|random",
                      help="Constant state on t <= 0 per variable (others: mid-range), or random [default: random]."),
         click.option("--monitor", "monitors", multiple=True, callback=_monitors,
-                     type=click.Choice([name for name in MONITORS if name != "summary"]),
+                     type=click.Choice([name for name, m in MONITORS.items() if not m.internal]),
                      help="What is recorded every --record-every ms; bold adds the BOLD signal, and any other "
                           "monitor its own arrays; repeatable."),
         click.option("--bold-period", type=float, default=2000.0, show_default=True, metavar="MS",
@@ -125,7 +132,7 @@ def run_options(func: Callable) -> Callable:
     return func
 
 
-def spec_of_options(neurons: int, options: dict[str, Any]) -> Any:
+def spec_of_options(neurons: int | None, options: dict[str, Any]) -> Any:
     """The RunSpec the flags describe."""
     from ..sim import make_spec
 
@@ -144,6 +151,7 @@ def spec_of_options(neurons: int, options: dict[str, Any]) -> Any:
     options["noise"] = dict(options.pop("noise"))
     return make_spec(neurons, duration_ms=options.pop("duration"), dt_ms=options.pop("dt"),
                      record_every_ms=options.pop("record_every"), speed_mm_per_ms=options.pop("speed"),
+                     delays=not options.pop("no_delays"),
                      params=params, stimuli=tuple(options.pop("stimuli")), **options)
 
 
@@ -152,7 +160,7 @@ def spec_of_options(neurons: int, options: dict[str, Any]) -> Any:
 @run_options
 @json_option
 @click.pass_context
-def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **options: Any) -> None:
+def estimate(ctx: click.Context, ref: str, neurons: int | None, as_json: bool, **options: Any) -> None:
     """Estimate the memory and time a run takes, next to what explicit connection lists would take.
 
     \b
@@ -162,14 +170,37 @@ def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **option
     from ..sim import estimate_prepared, prepare
 
     found = store_of(ctx).resolve(ref)
-    est = estimate_prepared(prepare(store_of(ctx).rows(found), spec_of_options(neurons, options)))
+    prepared = prepare(store_of(ctx).rows(found), spec_of_options(neurons, options))
+    est = estimate_prepared(prepared)
     if as_json:
         return emit(est)
-    click.echo(f"{found.ref} at {neurons:,} neurons: {est['total_connections']:,} connections")
+    if "neurons" in est:
+        click.echo(f"{found.ref} at {est['neurons']:,} neurons: {est['total_connections']:,} connections")
+    else:
+        click.echo(f"{found.ref}: {prepared.spec.model}")
     click.echo(f"  this run:         {size_text(est['run_bytes'])}")
-    click.echo(f"  explicit storage: {size_text(est['explicit_bytes'])} (8 bytes per connection)")
+    for part, size in est["bytes_by_component"].items():
+        click.echo(f"    {component_label(part) + ':':<25}{size_text(size)}")
+    if "explicit_bytes" in est:
+        click.echo(f"  explicit storage: {size_text(est['explicit_bytes'])} (8 bytes per connection)")
     click.echo(f"  available:        {size_text(est['available_bytes'])} -> {'fits' if est['fits'] else 'does NOT fit'}")
     click.echo(f"  time (rough):     {est['time_s']:,.2f} s for {est['steps']:,} steps")
+
+
+COMPONENTS = {"monitor raw": "raw traces", "monitor temporal-average": "temporal average",
+              "monitor signal": "FC signal (not written)", "monitor summary": "summary", "monitor bold": "BOLD",
+              "fc": "FC", "fcd": "FCD"}
+
+
+def component_label(part: str) -> str:
+    """The estimate table's name of a component of `bytes_by_component` (a further monitor by its name).
+
+    Examples
+    --------
+    >>> component_label("monitor raw"), component_label("fc"), component_label("monitor trough")
+    ('raw traces', 'FC', 'trough monitor')
+    """
+    return COMPONENTS.get(part, part.removeprefix("monitor ") + (" monitor" if part.startswith("monitor ") else ""))
 
 
 @click.command()
@@ -183,9 +214,10 @@ def estimate(ctx: click.Context, ref: str, neurons: int, as_json: bool, **option
                    "else 1, or the idle cores from 50,000 projections].")
 @json_option
 @click.pass_context
-def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plot: str | None,
+def simulate(ctx: click.Context, ref: str, neurons: int | None, output: str | None, plot: str | None,
              threads: int | None, as_json: bool, **options: Any) -> None:
-    """Simulate region activity of a topology at N neurons, in constant memory; the run is recorded.
+    """Simulate region activity of a topology (at N neurons, for the models that use N), in constant memory;
+    the run is recorded. Tract lengths give delays at 3 mm/ms (TVB's default) unless --speed or --no-delays.
 
     On a terminal (and without --json) a progress bar appears once the run has taken 2 s; set
     CONNECTOME_PROGRESS_DELAY to another number of seconds (0: at once).
@@ -193,7 +225,7 @@ def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plo
     \b
     Examples:
       python cli.py simulate --topology v1 --neurons 1e7 --stimulus sensory_cortex=1.0@100:400
-      python cli.py simulate --topology v1 --neurons 1e6 --model wilson-cowan --noise E=0.001 --fc --plot run.png
+      python cli.py simulate --topology v1 --model wilson-cowan --noise E=0.001 --fc --plot run.png
     """
     from ..runs import check_output, simulate_version
     from .common import warnings_shown
@@ -212,22 +244,31 @@ def simulate(ctx: click.Context, ref: str, neurons: int, output: str | None, plo
 
 
 def print_summary(summary: dict[str, Any]) -> None:
-    """The summary of a run as the tour shows it."""
+    """The summary of a run as the tour shows it: only what its model has (no neuron column without N, no
+    activation or propagation without an activation level)."""
     mode = "deterministic" if summary["deterministic"] else f"seed {summary['seed']}"
-    rate = summary["model"] == "rate"
-    click.echo(f"run {summary['run_id']}: {summary['ref']} at {summary['neurons']:,} neurons, "
-               f"{summary['duration_ms']:g} ms in steps of {summary['dt_ms']:g} ms, {summary['model']} ({mode})")
-    click.echo(f"total connections (derived, never stored): {summary['total_connections']:,}")
-    observed = summary.get("observed", "a")
-    rows = [(r["name"], r["neurons"], f"{r['peak_activity']:.4f}", f"{r['mean_activity']:.4f}",
-             "-" if r["activation_ms"] is None else f"{r['activation_ms']:g}") for r in summary["regions"]]
-    headers = ["region", "neurons", "peak", "mean", "activated_ms"] if rate else \
-        ["region", "neurons", f"peak {observed}", f"mean {observed}"]
-    click.echo(table([r if rate else r[:4] for r in rows], headers))
-    if rate:
+    at = f" at {summary['neurons']:,} neurons" if summary.get("neurons") is not None else ""
+    speed = summary.get("speed_mm_per_ms")
+    click.echo(f"run {summary['run_id']}: {summary['ref']}{at}, {summary['duration_ms']:g} ms in steps of "
+               f"{summary['dt_ms']:g} ms, {summary['model']} ({mode})"
+               + ("" if speed is None else f", delays at {speed:g} mm/ms"))
+    if summary.get("total_connections") is not None:
+        click.echo(f"total connections (derived, never stored): {summary['total_connections']:,}")
+    observed, regions = summary.get("observed", "a"), summary["regions"]
+    # a summary recorded before `speed_mm_per_ms` gave every model the rate model's propagation_order
+    activates = "propagation_order" in summary and ("speed_mm_per_ms" in summary or summary["model"] == "rate")
+    sized = bool(regions) and "neurons" in regions[0] and summary.get("neurons") is not None
+    rows = [(r["name"], *([r["neurons"]] if sized else []), f"{r['peak_activity']:.4f}", f"{r['mean_activity']:.4f}",
+             *(["-" if r["activation_ms"] is None else f"{r['activation_ms']:g}"] if activates else []))
+            for r in regions]
+    names = ["peak", "mean"] if activates else [f"peak {observed}", f"mean {observed}"]
+    headers = ["region", *(["neurons"] if sized else []), *names, *(["activated_ms"] if activates else [])]
+    click.echo(table(rows, headers))
+    if activates:
         click.echo(f"propagation: {' -> '.join(summary['propagation_order']) or '(no region activated)'}")
-    if "fc_sc" in summary:
-        fc = summary["fc_sc"]
+    if "fc_sc" in summary:  # flat; a run recorded with FC–SC nested shows the same
+        fc = summary["fc_sc"] if isinstance(summary["fc_sc"], dict) else \
+            {k: summary.get(k) for k in ("fc_sc", "fc_log_sc")}
         click.echo("FC-SC correlation: " + ", ".join(f"{k} {'-' if v is None else f'{v:.3f}'}" for k, v in fc.items()))
     _print_analyses(summary)
     click.echo(f"wall {summary['wall_s']:.2f} s, peak RSS {size_text(summary['peak_rss_bytes'])}"

@@ -10,7 +10,7 @@ import click
 
 from ..errors import InputError
 from ..sweeps.scores import OBJECTIVES
-from .common import ROW_ID, emit, json_option, store_of, table
+from .common import ROW_ID, emit, json_option, store_of, table, warnings_shown
 from .flags import spelled
 from .simulate import run_options, simulation_options, spec_of_options
 
@@ -61,8 +61,8 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
 
     check_options(scheduler, workers, dashboard)  # refused before the store is opened
     if resume is None:
-        if ref is None or neurons is None or not axes:
-            raise InputError("sweep: give --topology, --neurons and at least one --grid (or --resume ID)")
+        if ref is None or not axes:
+            raise InputError("sweep: give --topology and at least one --grid (or --resume ID)")
         base, grid = spec_of_options(neurons, options), Grid.parse(axes, seeds)
     elif ref is not None or neurons is not None or axes or objective or any((empirical_fc, empirical_bold,
                                                                               empirical_fcd)):
@@ -166,6 +166,7 @@ def plot_sweep(ctx: click.Context, sweep_id: int, output: str) -> None:
     """
     from ..sweeps.plot import plot
 
-    plot(store_of(ctx), sweep_id, output)
+    with warnings_shown():
+        plot(store_of(ctx), sweep_id, output)
     click.echo(f"sweep {sweep_id} plotted to {output}")
 

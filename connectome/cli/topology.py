@@ -29,7 +29,7 @@ def _option_type(option: ReaderOption) -> dict[str, Any]:
         return {"type": click.Choice(list(kind))}
     if kind is int and option.minimum is not None:
         return {"type": click.IntRange(min=option.minimum)}
-    return {"type": kind}
+    return {"type": kind, **({"multiple": True} if option.multiple else {})}
 
 
 def reader_flags(command: Callable) -> Callable:
@@ -81,7 +81,8 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
       python cli.py topology import celegans.tsv --weight Weight --normalise max --strength-scale 100
       python cli.py topology import lausanne.graphml --undirected --weight-attr number_of_fibers --normalise max
       python cli.py topology import connectivity_76.zip --strength-scale 10 --dry-run
-      python cli.py topology import sc.mat --matrix-key sc --labels-key names --normalise max
+      python cli.py topology import DTI_CM.mat --labels names.txt --lengths DTI_LEN.mat --normalise max
+      python cli.py topology import edges.csv --duplicates sum --where Type=chemical --where Type=electrical
     """
     from ..formats import read
 
@@ -90,7 +91,7 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
     if dry_run:
         result = _dry_run(ctx, graph)
     else:
-        result = store_of(ctx).save(graph, message=message, source=file)
+        result = store_of(ctx, create=True).save(graph, message=message, source=file)
     if as_json:
         emit({**result.as_dict(), **({"dry_run": True} if dry_run else {})})
     elif dry_run:
@@ -278,7 +279,8 @@ def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def topology_stats(ctx: click.Context, ref: str, neurons: int | None, scaling: str | None, as_json: bool) -> None:
-    """Exact region sizes and connection counts of REF at N neurons (default: its reference scale).
+    """Exact region sizes and connection counts of REF at N neurons (default: its reference scale); without
+    either, its shares, strengths and rules only.
 
     \b
     Examples:
@@ -291,17 +293,27 @@ def topology_stats(ctx: click.Context, ref: str, neurons: int | None, scaling: s
     found = store.resolve(ref)
     rows = store.rows(found)
     neurons = neurons or rows.neurons
-    if neurons is None:
-        raise InputError(f"--neurons: required, {found.ref} has no reference neuron count")
     stats = {"ref": found.ref, **count_topology(rows, neurons, scaling=scaling)}
     if as_json:
         return emit(stats)
+    if neurons is None:
+        return _print_uncounted(stats)
     click.echo(f"{found.ref} at {neurons:,} neurons, {stats['scaling']} scaling")
     click.echo(table([(r["name"], r["neurons"]) for r in stats["regions"]], ["region", "neurons"]))
     click.echo()
     click.echo(table([(p["source"], p["target"], p["strength"], _rule_text(p), p["connections"])
                       for p in stats["projections"]], ["source", "target", "strength", "rule", "connections"]))
     click.echo(f"\ntotal connections: {stats['total_connections']:,}")
+
+
+def _print_uncounted(stats: dict) -> None:
+    """`topology stats` of a topology with no N: shares, strengths and rules, and no derived-count column."""
+    click.echo(f"{stats['ref']}: {len(stats['regions']):,} regions, {len(stats['projections']):,} projections, "
+               f"{stats['scaling']} scaling (no neuron count: give --neurons N for derived counts)")
+    click.echo(table([(r["name"], r["share"]) for r in stats["regions"]], ["region", "share"]))
+    click.echo()
+    click.echo(table([(p["source"], p["target"], p["strength"], _rule_text(p)) for p in stats["projections"]],
+                     ["source", "target", "strength", "rule"]))
 
 
 def _rule_text(p: dict) -> str:

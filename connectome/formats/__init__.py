@@ -124,7 +124,7 @@ def read(path: str | os.PathLike, *, format: str | None = None, name: str | None
     normalise : {"max"} or None
         ``"max"`` divides every weight by the largest.
     **options
-        The reader's options by keyword (`registry.reader_options`; ``None`` and ``False`` mean not given).
+        The reader's options by keyword (`registry.reader_options`; ``None``, ``False`` and ``()`` mean not given).
 
     Returns
     -------
@@ -149,7 +149,8 @@ def read(path: str | os.PathLike, *, format: str | None = None, name: str | None
     from ..graph import validate
 
     fmt = format_named(detect(path, format))
-    given = {k: v for k, v in options.items() if v is not None and v is not False}
+    given = {k: v for k, v in options.items()
+             if v is not None and v is not False and not (isinstance(v, tuple) and not v)}
     check_applicable(fmt, given)
     reader = fmt.read_function()
     if normalise is None and (strength_scale is None or fmt.scales):

@@ -29,7 +29,15 @@ WEIGHT_COLUMN = ReaderOption("weight_column", str, "the strength column [default
                              metavar="COL")
 WEIGHT_ATTR = ReaderOption("weight_attr", str, "the edge attribute to read as strength", metavar="NAME")
 UNDIRECTED = ReaderOption("undirected", bool, "read an undirected graph, each edge both ways")
-LABELS = ReaderOption("labels", Path, "the region names, one a line [default: STEM.labels.txt, else 0…n-1]")
+LABELS = ReaderOption("labels", Path, "the region names, one a line [default: npy: STEM.labels.txt; 0…n-1]")
+LENGTHS = ReaderOption("lengths", Path, "tract lengths (mm): a .npy, .mat, labelled CSV/TSV or plain text matrix")
+LENGTHS_KEY = ReaderOption("lengths_key", str, "the variable of a .mat lengths file [default: the only square one]",
+                           metavar="NAME")
+DUPLICATE_RULES = ("error", "sum", "max", "first")
+DUPLICATES = ReaderOption("duplicates", DUPLICATE_RULES, "rows of one source and target: refused (error, the "
+                          "default), or one projection of their weights' sum, the largest or the first")
+WHERE = ReaderOption("where", str, "read only the rows whose COLUMN holds VALUE (repeatable: any value given for "
+                     "a column, for every column given)", metavar="COLUMN=VALUE", multiple=True)
 MATRIX_KEY = ReaderOption("matrix_key", str, "the matrix variable [default: the only square one]", metavar="NAME")
 LABELS_KEY = ReaderOption("labels_key", str, "the variable of region names", metavar="NAME")
 ORIENTATION = ReaderOption("orientation", ORIENTATIONS,
@@ -63,17 +71,19 @@ register_format("json", extensions=(".json",), reader="connectome.formats.canoni
                 writer="connectome.formats.canonical:write_json", sniff=starts_with(b"{"))
 register_format("csv", extensions=(".csv", ".tsv"), reader="connectome.formats.csvfiles:read_csv",
                 writer="connectome.formats.csvfiles:write_csv", fallback=True,
-                options=(REGIONS, SOURCE_COLUMN, TARGET_COLUMN, WEIGHT_COLUMN))
+                options=(REGIONS, SOURCE_COLUMN, TARGET_COLUMN, WEIGHT_COLUMN, DUPLICATES, WHERE, LENGTHS, LENGTHS_KEY))
 register_format("graphml", extensions=(".graphml", ".xml"), reader="connectome.formats.graphml:read_graphml",
                 writer="connectome.formats.graphml:write_graphml", sniff=starts_with(b"<"),
-                options=(WEIGHT_ATTR, UNDIRECTED))
+                options=(WEIGHT_ATTR, UNDIRECTED, LENGTHS, LENGTHS_KEY))
 register_format("tvb", extensions=(".zip",), reader="connectome.formats.tvb:read_tvb",
                 writer="connectome.formats.tvb:write_tvb", sniff=starts_with(b"PK"),
                 folder="connectome.formats.tvb:looks_like_tvb", scales=True)
 register_format("npy", extensions=(".npy",), reader="connectome.formats.matrix:read_npy",
                 writer="connectome.formats.matrix:write_npy", sniff=starts_with(b"\x93NUMPY", blank=False),
-                options=(LABELS, *MATRIX_OPTIONS))
+                options=(LABELS, LENGTHS, LENGTHS_KEY, *MATRIX_OPTIONS))
 register_format("matrix-csv", extensions=(".csv", ".tsv"), reader="connectome.formats.matrix:read_matrix_csv",
-                writer="connectome.formats.matrix:write_matrix_csv", sniff=_labelled_matrix, options=MATRIX_OPTIONS)
+                writer="connectome.formats.matrix:write_matrix_csv", sniff=_labelled_matrix,
+                options=(LENGTHS, LENGTHS_KEY, *MATRIX_OPTIONS))
 register_format("mat", extensions=(".mat",), reader="connectome.formats.matfile:read_mat",
-                sniff=starts_with(b"MATLAB", blank=False), options=(MATRIX_KEY, LABELS_KEY, *MATRIX_OPTIONS))
+                sniff=starts_with(b"MATLAB", blank=False),
+                options=(MATRIX_KEY, LABELS_KEY, LABELS, LENGTHS, LENGTHS_KEY, *MATRIX_OPTIONS))

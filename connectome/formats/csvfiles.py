@@ -14,7 +14,9 @@ line ends and RFC 4180 quoting; blank lines are skipped.
 Line numbers in messages count physical lines, the header being line 1.
 
 Cells are read strictly: ``share`` and ``strength`` must be decimal numbers (``0.3``, ``-1``,
-``2.5e-3``; no ``nan``, ``inf``, underscores, spaces or empty cells). In an extra column a cell
+``2.5e-3``; no ``nan``, ``inf``, underscores, spaces or empty cells). Region names lose surrounding
+whitespace; a negative weight gives ``sign`` -1; `where` filters rows and `duplicates` merges a pair's
+rows (`connectome.formats.edgerows`); `lengths` adds tract lengths (`connectome.formats.lengths`). In an extra column a cell
 ``true`` or ``false`` (case ignored) becomes a boolean, an integer (``[+-]digits``) an int, a decimal
 or exponent number a float, anything else stays a string, and an empty cell means the row has no
 such attribute. ``write_csv`` writes booleans as ``true`` and ``false``.
@@ -23,15 +25,11 @@ What CSV cannot carry: the topology's ``description``, reference ``neurons`` and
 (``write_csv`` drops them; the name comes from the file name or the ``name`` argument); null values,
 lists and objects; strings that read back as numbers or booleans (``"42"``, ``"1e3"``, ``"True"``);
 empty strings; an attribute with an empty name; a string longer than the csv module's field limit
-(128 KiB). ``write_csv`` refuses, naming the region or projection and the attribute, rather than write
-any of the values; everything else round-trips to the same ``content_hash`` (floats are written with
-``repr``, so exactly).
+(128 KiB); a region name with surrounding spaces. ``write_csv`` refuses, naming the region or projection
+and the attribute, rather than write any of the values; everything else round-trips to the same
+``content_hash`` (floats are written with ``repr``, so exactly).
 
-Example::
-
-    >>> g = read_csv("edges.csv", regions="edges.regions.csv")   # doctest: +SKIP
-    >>> write_csv(g, "out.csv")                                    # doctest: +SKIP
-    (PosixPath('out.csv'), PosixPath('out.regions.csv'))
+Example: ``write_csv(read_csv("e.csv", regions="r.csv"), "out.csv")`` writes ``out.csv`` and ``out.regions.csv``.
 """
 
 from __future__ import annotations
@@ -52,6 +50,8 @@ from ..errors import Mention, located
 from ..numeric import check_positive
 from ..graph import RESERVED_REGION_KEYS, build_graph, key_problem, validate
 from .inputs import DECIMAL, INTEGER, Source, decode, file_stem, label, read_bytes
+from . import edgerows
+from .lengths import attach_lengths, check_key
 from .limits import MAX_COLUMNS
 from .options import OptionError, option_error
 
@@ -194,12 +194,6 @@ def _extras(where: str, line: int, cells: dict[str, str], known: tuple[str, ...]
     return attrs
 
 
-def _region_name(where: str, line: int, column: str, cell: str) -> str:
-    if not cell.strip():
-        raise located(where, f"line {line}", f"{column}: must be a non-empty region name, got {cell!r}")
-    return cell
-
-
 def regions_path_for(edges: str | os.PathLike) -> Path:
     """The regions file that goes with an edge file: same folder, stem + ``.regions.csv``."""
     path = Path(edges)
@@ -212,8 +206,9 @@ def _regions(regions: Source) -> dict[str, dict[str, Any]]:
     known: dict[str, dict[str, Any]] = {}
     first: dict[str, int] = {}
     reserved = tuple(k for k in RESERVED_REGION_KEYS if k not in REGION_COLUMNS)
+    stripped = edgerows.Names()
     for line, cells in _rows(regions, regions_where, REGION_COLUMNS, reserved):
-        region = _region_name(regions_where, line, "name", cells["name"])
+        region = stripped(regions_where, line, "name", cells["name"])
         if region in known:
             raise located(regions_where, f"line {line}",
                           f"name: duplicate region {region!r} (first on line {first[region]})")
@@ -222,12 +217,14 @@ def _regions(regions: Source) -> dict[str, dict[str, Any]]:
         first[region] = line
     if not known:
         raise located(regions_where, "", "lists no regions")
+    stripped.warn(regions_where, len(known))
     return known
 
 
 def read_csv(edges: Source, *, regions: Source | None = None, name: str | None = None,
              source_column: str | None = None, target_column: str | None = None,
-             weight_column: str | None = None, unbounded: bool = False) -> nx.DiGraph:
+             weight_column: str | None = None, duplicates: str = "error", where: Any = None,
+             lengths: Source | None = None, lengths_key: str | None = None, unbounded: bool = False) -> nx.DiGraph:
     """Read a topology from an edge-list CSV/TSV and an optional regions CSV (paths or file objects).
 
     Parameters: `edges` the ``source,target,strength[,extra…]`` file (a ``weight`` column stands for
@@ -235,57 +232,83 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
     ``STEM.regions.csv`` beside the edge file if it exists, else every region in the edge list with
     share 1.0); `name` the topology's name (default: the edge file's stem); `source_column`,
     `target_column`, `weight_column` name the columns to read as source, target and strength (case
-    ignored); `unbounded` leaves the strength's upper bound to the caller (who rescales, then validates).
+    ignored); `duplicates` and `where` say which rows make which projections (`connectome.formats.edgerows`);
+    `lengths` is a tract-length matrix file (`connectome.formats.lengths`, `lengths_key` its variable in a
+    ``.mat``); `unbounded` leaves the strength's upper bound to the caller (who rescales, then validates).
     Returns a validated DiGraph. Raises InputError naming the file, line and column for anything broken.
     """
-    where = label(edges)
+    where_file = label(edges)
     if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise option_error(where, "name", f"must be a non-empty string, got {name!r}")
+        raise option_error(where_file, "name", f"must be a non-empty string, got {name!r}")
     topo_name = name if name is not None else file_stem(edges)
     if topo_name is None:
-        raise option_error(where, "name", "is required when the edge list is a stream without a file name")
-
+        raise option_error(where_file, "name", "is required when the edge list is a stream without a file name")
+    check_key(where_file, lengths, lengths_key)
+    wanted = edgerows.conditions(where, where_file)
+    if duplicates not in edgerows.DUPLICATE_RULES:
+        raise option_error(where_file, "duplicates", f"must be one of {', '.join(edgerows.DUPLICATE_RULES)}, "
+                                                     f"got {duplicates!r}")
     if regions is None and isinstance(edges, (str, os.PathLike)):
         companion = regions_path_for(edges)
         if companion.is_file() and companion != Path(edges):
             regions = companion
     known = _regions(regions) if regions is not None else None
+    found, pairs = _edge_rows(edges, where_file, known, wanted, duplicates,
+                              {"source": (source_column or "source",), "target": (target_column or "target",),
+                               "strength": (weight_column,) if weight_column else ("strength", "weight")})
+    projections = edgerows.projections(pairs, duplicates, where_file)
+    for (s, t), attrs in projections.items():
+        problem = check_positive(attrs["strength"], maximum=None if unbounded else strength_limit(attrs))
+        if problem:
+            raise located(where_file, f"line {pairs[s, t].line}", f"strength: {problem}")
+    graph = build_graph(topo_name, (known if known is not None else found).items(),
+                        ((s, t, attrs) for (s, t), attrs in projections.items()))
+    if lengths is not None:
+        attach_lengths(graph, lengths, lengths_key=lengths_key, where=where_file)
+    return graph if unbounded else validate(graph, where_file)
+
+
+def _edge_rows(edges: Source, where: str, known: dict[str, dict[str, Any]] | None, wanted: dict[str, set[str]],
+               duplicates: str, names: dict[str, tuple[str, ...]]
+               ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], edgerows.Pair]]:
+    """The regions named (share 1.0, in order) and the rows of each source and target kept by `wanted`."""
     found: dict[str, dict[str, Any]] = {}
-    projections: dict[tuple[str, str], dict[str, Any]] = {}
-    first_line: dict[tuple[str, str], int] = {}
-    names = {"source": (source_column or "source",), "target": (target_column or "target",),
-             "strength": (weight_column,) if weight_column else ("strength", "weight")}
+    pairs: dict[tuple[str, str], edgerows.Pair] = {}
+    stripped = edgerows.Names()
+    read = 0
     for line, cells in _rows(edges, where, EDGE_COLUMNS, names=names):
+        if wanted:
+            if read == 0:
+                wanted = edgerows.resolved(wanted, list(cells), where)
+            read += 1
+            if not edgerows.kept(cells, wanted):
+                continue
         ends = []
         for column in ("source", "target"):
-            region = _region_name(where, line, column, cells[column])
+            region = stripped(where, line, column, cells[column])
             if known is not None and region not in known:
                 raise located(where, f"line {line}", f"{column}: unknown region {region!r}")
             found.setdefault(region, {"share": 1.0})
             ends.append(region)
-        key = (ends[0], ends[1])
-        if key in projections:
-            raise located(where, f"line {line}",
-                          f"duplicate projection {key[0]!r} -> {key[1]!r} (first on line {first_line[key]})")
-        strength = _positive(where, line, "strength", cells["strength"])
+        cell = cells["strength"]
+        if not DECIMAL.fullmatch(cell):
+            raise located(where, f"line {line}", f"strength: must be a number, got {cells['strength']!r}")
         extras = _extras(where, line, cells, EDGE_COLUMNS)
-        ruled = rule_problem(extras, key[0] == key[1])
+        ruled = rule_problem(extras, ends[0] == ends[1])
         if ruled:
             raise located(where, f"line {line}", f"{ruled[0]}: {ruled[1]}")
-        problem = check_positive(strength, maximum=None if unbounded else strength_limit(extras))
+        weight = edgerows.signed(where, line, cell, extras)
+        problem = check_positive(abs(float(weight))) if weight else f"must not be 0, got {cell}"
         if problem:
             raise located(where, f"line {line}", f"strength: {problem}")
-        projections[key] = {"strength": strength, **extras}
-        first_line[key] = line
+        edgerows.add(pairs, (ends[0], ends[1]), edgerows.Pair(line, weight, extras), duplicates, where)
+    if wanted and not pairs:
+        shown_where = "; ".join(f"{c}={'|'.join(sorted(v))}" for c, v in wanted.items())
+        raise located(where, "", f"no row has {shown_where}" if read else "lists no projections")
     if known is None and not found:
         raise located(where, "", "lists no projections, and without a regions file there are no regions")
-
-    graph = build_graph(
-        topo_name,
-        (known if known is not None else found).items(),
-        ((s, t, attrs) for (s, t), attrs in projections.items()),
-    )
-    return graph if unbounded else validate(graph, where)
+    stripped.warn(where, len(found))
+    return found, pairs
 
 
 # ---------------------------------------------------------------- writing
@@ -352,6 +375,10 @@ def write_csv(graph: nx.DiGraph, target: str | os.PathLike, *,
             regions_target is not None and not isinstance(regions_target, (str, os.PathLike))):
         raise located(where, "", "CSV export writes two files (edges and regions): give paths, not file objects")
     validate(graph, where)
+    padded = next((x for x in graph if x != x.strip()), None)
+    if padded is not None:
+        raise located(where, f"region {padded!r}", "CSV cannot carry a name with surrounding spaces "
+                                                   "(reading strips them)")
     edges_path = Path(target)
     if edges_path.is_dir():
         raise located(where, "", "is a folder, not a file")

@@ -53,6 +53,7 @@ from ..errors import Mention, located
 from ..graph import build_graph, key_problem, shown, validate
 from .inputs import DECIMAL, INTEGER, Source, file_stem, label, read_bytes
 from .limits import brief
+from .lengths import attach_lengths, check_key
 from .options import OptionError, option_error
 
 MAX_BYTES = 512 * 2**20
@@ -234,8 +235,12 @@ class _Vetted:
 
 
 def read_graphml(source: Source, *, name: str | None = None, weight_attr: str | None = None,
-                 undirected: bool = False, unbounded: bool = False) -> nx.DiGraph:
+                 undirected: bool = False, lengths: Source | None = None, lengths_key: str | None = None,
+                 unbounded: bool = False) -> nx.DiGraph:
     """Read a topology from GraphML (path or file object); `name` overrides the graph's name.
+
+    `lengths` is a tract-length matrix file (`connectome.formats.lengths`, its rows in node order unless
+    labelled; `lengths_key` its variable in a ``.mat``).
 
     Returns a validated DiGraph, regions in document order. Raises InputError, naming the file and
     the element or attribute, for anything broken, hostile, undirected or with parallel edges.
@@ -292,6 +297,9 @@ def read_graphml(source: Source, *, name: str | None = None, weight_attr: str | 
     if graph.number_of_nodes() and not any("share" in a for _, a in graph.nodes(data=True)):
         for _, attrs in graph.nodes(data=True):  # no region gives a share: all the same size
             attrs["share"] = 1.0
+    check_key(where, lengths, lengths_key)
+    if lengths is not None:
+        attach_lengths(graph, lengths, lengths_key=lengths_key, where=where)
     return graph if unbounded else validate(graph, where)
 
 

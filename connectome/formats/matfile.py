@@ -19,13 +19,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..errors import located
+from ..errors import Mention, located
 from ..extras import require
 from ..graph import shown
 from .inputs import Source, label, read_bytes
 from .limits import (CHUNK, MAX_MEMBER_BYTES, MAX_PROJECTIONS, MAX_RATIO, brief, check_cells, check_inflation,
                      inflation_cap)
-from .matrix import _graph
+from .matrix import _graph, label_lines
 from .options import option_error
 
 NUMERIC = ("double", "single", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64")
@@ -115,43 +115,80 @@ def _load(data: bytes, where: str, names: list[str]) -> dict[str, Any]:
         raise located(where, "", f"not a MATLAB file scipy can read (v4–v7.2): {brief(exc)}") from None
 
 
-def read_mat(source: Source, *, name: str | None = None, matrix_key: str | None = None,
-             labels_key: str | None = None, orientation: str = "row-source", max_projections: int = MAX_PROJECTIONS,
-             unbounded: bool = False) -> nx.DiGraph:
-    """Read a matrix (and optionally its labels) from a MATLAB ``.mat`` file through scipy.
-
-    `matrix_key` names the matrix variable (default: the only square numeric matrix), `labels_key` a
-    cell array or char matrix of region names (default: ``0`` … ``n-1``); `max_projections` caps the
-    non-zero entries. Raises InputError, in one line, for a damaged, hostile or oversized file, and
-    MissingExtra without scipy (the `mat` extra).
-    """
+def _open(source: Source) -> tuple[str, bytes, list[tuple[str, tuple[int, ...], str]]]:
+    """(where, bytes, variables) of a ``.mat`` file whose declared sizes are within the limits."""
     where = label(source)
     require("mat", f"{where}: reading a MATLAB .mat file")
     data = read_bytes(source, MAX_MEMBER_BYTES)
     variables = _variables(data, where)
     _check_declared(where, variables, len(data))
+    return where, data, variables
+
+
+def _square_key(where: str, variables: list[tuple[str, tuple[int, ...], str]], option: str) -> str:
+    """The only square numeric matrix of a file; an OptionError naming `option` when there is not one."""
+    square = [n for n, shape, kind in variables if kind in NUMERIC and len(shape) == 2 and shape[0] == shape[1] > 1]
+    if len(square) != 1:
+        raise option_error(where, option, f"needed: the file holds {len(square)} square numeric matrices "
+                                          f"({_listing([v for v in variables if v[0] in square]) or 'none'}); "
+                                          f"variables: {_listing(variables)}")
+    return square[0]
+
+
+def _loaded(where: str, data: bytes, variables: list[tuple[str, tuple[int, ...], str]],
+            keys: dict[str, str | None], matrix: str) -> dict[str, Any]:
+    """The variables named by `keys` (option → variable), the `matrix` one checked as a matrix first."""
     shapes = {n: (shape, kind) for n, shape, kind in variables}
-    if matrix_key is None:
-        square = [n for n, shape, kind in variables if kind in NUMERIC and len(shape) == 2 and shape[0] == shape[1] > 1]
-        if len(square) != 1:
-            raise option_error(where, "matrix_key", f"needed: the file holds {len(square)} square numeric matrices "
-                                                    f"({_listing([v for v in variables if v[0] in square]) or 'none'}); "
-                                                    f"variables: {_listing(variables)}")
-        matrix_key = square[0]
-    for option, key in (("matrix_key", matrix_key), ("labels_key", labels_key)):
+    for option, key in keys.items():
         if key is not None and key not in shapes:
             raise option_error(where, option, f"no variable {shown(key)} (variables: {_listing(variables)})")
-    check_cells(where, shapes[matrix_key][0])
+    check_cells(where, shapes[keys[matrix]][0])
     _check_inflated(data, where)
-    loaded = _load(data, where, [k for k in (matrix_key, labels_key) if k is not None])
-    if matrix_key not in loaded or (labels_key is not None and labels_key not in loaded):
+    wanted = [k for k in keys.values() if k is not None]
+    loaded = _load(data, where, wanted)
+    if any(k not in loaded for k in wanted):
         raise located(where, "", "not a MATLAB file scipy can read (v4–v7.2): a variable its header lists is missing")
+    if not isinstance(loaded[keys[matrix]], np.ndarray):
+        raise option_error(where, matrix, f"{_name(keys[matrix])} is not a dense numeric matrix")
+    return loaded
+
+
+def load_mat_matrix(source: Source, key: str | None = None, option: str = "matrix_key") -> np.ndarray:
+    """The numeric matrix `key` of a ``.mat`` file (default: its only square one), checked as `read_mat` checks.
+
+    `option` is the keyword that names `key` in messages. Raises InputError (an OptionError naming
+    `option` for a missing, ambiguous or non-numeric variable).
+    """
+    where, data, variables = _open(source)
+    key = key if key is not None else _square_key(where, variables, option)
+    return _loaded(where, data, variables, {option: key}, option)[key]
+
+
+def read_mat(source: Source, *, name: str | None = None, matrix_key: str | None = None,
+             labels_key: str | None = None, labels: Source | None = None, lengths: Source | None = None,
+             lengths_key: str | None = None, orientation: str = "row-source", max_projections: int = MAX_PROJECTIONS,
+             unbounded: bool = False) -> nx.DiGraph:
+    """Read a matrix (and optionally its labels and tract lengths) from a MATLAB ``.mat`` file through scipy.
+
+    `matrix_key` names the matrix variable (default: the only square numeric matrix), `labels_key` a
+    cell array or char matrix of region names, or `labels` a file of names, one a line (default: ``0`` …
+    ``n-1``); `lengths` a tract-length matrix file (`connectome.formats.lengths`, its variable
+    `lengths_key` in a ``.mat``); `max_projections` caps the non-zero entries. Raises InputError, in one
+    line, for a damaged, hostile or oversized file, and MissingExtra without scipy (the `mat` extra).
+    """
+    where, data, variables = _open(source)
+    if labels is not None and labels_key is not None:
+        raise option_error(where, "labels", "give the names in a file or as ", Mention("labels_key"), ", not both")
+    matrix_key = matrix_key if matrix_key is not None else _square_key(where, variables, "matrix_key")
+    loaded = _loaded(where, data, variables, {"matrix_key": matrix_key, "labels_key": labels_key}, "matrix_key")
     matrix = loaded[matrix_key]
-    if not isinstance(matrix, np.ndarray):
-        raise option_error(where, "matrix_key", f"{_name(matrix_key)} is not a dense numeric matrix")
     n = matrix.shape[0] if matrix.ndim else 0
-    names = [str(i) for i in range(n)] if labels_key is None else _mat_labels(loaded[labels_key], where)
-    return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections)
+    if labels is not None:
+        names = label_lines(labels, n)
+    else:
+        names = [str(i) for i in range(n)] if labels_key is None else _mat_labels(loaded[labels_key], where)
+    return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections,
+                  lengths=lengths, lengths_key=lengths_key)
 
 
 def _mat_labels(value: Any, where: str) -> list[str]:

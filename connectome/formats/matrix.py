@@ -45,6 +45,7 @@ from .csvfiles import csv_records
 from .inputs import DECIMAL, Source, decode, file_stem, label, read_bytes
 from .limits import (MAX_MEMBER_BYTES, MAX_PROJECTIONS, brief, check_cells, check_projections,
                      max_projections_problem)
+from .lengths import attach_lengths, check_key
 from .options import option_error
 MAX_NPY_HEADER = 65536  # numpy's own limit on a header it parses is 10,000 characters
 MAX_LABELS_BYTES = 64 << 20
@@ -58,22 +59,28 @@ def labels_path_for(matrix: str | os.PathLike) -> Path:
 
 
 def _graph(matrix: np.ndarray, labels: list[str], where: str, name: str | None, source: Source,
-           orientation: str, unbounded: bool, max_projections: int = MAX_PROJECTIONS) -> nx.DiGraph:
-    """The topology of a checked square matrix and its labels (at most `max_projections` non-zero entries)."""
+           orientation: str, unbounded: bool, max_projections: int = MAX_PROJECTIONS, *,
+           lengths: Source | None = None, lengths_key: str | None = None) -> nx.DiGraph:
+    """The topology of a checked square matrix and its labels (at most `max_projections` non-zero entries).
+
+    A negative entry is a projection of strength |w| and ``sign`` -1; when there is one, every other
+    projection carries ``sign`` 1. `lengths` (a file, read by `lengths.attach_lengths`) adds tract lengths.
+    """
     if orientation not in ORIENTATIONS:
         raise option_error(where, "orientation", f"must be one of {', '.join(ORIENTATIONS)}, got {orientation!r}")
     if max_projections_problem(max_projections):
         raise option_error(where, "max_projections", max_projections_problem(max_projections))
+    check_key(where, lengths, lengths_key)
     n = len(labels)
     if matrix.ndim != 2 or matrix.shape != (n, n):
         raise located(where, "", f"a {'×'.join(map(str, matrix.shape))} array, expected a square matrix of "
                                  f"{n} × {n} (one row and column per label)")
     if not np.issubdtype(matrix.dtype, np.number) or np.iscomplexobj(matrix):
         raise located(where, "", f"holds {matrix.dtype} values, expected real numbers")
-    bad = ~np.isfinite(matrix) | (matrix < 0)
+    bad = ~np.isfinite(matrix)
     if bad.any():
         i, j = map(int, np.argwhere(bad)[0])
-        raise located(where, f"row {i + 1} column {j + 1}", f"must be a finite number ≥ 0, got {matrix[i, j].item()!r}")
+        raise located(where, f"row {i + 1} column {j + 1}", f"must be a finite number, got {matrix[i, j].item()!r}")
     check_projections(where, int(np.count_nonzero(matrix)), max_projections)
     if len(set(labels)) != n:
         seen: set[str] = set()
@@ -81,14 +88,19 @@ def _graph(matrix: np.ndarray, labels: list[str], where: str, name: str | None, 
         raise located(where, "labels", f"duplicate region {shown(duplicate)}")
     values = matrix if orientation == "row-source" else matrix.T
     rows, columns = np.nonzero(values)
-    strengths = values[rows, columns].astype(np.float64).tolist()
+    weights = values[rows, columns].astype(np.float64)
+    strengths = np.abs(weights).tolist()
+    signs = np.where(weights < 0, -1, 1).tolist() if (weights < 0).any() else None
     graph = build_graph(name or file_stem(source) or "matrix", [(x, {"share": 1.0}) for x in labels],
-                        ((labels[i], labels[j], {"strength": w}) for i, j, w in zip(rows.tolist(), columns.tolist(),
-                                                                                   strengths)))
+                        ((labels[i], labels[j], {"strength": w} if signs is None else {"strength": w, "sign": signs[k]})
+                         for k, (i, j, w) in enumerate(zip(rows.tolist(), columns.tolist(), strengths))))
+    if lengths is not None:
+        attach_lengths(graph, lengths, lengths_key=lengths_key, orientation=orientation, where=where)
     return graph if unbounded else validate(graph, where)
 
 
-def _label_lines(source: Source, n: int | None = None) -> list[str]:
+def label_lines(source: Source, n: int | None = None) -> list[str]:
+    """The names of a labels file, one a line (blank lines skipped, surrounding spaces stripped); `n` of them."""
     where = label(source)
     names = [line.strip() for line in decode(read_bytes(source, MAX_LABELS_BYTES), where).splitlines() if line.strip()]
     if n is not None and len(names) != n:
@@ -142,20 +154,21 @@ def load_npy(source: Source) -> np.ndarray:
 
 
 def read_npy(source: Source, *, name: str | None = None, labels: Source | None = None,
-             orientation: str = "row-source", max_projections: int = MAX_PROJECTIONS,
-             unbounded: bool = False) -> nx.DiGraph:
+             lengths: Source | None = None, lengths_key: str | None = None, orientation: str = "row-source",
+             max_projections: int = MAX_PROJECTIONS, unbounded: bool = False) -> nx.DiGraph:
     """Read a square ``.npy`` matrix (no pickled objects) and its labels into a topology graph.
 
-    `max_projections` caps the non-zero entries (default ``MAX_PROJECTIONS``); see `load_npy` for the
-    checks made before the data is read.
+    `lengths` is a tract-length matrix file (`connectome.formats.lengths`); `max_projections` caps the
+    non-zero entries (default ``MAX_PROJECTIONS``); see `load_npy` for the checks made before the data is read.
     """
     where = label(source)
     matrix = load_npy(source)
     if labels is None and isinstance(source, (str, os.PathLike)) and labels_path_for(source).is_file():
         labels = labels_path_for(source)
     n = matrix.shape[0] if matrix.ndim else 0
-    names = _label_lines(labels, n) if labels is not None else [str(i) for i in range(n)]
-    return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections)
+    names = label_lines(labels, n) if labels is not None else [str(i) for i in range(n)]
+    return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections,
+                  lengths=lengths, lengths_key=lengths_key)
 
 
 def read_labelled_matrix(source: Source, *, max_projections: int | None = None) -> tuple[list[str], np.ndarray]:
@@ -198,14 +211,19 @@ def read_labelled_matrix(source: Source, *, max_projections: int | None = None) 
     return names, matrix
 
 
-def read_matrix_csv(source: Source, *, name: str | None = None, orientation: str = "row-source",
+def read_matrix_csv(source: Source, *, name: str | None = None, lengths: Source | None = None,
+                    lengths_key: str | None = None, orientation: str = "row-source",
                     max_projections: int = MAX_PROJECTIONS, unbounded: bool = False) -> nx.DiGraph:
-    """Read a labelled CSV/TSV matrix (names across the header after an empty cell, and down the first column)."""
+    """Read a labelled CSV/TSV matrix (names across the header after an empty cell, and down the first column).
+
+    `lengths` is a tract-length matrix file (`connectome.formats.lengths`).
+    """
     where = label(source)
     if max_projections_problem(max_projections):
         raise option_error(where, "max_projections", max_projections_problem(max_projections))
     names, matrix = read_labelled_matrix(source, max_projections=max_projections)
-    return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections)
+    return _graph(matrix, names, where, name, source, orientation, unbounded, max_projections,
+                  lengths=lengths, lengths_key=lengths_key)
 
 
 def _dense(graph: nx.DiGraph, where: str) -> tuple[list[str], np.ndarray]:

@@ -46,6 +46,8 @@ class ReaderOption:
         The placeholder a help text shows for its value (``COL``, ``N``).
     minimum : int or None
         The least value of an ``int`` option.
+    multiple : bool
+        A ``str`` option that may be given more than once (a sequence of values in Python).
 
     Examples
     --------
@@ -58,6 +60,7 @@ class ReaderOption:
     help: str
     metavar: str | None = None
     minimum: int | None = None
+    multiple: bool = False
 
     def __post_init__(self) -> None:
         if not _KEYWORD.fullmatch(self.keyword):
@@ -68,6 +71,8 @@ class ReaderOption:
                              f"pathlib.Path or a tuple of the values it takes, got {self.type!r}")
         if self.minimum is not None and self.type is not int:
             raise ValueError(f"reader option {self.keyword!r}: only an int option has a minimum")
+        if self.multiple and self.type is not str:
+            raise ValueError(f"reader option {self.keyword!r}: only a str option may be given more than once")
 
 
 class OptionError(InputError):

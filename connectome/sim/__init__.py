@@ -38,12 +38,23 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def simulate(graph: nx.DiGraph, neurons: int, *, progress: Callable[[int], None] | None = None,
+def simulate(graph: nx.DiGraph, neurons: int | None = None, *, progress: Callable[[int], None] | None = None,
              threads: int | None = None, **params: Any) -> SimulationResult:
-    """Run `graph` at `neurons` neurons; keyword arguments are RunSpec fields (stimuli as objects or text).
+    """Run `graph` (at `neurons` neurons, for the models that use N); keyword arguments are RunSpec fields
+    (stimuli as objects or text).
 
     Refuses (ResourceError) a run beyond `max_steps`, one that cannot fit in memory and one that would
-    take beyond a week; warns (ResourceWarning) above half of the available memory.
+    take beyond a week; warns (ResourceWarning) above half of the available memory. A neural mass needs
+    no N; the rate model takes the topology's reference scale (`graph.graph["neurons"]`) when given none.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph(); g.add_node("a", share=1.0); g.add_node("b", share=1.0)
+    >>> g.add_edge("a", "b", strength=1.0, tract_length=30.0)
+    >>> r = simulate(g, model="linear", duration_ms=10.0, dt_ms=0.01)
+    >>> r.neurons, r.speed_mm_per_ms, r.total_connections
+    (None, 3.0, None)
     """
     from .prepared import prepare
     from .spec import make_spec
@@ -68,8 +79,18 @@ def checked_run(prepared: Prepared, progress: Callable[[int], None] | None = Non
     return run(prepared, progress, threads)
 
 
-def estimate(graph: nx.DiGraph, neurons: int, **params: Any) -> dict[str, Any]:
-    """What a run will take (see `connectome.sim.memory.estimate`), from the same keyword arguments."""
+def estimate(graph: nx.DiGraph, neurons: int | None = None, **params: Any) -> dict[str, Any]:
+    """What a run will take (see `connectome.sim.memory.estimate`), from the same keyword arguments.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph(); g.add_node("a", share=1.0)
+    >>> sorted(k for k in estimate(g, model="linear", duration_ms=1.0, dt_ms=0.01) if "neuron" in k or "connection" in k)
+    []
+    >>> estimate(g, 1000, duration_ms=10.0, seed=1)["total_connections"]
+    0
+    """
     from .memory import estimate as estimate_prepared
     from .prepared import prepare
     from .spec import make_spec

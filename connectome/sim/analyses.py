@@ -80,14 +80,31 @@ MAX_FCD_BYTES = 1 << 30  # the windows' FCs and the FCD matrix of one run, at mo
 
 def check_fcd_size(spec: Any, regions: int) -> None:
     """Refuse, before the run, an FCD whose windows' FCs (windows × region pairs, held three times at the
-    peak) and matrix (windows²) would pass MAX_FCD_BYTES; the window count is the most the run can record
-    after its transient."""
+    peak) and matrix (windows²) would pass MAX_FCD_BYTES (`fcd_bytes`)."""
+    windows, needed = fcd_bytes(spec, regions)
+    if needed > MAX_FCD_BYTES:
+        raise InputError(Mention("fcd_window_ms"), "/", Mention("fcd_step_ms"),
+                         f": {windows:,} windows of {regions:,} regions' FCs take {needed / 2**30:.1f} GiB, more "
+                         f"than {MAX_FCD_BYTES / 2**30:g} GiB; use a longer ", Mention("fcd_step_ms"),
+                         " or a shorter run")
+
+
+def fcd_bytes(spec: Any, regions: int) -> tuple[int, int]:
+    """(windows, bytes) of the FCD a spec asks for, (0, 0) when none: the windows' FCs (held three times
+    at the peak) and the FCD matrix, the window count the most the run can record after its transient.
+
+    Examples
+    --------
+    >>> from connectome.sim import RunSpec
+    >>> fcd_bytes(RunSpec(1, duration_ms=100.0, fcd_window_ms=20.0, fcd_step_ms=10.0), 4)
+    (9, 1944)
+    """
     from fractions import Fraction
 
     from .spec import exact, timing
 
     if spec.fcd_window_ms is None:
-        return
+        return 0, 0
     grid = timing(spec)
     if spec.bold:
         from .monitors.bold import steps
@@ -100,12 +117,7 @@ def check_fcd_size(spec: Any, regions: int) -> None:
     width = int(exact(spec.fcd_window_ms) / every + Fraction(1, 2))
     step = max(1, int(exact(spec.fcd_step_ms) / every + Fraction(1, 2)))
     windows = max(0, (most - width) // step + 1)
-    needed = 8 * windows * (3 * (regions * (regions - 1) // 2) + windows)  # the FCs are copied twice (fcd.fcd)
-    if needed > MAX_FCD_BYTES:
-        raise InputError(Mention("fcd_window_ms"), "/", Mention("fcd_step_ms"),
-                         f": {windows:,} windows of {regions:,} regions' FCs take {needed / 2**30:.1f} GiB, more "
-                         f"than {MAX_FCD_BYTES / 2**30:g} GiB; use a longer ", Mention("fcd_step_ms"),
-                         " or a shorter run")
+    return windows, 8 * windows * (3 * (regions * (regions - 1) // 2) + windows)  # FCs copied twice (fcd.fcd)
 
 
 def with_analyses(p: Any, result: Any) -> Any:

@@ -22,9 +22,12 @@ def with_fc(p: Any, result: Any) -> Any:
 def fc_signal(p: Any, result: Any) -> tuple[Any, Any, str]:
     """(series [samples, regions], times in ms, what it is) whose correlations are the FC: the BOLD signal
     if recorded, else the model's proxy (`Model.kernel_proxy`: Kuramoto's sin θ, never its unwrapped phase;
-    Jansen–Rit's y1 − y2) from the recorded states, else (a model without states kept) the activity."""
+    Jansen–Rit's y1 − y2) as kept when the state is not recorded, or from the recorded states, else (a model
+    without states kept) the activity."""
     if result.bold is not None:
         return result.bold, result.bold_time_ms, "BOLD"
+    if result.signal is not None:  # the proxy kept in place of the state (connectome.sim.monitors.signal)
+        return result.signal, result.signal_time_ms, "recorded"
     model = p.model
     if model.kernel_proxy is None or not result.states:
         return result.activity, result.time_ms, "recorded"
@@ -56,8 +59,8 @@ def functional_connectivity(series: Any, time_ms: Any, transient_ms: float, what
         raise InputError(Mention("fc"), f": {int(keep.sum())} {what} samples after the {transient_ms:g} ms "
                          "transient; need at least 3 (lengthen the run, shorten ", Mention("transient_ms"),
                          " or record more often)")
-    x = series[keep]
-    x = x - x.mean(axis=0)
+    x = series[keep]  # a copy, centred in place: the series and one copy at the peak
+    x -= x.mean(axis=0)
     norm = np.sqrt((x * x).sum(axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
         fc = (x.T @ x) / np.outer(norm, norm)

@@ -86,7 +86,7 @@ def composed(p: Prepared, parallel: bool) -> Kernel:
              "integrate": population if p.population else INTEGRATORS[p.integrator].integrate}
     if p.model.kernel_target is not None:
         roles["target"] = p.model.kernel_target
-    if "bold" in p.monitors:  # the balloon's drive: the model's proxy, else its observed variable (OBSERVED)
+    if {"bold", "signal"} & set(p.monitors):  # the model's proxy, else its observed variable (OBSERVED)
         roles["proxy"] = p.model.kernel_proxy or observed_variable
     for i, name in enumerate(p.monitors):
         roles[f"monitor_{i}"] = MONITORS[name].module.update
@@ -140,7 +140,8 @@ def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> S
             steps(start, end, x, equations, net, drive, step, noise, held)
             tick(end)
             again()
-    check_finite(p, held[0][0], x, summary.total_of(held[1]))  # the recorder first, the summary second
+    recorded = held[0][0] if MONITORS[p.monitors[0]].recorder else np.zeros((0, *x.shape))
+    check_finite(p, recorded, x, summary.total_of(held[p.monitors.index("summary")]))
     if "bold" in p.monitors:
         _check_bold(p, held[p.monitors.index("bold")])
     from .fc import with_fc
@@ -218,10 +219,12 @@ def _chunks(steps: int, per_step: int) -> list[tuple[int, int]]:
 
 
 def _result(p: Prepared, parts: RunParts, held: tuple) -> SimulationResult:
+    import numpy as np
+
     from .monitors import MONITORS
 
     spec, grid, plan = p.spec, p.timing, p.plan
-    fields: dict[str, Any] = {"monitors": {}}
+    fields: dict[str, Any] = {"monitors": {}, "time_ms": np.zeros(0), "activity": np.zeros((0, len(plan.regions)))}
     for name, arrays in zip(p.monitors, held):
         given = MONITORS[name].module.fields(parts, arrays)
         if name in spec.monitors:  # a further monitor's arrays, by its name
@@ -229,10 +232,10 @@ def _result(p: Prepared, parts: RunParts, held: tuple) -> SimulationResult:
         else:
             fields.update(given)
     return SimulationResult(
-        regions=list(plan.regions), region_neurons=list(plan.sizes), total_connections=p.total_connections,
-        neurons=int(spec.neurons), duration_ms=float(spec.duration_ms), dt_ms=float(spec.dt_ms), steps=grid.steps,
-        seed=spec.seed, deterministic=not p.stochastic,
-        speed_mm_per_ms=None if spec.speed_mm_per_ms is None else float(spec.speed_mm_per_ms),
+        regions=list(plan.regions), region_neurons=None if plan.sizes is None else list(plan.sizes),
+        total_connections=p.total_connections, neurons=None if spec.neurons is None else int(spec.neurons),
+        duration_ms=float(spec.duration_ms), dt_ms=float(spec.dt_ms), steps=grid.steps,
+        seed=spec.seed, deterministic=not p.stochastic, speed_mm_per_ms=p.speed_mm_per_ms,
         record_every_ms=float(grid.stride * grid.dt), coupling=p.cpar[0], width=p.params.get("width", 0.0),
         stimuli=spec.stimulus_objects(), model=spec.model, coupling_mode=plan.mode, kernel=p.kernel, spec=spec,
         observed=p.model.state_variables[p.model.observed[0]].name, **fields)
@@ -241,7 +244,8 @@ def _result(p: Prepared, parts: RunParts, held: tuple) -> SimulationResult:
 def check_finite(p: Prepared, series: Any, final: Any, total: Any) -> None:
     """Refuse a run whose state left the floats (InputError naming the first variable, region and time at
     which it is not finite): `series` [sample, variable, region] as recorded, `final` [variable, region] the last
-    state, `total` [region] the observed variable summed over every step (a finite state can sum past them)."""
+    state, `total` [region] the observed variable summed over every step (a finite state can sum past them);
+    a run that records no state gives no samples, and the time named is then the run's end."""
     import numpy as np
 
     from .times import sample_times
@@ -261,7 +265,8 @@ def check_finite(p: Prepared, series: Any, final: Any, total: Any) -> None:
         k = int(np.argmax(past)) if past.any() else len(series) - 1
         what = "summed over the run is not finite"
     name = p.model.state_variables[v].name
-    raise InputError(f"the run diverged: {name} of region {p.plan.regions[r]!r} {what} by t = {float(times[k]):g} ms; "
+    at = float(times[k]) if len(series) else float(p.timing.steps * p.timing.dt)  # not recorded: the end
+    raise InputError(f"the run diverged: {name} of region {p.plan.regions[r]!r} {what} by t = {at:g} ms; "
                      "lower ", Mention("coupling"), " or ", Mention("dt_ms"), ", or change the parameters")
 
 

@@ -35,14 +35,15 @@ class Plan:
     """Sizes, edges (source, target indices in projection order), weights and delays of one run."""
 
     regions: list[str]
-    sizes: list[int]
+    sizes: list[int] | None  # None: a run without N (no region sizes, no connection counts)
     src: list[int]
     tgt: list[int]
     weights: list[float]
     delays: list[int]
     max_delay: int
     mode: str
-    total_connections: int
+    total_connections: int | None
+    delayed: bool = False  # whether delays were taken from tract lengths (a speed given, and a projection's length)
 
     @property
     def projections(self) -> int:
@@ -127,11 +128,12 @@ def _delays_by_floats(lengths: list[float], per_step: Fraction, steps: int) -> l
 
 
 @without_gc
-def build_plan(topology: Rows, neurons: int, mode: str, *, speed: Fraction | None, dt: Fraction,
+def build_plan(topology: Rows, neurons: int | None, mode: str, *, speed: Fraction | None, dt: Fraction,
                steps: int, reference: int | None = None) -> Plan:
     """The plan of a topology (its rows) at `neurons` neurons in coupling `mode` (`raw` or `mean-input`).
 
     `reference` (indegree scaling): the in-degrees K_st, and so the counts, are those of this scale.
+    `neurons` None (raw mode only): no region sizes and no connection counts; `speed` None: no delays.
     """
     if not topology.regions:
         raise InputError("the topology has no regions")
@@ -140,7 +142,9 @@ def build_plan(topology: Rows, neurons: int, mode: str, *, speed: Fraction | Non
         problem = check_positive(attrs.get("share"))
         if problem:
             raise InputError(f"region {region!r}.share: {problem}")
-    sizes = apportion(neurons, [attrs["share"] for _, attrs in topology.regions])
+    if neurons is None and mode == "mean-input":
+        raise InputError("mean-input coupling needs a neuron count: its weights follow the region sizes")
+    sizes = None if neurons is None else apportion(neurons, [attrs["share"] for _, attrs in topology.regions])
     sign_column, length_column, rule_column, autapse_column = topology.columns("sign", "tract_length", "rule", "autapses")
     rules, autapses = rule_columns(rule_column, autapse_column)
     signs = _check_edges(topology, sign_column, rules)
@@ -149,13 +153,17 @@ def build_plan(topology: Rows, neurons: int, mode: str, *, speed: Fraction | Non
     in_degree_sizes = None if reference is None else apportion(reference, [a["share"] for _, a in topology.regions])
     if mode == "mean-input":
         weights = mean_input_weights(source_slots(in_degree_sizes or sizes, src, tgt, autapses), tgt, signs,
-                                     strength_ints, len(sizes))
+                                     strength_ints, len(regions))
     else:
         weights = [sign * float(w) for sign, w in zip(signs, strengths)]
     delays = [0] * len(src)
-    if speed is not None:
+    delayed = speed is not None and any(length is not None for length in length_column)
+    if delayed:
         delays = delays_in_steps(length_column, speed, dt, steps,
                                  lambda i: (regions[src[i]], regions[tgt[i]]))
-    counts = projection_counts(sizes, src, tgt, strength_ints, power, autapses=autapses, rules=rules,
-                               reference_sizes=in_degree_sizes, name=lambda i: (regions[src[i]], regions[tgt[i]]))
-    return Plan(regions, sizes, src, tgt, weights, delays, max(delays, default=0), mode, sum(counts))
+    total = None
+    if sizes is not None:
+        total = sum(projection_counts(sizes, src, tgt, strength_ints, power, autapses=autapses, rules=rules,
+                                      reference_sizes=in_degree_sizes,
+                                      name=lambda i: (regions[src[i]], regions[tgt[i]])))
+    return Plan(regions, sizes, src, tgt, weights, delays, max(delays, default=0), mode, total, delayed)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..counting import choose_scaling
@@ -16,7 +17,7 @@ from .layouts import choose_layout
 from .models import Model, get_model
 from .plan import Plan, build_plan
 from .schedule import Drive
-from .spec import RunSpec, Timing, check, positive, timing
+from .spec import DEFAULT_SPEED_MM_PER_MS, RunSpec, Timing, check, positive, timing
 from .stimulus import check_stimuli
 
 if TYPE_CHECKING:
@@ -37,12 +38,13 @@ class Prepared:
     params: dict[str, Any]
     plan: Plan
     kernel: str  # the coupling layout (connectome.sim.layouts)
-    total_connections: int
+    total_connections: int | None  # None: a run without N
     function: CouplingFunction
     cpar: list[float]
     integrator: str | None
     noise: list[float]
     monitors: tuple[str, ...]
+    speed_mm_per_ms: float | None = None  # the conduction speed of the delays; None: the run has none
 
     @property
     def stochastic(self) -> bool:
@@ -66,6 +68,8 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
     check(spec)
     grid = timing(spec)
     model = get_model(spec.model)
+    mode = spec.coupling_mode or model.default_coupling_mode
+    spec = _with_neurons(spec, model, mode, topology)
     params = model.parameters(topology.regions, spec.params)
     model.check_step(float(grid.dt), params)
     function = get_function(spec.coupling_function or model.default_coupling_function)
@@ -80,22 +84,73 @@ def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
         (model.kernel_target is None and spec.initial in (None, "random"))
     if spec.seed is None and random:
         spec = spec.with_seed(secrets.randbits(63))  # drawn here, once, so that the run can be repeated
-    speed = None if spec.speed_mm_per_ms is None else positive(spec.speed_mm_per_ms, "speed_mm_per_ms")
-    mode = spec.coupling_mode or model.default_coupling_mode
+    speed = conduction_speed(spec)
     scaling = choose_scaling(topology.scaling, spec.scaling, topology.neurons, topology.name or "the topology")
-    plan = build_plan(topology, int(spec.neurons), mode, speed=speed, dt=grid.dt, steps=grid.steps,
+    plan = build_plan(topology, spec.neurons, mode, speed=speed, dt=grid.dt, steps=grid.steps,
                       reference=topology.neurons if scaling == "indegree" else None)
     check_stimuli(spec.stimulus_objects(), plan.regions)
     check_fcd_size(spec, len(plan.regions))
     Drive(spec.stimulus_objects(), {r: i for i, r in enumerate(plan.regions)}, grid.dt).check(plan.regions)
     layout = choose_layout(spec.kernel, plan, spec.precision == "tvb")
-    monitors = (spec.monitor, "summary", *(("bold",) if spec.bold else ()), *_further_monitors(spec))
+    monitors = (*_recorder(spec), "summary", *(("bold",) if spec.bold else ()), *_further_monitors(spec))
     if spec.bold:
         from .monitors.bold import steps as bold_steps
 
         bold_steps(grid.dt, spec.bold_period_ms)
     return Prepared(spec, grid, model, params, plan, layout, plan.total_connections, function, cpar, integrator,
-                    noise, monitors)
+                    noise, monitors, float(speed) if plan.delayed else None)
+
+
+def uses_neurons(model: Model, mode: str) -> bool:
+    """Whether a run of `model` in coupling `mode` depends on N: the rate model (its finite-size population)
+    and mean-input coupling (its weights follow the region sizes); a neural mass in raw coupling does not.
+
+    Examples
+    --------
+    >>> from .models import get_model
+    >>> uses_neurons(get_model("rate"), "mean-input"), uses_neurons(get_model("wilson-cowan"), "raw")
+    (True, False)
+    """
+    return model.kernel_target is not None or mode == "mean-input"
+
+
+def _with_neurons(spec: RunSpec, model: Model, mode: str, topology: Rows) -> RunSpec:
+    """The spec with the N its run uses: its own, else the topology's reference scale where the run depends
+    on N (recorded with the run), refused where there is none; a run that does not depend on N keeps None."""
+    if spec.neurons is not None or not uses_neurons(model, mode):
+        return spec
+    if topology.neurons is None:
+        why = "the rate model" if model.kernel_target is not None else "mean-input coupling"
+        raise InputError(Mention("neurons"), f": {why} needs a neuron count, and {topology.name or 'the topology'} "
+                         "has no reference scale; give one")
+    return replace(spec, neurons=int(topology.neurons))
+
+
+def conduction_speed(spec: RunSpec) -> Fraction | None:
+    """The speed (mm/ms) that turns tract lengths into delays: `speed_mm_per_ms`, else TVB's default
+    DEFAULT_SPEED_MM_PER_MS; None (no delays) when `delays` is False. (A topology without tract lengths
+    has no delays at any speed: its run's `speed_mm_per_ms` is None.)
+
+    Examples
+    --------
+    >>> [conduction_speed(RunSpec(**k)) for k in ({}, {"speed_mm_per_ms": 6.0}, {"delays": False})]
+    [Fraction(3, 1), Fraction(6, 1), None]
+    """
+    if not spec.delays:
+        return None
+    return positive(DEFAULT_SPEED_MM_PER_MS if spec.speed_mm_per_ms is None else spec.speed_mm_per_ms,
+                    "speed_mm_per_ms")
+
+
+def _recorder(spec: RunSpec) -> tuple[str, ...]:
+    """The run's first monitor: its recorder when it records its state (`recording`), else the `signal`
+    its FC or FCD (without BOLD) or its spectrum is of, else none."""
+    from .spec import recording
+
+    if recording(spec):
+        return (spec.monitor,)
+    needs = ((spec.fc or spec.fcd_window_ms is not None) and not spec.bold) or spec.spectrum
+    return ("signal",) if needs else ()
 
 
 def _further_monitors(spec: RunSpec) -> tuple[str, ...]:
@@ -104,8 +159,8 @@ def _further_monitors(spec: RunSpec) -> tuple[str, ...]:
 
     names = tuple(spec.monitors)
     for name in names:
-        if name not in MONITORS or name in ("summary", "bold") or MONITORS[name].recorder:
-            others = sorted(n for n, m in MONITORS.items() if not m.recorder and n not in ("summary", "bold"))
+        if name not in MONITORS or name == "bold" or MONITORS[name].recorder or MONITORS[name].internal:
+            others = sorted(n for n, m in MONITORS.items() if not (m.recorder or m.internal) and n != "bold")
             raise InputError(Mention("monitors", name),
                              f": not a further monitor (registered: {', '.join(others) or 'none'})")
     if len(set(names)) != len(names):

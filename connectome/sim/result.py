@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .labelled import Labelled
 from .spec import RunSpec
 from .stimulus import Stimulus
 
@@ -17,23 +18,23 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class SimulationResult:
+class SimulationResult(Labelled):
     """What a run produced: the recorded series, a per-region summary and the parameters."""
 
     regions: list[str]
-    region_neurons: list[int]
+    region_neurons: list[int] | None  # None: a run without N
     time_ms: np.ndarray
     activity: np.ndarray
     summary_regions: list[dict]
-    propagation_order: list[str]
-    total_connections: int
-    neurons: int
+    propagation_order: list[str] | None  # None: a model without an activation level (the neural masses)
+    total_connections: int | None
+    neurons: int | None
     duration_ms: float
     dt_ms: float
     steps: int
     seed: int | None
     deterministic: bool
-    speed_mm_per_ms: float | None
+    speed_mm_per_ms: float | None  # the conduction speed of the delays; None: the run has none
     record_every_ms: float
     coupling: float
     width: float
@@ -54,6 +55,10 @@ class SimulationResult:
     spectrum_hz: np.ndarray | None = None  # the frequencies of spectrum_power
     spectrum_power: np.ndarray | None = None  # [frequencies, regions] (connectome.sim.spectrum)
     analyses: dict[str, Any] = field(default_factory=dict)  # their summaries: "fcd", "spectrum"
+    # the series the FC, FCD and spectrum are of when the state is not recorded (`recording`): the model's
+    # proxy [samples, regions] every record_every_ms; used by the analyses, never written
+    signal: np.ndarray | None = None
+    signal_time_ms: np.ndarray | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The run's parameters as plain JSON-able values (stimuli in their text form)."""
@@ -75,16 +80,17 @@ class SimulationResult:
         }
 
     def summary(self) -> dict[str, Any]:
-        """The summary as plain JSON-able values (no time series)."""
-        return {
-            "neurons": self.neurons,
-            "total_connections": self.total_connections,
-            "regions": [dict(r) for r in self.summary_regions],
-            "propagation_order": list(self.propagation_order),
-        } | ({} if self.fc_sc is None else {"fc_sc": self.fc_sc}) | self.analyses
+        """The summary as plain JSON-able values (no time series), with the fields of the run's model only:
+        `neurons` and `total_connections` where the run has N, `propagation_order` where the model has an
+        activation level, `fc_sc` and `fc_log_sc` where it has FC, the analyses' entries where asked."""
+        counts = {} if self.neurons is None else {"neurons": self.neurons, "total_connections": self.total_connections}
+        order = {} if self.propagation_order is None else {"propagation_order": list(self.propagation_order)}
+        return counts | {"regions": [dict(r) for r in self.summary_regions]} | order | (self.fc_sc or {}) \
+            | self.analyses
 
     def write(self, path: str | os.PathLike, suffix: str | None = None) -> None:
-        """Write the recorded series: `.npz` (time_ms, activity, regions) or `.csv` (time_ms,<region>,…), atomically.
+        """Write the recorded series: `.npz` (time_ms and activity when the state is recorded, regions, and
+        every other array the run has) or `.csv` (time_ms,<region>,…), atomically.
 
         `suffix` chooses the format when the path's own extension does not (a staged temporary name).
         """
@@ -102,8 +108,9 @@ class SimulationResult:
                                            ("fcd", self.fcd), ("fcd_time_ms", self.fcd_time_ms),
                                            ("spectrum_hz", self.spectrum_hz), ("spectrum_power", self.spectrum_power))
                          if v is not None}
-                np.savez(fh, time_ms=self.time_ms, activity=self.activity, regions=np.array(self.regions, dtype=str),
-                         **self.states, **extra, **self.monitors)
+                traces = {"time_ms": self.time_ms, "activity": self.activity} if len(self.time_ms) else {}
+                np.savez(fh, **traces, regions=np.array(self.regions, dtype=str), **self.states, **extra,
+                         **self.monitors)
             else:
                 text = text_stream(fh)
                 writer = csv.writer(text, lineterminator="\n")

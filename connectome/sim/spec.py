@@ -19,6 +19,9 @@ COUPLING_MODES = ("raw", "mean-input")
 
 MONITORS = ("raw", "temporal-average")
 PRECISIONS = ("float64", "tvb")
+# TVB's default conduction speed: tvb.simulator.simulator.Simulator.conduction_speed = Float(default=3.0), in mm/ms
+# (tvb-root, tvb_library/tvb/simulator/simulator.py)
+DEFAULT_SPEED_MM_PER_MS = 3.0
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,16 @@ class RunSpec:
     `params`: the model's parameters (e.g. width for `rate`, eta for `montbrio-pazo-roxin`) and the coupling
     function's as `coupling.NAME`; `coupling` is the coupling function's `a` (the rate model's G).
     `noise`: additive noise intensity D per state variable (stochastic integrators). `initial`: "random"
-    or {variable: value, or a list of one value per region}, constant over t ≤ 0.
+    or {variable: value, or a list of one value per region}, constant over t ≤ 0. `record`: whether the
+    state is recorded every `record_every_ms` (the raw traces); None records it unless the run asks for
+    BOLD, FC or FCD and gives neither `record_every_ms` nor the temporal-average monitor (`recording`).
+    `neurons`: the total N, for the models that use it (the rate model, and any model in mean-input coupling,
+    whose weights follow the region sizes); None takes the topology's reference scale there, and leaves N out
+    everywhere else. `delays`: projections with a `tract_length` (mm) are delayed by length / speed, at
+    `speed_mm_per_ms` or else DEFAULT_SPEED_MM_PER_MS; False runs without delays.
     """
 
-    neurons: int
+    neurons: int | None = None
     duration_ms: float = 1000.0
     dt_ms: float = 0.1
     model: str = "rate"
@@ -51,8 +60,10 @@ class RunSpec:
     fc: bool = False
     transient_ms: float = 0.0
     precision: str = "float64"  # or "tvb": TVB's float32 history, products and row sums
-    speed_mm_per_ms: float | None = None
+    speed_mm_per_ms: float | None = None  # None: DEFAULT_SPEED_MM_PER_MS where the topology has tract lengths
+    delays: bool = True
     record_every_ms: float | None = None
+    record: bool | None = None  # the raw traces (recording); None: see `recording`
     stimuli: tuple[str, ...] = ()
     deterministic: bool = False
     seed: int | None = None
@@ -76,6 +87,9 @@ class RunSpec:
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError(f"run specification: unknown parameters {', '.join(unknown)}")
+        data = {"record": True, **data}  # a spec stored before `record` existed recorded its state
+        if "delays" not in data:  # stored before `delays` existed: delays only where a speed was given
+            data["delays"] = data.get("speed_mm_per_ms") is not None
         return cls(**{**data, "stimuli": tuple(data.get("stimuli", ())), "params": dict(data.get("params", {})),
                       "noise": dict(data.get("noise", {})), "monitors": tuple(data.get("monitors", ()))})
 
@@ -88,8 +102,19 @@ class RunSpec:
         return [parse_stimulus(s) for s in self.stimuli]
 
 
-def make_spec(neurons: object, **params: Any) -> RunSpec:
-    """A RunSpec from keyword arguments (stimuli as objects or text), every number checked (InputError)."""
+def make_spec(neurons: object = None, **params: Any) -> RunSpec:
+    """A RunSpec from keyword arguments (stimuli as objects or text), every number checked (InputError).
+
+    Examples
+    --------
+    >>> spec = make_spec(model="wilson-cowan", speed_mm_per_ms=6.0)  # a neural mass: no N
+    >>> spec.neurons, spec.delays, spec.speed_mm_per_ms
+    (None, True, 6.0)
+    >>> make_spec(10, delays=False, speed_mm_per_ms=6.0)
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: delays contradicts speed_mm_per_ms: without delays there is no speed; leave one out
+    """
     stimuli = params.pop("stimuli", ())
     if isinstance(stimuli, (str, Stimulus)):
         stimuli = [stimuli]
@@ -106,9 +131,14 @@ def make_spec(neurons: object, **params: Any) -> RunSpec:
 
 def check(spec: RunSpec) -> None:
     """Refuse a spec whose numbers are unusable, naming the parameter; step counts are checked by `timing`."""
-    if not isinstance(spec.neurons, numbers.Integral) or isinstance(spec.neurons, bool) or \
-            not 1 <= spec.neurons <= MAX_NEURONS:
+    if spec.neurons is not None and (not isinstance(spec.neurons, numbers.Integral) or
+                                     isinstance(spec.neurons, bool) or not 1 <= spec.neurons <= MAX_NEURONS):
         raise InputError(Mention("neurons"), f": must be a whole number from 1 to 1e18, got {spec.neurons!r}")
+    if not isinstance(spec.delays, bool):
+        raise InputError(Mention("delays"), f": must be true or false, got {spec.delays!r}")
+    if not spec.delays and spec.speed_mm_per_ms is not None:
+        raise InputError(Mention("delays"), " contradicts ", Mention("speed_mm_per_ms"),
+                         ": without delays there is no speed; leave one out")
     for name in ("duration_ms", "dt_ms"):
         positive(getattr(spec, name), name)
     for name in ("record_every_ms", "speed_mm_per_ms"):
@@ -122,6 +152,10 @@ def check(spec: RunSpec) -> None:
         raise InputError(Mention("precision"), f": must be {' or '.join(PRECISIONS)}, got {spec.precision!r}")
     if spec.monitor not in MONITORS:
         raise InputError(Mention("monitor"), f": must be one of {', '.join(MONITORS)} (and bold), got {spec.monitor!r}")
+    if spec.record not in (None, True, False):
+        raise InputError(Mention("record"), f": must be true, false or None, got {spec.record!r}")
+    if spec.record is False and spec.monitor != "raw":
+        raise InputError(Mention("record"), ": contradicts ", Mention("monitor", spec.monitor), "; leave one out")
     positive(spec.bold_period_ms, "bold_period_ms")
     if spec.bold_scale is not None:
         positive(spec.bold_scale, "bold_scale")
@@ -148,6 +182,25 @@ def check(spec: RunSpec) -> None:
     from .analyses import check_analyses
 
     check_analyses(spec)
+
+
+def recording(spec: RunSpec) -> bool:
+    """Whether a run records its state every `record_every_ms` (the raw traces): `record` when given;
+    otherwise yes, unless the run asks for BOLD, FC or FCD and gives neither `record_every_ms` nor the
+    temporal-average monitor (a BOLD study needs no raw traces; its FC is of what it needs).
+
+    Examples
+    --------
+    >>> recording(RunSpec(1)), recording(RunSpec(1, bold=True)), recording(RunSpec(1, fc=True, record_every_ms=1.0))
+    (True, False, True)
+    >>> recording(RunSpec(1, bold=True, record=True)), recording(RunSpec(1, record=False))
+    (True, False)
+    """
+    if spec.record is not None:
+        return bool(spec.record)
+    if spec.record_every_ms is not None or spec.monitor != "raw":
+        return True
+    return not (spec.bold or spec.fc or spec.fcd_window_ms is not None)
 
 
 def positive(value: object, name: str) -> Fraction:

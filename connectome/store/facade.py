@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
-from ..errors import DatabaseError, InputError, ReferenceNotFound
+from ..errors import DatabaseError, InputError, NoDatabase, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, text_problem, validate
 from . import guards, ledger
 from . import runs as stored_runs
@@ -109,11 +109,24 @@ class Store:
     ----------
     url : str or None
         The database: a file path or a database URL; None: ``CONNECTOME_DB``, else ./connectome.db.
+    create : bool
+        Create a SQLite file that does not exist yet (at the newest schema); False refuses a missing file with
+        `NoDatabase` (exit code 3), creating nothing, as every reader of an existing store should.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> Store(os.path.join(tempfile.mkdtemp(), "typo.db"), create=False)
+    Traceback (most recent call last):
+    ...
+    connectome.errors.NoDatabase: sqlite:///.../typo.db: no such database file (nothing was created)
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         self.db = Database(resolve_url(url))
         self.url = self.db.url
+        if not create and self.db.path is not None and not self.db.path.exists():
+            raise NoDatabase(f"{self.db.where}: no such database file (nothing was created)")
         ensure_schema(self.db)
 
     def close(self) -> None:
@@ -310,7 +323,7 @@ class Store:
                            "ok": not problems, "problems": problems})
         return report + ([ledger_report] if ledger_entry and ref is None else [])
 
-    def record_run(self, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
+    def record_run(self, version: VersionRef, *, neurons: int | None, parameters: dict[str, Any], seed: int | None,
                    summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
                    peak_rss_bytes: int | None, sweep: tuple[int, int] | None = None,
                    staged: str | None = None) -> int:
@@ -351,10 +364,36 @@ class Store:
         """The log of deleted runs, oldest first."""
         return stored_runs.deletions(self)
 
-    def runs(self) -> list[dict[str, Any]]:
-        """Every recorded (finished) run, oldest first."""
-        return stored_runs.finished(self)
+    def runs(self, *, ref: str | None = None, model: str | None = None, sweep: int | None = None,
+             limit: int | None = None) -> list[dict[str, Any]]:
+        """The recorded (finished) runs, oldest first: every one, or those that match every filter given.
+
+        `ref`: runs of a topology (every version of a bare NAME; one version for NAME@vN, NAME@latest or vN);
+        `model`: runs of that model; `sweep`: the points of that sweep; `limit`: only the newest `limit` of them.
+        Each run is its record (as `run` gives it) with `model`, `duration_ms`, `sweep_id`, `sweep_point`,
+        `objective` and `score` (its sweep's objective and score; else its FC–SC correlation, when it has FC).
+
+        Examples
+        --------
+        >>> import os, tempfile, datetime, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+        >>> g.add_node("a", share=1.0); version = store.resolve(store.save(g).ref)
+        >>> for model in ("rate", "linear", "linear"):
+        ...     _ = store.record_run(version, neurons=10, parameters={"model": model, "duration_ms": 5.0}, seed=1, summary={},
+        ...         output=None, started_at=datetime.datetime(2026, 1, 1), wall_s=0.1, peak_rss_bytes=None)
+        >>> [(r["id"], r["model"], r["duration_ms"]) for r in store.runs(ref="pair", model="linear", limit=1)]
+        [(3, 'linear', 5.0)]
+        """
+        return stored_runs.listing(self, ref=ref, model=model, sweep=sweep, limit=limit)
 
     def run(self, run_id: int) -> dict[str, Any]:
-        """One recorded (finished) run by id."""
+        """One recorded (finished) run by id; `output_exists` says whether its output file is still in place."""
         return stored_runs.finished(self, run_id)[0]
+
+    def run_arrays(self, run_id: int) -> Any:
+        """The arrays run `run_id` wrote to its output file, labelled: a `connectome.sim.recorded.RunArrays`
+        with its regions, time axes, state variables, BOLD, FC and its RunSpec (InputError when the run has no
+        output file or it is missing). See `connectome.recorded.run_arrays` for an example."""
+        from ..recorded import run_arrays
+
+        return run_arrays(self, run_id)

@@ -18,17 +18,22 @@ from .url import sqlite_options, sqlite_path
 
 # Every revision shipped, oldest first; tests check it against Alembic's script directory,
 # so that start-up knows the head without loading Alembic.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 HEAD = REVISIONS[-1]
 MIGRATION_LOCK = lock_key("migrations")
 
 
 def upgrade_hint() -> str:
     """The upgrade command as the user started this program: `connectome db upgrade` or `python cli.py db upgrade`."""
+    return command_hint("db upgrade")
+
+
+def command_hint(words: str) -> str:
+    """A command as the user started this program: `connectome WORDS`, `python cli.py WORDS` or `python -m connectome WORDS`."""
     program = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     if program == "__main__.py":
-        return "python -m connectome db upgrade"
-    return f"python {program} db upgrade" if program.endswith(".py") else "connectome db upgrade"
+        return f"python -m connectome {words}"
+    return f"python {program} {words}" if program.endswith(".py") else f"connectome {words}"
 
 
 def current_revision(conn: Conn) -> str | None:

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DatabaseError, InputError
+from ..errors import DatabaseError, InputError, Mention
 from ..processes import gone, started
 from .connection import Conn
 from .locks import lock_wait_ms
@@ -80,7 +80,7 @@ def pending_mark(output: str | os.PathLike, staged: str | os.PathLike) -> dict[s
             "inode": info.st_ino, "size": info.st_size}
 
 
-def record(store: Store, version: VersionRef, *, neurons: int, parameters: dict[str, Any], seed: int | None,
+def record(store: Store, version: VersionRef, *, neurons: int | None, parameters: dict[str, Any], seed: int | None,
            summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
            peak_rss_bytes: int | None, sweep: tuple[int, int] | None = None,
            staged: str | os.PathLike | None = None) -> int:
@@ -250,17 +250,102 @@ def _as_dict(row: tuple) -> dict[str, Any]:
             **({"pending": json.loads(mark)} if mark is not None else {})}
 
 
+def output_exists(path: str | None) -> bool | None:
+    """Whether a run's output file is still where the run recorded it: True, False (moved or deleted since),
+    or None (no output; or a relative path, recorded before outputs were recorded whole, whose folder is unknown).
+
+    Examples
+    --------
+    >>> output_exists(None), output_exists("run.npz"), output_exists("/no/such/folder/run.npz")
+    (None, None, False)
+    """
+    if not path or not os.path.isabs(path):
+        return None
+    return os.path.isfile(path)
+
+
+_PUBLIC = ("id", "ref", "neurons", "seed", "parameters", "started_at", "wall_s", "peak_rss_bytes", "output",
+           "summary")
+
+
 def finished(store: Store, run_id: int | None = None) -> list[dict[str, Any]]:
     """Every finished run, oldest first, or the one with `run_id` (InputError when there is none); pending
-    rows are left out."""
-    public = ("id", "ref", "neurons", "seed", "parameters", "started_at", "wall_s", "peak_rss_bytes", "output",
-              "summary")
+    rows are left out. Each has `output_exists` (see `output_exists`) beside its recorded columns."""
     with store.db.connect() as conn:
         rows = (conn.rows(f"{_RUN_COLUMNS} WHERE r.pending IS NULL ORDER BY r.id") if run_id is None
                 else conn.rows(f"{_RUN_COLUMNS} WHERE r.id = :id AND r.pending IS NULL", {"id": run_id}))
         if run_id is not None and not rows:
             raise missing(conn, run_id)
-    return [{k: found[k] for k in public} for found in map(_as_dict, rows)]
+    return [_public(found) for found in map(_as_dict, rows)]
+
+
+def _public(found: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: found[k] for k in _PUBLIC}, "output_exists": output_exists(found["output"])}
+
+
+# a sweep's objective → the key of its score in a point's summary
+_SCORE_KEYS = {"fc-sc": "fc_sc", "fc-fit": "fc_fit", "fcd-ks": "fcd_ks"}
+
+
+def _score(summary: dict[str, Any], objective: str | None) -> float | None:
+    """A run's score under `objective` (a FC–SC correlation recorded nested or flat)."""
+    value = summary.get(_SCORE_KEYS.get(objective or "", ""))
+    return value.get("fc_sc") if isinstance(value, dict) else value
+
+
+def _listed(found: dict[str, Any], objectives: dict[int, str | None]) -> dict[str, Any]:
+    """A run as `listing` gives it: its record with its model, duration, sweep point, objective and score."""
+    summary, parameters = found["summary"], found["parameters"]
+    sweep_id = found["sweep_id"]
+    objective = objectives.get(sweep_id) if sweep_id is not None else None
+    if objective is None and summary.get("fc_sc") is not None:
+        objective = "fc-sc"  # a run's own FC–SC correlation, when it has FC
+    duration = parameters.get("duration_ms", summary.get("duration_ms"))
+    return {**_public(found), "model": parameters.get("model") or summary.get("model") or "rate",
+            "duration_ms": duration, "sweep_id": sweep_id, "sweep_point": found["sweep_point"],
+            "objective": objective, "score": _score(summary, objective)}
+
+
+def listing(store: Store, *, ref: str | None = None, model: str | None = None, sweep: int | None = None,
+            limit: int | None = None) -> list[dict[str, Any]]:
+    """Finished runs, oldest first, filtered (see `Store.runs`), each with its model, duration, objective and score."""
+    where, params = ["r.pending IS NULL"], {}
+    if ref is not None:
+        where.append(_ref_clause(store, ref, params))
+    if sweep is not None:
+        where.append("r.sweep_id = :sweep")
+        params["sweep"] = sweep
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise InputError(Mention("limit"), f": must be a whole number ≥ 1, got {limit!r}")
+    with store.db.connect() as conn:
+        rows = conn.rows(f"{_RUN_COLUMNS} WHERE {' AND '.join(where)} ORDER BY r.id", params)
+        specs = conn.rows("SELECT id, CAST(spec AS TEXT) FROM sweeps")
+    objectives = {i: json.loads(text).get("objective") for i, text in specs}
+    if sweep is not None and sweep not in objectives:  # an unknown sweep is refused, not shown as no runs
+        raise InputError(f"sweep {sweep}: no such sweep (see `sweeps list`)")
+    found = [_listed(run, objectives) for run in map(_as_dict, rows)]
+    if model is not None:
+        found = [run for run in found if run["model"] == model]
+    return found if limit is None else found[-limit:]
+
+
+def _ref_clause(store: Store, ref: str, params: dict[str, Any]) -> str:
+    """The WHERE clause of runs of `ref`: a topology's every version for a bare NAME, else the one version
+    (NAME@vN, NAME@latest or vN) it resolves to."""
+    if "@" not in ref and not _bare_version(ref):
+        with store.db.connect() as conn:
+            topology = conn.scalar("SELECT id FROM topologies WHERE name = :name", {"name": ref})
+        if topology is None:
+            store.resolve(ref)  # raises: no topology of that name
+        params["topology"] = topology
+        return "v.topology_id = :topology"
+    params["version"] = store.resolve(ref).id
+    return "r.version_id = :version"
+
+
+def _bare_version(ref: str) -> bool:
+    """Whether `ref` is a bare version, `vN`."""
+    return len(ref) > 1 and ref[0] == "v" and ref[1:].isdigit()
 
 
 def deletions(store: Store) -> list[dict[str, Any]]:

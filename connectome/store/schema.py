@@ -93,7 +93,7 @@ class Run(Base):
     __tablename__ = "runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("topology_versions.id", ondelete="CASCADE"), index=True)
-    neurons: Mapped[int] = mapped_column(BigInteger)
+    neurons: Mapped[Optional[int]] = mapped_column(BigInteger)  # None: a run that does not depend on N
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     seed: Mapped[Optional[int]] = mapped_column(BigInteger)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)

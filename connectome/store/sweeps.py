@@ -83,7 +83,9 @@ def recorded(store: Store, sweep_id: int) -> dict[int, dict[str, Any]]:
                              {"sweep": sweep_id, "last": last, "page": PAGE})
             for point, run_id, seed, summary in rows:
                 found = json.loads(summary)
-                out[point] = {"run_id": run_id, "seed": seed, "fc_sc": (found.get("fc_sc") or {}).get("fc_sc"),
+                fc_sc = found.get("fc_sc")  # flat, or nested {"fc_sc", "fc_log_sc"} as runs once recorded it
+                out[point] = {"run_id": run_id, "seed": seed,
+                              "fc_sc": fc_sc.get("fc_sc") if isinstance(fc_sc, dict) else fc_sc,
                               "fc_fit": found.get("fc_fit"), "fcd_ks": found.get("fcd_ks")}
             if len(rows) < PAGE:
                 return out

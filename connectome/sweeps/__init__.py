@@ -23,9 +23,12 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
     `workers` sizes the local cluster (at most this machine's cores); `scheduler` is a running Dask
     scheduler's address (`tcp://HOST:PORT`) instead; `dashboard` opens the local cluster's dashboard on
     127.0.0.1 (off by default).
-    Returns {sweep_id, points, ran, skipped, failed, rows, created} (`skipped`: points another process
-    recorded meanwhile); `rows` is one dict per recorded point:
-    point, the axes' values, seed, run_id, score (a table: `pandas.DataFrame(result["rows"])`).
+    `grid`'s values are numbers of any numpy or Python type, lists, ranges or 0-d/1-d arrays, each kept
+    as the exact number given (`Grid.of`). It runs from a plain script, guarded by
+    ``if __name__ == "__main__":`` or not, and from a notebook (see `connectome.sweeps.spawning`).
+    Returns a `SweepResult`, the dict {sweep_id, points, ran, skipped, failed, rows, created} (`skipped`:
+    points another process recorded meanwhile); `rows` is one dict per recorded point: point, the axes'
+    values, seed, run_id, score; `.to_dataframe()` gives them as a table.
     """
     from ..sim import make_spec
     from ..store import Store
@@ -34,13 +37,43 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
         store = Store(store)
     base = axes = None
     if resume is None:
-        texts = list(grid) if not isinstance(grid, dict) else \
-            [f"{name}={','.join(str(v) for v in values)}" for name, values in grid.items()]
-        axes = Grid.parse(texts, seeds)
+        axes = Grid.of(grid, seeds)
         base = make_spec(neurons, **run)
-    return run_sweep(store, ref, base, axes, objective=objective, empirical_fc=empirical_fc,
-                     empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler,
-                     workers=workers, resume=resume, dashboard=dashboard)
+    return SweepResult(run_sweep(store, ref, base, axes, objective=objective, empirical_fc=empirical_fc,
+                                 empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler,
+                                 workers=workers, resume=resume, dashboard=dashboard))
 
 
-__all__ = ["Grid", "parse_axis", "run_sweep", "sweep"]
+class SweepResult(dict):
+    """What `sweep` returns: the dict {sweep_id, points, ran, skipped, failed, rows, created}, and its rows as
+    a table.
+
+    Examples
+    --------
+    >>> result = SweepResult(rows=[{"point": 0, "coupling": 0.0, "seed": 5, "run_id": 1, "score": 0.25}])
+    >>> result.to_dataframe().to_dict("index")
+    {0: {'coupling': 0.0, 'seed': 5, 'run_id': 1, 'score': 0.25}}
+    """
+
+    def to_dataframe(self) -> Any:
+        """A `pandas.DataFrame` of the recorded points (the `notebook` extra): indexed by point, a column per
+        axis, then seed, run_id and score (None where the sweep has no objective)."""
+        return frame(self["rows"])
+
+
+def frame(rows: list[dict[str, Any]]) -> Any:
+    """Sweep rows (`SweepResult["rows"]`, `runner.table`) as a `pandas.DataFrame` indexed by point.
+
+    Examples
+    --------
+    >>> frame([{"point": 3, "gamma": -1.0, "seed": 1, "run_id": 9, "score": None}]).columns.tolist()
+    ['gamma', 'seed', 'run_id', 'score']
+    """
+    from ..extras import require
+
+    pd, = require("notebook", "SweepResult.to_dataframe", "pandas")
+    table = pd.DataFrame.from_records(rows, columns=list(rows[0]) if rows else ["point", "seed", "run_id", "score"])
+    return table.set_index("point")
+
+
+__all__ = ["Grid", "SweepResult", "frame", "parse_axis", "run_sweep", "sweep"]

@@ -1,7 +1,8 @@
 """Where a sweep's points run: a LocalCluster on this machine, or a running Dask scheduler reached within a bound.
 
 A local cluster listens on 127.0.0.1 only (scheduler, nannies, workers) and has no dashboard unless asked;
-asked, the dashboard binds 127.0.0.1 too. It has at most one worker per core this process may use. A
+asked, the dashboard binds 127.0.0.1 too. Its workers start as fresh interpreters where spawned ones would
+run the main program again (`spawning`). It has at most one worker per core this process may use. A
 scheduler address is checked before any connection (`tcp://HOST:PORT`, or `tls://HOST:PORT` when Dask's
 TLS settings are present), then reached within CONNECT_TIMEOUT_S, handshake included: a service that
 accepts the connection but does not speak Dask's protocol is refused in one line, as one that is not there.
@@ -165,14 +166,34 @@ def _reason(e: BaseException) -> str:
 def local_cluster(workers: int | None, dashboard: bool,
                   on_dashboard: Callable[[str], None] | None = None) -> tuple[Any, Any]:
     """(client, cluster): a LocalCluster on 127.0.0.1 of `workers` single-threaded processes (default: one
-    per core), its dashboard on 127.0.0.1 when `dashboard`, its address handed to `on_dashboard`."""
+    per core), its dashboard on 127.0.0.1 when `dashboard`, its address handed to `on_dashboard`.
+
+    When spawned processes would run the main program again (a script without ``if __name__ ==
+    "__main__":``, a program read from standard input: `spawning.rerun_main`), the workers start as fresh
+    interpreters instead (`spawning.fresh_nanny`)."""
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers or cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
+    from .spawning import fresh_nanny, rerun_main
+
+    count, fresh = workers or cores(), rerun_main() is not None
+    cluster = LocalCluster(n_workers=0 if fresh else count, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": dashboard},
                            silence_logs=logging.ERROR)
     try:
+        if fresh:
+            from distributed.worker_memory import parse_memory_limit
+
+            cluster.new_spec = {"cls": fresh_nanny(), "options": {
+                "host": "127.0.0.1", "nthreads": 1, "silence_logs": logging.ERROR,
+                "memory_limit": parse_memory_limit("auto", 1, count, logger=logging.getLogger("distributed"))}}
+            cluster.scale(count)
         client = Client(cluster, set_as_default=False)
+        if fresh:
+            try:
+                client.wait_for_workers(count, timeout=WORKERS_TIMEOUT_S)
+            except BaseException:
+                client.close()
+                raise
     except BaseException:
         cluster.close()
         raise

@@ -5,16 +5,19 @@ nearest the exact decimal) or `NAME=V1,V2,…`. NAME is a run parameter: `coupli
 `duration`, `neurons`, `noise.VAR` (a noise intensity), `coupling.NAME` or any model parameter.
 Points are numbered grid-major, seeds fastest: point i is grid cell i // K with seed i % K, so a
 point's number and seed never depend on where or when it runs.
+From Python an axis may also be numbers (`Grid.of`): Python's or numpy's, a list, a range or an array,
+each value kept as the exact number it is.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..errors import InputError, Mention
 from ..graph import shown
@@ -99,6 +102,65 @@ def _shape(text: str) -> tuple[str, int, Callable[[], list[float | int]]]:
     return name, count, lambda: _spaced(start, stop, count)
 
 
+def _given(value: Any, name: str) -> float | int:
+    """One value of axis `name` given as a number (Python's or numpy's) or as its text, kept exact."""
+    if isinstance(value, str):
+        return _number(value, name)
+    if isinstance(value, Decimal):
+        return _number(str(value), name)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputError(Mention("grid", key=name), f": {shown(value, 40)} is not a number")
+    if name == "neurons":
+        if isinstance(value, numbers.Integral):
+            return parse_count(int(value), Mention("grid", key="neurons"))
+        if not math.isfinite(value) or value != int(value):
+            raise InputError(Mention("grid", key="neurons"), f": must be a whole number ≥ 1, got {float(value)!r}")
+        return parse_count(int(value), Mention("grid", key="neurons"))
+    try:
+        number = float(value)  # exact for every float type; the nearest float for an int or a fraction
+    except OverflowError:
+        raise InputError(Mention("grid", key=name), f": {shown(value, 40)} is beyond the range of a float "
+                         "(about ±1.8e308)") from None
+    if not math.isfinite(number):
+        raise InputError(Mention("grid", key=name), f": {number!r} is not a finite number")
+    return number
+
+
+def axis_values(name: str, values: Any) -> list[float | int]:
+    """The values of axis `name` given from Python: a number, a list, tuple or range of numbers, a 0-d or 1-d
+    numpy array, or the text `START:STOP:COUNT` / `V1,V2,…`; each value the exact number given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> axis_values("coupling", np.linspace(0, 0.035, 3))
+    [0.0, 0.0175, 0.035]
+    >>> axis_values("coupling", np.float32(0.1)), axis_values("neurons", range(1000, 3001, 1000))
+    ([0.10000000149011612], [1000, 2000, 3000])
+    >>> axis_values("coupling", [0.1, np.nan])
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: grid['coupling']: nan is not a finite number
+    """
+    if isinstance(values, str):
+        return parse_axis(f"{name}={values}")[1]
+    shape = getattr(values, "shape", None)
+    if shape is not None and len(shape) > 1:
+        raise InputError(Mention("grid", key=name), f": an array of shape {tuple(shape)}; give one value, or a "
+                         "list or 1-d array of values")
+    if shape == () or not hasattr(values, "__iter__"):
+        values = [values.item() if shape == () and hasattr(values, "item") else values]
+    if hasattr(values, "__len__") and len(values) > MAX_POINTS:
+        raise InputError(Mention("grid", key=name), f": {len(values):,} values, more than the {MAX_POINTS:,} "
+                         "points a sweep takes")
+    listed = list(itertools.islice(values, MAX_POINTS + 1))
+    if len(listed) > MAX_POINTS:
+        raise InputError(Mention("grid", key=name), f": more than the {MAX_POINTS:,} values a sweep takes")
+    if not listed:
+        raise InputError(Mention("grid", key=name), ": give at least one value")
+    return [_given(v, name) for v in listed]
+
+
 def parse_axis(text: str) -> tuple[str, list[float | int]]:
     """`NAME=START:STOP:COUNT` or `NAME=V1,V2,…` as (name, values)."""
     name, count, make = _shape(text)
@@ -120,20 +182,37 @@ class Grid:
         """From the `grid` parameter's texts, `NAME=START:STOP:COUNT` or `NAME=V1,V2,…`; each name once."""
         shapes = [_shape(t) for t in texts]
         names = [n for n, _, _ in shapes]
-        if not shapes:
-            raise InputError(Mention("grid"), ": give at least one axis, e.g. ",
-                             Mention("grid", "0:0.1:5", key="coupling"))
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise InputError(Mention("grid", key=repeated[0]), ": given twice")
-        if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
-            raise InputError(Mention("seeds"), f": must be a whole number ≥ 1, got {seeds!r}")
-        points = seeds
-        for _, count, _ in shapes:
-            points *= count  # each factor is at most the text's length or MAX_POINTS: this stays small
-        if points > MAX_POINTS:
-            raise InputError(Mention("grid"), f": {points:,} points, more than the {MAX_POINTS:,} a sweep takes")
+        _check_size([count for _, count, _ in shapes], seeds)
         return cls(tuple((n, tuple(make())) for n, _, make in shapes), seeds)
+
+    @classmethod
+    def of(cls, grid: "Mapping[str, Any] | list[str] | tuple[str, ...]", seeds: int = 1) -> "Grid":
+        """From Python: a mapping of each axis to its values (see `axis_values`), or the texts `parse` takes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Grid.of({"coupling": np.linspace(0, 0.035, 2), "neurons": np.int64(1000)}, seeds=2).axes
+        (('coupling', (0.0, 0.035)), ('neurons', (1000,)))
+        >>> Grid.of({"coupling": float("inf")})
+        Traceback (most recent call last):
+        ...
+        connectome.errors.InputError: grid['coupling']: inf is not a finite number
+        """
+        if not isinstance(grid, Mapping):
+            if isinstance(grid, str):
+                grid = [grid]
+            return cls.parse(list(grid), seeds)
+        for name in grid:
+            if not isinstance(name, str) or not name.strip():
+                raise InputError(Mention("grid"), f": an axis is named by a parameter's name, got {name!r}")
+        _check_size([1] * len(grid), seeds)  # no axis, or seeds refused before any value is read
+        axes = tuple((name.strip(), tuple(axis_values(name.strip(), values))) for name, values in grid.items())
+        _check_size([len(v) for _, v in axes], seeds)
+        return cls(axes, seeds)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; `Grid.from_json` reads it back."""
@@ -190,6 +269,20 @@ class GridCell(Mention):
         if flag is None:
             return f"{self.keyword}={dict(self.cell)!r}"
         return f"{flag} {', '.join(f'{k}={v!r}' for k, v in self.cell)}"
+
+
+def _check_size(counts: list[int], seeds: Any) -> None:
+    """At least one axis, `seeds` a whole number ≥ 1, and at most MAX_POINTS points in all."""
+    if not counts:
+        raise InputError(Mention("grid"), ": give at least one axis, e.g. ",
+                         Mention("grid", "0:0.1:5", key="coupling"))
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
+        raise InputError(Mention("seeds"), f": must be a whole number ≥ 1, got {seeds!r}")
+    points = seeds
+    for count in counts:
+        points *= count  # each factor is at most the text's length or MAX_POINTS: this stays small
+    if points > MAX_POINTS:
+        raise InputError(Mention("grid"), f": {points:,} points, more than the {MAX_POINTS:,} a sweep takes")
 
 
 def seeds_of(base: int, count: int) -> list[int]:

@@ -51,6 +51,8 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
         version = store.resolve(found["ref"])
         base, grid, objective = RunSpec.from_json(spec["base"]), Grid.from_json(spec["grid"]), spec["objective"]
         base = base.with_seed(spec["seed"])
+        if "delays" not in spec["base"] and any(name == "speed" for name, _ in grid.axes):
+            base = replace(base, delays=True)  # stored before `delays` existed: its speed axis gave the delays
         empirical = {kind: spec.get(f"empirical_{kind}") for kind in ("fc", "bold", "fcd")}
     else:
         check_objective(objective, empirical, base)

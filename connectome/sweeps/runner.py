@@ -156,7 +156,8 @@ def _record(store: Any, plan: Any, point: int, out: dict[str, Any]) -> bool:
     summary = out["summary"]
     spec = out["spec"]
     try:
-        store.record_run(plan.version, neurons=int(spec["neurons"]), parameters=spec, seed=spec.get("seed"),
+        neurons = None if spec.get("neurons") is None else int(spec["neurons"])
+        store.record_run(plan.version, neurons=neurons, parameters=spec, seed=spec.get("seed"),
                          summary=summary, output=None, started_at=datetime.fromisoformat(out["started_at"]),
                          wall_s=summary["wall_s"], peak_rss_bytes=summary["peak_rss_bytes"],
                          sweep=(plan.sweep_id, point))

@@ -3,8 +3,9 @@
 Each module gives `update(done, x, arrays)` (a kernel part, called after every step), `arrays(run)` (what
 it holds, allocated before the first step), `bytes_needed(run)` (the same, counted before anything is
 allocated: the memory verdict is the sum of the parts' figures) and `fields(run, arrays)` (what it adds
-to the result). A run takes a recorder (`raw` or `temporal-average`), the `summary` of the observed
-variable and, when asked, `bold`. A new monitor is a module and a call to `register`.
+to the result). A run takes a recorder (`raw` or `temporal-average`) when it records its state
+(`connectome.sim.spec.recording`), else the `signal` its analyses need, if any; the `summary` of the
+observed variable and, when asked, `bold`. A new monitor is a module and a call to `register`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from . import average, bold, raw, summary
+from . import average, bold, raw, signal, summary
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Monitor:
     module: ModuleType
     doc: str
     recorder: bool = False  # records the state (one recorder per run: the `monitor` parameter)
+    internal: bool = False  # chosen by the run itself, never named by a spec
 
 
 MONITORS: dict[str, Monitor] = {}
@@ -36,7 +38,8 @@ def register(monitor: Monitor) -> Monitor:
 
 for _monitor in (Monitor("raw", raw, "every state variable every record_every_ms", recorder=True),
                  Monitor("temporal-average", average, "the mean over each record_every_ms window", recorder=True),
-                 Monitor("summary", summary, "peak, mean and activation of the observed variable"),
+                 Monitor("summary", summary, "peak, mean and activation of the observed variable", internal=True),
+                 Monitor("signal", signal, "the analyses' series when the state is not recorded", internal=True),
                  Monitor("bold", bold, "the BOLD signal of the Balloon–Windkessel model")):
     register(_monitor)
 

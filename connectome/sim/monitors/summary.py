@@ -37,13 +37,21 @@ def bytes_needed(run: Any) -> int:
 
 
 def fields(run: Any, arrays: tuple) -> dict[str, Any]:
-    """`summary_regions` (name, neurons, peak, mean, activation_ms) and `propagation_order`."""
+    """`summary_regions` (name, neurons where the run has N, peak, mean, and activation_ms where the model has
+    an `activation` level) and `propagation_order` (None for a model without one)."""
     peak, total, first = arrays[:3]
     regions, sizes, steps, dt = run.plan.regions, run.plan.sizes, run.grid.steps, run.grid.dt
     mean = total / (steps + 1)
-    rows = [{"name": name, "neurons": sizes[i], "peak_activity": float(peak[i]), "mean_activity": float(mean[i]),
-             "activation_ms": None if first[i] < 0 else float(int(first[i]) * Fraction(dt))}
-            for i, name in enumerate(regions)]
+    activates = "activation" in run.params
+    rows = []
+    for i, name in enumerate(regions):
+        row: dict[str, Any] = {"name": name} | ({} if sizes is None else {"neurons": sizes[i]})
+        row |= {"peak_activity": float(peak[i]), "mean_activity": float(mean[i])}
+        if activates:
+            row["activation_ms"] = None if first[i] < 0 else float(int(first[i]) * Fraction(dt))
+        rows.append(row)
+    if not activates:
+        return {"summary_regions": rows, "propagation_order": None}
     order = sorted((i for i in range(len(regions)) if first[i] >= 0), key=lambda i: (int(first[i]), i))
     return {"summary_regions": rows, "propagation_order": [regions[i] for i in order]}
 
