@@ -169,3 +169,25 @@ def test_bad_keywords_name_the_parameter():
         plot_graph(brain(4), top=0)
     with pytest.raises(InputError, match=r"^color_by=lobe: region 'Lregion_0' has no such attribute$"):
         plot_graph(brain(4), color_by="lobe")
+
+
+def _run_of(regions: int):
+    from types import SimpleNamespace
+
+    t = np.arange(5) * 0.5
+    values = np.arange(5 * regions, dtype=float).reshape(5, regions)
+    return SimpleNamespace(observed="E", activity=values, states={"E": values}, time_ms=t,
+                           regions=[f"r{i}" for i in range(regions)], summary_regions=[], stimuli=[],
+                           model="wilson-cowan", neurons=None, duration_ms=2.0)
+
+
+def test_a_run_of_more_than_twelve_regions_is_a_heatmap_of_regions_by_time():
+    few, many = plot_run(_run_of(12)).axes[0], plot_run(_run_of(13)).axes[0]
+    assert len(few.lines) == 12 and not few.images and len(few.get_legend().get_texts()) == 12
+    assert not many.lines and len(many.images) == 1 and many.get_legend() is None
+    image = many.images[0]
+    np.testing.assert_array_equal(image.get_array(), _run_of(13).activity.T)
+    assert image.get_extent() == [-0.25, 2.25, 12.5, -0.5]
+    assert [t.get_text() for t in many.get_yticklabels()] == [f"r{i}" for i in range(13)]
+    assert all(t.get_fontsize() >= 8 for t in many.get_yticklabels())
+    assert many.figure.axes[-1].get_ylabel() == "E"  # the colour bar names the variable

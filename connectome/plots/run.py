@@ -1,4 +1,5 @@
-"""A run's activity over time: one panel per variable, a line per region, stimuli shaded."""
+"""A run's activity over time: one panel per variable, a line per region (a region × time heatmap above
+`LEGEND_REGIONS` regions), stimuli shaded."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import InputError, Mention
 from ..extras import require
-from .common import LABEL_PT, axes_list, new_figure, root_figure, save, set_title
+from .common import LABEL_PT, axes_list, axis_inches, label_ticks, new_figure, root_figure, save, set_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-LEGEND_REGIONS = 12  # regions named in a legend up to this many
+LEGEND_REGIONS = 12  # regions drawn as named lines up to this many; a heatmap above
 
 
 def _series(result: Any, variables: Sequence[str] | None) -> dict[str, Any]:
@@ -29,7 +30,8 @@ def _series(result: Any, variables: Sequence[str] | None) -> dict[str, Any]:
 
 def plot_run(result: Any, path: str | os.PathLike | None = None, *, variables: Sequence[str] | None = None,
              title: str | None = None, ax: Axes | Sequence[Axes] | None = None) -> Figure:
-    """Activity traces of a run per region, stimulus windows shaded, the rate model's activation times dotted.
+    """Activity traces of a run per region, stimulus windows shaded, the rate model's activation times dotted;
+    above `LEGEND_REGIONS` regions each variable is a region × time heatmap, stimulus windows edged.
 
     Parameters
     ----------
@@ -61,30 +63,50 @@ def plot_run(result: Any, path: str | os.PathLike | None = None, *, variables: S
     """
     require("plots", "plot_run")
     series = _series(result, variables)
+    lines = len(result.regions) <= LEGEND_REGIONS
     if ax is None:
-        fig = new_figure("plot_run", 8.0, 2.4 + 2.2 * len(series))
+        panel_in = 2.2 if lines else min(axis_inches(len(result.regions), 2.2), 14.0) + 0.4
+        fig = new_figure("plot_run", 8.0, (2.4 if lines else 0.6) + panel_in * len(series))
         axes = list(fig.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0])
     else:
         axes = axes_list(ax, len(series))
         fig = root_figure(axes[0])
-    named = len(result.regions) <= LEGEND_REGIONS
-    activated = {r["name"]: r.get("activation_ms") for r in result.summary_regions}
     for panel, (name, values) in zip(axes, series.items()):
-        for i, region in enumerate(result.regions):
-            line, = panel.plot(result.time_ms, values[:, i], lw=1, label=region if named else None)
-            when = activated.get(region)
-            if when is not None and result.model == "rate":
-                panel.axvline(when, color=line.get_color(), ls=":", lw=1)
+        (_lines if lines else _heatmap)(panel, result, name, values)
         for stimulus in result.stimuli:
             end = result.duration_ms if stimulus.end_ms is None else min(stimulus.end_ms, result.duration_ms)
-            panel.axvspan(stimulus.start_ms, end, color="gold", alpha=0.2)
-        panel.set_ylabel(name)
+            if lines:
+                panel.axvspan(stimulus.start_ms, end, color="gold", alpha=0.2)
+            else:
+                for edge in (stimulus.start_ms, end):
+                    panel.axvline(edge, color="gold", lw=1)
     neurons = getattr(result, "neurons", None)
     set_title(axes[0], title or f"{result.model}: {len(result.regions)} regions"
               + (f", {neurons:,} neurons" if neurons else ""))
-    if named:
+    if lines:
         axes[0].legend(fontsize=LABEL_PT, ncol=2, loc="upper right")
     axes[-1].set_xlabel("time (ms)")
     if path is not None:
         save(fig, path)
     return fig
+
+
+def _lines(panel: Axes, result: Any, name: str, values: Any) -> None:
+    """A line per region, named in the legend; the rate model's activation times dotted."""
+    activated = {r["name"]: r.get("activation_ms") for r in result.summary_regions}
+    for i, region in enumerate(result.regions):
+        line, = panel.plot(result.time_ms, values[:, i], lw=1, label=region)
+        when = activated.get(region)
+        if when is not None and result.model == "rate":
+            panel.axvline(when, color=line.get_color(), ls=":", lw=1)
+    panel.set_ylabel(name)
+
+
+def _heatmap(panel: Axes, result: Any, name: str, values: Any) -> None:
+    """Regions × time, one row per region in the run's order, the value by colour (its bar names it)."""
+    t = result.time_ms
+    step = (t[1] - t[0]) / 2 if len(t) > 1 else 0.5
+    image = panel.imshow(values.T, aspect="auto", interpolation="nearest", cmap="viridis",
+                         extent=(t[0] - step, t[-1] + step, len(result.regions) - 0.5, -0.5))
+    label_ticks(panel, result.regions, "y")
+    root_figure(panel).colorbar(image, ax=panel, label=name, pad=0.01)
