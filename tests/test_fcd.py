@@ -263,3 +263,20 @@ def test_an_fcd_larger_than_its_cap_is_refused_before_the_run():
                                  "than 1 GiB; use a longer fcd_step_ms or a shorter run")
     prepare(g, make_spec(1000, model="linear", duration_ms=3100, dt_ms=0.05, record_every_ms=1.0, fcd_window_ms=100,
                          fcd_step_ms=40, initial={"x": 0.0}))
+
+
+@pytest.mark.parametrize("bold, made", [(False, 1), (True, 2)])
+def test_a_runs_series_is_made_once_for_its_fc_fcd_and_spectrum(monkeypatch, bold, made):
+    """The proxy over the whole series is made once (and BOLD's once more for the spectrum's activity)."""
+    from connectome import read
+    from connectome.sim import fc as fc_module, make_spec, prepare, run
+
+    calls = []
+    original = fc_module.fc_signal
+    monkeypatch.setattr(fc_module, "fc_signal", lambda p, r: calls.append(r.bold is not None) or original(p, r))
+    p = prepare(read(EXAMPLE), make_spec(10**6, model="kuramoto", duration_ms=300, record_every_ms=1.0, fc=True,
+                                         transient_ms=50, seed=2, fcd_window_ms=50.0, fcd_step_ms=10.0, bold=bold,
+                                         bold_period_ms=10.0, spectrum=True, spectrum_window_ms=100.0))
+    result = run(p)
+    assert len(calls) == made and result.fc is not None and result.fcd is not None
+    assert result.analyses["spectrum"]["signal"] == "activity"

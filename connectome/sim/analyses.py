@@ -120,20 +120,20 @@ def fcd_bytes(spec: Any, regions: int) -> tuple[int, int]:
     return windows, 8 * windows * (3 * (regions * (regions - 1) // 2) + windows)  # FCs copied twice (fcd.fcd)
 
 
-def with_analyses(p: Any, result: Any) -> Any:
-    """`result` with the FCD and the spectrum its spec asks for (arrays, and `result.analyses` entries)."""
-    from dataclasses import replace
-
-    from .fc import fc_signal
+def with_analyses(p: Any, result: Any, signals: Any = None) -> Any:
+    """`result` with the FCD and the spectrum its spec asks for (arrays, and `result.analyses` entries);
+    `signals` the run's series (`connectome.sim.fc.Signals`), made here when not given."""
+    from .fc import Signals
 
     spec = p.spec
+    signals = signals or Signals(p, result)
     if spec.fcd_window_ms is not None:
-        signal, times, _ = fc_signal(p, result)
+        signal, times, _ = signals.of_fc()
         what = "BOLD" if result.bold is not None else "activity"
         add_fcd(result, signal, times, float(spec.transient_ms), float(spec.fcd_window_ms), float(spec.fcd_step_ms),
                 what)
     if spec.spectrum:
-        signal, times, _ = fc_signal(p, replace(result, bold=None, bold_time_ms=None))  # the proxy, not BOLD
+        signal, times, _ = signals.of_activity()
         add_spectrum(result, signal, times, float(spec.transient_ms), float(spec.spectrum_window_ms))
     return result
 

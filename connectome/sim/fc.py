@@ -10,13 +10,38 @@ from ..errors import InputError, Mention
 def with_fc(p: Any, result: Any) -> Any:
     """The result with its functional connectivity (of the BOLD signal if recorded, else of the model's
     neural-activity proxy, `fc_signal`) and the FC–SC correlations, when the spec asks for them."""
+    signals = Signals(p, result)
     if p.spec.fc:
-        signal, times, what = fc_signal(p, result)
+        signal, times, what = signals.of_fc()
         result.fc = functional_connectivity(signal, times, float(p.spec.transient_ms), what)
         result.fc_sc = fc_sc(result.fc, p.plan)
     from .analyses import with_analyses
 
-    return with_analyses(p, result)
+    return with_analyses(p, result, signals)
+
+
+class Signals:
+    """A run's series for its FC and analyses (`fc_signal`), each made once however many use it."""
+
+    def __init__(self, p: Any, result: Any) -> None:
+        self.p, self.result = p, result
+        self._made: dict[bool, tuple[Any, Any, str]] = {}
+
+    def of_fc(self) -> tuple[Any, Any, str]:
+        """The FC's series: BOLD if recorded, else the model's proxy."""
+        return self._series(False)
+
+    def of_activity(self) -> tuple[Any, Any, str]:
+        """The model's proxy (never BOLD), as the spectrum reads it."""
+        return self._series(self.result.bold is not None)
+
+    def _series(self, without_bold: bool) -> tuple[Any, Any, str]:
+        if without_bold not in self._made:
+            from dataclasses import replace
+
+            result = replace(self.result, bold=None, bold_time_ms=None) if without_bold else self.result
+            self._made[without_bold] = fc_signal(self.p, result)
+        return self._made[without_bold]
 
 
 def fc_signal(p: Any, result: Any) -> tuple[Any, Any, str]:

@@ -18,7 +18,7 @@ from .euler import euler_stage
 
 def integrate(x, c, p, step, noise, j, link):  # a kernel part (connectome.sim.compose)
     """x ← one Heun step, the coupling re-summed at the predictor; `link` is (k, row, cvar, net, drive)."""
-    dt, floor, ceiling, d1, d2, xt, c2 = step[0], step[1], step[2], step[3], step[4], step[5], step[6]
+    d1, d2, xt, c2 = step[3], step[4], step[5], step[6]
     k, row, cvar, net, drive = link
     drift(x, c, p, d1, drive, row)
     euler_stage(x, d1, step, noise, j, xt)
