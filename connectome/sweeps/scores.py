@@ -46,7 +46,7 @@ def read_empirical(path: str | Path, regions: list[str]) -> Any:
         if matrix.shape != (len(regions), len(regions)):
             raise InputError(f"{p}: a {'x'.join(map(str, matrix.shape))} matrix for {len(regions)} regions "
                              "(a .npy FC is in the topology's region order; use a labelled CSV to match by label)")
-        return _checked(np.asarray(matrix, dtype=float), p)
+        return _finite(np.asarray(matrix, dtype=float), p, "FC")
     if p.suffix.lower() != ".csv":
         raise InputError(f"{p}: an empirical FC is a .npy or a labelled .csv matrix")
     rows = _csv_rows(p)
@@ -67,15 +67,7 @@ def read_empirical(path: str | Path, regions: list[str]) -> Any:
     except ValueError as e:
         raise InputError(f"{p}: {e}") from None
     order = [index[r] for r in regions]
-    return _checked(full[np.ix_(order, order)], p)
-
-
-def _checked(matrix: Any, p: Path) -> Any:
-    import numpy as np
-
-    if not np.all(np.isfinite(matrix)):
-        raise InputError(f"{p}: the empirical FC has values that are not finite numbers")
-    return matrix
+    return _finite(full[np.ix_(order, order)], p, "FC")
 
 
 def fc_fit(fc: Any, empirical: Any) -> float | None:
