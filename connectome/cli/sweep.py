@@ -32,8 +32,8 @@ EXIT_FAILED_POINTS = 5
 @click.option("--empirical-fc", type=click.Path(dir_okay=False), help="The empirical FC of fc-fit (.npy in the "
               "topology's region order, or a labelled .csv matrix).")
 @click.option("--empirical-bold", type=click.Path(dir_okay=False), help="An empirical time series, for fc-fit (its "
-              "FC) or fcd-ks (its FCD): .npy [samples, regions] sampled every --bold-period ms, or a .csv with a "
-              "header of region labels, optionally after a time_ms column.")
+              "FC) or fcd-ks (its FCD): .npy [samples, regions] or a .mat with one matrix (either way round) sampled "
+              "every --bold-period ms, or a .csv with a header of region labels, optionally after a time_ms column.")
 @click.option("--empirical-fcd", type=click.Path(dir_okay=False), help="The empirical FCD of fcd-ks (a square .npy, "
               "with the same --fcd-window and --fcd-step).")
 @click.option("--scheduler", metavar="ADDRESS", help="A running Dask scheduler, tcp://HOST:PORT (tls:// with Dask's "

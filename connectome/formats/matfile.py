@@ -125,14 +125,17 @@ def _open(source: Source) -> tuple[str, bytes, list[tuple[str, tuple[int, ...], 
     return where, data, variables
 
 
-def _square_key(where: str, variables: list[tuple[str, tuple[int, ...], str]], option: str) -> str:
-    """The only square numeric matrix of a file; an OptionError naming `option` when there is not one."""
-    square = [n for n, shape, kind in variables if kind in NUMERIC and len(shape) == 2 and shape[0] == shape[1] > 1]
-    if len(square) != 1:
-        raise option_error(where, option, f"needed: the file holds {len(square)} square numeric matrices "
-                                          f"({_listing([v for v in variables if v[0] in square]) or 'none'}); "
+def _square_key(where: str, variables: list[tuple[str, tuple[int, ...], str]], option: str,
+                square: bool = True) -> str:
+    """The only square (or, `square` False, any) numeric matrix of a file; an OptionError naming `option` when
+    there is not one."""
+    found = [n for n, shape, kind in variables if kind in NUMERIC and len(shape) == 2 and min(shape) > 1
+             and (shape[0] == shape[1] or not square)]
+    if len(found) != 1:
+        raise option_error(where, option, f"needed: the file holds {len(found)} {'square ' if square else ''}numeric "
+                                          f"matrices ({_listing([v for v in variables if v[0] in found]) or 'none'}); "
                                           f"variables: {_listing(variables)}")
-    return square[0]
+    return found[0]
 
 
 def _loaded(where: str, data: bytes, variables: list[tuple[str, tuple[int, ...], str]],
@@ -153,14 +156,16 @@ def _loaded(where: str, data: bytes, variables: list[tuple[str, tuple[int, ...],
     return loaded
 
 
-def load_mat_matrix(source: Source, key: str | None = None, option: str = "matrix_key") -> np.ndarray:
-    """The numeric matrix `key` of a ``.mat`` file (default: its only square one), checked as `read_mat` checks.
+def load_mat_matrix(source: Source, key: str | None = None, option: str = "matrix_key",
+                    square: bool = True) -> np.ndarray:
+    """The numeric matrix `key` of a ``.mat`` file (default: its only square one, or with `square` False its
+    only matrix of any shape), checked as `read_mat` checks.
 
     `option` is the keyword that names `key` in messages. Raises InputError (an OptionError naming
     `option` for a missing, ambiguous or non-numeric variable).
     """
     where, data, variables = _open(source)
-    key = key if key is not None else _square_key(where, variables, option)
+    key = key if key is not None else _square_key(where, variables, option, square)
     return _loaded(where, data, variables, {option: key}, option)[key]
 
 

