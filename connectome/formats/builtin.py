@@ -23,10 +23,13 @@ ORIENTATIONS = ("row-source", "row-target")
 _SPACE = b" \t\r\n"
 
 REGIONS = ReaderOption("regions", Path, "the regions file (name,share[,extra…])")
-SOURCE_COLUMN = ReaderOption("source_column", str, "the source column [default: source]", metavar="COL")
-TARGET_COLUMN = ReaderOption("target_column", str, "the target column [default: target]", metavar="COL")
-WEIGHT_COLUMN = ReaderOption("weight_column", str, "the strength column [default: strength, else weight]",
+SOURCE_COLUMN = ReaderOption("source_column", str, "the source column [default: source; 1 with no header]",
                              metavar="COL")
+TARGET_COLUMN = ReaderOption("target_column", str, "the target column [default: target; 2 with no header]",
+                             metavar="COL")
+WEIGHT_COLUMN = ReaderOption("weight_column", str, "the strength column [default: strength, else weight; 3 with "
+                             "no header if all numbers; without one each row counts 1]", metavar="COL")
+NO_HEADER = ReaderOption("no_header", bool, "the first line is data: columns are named 1, 2, … by position")
 WEIGHT_ATTR = ReaderOption("weight_attr", str, "the edge attribute to read as strength", metavar="NAME")
 UNDIRECTED = ReaderOption("undirected", bool, "read an undirected graph, each edge both ways")
 LABELS = ReaderOption("labels", Path, "the region names, one a line [default: npy: STEM.labels.txt; 0…n-1]")
@@ -71,7 +74,8 @@ register_format("json", extensions=(".json",), reader="connectome.formats.canoni
                 writer="connectome.formats.canonical:write_json", sniff=starts_with(b"{"))
 register_format("csv", extensions=(".csv", ".tsv"), reader="connectome.formats.csvfiles:read_csv",
                 writer="connectome.formats.csvfiles:write_csv", fallback=True,
-                options=(REGIONS, SOURCE_COLUMN, TARGET_COLUMN, WEIGHT_COLUMN, DUPLICATES, WHERE, LENGTHS, LENGTHS_KEY))
+                options=(REGIONS, SOURCE_COLUMN, TARGET_COLUMN, WEIGHT_COLUMN, NO_HEADER, DUPLICATES, WHERE, LENGTHS,
+                         LENGTHS_KEY))
 register_format("graphml", extensions=(".graphml", ".xml"), reader="connectome.formats.graphml:read_graphml",
                 writer="connectome.formats.graphml:write_graphml", sniff=starts_with(b"<"),
                 options=(WEIGHT_ATTR, UNDIRECTED, LENGTHS, LENGTHS_KEY))

@@ -9,9 +9,13 @@ Columns are found by their header name with case ignored, so ``Source``, ``TARGE
 do; a ``weight`` column stands for ``strength`` when there is none, and ``source_column``,
 ``target_column`` and ``weight_column`` name others. Their order is free; every other column is an extra
 attribute, named as written (names follow the rules of region names: no control or format characters, at most
-1000 characters; at most 1000 columns). Files are UTF-8 with or without a byte-order mark, with LF or CRLF
+1000 characters; at most 1000 columns). With `no_header` the edge file's first line is data and its
+columns are named ``"1"``, ``"2"``, … by position: source 1, target 2 and strength 3 unless named otherwise,
+column 3 only when every cell of it is a number (`connectome.formats.csvcolumns`). An edge list without a
+strength column counts each row 1 (with ``duplicates="sum"``, a pair's strength is its number of rows), and a
+warning says so. Files are UTF-8 with or without a byte-order mark, with LF or CRLF
 line ends and RFC 4180 quoting; blank lines are skipped.
-Line numbers in messages count physical lines, the header being line 1.
+Line numbers in messages count physical lines, the header (if any) being line 1.
 
 Cells are read strictly: ``share`` and ``strength`` must be decimal numbers (``0.3``, ``-1``,
 ``2.5e-3``; no ``nan``, ``inf``, underscores, spaces or empty cells). Region names lose surrounding
@@ -35,130 +39,34 @@ Example: ``write_csv(read_csv("e.csv", regions="r.csv"), "out.csv")`` writes ``o
 from __future__ import annotations
 
 import csv
-import io
+import decimal
 import math
 import os
 import re
+import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import networkx as nx
 
 from ..atomic import open_output
 from ..counting import rule_problem, strength_limit
-from ..errors import Mention, located
+from ..errors import ConnectomeWarning, Mention, located
 from ..numeric import check_positive
-from ..graph import RESERVED_REGION_KEYS, build_graph, key_problem, validate
-from .inputs import DECIMAL, INTEGER, Source, decode, file_stem, label, read_bytes
+from ..graph import RESERVED_REGION_KEYS, build_graph, validate
+from .inputs import DECIMAL, INTEGER, Source, file_stem, label
 from . import edgerows
+from .csvcolumns import csv_records, rows as _rows  # noqa: F401 (csv_records: importable from here too)
 from .lengths import attach_lengths, check_key
-from .limits import MAX_COLUMNS
-from .options import OptionError, option_error
+from .options import option_error
 
 EDGE_COLUMNS = ("source", "target", "strength")
-_OPTION = {"source": "source_column", "target": "target_column", "strength": "weight_column"}
 _BOOLEAN_TEXT = {"true": True, "false": False}
 REGION_COLUMNS = ("name", "share")
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
 
 # ---------------------------------------------------------------- reading
-
-
-def _delimiter(text: str) -> str:
-    """The header line's delimiter: a tab, else a comma, else runs of spaces (returned as " ")."""
-    header = text.lstrip("\ufeff").split("\n", 1)[0]
-    if "\t" in header:
-        return "\t"
-    if "," in header or not header.strip() or len(header.split()) == 1:
-        return ","
-    return " "
-
-
-def _rows(source: Source, where: str, required: tuple[str, ...], reserved: tuple[str, ...] = (),
-          names: dict[str, tuple[str, ...]] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, {column: cell}) for every non-blank row after the header, checked against it.
-
-    The delimiter is the header's (tab, comma or runs of spaces). Required columns are found by name with
-    case ignored: `names` gives, per required column, the header names that may stand for it, in order of
-    preference (by default its own name); they are renamed to the required name.
-    """
-    text = decode(read_bytes(source), where)
-    if not text.strip():
-        raise located(where, "", "the file is empty")
-    delimiter = _delimiter(text)
-    if delimiter == " ":  # no quoting between runs of spaces: one field per word
-        text = "\n".join("\t".join(line.split()) for line in text.splitlines())
-    records = csv_records(text, where, delimiter if delimiter != " " else "\t", blank=True)
-    expected = ",".join(required) + "[,extra…]"
-    _, header = next(records)
-    if not header:
-        raise located(where, "line 1", f"is blank; expected the header {expected}")
-    _check_header(where, header)
-    header = _canonical_header(where, header, required, names or {})
-    for column in header:
-        if column in reserved:
-            raise located(where, "line 1", f"column {column!r} is a reserved name and cannot be an attribute")
-    for line, row in records:
-        if row:
-            if len(row) != len(header):
-                raise located(where, f"line {line}", f"expected {len(header)} fields, got {len(row)}")
-            yield line, dict(zip(header, row))
-
-
-def csv_records(text: str, where: str, delimiter: str, *, blank: bool = False) -> Iterator[tuple[int, list[str]]]:
-    """(first physical line, cells) per record of RFC 4180 text (blank records only when `blank`).
-
-    A quoted cell may span lines; a malformed record or a cell above the csv module's field limit
-    (128 KiB) is a one-line InputError naming its line.
-    """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
-    line = 1
-    try:
-        for row in reader:
-            if row or blank:
-                yield line, row
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise located(where, f"line {reader.line_num}", f"not valid CSV: {exc}") from None
-
-
-def _check_header(where: str, header: list[str]) -> None:
-    """At most MAX_COLUMNS columns, each named by the rules of names and only once (in linear time)."""
-    if len(header) > MAX_COLUMNS:
-        raise located(where, "line 1", f"has {len(header):,} columns, above the limit of {MAX_COLUMNS:,}")
-    seen: dict[str, int] = {}
-    for i, column in enumerate(header, 1):
-        if not column:
-            raise located(where, "line 1", f"column {i} has no name")
-        problem = key_problem(column)
-        if problem:
-            raise located(where, "line 1", f"column {i}: {problem.replace('attribute name', 'name', 1)}")
-        if column in seen:
-            raise located(where, "line 1", f"column {column!r} appears twice")
-        seen[column] = i
-
-
-def _canonical_header(where: str, header: list[str], required: tuple[str, ...],
-                      names: dict[str, tuple[str, ...]]) -> list[str]:
-    """The header with each required column's cell renamed to the required name (found with case ignored)."""
-    lower: dict[str, int] = {}
-    for i, column in enumerate(header):
-        lower.setdefault(column.lower(), i)
-    position = {column: i for i, column in enumerate(header)}
-    header = list(header)
-    for column in required:
-        candidates = names.get(column, (column,))
-        found = next((lower[c.lower()] for c in candidates if c.lower() in lower), None)
-        if found is None:
-            given = names.get(column, (column,))[0]
-            hint = (" (named by ", Mention(_OPTION[column]), ")") if column in names and given.lower() != column else ()
-            raise OptionError(f"{where}: line 1: no {given!r} column", *hint,
-                              f" (expected {','.join(required)}[,extra…])")
-        if column in position and position[column] != found:
-            raise located(where, "line 1", f"column {column!r} would be given twice")
-        header[found] = column
-    return header
 
 
 def _positive(where: str, line: int, column: str, cell: str, maximum: float | None = None) -> float:
@@ -223,8 +131,9 @@ def _regions(regions: Source) -> dict[str, dict[str, Any]]:
 
 def read_csv(edges: Source, *, regions: Source | None = None, name: str | None = None,
              source_column: str | None = None, target_column: str | None = None,
-             weight_column: str | None = None, duplicates: str = "error", where: Any = None,
-             lengths: Source | None = None, lengths_key: str | None = None, unbounded: bool = False) -> nx.DiGraph:
+             weight_column: str | None = None, no_header: bool = False, duplicates: str = "error",
+             where: Any = None, lengths: Source | None = None, lengths_key: str | None = None,
+             unbounded: bool = False) -> nx.DiGraph:
     """Read a topology from an edge-list CSV/TSV and an optional regions CSV (paths or file objects).
 
     Parameters: `edges` the ``source,target,strength[,extra…]`` file (a ``weight`` column stands for
@@ -232,9 +141,12 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
     ``STEM.regions.csv`` beside the edge file if it exists, else every region in the edge list with
     share 1.0); `name` the topology's name (default: the edge file's stem); `source_column`,
     `target_column`, `weight_column` name the columns to read as source, target and strength (case
-    ignored); `duplicates` and `where` say which rows make which projections (`connectome.formats.edgerows`);
-    `lengths` is a tract-length matrix file (`connectome.formats.lengths`, `lengths_key` its variable in a
-    ``.mat``); `unbounded` leaves the strength's upper bound to the caller (who rescales, then validates).
+    ignored); `no_header` reads the first line as data, the columns named ``"1"``, ``"2"``, … by position
+    (source 1, target 2, strength 3 when every cell of it is a number); without a strength column each row
+    counts 1 (and ``duplicates="sum"`` counts a pair's rows); `duplicates` and `where` say which rows make
+    which projections (`connectome.formats.edgerows`); `lengths` is a tract-length matrix file
+    (`connectome.formats.lengths`, `lengths_key` its variable in a ``.mat``); `unbounded` leaves the
+    strength's upper bound to the caller (who rescales, then validates).
     Returns a validated DiGraph. Raises InputError naming the file, line and column for anything broken.
     """
     where_file = label(edges)
@@ -253,9 +165,11 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
         if companion.is_file() and companion != Path(edges):
             regions = companion
     known = _regions(regions) if regions is not None else None
-    found, pairs = _edge_rows(edges, where_file, known, wanted, duplicates,
-                              {"source": (source_column or "source",), "target": (target_column or "target",),
-                               "strength": (weight_column,) if weight_column else ("strength", "weight")})
+    defaults = ("1", "2", ("3",)) if no_header else ("source", "target", ("strength", "weight"))
+    table = {"names": {"source": (source_column or defaults[0],), "target": (target_column or defaults[1],),
+                       "strength": (weight_column,) if weight_column else defaults[2]},
+             "optional": () if weight_column else ("strength",), "no_header": bool(no_header)}
+    found, pairs = _edge_rows(edges, where_file, known, wanted, duplicates, table)
     projections = edgerows.projections(pairs, duplicates, where_file)
     for (s, t), attrs in projections.items():
         problem = check_positive(attrs["strength"], maximum=None if unbounded else strength_limit(attrs))
@@ -269,14 +183,20 @@ def read_csv(edges: Source, *, regions: Source | None = None, name: str | None =
 
 
 def _edge_rows(edges: Source, where: str, known: dict[str, dict[str, Any]] | None, wanted: dict[str, set[str]],
-               duplicates: str, names: dict[str, tuple[str, ...]]
+               duplicates: str, table: dict[str, Any]
                ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], edgerows.Pair]]:
-    """The regions named (share 1.0, in order) and the rows of each source and target kept by `wanted`."""
+    """The regions named (share 1.0, in order) and the rows of each source and target kept by `wanted`.
+
+    `table` holds the keywords of `csvcolumns.rows` that find the columns; without a strength column each
+    row's weight is 1, and a warning says so.
+    """
     found: dict[str, dict[str, Any]] = {}
     pairs: dict[tuple[str, str], edgerows.Pair] = {}
     stripped = edgerows.Names()
     read = 0
-    for line, cells in _rows(edges, where, EDGE_COLUMNS, names=names):
+    unweighted = False
+    for line, cells in _rows(edges, where, EDGE_COLUMNS, **table):
+        unweighted = "strength" not in cells
         if wanted:
             if read == 0:
                 wanted = edgerows.resolved(wanted, list(cells), where)
@@ -290,17 +210,11 @@ def _edge_rows(edges: Source, where: str, known: dict[str, dict[str, Any]] | Non
                 raise located(where, f"line {line}", f"{column}: unknown region {region!r}")
             found.setdefault(region, {"share": 1.0})
             ends.append(region)
-        cell = cells["strength"]
-        if not DECIMAL.fullmatch(cell):
-            raise located(where, f"line {line}", f"strength: must be a number, got {cells['strength']!r}")
         extras = _extras(where, line, cells, EDGE_COLUMNS)
         ruled = rule_problem(extras, ends[0] == ends[1])
         if ruled:
             raise located(where, f"line {line}", f"{ruled[0]}: {ruled[1]}")
-        weight = edgerows.signed(where, line, cell, extras)
-        problem = check_positive(abs(float(weight))) if weight else f"must not be 0, got {cell}"
-        if problem:
-            raise located(where, f"line {line}", f"strength: {problem}")
+        weight = _weight(where, line, cells.get("strength"), extras)
         edgerows.add(pairs, (ends[0], ends[1]), edgerows.Pair(line, weight, extras), duplicates, where)
     if wanted and not pairs:
         shown_where = "; ".join(f"{c}={'|'.join(sorted(v))}" for c, v in wanted.items())
@@ -308,7 +222,24 @@ def _edge_rows(edges: Source, where: str, known: dict[str, dict[str, Any]] | Non
     if known is None and not found:
         raise located(where, "", "lists no projections, and without a regions file there are no regions")
     stripped.warn(where, len(found))
+    if unweighted:
+        warnings.warn(ConnectomeWarning(f"{where}: no weight column: each row counts 1 as its strength (",
+                                        Mention("duplicates", "sum"), " makes a pair's strength its number of rows)"),
+                      stacklevel=3)
     return found, pairs
+
+
+def _weight(where: str, line: int, cell: str | None, extras: dict[str, Any]) -> decimal.Decimal:
+    """A row's weight as written (non-zero, a sign column beside a negative one refused); 1 without a cell."""
+    if cell is None:
+        return decimal.Decimal(1)
+    if not DECIMAL.fullmatch(cell):
+        raise located(where, f"line {line}", f"strength: must be a number, got {cell!r}")
+    weight = edgerows.signed(where, line, cell, extras)
+    problem = check_positive(abs(float(weight))) if weight else f"must not be 0, got {cell}"
+    if problem:
+        raise located(where, f"line {line}", f"strength: {problem}")
+    return weight
 
 
 # ---------------------------------------------------------------- writing

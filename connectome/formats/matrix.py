@@ -41,7 +41,7 @@ from ..atomic import open_output, staged
 from ..errors import located
 from ..graph import build_graph, shown, validate
 from .builtin import ORIENTATIONS
-from .csvfiles import csv_records
+from .csvcolumns import csv_records
 from .inputs import DECIMAL, Source, decode, file_stem, label, read_bytes
 from .limits import (MAX_MEMBER_BYTES, MAX_PROJECTIONS, brief, check_cells, check_projections,
                      max_projections_problem)
