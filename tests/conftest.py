@@ -152,6 +152,18 @@ def assert_one_line_error(outcome: Outcome, *fragments: str, code: int = 2) -> N
         assert fragment in lines[0], (fragment, lines[0])
 
 
+def with_warnings(call):
+    """(what `call()` returns, the texts of the ConnectomeWarnings it raised)."""
+    import warnings
+
+    from connectome.errors import ConnectomeWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [str(w.message) for w in caught if issubclass(w.category, ConnectomeWarning)]
+
+
 def input_error(call) -> str:
     """The one-line message of the InputError that `call()` raises."""
     from connectome.errors import InputError

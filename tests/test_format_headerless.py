@@ -3,14 +3,13 @@
 
 import doctest
 import importlib
-import warnings
 
 import pytest
 
-from connectome.errors import ConnectomeWarning
+
 from connectome.formats import read
 from connectome.formats.csvfiles import read_csv
-from conftest import assert_one_line_error, input_error
+from conftest import assert_one_line_error, input_error, with_warnings
 
 # edgelist_MA.csv's shape: no header, no weight; RIML -> ALML three times (two amines), RIMR -> ALML twice alike
 MA = ("RIML,ALML,tyramine,lgc-55\n"
@@ -22,13 +21,6 @@ MA = ("RIML,ALML,tyramine,lgc-55\n"
       "RIMR,ALML,tyramine,lgc-55\n")
 NO_WEIGHT = ("no weight column: each row counts 1 as its strength (duplicates=sum makes a pair's strength its "
              "number of rows)")
-
-
-def _warned(call):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = call()
-    return result, [str(w.message) for w in caught if issubclass(w.category, ConnectomeWarning)]
 
 
 def _projections(graph):
@@ -43,7 +35,7 @@ def ma(tmp_path):
 
 
 def test_rows_of_a_pair_sum_to_their_count_and_keep_the_columns_they_agree_on(ma):
-    graph, warned = _warned(lambda: read(ma, no_header=True, duplicates="sum"))
+    graph, warned = with_warnings(lambda: read(ma, no_header=True, duplicates="sum"))
     assert graph.graph["name"] == "edgelist_MA"
     assert list(graph.nodes(data=True)) == [(r, {"share": 1.0}) for r in ("RIML", "ALML", "ALMR", "RIMR", "ADFL")]
     assert _projections(graph) == [
@@ -57,7 +49,7 @@ def test_rows_of_a_pair_sum_to_their_count_and_keep_the_columns_they_agree_on(ma
 
 
 def test_where_names_columns_by_position(ma):
-    graph, warned = _warned(lambda: read_csv(ma, no_header=True, duplicates="sum", where="3=tyramine"))
+    graph, warned = with_warnings(lambda: read_csv(ma, no_header=True, duplicates="sum", where="3=tyramine"))
     assert list(graph) == ["RIML", "ALML", "ALMR", "RIMR"]
     assert _projections(graph) == [
         ("RIML", "ALML", {"strength": 2.0, "3": "tyramine"}),
@@ -83,12 +75,12 @@ def test_max_and_first_give_one_per_pair_and_error_refuses_the_repeat(ma):
 def test_column_three_is_the_weight_only_when_every_cell_is_a_number(tmp_path):
     numeric = tmp_path / "w.csv"
     numeric.write_text("a,b,2,x\nb,c,0.5,y\n")
-    graph, warned = _warned(lambda: read_csv(numeric, no_header=True))
+    graph, warned = with_warnings(lambda: read_csv(numeric, no_header=True))
     assert _projections(graph) == [("a", "b", {"strength": 2.0, "4": "x"}), ("b", "c", {"strength": 0.5, "4": "y"})]
     assert warned == []
     mixed = tmp_path / "m.csv"
     mixed.write_text("a,b,2\nb,c,x\n")
-    graph, warned = _warned(lambda: read_csv(mixed, no_header=True))
+    graph, warned = with_warnings(lambda: read_csv(mixed, no_header=True))
     assert _projections(graph) == [("a", "b", {"strength": 1.0, "3": 2}), ("b", "c", {"strength": 1.0, "3": "x"})]
     assert warned == [f"{mixed}: {NO_WEIGHT}"]
     named = read_csv(numeric, no_header=True, source_column="2", target_column="1", weight_column="3")
@@ -101,7 +93,7 @@ def test_column_three_is_the_weight_only_when_every_cell_is_a_number(tmp_path):
 def test_a_header_looking_first_line_is_data(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("source,target,strength\na,b,2\n")
-    graph, warned = _warned(lambda: read_csv(path, no_header=True))
+    graph, warned = with_warnings(lambda: read_csv(path, no_header=True))
     assert list(graph) == ["source", "target", "a", "b"]
     assert _projections(graph) == [("source", "target", {"strength": 1.0, "3": "strength"}),
                                    ("a", "b", {"strength": 1.0, "3": 2})]
@@ -115,12 +107,12 @@ def test_a_header_looking_first_line_is_data(tmp_path):
 def test_a_header_without_a_weight_column_counts_rows(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("Source,Target,Type\na,b,chemical\na,b,electrical\nb,a,chemical\n")
-    graph, warned = _warned(lambda: read_csv(path, duplicates="sum"))
+    graph, warned = with_warnings(lambda: read_csv(path, duplicates="sum"))
     assert _projections(graph) == [("a", "b", {"strength": 2.0}), ("b", "a", {"strength": 1.0, "Type": "chemical"})]
     assert warned[0] == f"{path}: {NO_WEIGHT}"
     weighted = tmp_path / "w.csv"
     weighted.write_text("source,target,weight\na,b,3\n")
-    graph, warned = _warned(lambda: read_csv(weighted))
+    graph, warned = with_warnings(lambda: read_csv(weighted))
     assert _projections(graph) == [("a", "b", {"strength": 3.0})] and warned == []
 
 

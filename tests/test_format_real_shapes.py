@@ -2,17 +2,16 @@
 .mat matrices with a separate length matrix; and the reader options they need (lengths, labels, duplicates,
 where, padded names, signs)."""
 
-import warnings
 
 import networkx as nx
 import numpy as np
 import pytest
 from scipy.io import savemat
 
-from connectome.errors import ConnectomeWarning
+
 from connectome.formats import read
 from connectome.formats.options import ReaderOption
-from conftest import assert_one_line_error, input_error
+from conftest import assert_one_line_error, input_error, with_warnings
 
 # cect's herm_full_edgelist.csv (Cook et al. 2019): names padded with spaces, a chemical and an electrical row
 # for one pair, weights as integers
@@ -22,13 +21,6 @@ HERM = ("Source,Target,Weight,Type\n"
         "I1L , I2L         ,2,electrical\n"
         "I2L , I1L ,2,electrical\n"
         "I3,I1L,1,chemical\n")
-
-
-def _warned(call):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = call()
-    return result, [str(w.message) for w in caught if issubclass(w.category, ConnectomeWarning)]
 
 
 def _projections(graph):
@@ -48,7 +40,7 @@ def test_padded_names_and_chemical_plus_electrical_rows_by_default_are_refused(h
 
 
 def test_duplicates_sum_strips_names_and_drops_the_attribute_the_rows_disagree_on(herm):
-    graph, warned = _warned(lambda: read(herm, duplicates="sum"))
+    graph, warned = with_warnings(lambda: read(herm, duplicates="sum"))
     assert list(graph) == ["I1L", "I2L", "I3"]
     assert _projections(graph) == [
         ("I1L", "I2L", {"strength": 12.0}),
@@ -62,31 +54,31 @@ def test_duplicates_sum_strips_names_and_drops_the_attribute_the_rows_disagree_o
 
 @pytest.mark.parametrize("rule, strength, kind", [("max", 10.0, "chemical"), ("first", 10.0, "chemical")])
 def test_duplicates_max_and_first_keep_one_row(herm, rule, strength, kind):
-    graph = _warned(lambda: read(herm, duplicates=rule))[0]
+    graph = with_warnings(lambda: read(herm, duplicates=rule))[0]
     assert graph.edges["I1L", "I2L"] == {"strength": strength, "Type": kind}
 
 
 def test_duplicates_max_takes_the_largest_absolute_weight(tmp_path):
     path = tmp_path / "e.csv"
     path.write_text("source,target,weight\na,b,2\na,b,-5\na,b,3\nb,a,1\n")
-    graph = _warned(lambda: read(path, duplicates="max"))[0]
+    graph = with_warnings(lambda: read(path, duplicates="max"))[0]
     assert _projections(graph) == [("a", "b", {"strength": 5.0, "sign": -1}), ("b", "a", {"strength": 1.0, "sign": 1})]
     path.write_text("source,target,weight\na,b,0.1\na,b,0.2\n")
-    assert _warned(lambda: read(path, duplicates="sum"))[0].edges["a", "b"] == {"strength": 0.3}  # decimal sum
+    assert with_warnings(lambda: read(path, duplicates="sum"))[0].edges["a", "b"] == {"strength": 0.3}  # decimal sum
     path.write_text("source,target,weight\na,b,0.1\na,c,1\na,c,-1\n")
     assert "line 3: the weights of 'a' -> 'c' sum to 0" in input_error(lambda: read(path, duplicates="sum"))
 
 
 def test_where_keeps_the_rows_of_a_type(herm):
-    graph, warned = _warned(lambda: read(herm, where="Type=chemical"))
+    graph, warned = with_warnings(lambda: read(herm, where="Type=chemical"))
     assert _projections(graph) == [
         ("I1L", "I2L", {"strength": 10.0, "Type": "chemical"}),
         ("I1L", "I3", {"strength": 3.0, "Type": "chemical"}),
         ("I3", "I1L", {"strength": 1.0, "Type": "chemical"})]
     assert warned == [f"{herm}: stripped the surrounding spaces of 3 region names as written (3 regions)"]
-    both = _warned(lambda: read(herm, where=["type=chemical", "Type=electrical"], duplicates="first"))[0]
+    both = with_warnings(lambda: read(herm, where=["type=chemical", "Type=electrical"], duplicates="first"))[0]
     assert both.number_of_edges() == 4  # any value of one column; the column's case ignored
-    assert _warned(lambda: read(herm, where={"Type": "electrical"}))[0].number_of_edges() == 2
+    assert with_warnings(lambda: read(herm, where={"Type": "electrical"}))[0].number_of_edges() == 2
     assert input_error(lambda: read(herm, where="Kind=gap")) == (
         f"{herm}: where: no column 'Kind' (columns: source, target, strength, Type)")
     assert input_error(lambda: read(herm, where="Type=gap")) == f"{herm}: no row has Type=gap"
@@ -105,7 +97,7 @@ def test_signed_edge_list_carries_sign(tmp_path):
 def test_padded_names_in_a_regions_file_are_stripped_too(tmp_path):
     (tmp_path / "e.csv").write_text("source,target,strength\na,b,1\n")
     (tmp_path / "r.csv").write_text("name,share\n a ,2\nb  ,1\n")
-    graph, warned = _warned(lambda: read(tmp_path / "e.csv", regions=tmp_path / "r.csv"))
+    graph, warned = with_warnings(lambda: read(tmp_path / "e.csv", regions=tmp_path / "r.csv"))
     assert dict(graph.nodes(data="share")) == {"a": 2.0, "b": 1.0}
     assert warned == [f"{tmp_path / 'r.csv'}: stripped the surrounding spaces of 2 region names as written (2 regions)"]
 
@@ -195,12 +187,12 @@ def test_bad_length_matrices_are_one_line_errors_naming_the_file(hcp, lengths, f
 
 def test_a_projection_without_a_length_gets_none_and_a_warning(hcp):
     np.save(hcp / "len.npy", np.where(LEN == 88.5, 0.0, LEN))
-    graph, warned = _warned(lambda: read(hcp / "DTI_CM.mat", lengths=hcp / "len.npy", normalise="max"))
+    graph, warned = with_warnings(lambda: read(hcp / "DTI_CM.mat", lengths=hcp / "len.npy", normalise="max"))
     assert "tract_length" not in graph.edges["0", "2"] and graph.edges["0", "1"]["tract_length"] == 31.25
     assert warned == [f"{hcp / 'len.npy'}: 2 projections of {hcp / 'DTI_CM.mat'} have a tract length of 0 "
                       "(none given): no tract_length, so no delay"]
     np.save(hcp / "len.npy", LEN * np.array([[1, 1, 1], [1, 1, 0], [1, 0, 1]]))  # 0 where there is no projection
-    assert _warned(lambda: read(hcp / "DTI_CM.mat", lengths=hcp / "len.npy", normalise="max"))[1] == []
+    assert with_warnings(lambda: read(hcp / "DTI_CM.mat", lengths=hcp / "len.npy", normalise="max"))[1] == []
 
 
 def test_lengths_for_npy_matrix_csv_edge_lists_and_graphml(tmp_path):

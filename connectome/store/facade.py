@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +17,7 @@ from . import runs as stored_runs
 from .connection import Conn, Database
 from .locks import lock_key
 from .migrate import ensure_schema
+from .runs import VERSION as _VERSION
 from .runs import now as _now
 from .runs import stamp as _stamp
 from .url import resolve_url
@@ -25,7 +25,6 @@ from .url import resolve_url
 if TYPE_CHECKING:
     import networkx as nx
 
-_VERSION = re.compile(r"v([0-9]+)")
 _RETRYABLE = ("40001", "40P01")  # serialization failure, deadlock: the only conflicts a retry resolves
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import time
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from ..errors import DatabaseError, InputError, Mention
 from ..processes import gone, started
 from .connection import Conn
 from .locks import lock_wait_ms
+
+VERSION = re.compile(r"v([0-9]+)")  # a version in a reference: NAME@vN, or a bare vN
 
 if TYPE_CHECKING:
     from .facade import Store, VersionRef
@@ -332,7 +335,7 @@ def listing(store: Store, *, ref: str | None = None, model: str | None = None, s
 def _ref_clause(store: Store, ref: str, params: dict[str, Any]) -> str:
     """The WHERE clause of runs of `ref`: a topology's every version for a bare NAME, else the one version
     (NAME@vN, NAME@latest or vN) it resolves to."""
-    if "@" not in ref and not _bare_version(ref):
+    if "@" not in ref and not VERSION.fullmatch(ref):
         with store.db.connect() as conn:
             topology = conn.scalar("SELECT id FROM topologies WHERE name = :name", {"name": ref})
         if topology is None:
@@ -341,11 +344,6 @@ def _ref_clause(store: Store, ref: str, params: dict[str, Any]) -> str:
         return "v.topology_id = :topology"
     params["version"] = store.resolve(ref).id
     return "r.version_id = :version"
-
-
-def _bare_version(ref: str) -> bool:
-    """Whether `ref` is a bare version, `vN`."""
-    return len(ref) > 1 and ref[0] == "v" and ref[1:].isdigit()
 
 
 def deletions(store: Store) -> list[dict[str, Any]]:

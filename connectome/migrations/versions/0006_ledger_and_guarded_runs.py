@@ -236,7 +236,7 @@ def downgrade() -> None:
         for (name,) in op.get_bind().exec_driver_sql(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name = 'ledger_insert' "
                 "OR name LIKE '%\\_kept\\_insert' ESCAPE '\\' OR name LIKE '%\\_kept\\_update' ESCAPE '\\')").all():
-            op.execute(f'DROP TRIGGER "{name}"')
+            op.execute('DROP TRIGGER "{}"'.format(name.replace('"', '""')))  # a name the store holds, quoted
     else:
         for table in STORE_TABLES:
             op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
