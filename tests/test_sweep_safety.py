@@ -365,7 +365,8 @@ def test_the_same_sweep_created_at_once_is_one_row(store_url):
 
 def test_a_point_recorded_by_another_process_is_left_to_it(cluster, store_url):
     """Deterministic: while the first point is recorded, 'another process' records four others (two in
-    flight, two not yet submitted); their runs stay, this sweep counts them as skipped and exits cleanly."""
+    flight, two not yet submitted); their runs stay, this sweep counts them as skipped and exits cleanly.
+    (Batches of one point, so that the window of batches in flight is a window of points.)"""
     client, local = cluster
     store = Store(store_url)
     store.save(read(EXAMPLE))
@@ -386,7 +387,7 @@ def test_a_point_recorded_by_another_process_is_left_to_it(cluster, store_url):
     from distributed import get_task_stream
 
     with get_task_stream(client) as stream:
-        out = run_sweep(store, "v1", spec, grid, scheduler=local.scheduler_address, on_point=other_process)
+        out = run_sweep(store, "v1", spec, grid, scheduler=local.scheduler_address, on_point=other_process, batch=1)
     assert len(theirs) == 4
     computed = {int(str(t["key"]).split("-")[3]) for t in stream.data if str(t["key"]).startswith("connectome-sweep")}
     assert computed == set(range(10))  # 10 and 11 were recorded before their turn: never computed here

@@ -97,6 +97,32 @@ def test_seeds_do_not_depend_on_scheduling(tmp_path):
     assert results[0] == results[1] and len(results[0]) == 3
 
 
+def test_batches_change_no_recorded_number(tmp_path):
+    """Points run alone (batch 1), in one batch in this process (one worker) and in batches of 2 on a
+    cluster record the same summaries and scores, bit for bit; the points differ from each other."""
+    from connectome import read
+
+    recorded = []
+    for workers, batch in ((1, 1), (1, None), (2, 2)):
+        s = Store(tmp_path / f"w{workers}-{batch}.db")
+        s.save(read(EXAMPLE))
+        out = sweep(s, "v1", 10**6, grid={"coupling": [0.2, 0.5, 0.9], "gamma": [-1.0, -2.0]},
+                    objective="fc-sc", workers=workers, batch=batch, seed=3,
+                    **{k: v for k, v in BASE.items() if k != "params"})
+        runs = {r["id"]: r["summary"] for r in s.runs()}
+        recorded.append([(r["point"], r["seed"], r["score"], [(x["peak_activity"], x["mean_activity"])
+                                                             for x in runs[r["run_id"]]["regions"]])
+                         for r in out["rows"]])
+        s.close()
+    assert recorded[0] == recorded[1] == recorded[2] and len(recorded[0]) == 6
+    assert len({row[2] for row in recorded[0]}) == 6
+
+
+def test_batch_must_be_a_whole_number(store):
+    with pytest.raises(InputError, match=r"^batch: must be a whole number ≥ 1, got 0$"):
+        sweep(store, "v1", 10**6, grid={"coupling": [0.2]}, workers=1, batch=0, **BASE)
+
+
 def test_a_failing_point_is_retried_reported_and_the_others_recorded(run, tmp_path):
     assert run("topology", "import", EXAMPLE).exit_code == 0
     out = run("sweep", "--topology", "v1", "--neurons", "1e6", "--model", "montbrio-pazo-roxin", "--speed", "3",

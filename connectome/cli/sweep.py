@@ -38,8 +38,11 @@ EXIT_FAILED_POINTS = 5
               "with the same --fcd-window and --fcd-step).")
 @click.option("--scheduler", metavar="ADDRESS", help="A running Dask scheduler, tcp://HOST:PORT (tls:// with Dask's "
               "TLS settings), which must answer within 5 s [default: a LocalCluster on this machine, on 127.0.0.1].")
-@click.option("--workers", type=click.IntRange(1), help="Workers of the LocalCluster, at most one per core "
-              "[default: one per core].")
+@click.option("--workers", type=click.IntRange(1), help="Workers of the LocalCluster, at most one per core; 1: the "
+              "points run in this process, no cluster [default: one per core].")
+@click.option("--batch", type=click.IntRange(1), metavar="K", help="At most K points stepped together by one kernel "
+              "(points that differ only in coupling, parameters, noise, seed, stimuli or initial state) "
+              "[default: up to 16, as memory and the workers allow].")
 @click.option("--dashboard", is_flag=True, help="Open the LocalCluster's Dask dashboard on 127.0.0.1 and print its "
               "address on stderr [default: no dashboard].")
 @click.option("--resume", type=ROW_ID, metavar="ID", help="Run the points of sweep ID that have no recorded run.")
@@ -47,7 +50,8 @@ EXIT_FAILED_POINTS = 5
 @click.pass_context
 def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[str, ...], seeds: int,
           objective: str | None, empirical_fc: str | None, empirical_bold: str | None, empirical_fcd: str | None,
-          scheduler: str | None, workers: int | None, dashboard: bool, resume: int | None, as_json: bool,
+          scheduler: str | None, workers: int | None, batch: int | None, dashboard: bool, resume: int | None,
+          as_json: bool,
           **options: Any) -> None:
     """Run a grid of runs on Dask; each point is recorded as it finishes, and a re-run resumes.
 
@@ -72,7 +76,7 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
         base = grid = None
     out = run_sweep(store_of(ctx), ref, base, grid, objective=objective, empirical_fc=empirical_fc,
                     empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler, workers=workers,
-                    resume=resume, dashboard=dashboard, progress=not as_json and sys.stderr.isatty(),
+                    batch=batch, resume=resume, dashboard=dashboard, progress=not as_json and sys.stderr.isatty(),
                     on_dashboard=lambda link: click.echo(f"dashboard: {link}", err=True), error_text=spelled)
     if as_json:
         emit({k: v for k, v in out.items() if k != "created"})

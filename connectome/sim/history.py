@@ -44,30 +44,34 @@ def initial_state(model: Any, initial: dict[str, Any] | str | None, regions: int
     return state
 
 
-def ring(channels: int, regions: int, max_delay: int, past: Any, dtype: Any = None) -> Any:
-    """The history of the coupled variables: (channels, regions, 2 · (max_delay + 1)), every slot holding
-    `past` (channels, regions), the values on t ≤ 0. Step k is written at k mod ring and again one ring
-    later, so that the values d steps back are one contiguous read that never wraps (see `remember`)."""
+def ring(channels: int, regions: int, max_delay: int, past: Any, dtype: Any = None, points: int = 1) -> Any:
+    """The history of the coupled variables: (channels, regions, 2 · (max_delay + 1) · points), every slot
+    holding `past` (channels, regions · points, a batch's points side by side), the values on t ≤ 0. Step
+    k is written at k mod ring and again one ring later, so that the values d steps back are one
+    contiguous read that never wraps (see `remember`); each slot holds the points of a batch side by side."""
     import numpy as np
 
-    hist = np.empty((channels, regions, 2 * (max_delay + 1)), dtype=dtype or np.float64)
-    hist[:] = past[:, :, None]
+    slots = 2 * (max_delay + 1)
+    hist = np.empty((channels, regions, slots * points), dtype=dtype or np.float64)
+    hist.reshape(channels, regions, slots, points)[:] = np.asarray(past).reshape(channels, regions, 1, points)
     return hist
 
 
 def remember(k, x, cvar, hist):  # a kernel part (connectome.sim.compose)
-    """Step k's coupled variables into the ring, twice; returns the column of step k, `base`: the value d
-    steps back is at base − d. With SIN_COS (a phase coupling summed by its sines and cosines) the first
-    channels hold the sines and the next the cosines."""
-    R, n = x.shape[1], cvar.shape[0]
-    size = hist.shape[2] // 2
+    """Step k's coupled variables into the ring, twice; returns the slot of step k, `base`: the values d
+    steps back start at (base − d) · POINTS. With SIN_COS (a phase coupling summed by its sines and
+    cosines) the first channels hold the sines and the next the cosines."""
+    R, n = x.shape[1] // POINTS, cvar.shape[0]
+    size = hist.shape[2] // (2 * POINTS)
     slot = k % size
+    at, again = slot * POINTS, (slot + size) * POINTS
     for j in range(n):
         for s in range(R):
-            value = x[cvar[j], s]
-            if SIN_COS:
-                hist[j, s, slot] = hist[j, s, slot + size] = math.sin(value)
-                hist[n + j, s, slot] = hist[n + j, s, slot + size] = math.cos(value)
-            else:
-                hist[j, s, slot] = hist[j, s, slot + size] = value
+            for q in range(POINTS):
+                value = x[cvar[j], s * POINTS + q]
+                if SIN_COS:
+                    hist[j, s, at + q] = hist[j, s, again + q] = math.sin(value)
+                    hist[n + j, s, at + q] = hist[n + j, s, again + q] = math.cos(value)
+                else:
+                    hist[j, s, at + q] = hist[j, s, again + q] = value
     return slot + size

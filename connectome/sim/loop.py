@@ -20,9 +20,7 @@ from ..errors import InputError, Mention
 from .compose import Kernel, load
 from .prepared import Prepared
 from .result import SimulationResult
-from .schedule import Drive
 from .spec import Timing
-from .threads import choose_threads, threads_used
 
 STEPS = '''
 def steps(k_from, k_to, x, model, net, drive, step, noise, mons):
@@ -62,9 +60,10 @@ def parts_of(p: Prepared, x: Any = None) -> RunParts:
 _KERNELS: dict[tuple, Any] = {}
 
 
-def kernel(p: Prepared, parallel: bool) -> Any:
-    """The compiled `steps` of this run's configuration (composed, written and loaded once per process)."""
-    parts = composed(p, parallel)
+def kernel(p: Prepared, parallel: bool, points: int = 1) -> Any:
+    """The compiled `steps` of this run's configuration for a batch of `points` (composed, written and loaded
+    once per process)."""
+    parts = composed(p, parallel, points)
     key = (tuple((role, func) for role, func in parts.roles.items()), tuple(sorted(parts.constants.items())),
            tuple(sorted(parts.parallel)), parts.body)
     if key not in _KERNELS:
@@ -72,8 +71,9 @@ def kernel(p: Prepared, parallel: bool) -> Any:
     return _KERNELS[key]
 
 
-def composed(p: Prepared, parallel: bool) -> Kernel:
-    """The kernel of this run's configuration: its parts by role, `couple` parallel or not."""
+def composed(p: Prepared, parallel: bool, points: int = 1) -> Kernel:
+    """The kernel of this run's configuration: its parts by role, `couple` parallel or not, for a batch of
+    `points` (`connectome.sim.batch`)."""
     from .integrators import INTEGRATORS
     from .layouts import LAYOUTS
     from .monitors import MONITORS
@@ -94,7 +94,8 @@ def composed(p: Prepared, parallel: bool) -> Kernel:
     sin_cos = p.function.phase and p.kernel != "scatter"
     # without delays (and for TVB's float32 history and the phase sums) the ring is not kept
     delayed = p.plan.max_delay > 0 or sin_cos or p.spec.precision == "tvb"
-    constants = {"SIN_COS": repr(sin_cos), "DELAYED": repr(delayed), "OBSERVED": repr(p.model.observed[0])}
+    constants = {"SIN_COS": repr(sin_cos), "DELAYED": repr(delayed), "OBSERVED": repr(p.model.observed[0]),
+                 "POINTS": repr(int(points))}
     return Kernel(roles, {"couple"} if parallel else set(), constants, body)
 
 
@@ -106,46 +107,42 @@ def run(prepared: Prepared, progress: Callable[[int], None] | None = None,
     and the machine's idle cores, see `connectome.sim.threads`); results are identical for any number.
     A state that leaves the floating-point numbers is refused (InputError "the run diverged").
     """
+    from .batch import run_batch
+
+    result = run_batch([prepared], progress, threads)[0]
+    if isinstance(result, InputError):
+        raise result
+    return result
+
+
+class Steps:
+    """The kernel's calls over a run: each percent of the steps (for progress), cut where a block of noise
+    and stimulus (`per_step` values per step) would pass NOISE_BLOCK_BYTES."""
+
+    def __init__(self, steps: Callable, total: int, progress: Callable[[int], None] | None, per_step: int) -> None:
+        self.steps, self.total, self.per_step = steps, total, per_step
+        self.tick = _ticker(total, progress)
+
+    def chunks(self) -> list[tuple[int, int]]:
+        """(first step, end) of each call."""
+        return _chunks(self.total, self.per_step)
+
+    def __call__(self, start: int, end: int, arrays: tuple) -> None:
+        self.steps(start, end, *arrays)
+        self.tick(end)
+
+
+def finish(p: Prepared, parts: RunParts, held: tuple, x: Any) -> SimulationResult:
+    """A run's result from its monitors' arrays and its last state `x`, refused if it left the floats."""
     import numpy as np
 
-    with np.errstate(all="ignore"):
-        return _run(prepared, progress, choose_threads(threads, prepared.plan))
-
-
-def _run(p: Prepared, progress: Callable[[int], None] | None, threads: Any) -> SimulationResult:
-    import numpy as np
-
+    from .fc import with_fc
     from .monitors import MONITORS, summary
 
-    grid, model, spec, R = p.timing, p.model, p.spec, len(p.plan.regions)
-    x, step, rng = _start(p)
-    parts = parts_of(p, x)
-    held = tuple(MONITORS[name].module.arrays(parts) for name in p.monitors)
-    params = model.parameter_matrix(model.arrays(p.params), R)
-    cvar = np.array(model.coupled[:model.terms_used(params)], dtype=np.int64)
-    net = _network(p, x, cvar)
-    inputs = Drive(spec.stimulus_objects(), {r: i for i, r in enumerate(p.plan.regions)}, grid.dt,
-                   model.stimulus_from_start)
-    stimulated = np.array(model.coupled if model.stimulated is None else model.stimulated, dtype=np.int64)
-    steps = kernel(p, threads != 1)
-    # the coupling (its terms past cvar's stay 0: the equations do not read them) and a noise of zeros
-    equations = (params, cvar, np.zeros((len(p.model.coupled), R)), np.zeros((1, *x.shape)))
-    scale = np.sqrt(2.0 * np.array(p.noise or [0.0] * x.shape[0]) * float(grid.dt))[:, None]  # √(2D·dt)
-    tick, empty, none = _ticker(grid.steps, progress), np.zeros((0, *x.shape)), np.zeros((0, R))
-    per_step = (x.size if rng is not None else 0) + (R if inputs else 0)
-    with threads_used(threads) as again:
-        for start, end in _chunks(grid.steps, per_step):
-            noise = empty if rng is None else rng.standard_normal((end - start, *x.shape)) * scale
-            drive = (inputs.block(start, end) if inputs else none, stimulated)
-            steps(start, end, x, equations, net, drive, step, noise, held)
-            tick(end)
-            again()
     recorded = held[0][0] if MONITORS[p.monitors[0]].recorder else np.zeros((0, *x.shape))
     check_finite(p, recorded, x, summary.total_of(held[p.monitors.index("summary")]))
     if "bold" in p.monitors:
         _check_bold(p, held[p.monitors.index("bold")])
-    from .fc import with_fc
-
     return with_fc(p, _result(p, parts, held))
 
 
@@ -160,47 +157,6 @@ def _check_bold(p: Prepared, arrays: tuple) -> None:
         raise InputError(f"the BOLD signal of region {p.plan.regions[r]!r} is not finite by t = "
                          f"{float(k * stride * p.timing.dt):g} ms: its drive left the balloon model's range; "
                          "lower ", Mention("bold_scale"), " or change the parameters")
-
-
-def _start(p: Prepared) -> tuple[Any, tuple, Any]:
-    """(the state at t = 0, the integrator's group, the additive noise's generator or None)."""
-    import numpy as np
-
-    from .history import initial_state
-    from .noise import population_state
-
-    R, model, spec = len(p.plan.regions), p.model, p.spec
-    shape = (len(model.state_variables), R)
-    if p.relaxation:
-        params = model.arrays(p.params)
-        x = model.initial(params, R)
-        if p.population:
-            a, step = population_state(p.plan.sizes, spec.seed, float(p.timing.dt), params["tau_ms"], x[0])
-            x[0] = a
-            return x, step, None
-    else:
-        x = initial_state(model, spec.initial, R, spec.seed)
-    floor = np.array([v.floor for v in model.state_variables])
-    ceiling = np.array([v.ceiling for v in model.state_variables])
-    # a relaxation's exact decay per step, 1 − e^(−dt/τ), without cancellation for small dt/τ
-    decay = -np.expm1(-float(p.timing.dt) / np.asarray(model.arrays(p.params)["tau_ms"])) * np.ones(R) \
-        if p.relaxation else np.zeros(0)
-    step = (float(p.timing.dt), floor, ceiling, np.empty(shape), np.empty(shape), np.empty(shape),
-            np.zeros((len(model.coupled), R)), decay)
-    rng = np.random.default_rng(np.random.SeedSequence(spec.seed).spawn(2)[0]) if p.stochastic else None
-    return x, step, rng
-
-
-def _network(p: Prepared, x: Any, cvar: Any) -> tuple:
-    """The layout's arrays, the history at rest (constant over t ≤ 0)."""
-    import numpy as np
-
-    from .layouts import LAYOUTS
-
-    past = x[cvar]
-    if p.function.phase and p.kernel != "scatter":  # the sines, then the cosines
-        past = np.concatenate([np.sin(past), np.cos(past)])
-    return LAYOUTS[p.kernel].module.arrays(p.plan, past, p.cpar, p.spec.precision == "tvb")
 
 
 def _chunks(steps: int, per_step: int) -> list[tuple[int, int]]:

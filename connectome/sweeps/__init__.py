@@ -11,8 +11,8 @@ from .runner import run_sweep
 def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, grid: dict[str, Any] | list[str] = (),
           seeds: int = 1, objective: str | None = None, empirical_fc: str | None = None,
           empirical_bold: str | None = None, empirical_fcd: str | None = None, scheduler: str | None = None,
-          workers: int | None = None, resume: int | None = None, dashboard: bool = False,
-          **run: Any) -> dict[str, Any]:
+          workers: int | None = None, batch: int | None = None, resume: int | None = None,
+          dashboard: bool = False, **run: Any) -> dict[str, Any]:
     """Run (or resume) a sweep from Python, as `python cli.py sweep` does.
 
     `store` is a `Store` or a database path or URL; `grid` maps a parameter to its values (or is a list of
@@ -20,7 +20,8 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
     `objective` is "fc-sc", "fc-fit" (with `empirical_fc` or `empirical_bold`) or "fcd-ks" (with
     `empirical_bold` or `empirical_fcd`, and the RunSpec's `fcd_window_ms` and `fcd_step_ms`); see
     `connectome.sweeps.scores`.
-    `workers` sizes the local cluster (at most this machine's cores); `scheduler` is a running Dask
+    `workers` sizes the local cluster (at most this machine's cores; 1: the points run in this process);
+    `batch` caps the points one kernel steps together (None: up to 16, as memory and workers allow); `scheduler` is a running Dask
     scheduler's address (`tcp://HOST:PORT`) instead; `dashboard` opens the local cluster's dashboard on
     127.0.0.1 (off by default).
     `grid`'s values are numbers of any numpy or Python type, lists, ranges or 0-d/1-d arrays, each kept
@@ -41,7 +42,7 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
         base = make_spec(neurons, **run)
     return SweepResult(run_sweep(store, ref, base, axes, objective=objective, empirical_fc=empirical_fc,
                                  empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler,
-                                 workers=workers, resume=resume, dashboard=dashboard))
+                                 workers=workers, batch=batch, resume=resume, dashboard=dashboard))
 
 
 class SweepResult(dict):

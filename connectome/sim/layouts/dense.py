@@ -15,9 +15,10 @@ BLOCKS = 16
 
 
 def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
-    """out[j, t] ← the coupling of region t's j-th coupled variable at step k."""
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, for each of the POINTS points
+    of a batch (side by side: region t's point q at t · POINTS + q)."""
     weights, delays, hist, buffer, cpar = net
-    R, n_cvar = x.shape[1], cvar.shape[0]
+    R, n_cvar = x.shape[1] // POINTS, cvar.shape[0]
     base = remember(k, x, cvar, hist) if DELAYED else 0
     blocks, channels = buffer.shape[0], hist.shape[0]
     for b in prange(blocks):
@@ -27,11 +28,12 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
         for s in range(b * R // blocks, (b + 1) * R // blocks):
             w, d = weights[s], delays[s]  # one view per source, over all R targets
             for ch in range(channels):
-                h, row, v = hist[ch, s], ch * R, cvar[ch % n_cvar]
-                now = x[v, s]  # without delays every projection reads the source's present state
+                h, row, v = hist[ch, s], ch * R * POINTS, cvar[ch % n_cvar]
                 for t in range(R):
-                    xj = h[base - d[t]] if DELAYED else now
-                    part[row + t] += w[t] * (xj if SIN_COS else pre(xj, x[v, t]))
+                    to, at, wt = row + t * POINTS, (base - d[t]) * POINTS, w[t]
+                    for q in range(POINTS):  # without delays every projection reads the source's present state
+                        xj = h[at + q] if DELAYED else x[v, s * POINTS + q]
+                        part[to + q] += wt * (xj if SIN_COS else pre(xj, x[v, t * POINTS + q]))
     add_blocks(x, cvar, out, buffer, cpar)
 
 
@@ -41,8 +43,8 @@ def _delay_type(plan):
     return np.int16 if plan.max_delay < np.iinfo(np.int16).max else np.int32
 
 
-def arrays(plan, past, cpar, tvb: bool = False) -> tuple:
-    """(W, d, hist, buffer, cpar) with W[s, t] the weight and d[s, t] the delay of s → t."""
+def arrays(plan, past, cpar, tvb: bool = False, points: int = 1) -> tuple:
+    """(W, d, hist, buffer, cpar) with W[s, t] the weight and d[s, t] the delay of s → t; `cpar` one row per point."""
     import numpy as np
 
     from ..history import ring
@@ -53,8 +55,8 @@ def arrays(plan, past, cpar, tvb: bool = False) -> tuple:
     weights[src, tgt] = plan.weights
     delays = np.zeros((R, R), dtype=_delay_type(plan))
     delays[src, tgt] = plan.delays
-    return (weights, delays, ring(len(past), R, plan.max_delay, past), np.empty((min(BLOCKS, R), len(past) * R)),
-            np.array(cpar))
+    return (weights, delays, ring(len(past), R, plan.max_delay, past, points=points),
+            np.empty((min(BLOCKS, R), len(past) * R * points)), np.array(cpar, dtype=np.float64).reshape(points, -1))
 
 
 def bytes_needed(plan, channels: int, tvb: bool = False) -> int:

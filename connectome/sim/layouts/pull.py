@@ -15,28 +15,33 @@ from .sums import pairwise
 
 
 def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
-    """out[j, t] ← the coupling of region t's j-th coupled variable at step k."""
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, for each of the POINTS points
+    of a batch (side by side: region t's point q at t · POINTS + q)."""
     first, index, w, delay, hist, buffer, cpar, zero = net
-    R, n_cvar = x.shape[1], cvar.shape[0]
+    R, n_cvar = x.shape[1] // POINTS, cvar.shape[0]
     base = remember(k, x, cvar, hist) if DELAYED else 0
     tvb = buffer.shape[1] > 0
     for t in prange(R):
         lo, hi = first[t], first[t + 1]
         for j in range(n_cvar):
-            xi = hist[j, t, base] if DELAYED else x[cvar[j], t]
-            if tvb:
-                for e in range(lo, hi):
-                    buffer[t, e - lo] = w[e] * pre(hist[j, index[e], base - delay[e]], xi)
-                total = buffer[t, 0] + pairwise(buffer[t], 1, hi - lo - 1) if hi - lo > 1 else \
-                    buffer[t, 0] if hi > lo else zero
-            else:
-                total = zero
-                for e in range(lo, hi):
-                    xj = hist[j, index[e], base - delay[e]] if DELAYED else x[cvar[j], index[e]]
-                    total += w[e] * pre(xj, xi)
-            out[j, t] = post(total, cpar, n_cvar)
+            for q in range(POINTS):
+                i = t * POINTS + q
+                xi = hist[j, t, base * POINTS + q] if DELAYED else x[cvar[j], i]
+                if tvb:
+                    for e in range(lo, hi):
+                        buffer[t, e - lo] = w[e] * pre(hist[j, index[e], (base - delay[e]) * POINTS + q], xi)
+                    total = buffer[t, 0] + pairwise(buffer[t], 1, hi - lo - 1) if hi - lo > 1 else \
+                        buffer[t, 0] if hi > lo else zero
+                else:
+                    total = zero
+                    for e in range(lo, hi):
+                        xj = hist[j, index[e], (base - delay[e]) * POINTS + q] if DELAYED else \
+                            x[cvar[j], index[e] * POINTS + q]
+                        total += w[e] * pre(xj, xi)
+                out[j, i] = post(total, cpar[q], n_cvar)
 
-def arrays(plan, past, cpar, tvb: bool) -> tuple:
+
+def arrays(plan, past, cpar, tvb: bool, points: int = 1) -> tuple:
     """(first, index, w, delay, hist, buffer, cpar, zero): edges by target (in source order for TVB's sums,
     else in projection order), the ring at `past`, and a row of products per target for TVB's sums."""
     import numpy as np
@@ -50,8 +55,8 @@ def arrays(plan, past, cpar, tvb: bool) -> tuple:
     real = np.float32 if tvb else np.float64
     width = int(np.max(np.diff(first), initial=0)) if tvb else 0
     return (first, np.array(plan.src, dtype=np.int32)[order], np.array(plan.weights, dtype=real)[order],
-            np.array(plan.delays, dtype=np.int32)[order], ring(len(past), R, plan.max_delay, past, real),
-            np.empty((R, width), dtype=real), np.array(cpar), real(0.0))
+            np.array(plan.delays, dtype=np.int32)[order], ring(len(past), R, plan.max_delay, past, real, points),
+            np.empty((R, width), dtype=real), np.array(cpar, dtype=np.float64).reshape(points, -1), real(0.0))
 
 
 def bytes_needed(plan, channels: int, tvb: bool) -> int:

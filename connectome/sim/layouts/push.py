@@ -19,9 +19,10 @@ MAX_BLOCKS = 16
 
 
 def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
-    """out[j, t] ← the coupling of region t's j-th coupled variable at step k."""
+    """out[j, t] ← the coupling of region t's j-th coupled variable at step k, for each of the POINTS points
+    of a batch (side by side: region t's point q at t · POINTS + q)."""
     first, index, w, delay, hist, buffer, cpar = net
-    R, n_cvar = x.shape[1], cvar.shape[0]
+    R, n_cvar = x.shape[1] // POINTS, cvar.shape[0]
     base = remember(k, x, cvar, hist) if DELAYED else 0
     blocks, channels = buffer.shape[0], hist.shape[0]
     for b in prange(blocks):
@@ -30,30 +31,30 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
             part[i] = 0.0
         for s in range(b * R // blocks, (b + 1) * R // blocks):
             for ch in range(channels):
-                h, row, v = hist[ch, s], ch * R, cvar[ch % n_cvar]
-                now = x[v, s]  # without delays every projection reads the source's present state
+                h, row, v = hist[ch, s], ch * R * POINTS, cvar[ch % n_cvar]
                 for e in range(first[s], first[s + 1]):
-                    t = index[e]
-                    xj = h[base - delay[e]] if DELAYED else now
-                    part[row + t] += w[e] * (xj if SIN_COS else pre(xj, x[v, t]))
+                    to, at, we = row + index[e] * POINTS, (base - delay[e]) * POINTS, w[e]
+                    for q in range(POINTS):  # without delays every projection reads the source's present state
+                        xj = h[at + q] if DELAYED else x[v, s * POINTS + q]
+                        part[to + q] += we * (xj if SIN_COS else pre(xj, x[v, index[e] * POINTS + q]))
     add_blocks(x, cvar, out, buffer, cpar)
 
 
 def add_blocks(x, cvar, out, buffer, cpar):  # a kernel part (connectome.sim.compose)
-    """out[j, t] ← post(Σ_b buffer[b, j · R + t]) in block order."""
-    R, n_cvar = x.shape[1], cvar.shape[0]
+    """out[j, i] ← post(Σ_b buffer[b, j · R · POINTS + i]) in block order, with point i mod POINTS's own cpar."""
+    width, n_cvar = x.shape[1], cvar.shape[0]
     blocks = buffer.shape[0]
-    for t in range(R):
+    for i in range(width):
         for j in range(n_cvar):
             total, other = 0.0, 0.0
             for b in range(blocks):
-                total += buffer[b, j * R + t]
+                total += buffer[b, j * width + i]
                 if SIN_COS:
-                    other += buffer[b, (n_cvar + j) * R + t]
+                    other += buffer[b, (n_cvar + j) * width + i]
             if SIN_COS:
-                xi = x[cvar[j], t]
+                xi = x[cvar[j], i]
                 total = math.cos(xi) * total - math.sin(xi) * other
-            out[j, t] = post(total, cpar, n_cvar)
+            out[j, i] = post(total, cpar[i % POINTS], n_cvar)
 
 
 def blocks(projections: int) -> int:
@@ -61,9 +62,9 @@ def blocks(projections: int) -> int:
     return min(MAX_BLOCKS, max(1, projections // BLOCK_EDGES))
 
 
-def arrays(plan, past, cpar, tvb: bool = False) -> tuple:
+def arrays(plan, past, cpar, tvb: bool = False, points: int = 1) -> tuple:
     """(first, index, w, delay, hist, buffer, cpar): edges by source and delay, the ring at `past`, and
-    one partial sum per block and channel."""
+    one partial sum per block and channel; `cpar` one row per point."""
     import numpy as np
 
     from ..history import ring
@@ -73,8 +74,8 @@ def arrays(plan, past, cpar, tvb: bool = False) -> tuple:
     order = np.lexsort((np.array(plan.delays, dtype=np.int64), sources))
     first = np.searchsorted(sources[order], np.arange(R + 1)).astype(np.int64)
     return (first, np.array(plan.tgt, dtype=np.int32)[order], np.array(plan.weights, dtype=np.float64)[order],
-            np.array(plan.delays, dtype=np.int32)[order], ring(len(past), R, plan.max_delay, past),
-            np.empty((blocks(plan.projections), len(past) * R)), np.array(cpar))
+            np.array(plan.delays, dtype=np.int32)[order], ring(len(past), R, plan.max_delay, past, points=points),
+            np.empty((blocks(plan.projections), len(past) * R * points)), np.array(cpar, dtype=np.float64).reshape(points, -1))
 
 
 def bytes_needed(plan, channels: int, tvb: bool = False) -> int:
