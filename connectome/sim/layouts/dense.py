@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..compose import prange
 from ..history import remember
-from .push import add_blocks
+from .push import add_blocks, points_of
 
 BLOCKS = 16
 
@@ -19,6 +19,7 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
     of a batch (side by side: region t's point q at t · POINTS + q)."""
     weights, delays, hist, buffer, cpar = net
     R, n_cvar = x.shape[1] // POINTS, cvar.shape[0]
+    n = points_of(cpar)
     base = remember(k, x, cvar, hist) if DELAYED else 0
     blocks, channels = buffer.shape[0], hist.shape[0]
     for b in prange(blocks):
@@ -28,12 +29,17 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
         for s in range(b * R // blocks, (b + 1) * R // blocks):
             w, d = weights[s], delays[s]  # one view per source, over all R targets
             for ch in range(channels):
-                h, row, v = hist[ch, s], ch * R * POINTS, cvar[ch % n_cvar]
+                h, row, v = hist[ch, s], ch * R * n, cvar[ch % n_cvar]
                 for t in range(R):
-                    to, at, wt = row + t * POINTS, (base - d[t]) * POINTS, w[t]
-                    for q in range(POINTS):  # without delays every projection reads the source's present state
-                        xj = h[at + q] if DELAYED else x[v, s * POINTS + q]
-                        part[to + q] += wt * (xj if SIN_COS else pre(xj, x[v, t * POINTS + q]))
+                    to, at, wt = row + t * n, (base - d[t]) * n, w[t]
+                    if POINTS == 1:  # without delays every projection reads the source's present state
+                        xj = h[at] if DELAYED else x[v, s]
+                        part[to] += wt * (xj if SIN_COS else pre(xj, x[v, t]))
+                        continue
+                    dst, past, now = part[to:to + n], h[at:at + n], x[v, t * n:t * n + n]
+                    for q in range(n):
+                        xj = past[q] if DELAYED else x[v, s * n + q]
+                        dst[q] += wt * (xj if SIN_COS else pre(xj, now[q]))
     add_blocks(x, cvar, out, buffer, cpar)
 
 

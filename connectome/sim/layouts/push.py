@@ -23,6 +23,7 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
     of a batch (side by side: region t's point q at t · POINTS + q)."""
     first, index, w, delay, hist, buffer, cpar = net
     R, n_cvar = x.shape[1] // POINTS, cvar.shape[0]
+    n = points_of(cpar)
     base = remember(k, x, cvar, hist) if DELAYED else 0
     blocks, channels = buffer.shape[0], hist.shape[0]
     for b in prange(blocks):
@@ -31,12 +32,18 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
             part[i] = 0.0
         for s in range(b * R // blocks, (b + 1) * R // blocks):
             for ch in range(channels):
-                h, row, v = hist[ch, s], ch * R * POINTS, cvar[ch % n_cvar]
+                h, row, v = hist[ch, s], ch * R * n, cvar[ch % n_cvar]
                 for e in range(first[s], first[s + 1]):
-                    to, at, we = row + index[e] * POINTS, (base - delay[e]) * POINTS, w[e]
-                    for q in range(POINTS):  # without delays every projection reads the source's present state
-                        xj = h[at + q] if DELAYED else x[v, s * POINTS + q]
-                        part[to + q] += we * (xj if SIN_COS else pre(xj, x[v, index[e] * POINTS + q]))
+                    t = index[e]
+                    to, at, we = row + t * n, (base - delay[e]) * n, w[e]
+                    if POINTS == 1:  # without delays every projection reads the source's present state
+                        xj = h[at] if DELAYED else x[v, s]
+                        part[to] += we * (xj if SIN_COS else pre(xj, x[v, t]))
+                        continue
+                    dst, past, now = part[to:to + n], h[at:at + n], x[v, t * n:t * n + n]
+                    for q in range(n):
+                        xj = past[q] if DELAYED else x[v, s * n + q]
+                        dst[q] += we * (xj if SIN_COS else pre(xj, now[q]))
     add_blocks(x, cvar, out, buffer, cpar)
 
 
@@ -55,6 +62,13 @@ def add_blocks(x, cvar, out, buffer, cpar):  # a kernel part (connectome.sim.com
                 xi = x[cvar[j], i]
                 total = math.cos(xi) * total - math.sin(xi) * other
             out[j, i] = post(total, cpar[i % POINTS], n_cvar)
+
+
+def points_of(cpar):  # a kernel part (connectome.sim.compose)
+    """POINTS, as a count the compiler does not know in a batch (cpar's rows: one per point), so that it turns
+    the points' innermost loop into vector instructions (a loop of a known 8 is unrolled into scalar code
+    instead); alone, a known 1."""
+    return 1 if POINTS == 1 else cpar.shape[0]
 
 
 def blocks(projections: int) -> int:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from .base import BoldDrive, Model, Parameter, StateVariable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 P = Parameter
 
@@ -47,17 +51,28 @@ class WilsonCowan(Model):
     sources = ("Wilson & Cowan (1972) Biophys. J. 12:1", "Wilson & Cowan (1973) Kybernetik 13:55",
                "The Virtual Brain 2.10, tvb.simulator.models.wilson_cowan.WilsonCowan")
 
+    def parameter_matrix(self, params: dict[str, Any], regions: int) -> np.ndarray:
+        """The parameters, then each region's sigmoid shifts shift_sigmoid / (1 + exp(a_k b_k)) (rows 23 and 24):
+        constants of the run, computed once here with the C library's exp, as the kernel's would be, not
+        twice per region and step."""
+        import numpy as np
+
+        p = super().parameter_matrix(params, regions)
+        shifts = [[shift / (1.0 + math.exp(-a * -b)) for a, b, shift in zip(p[i], p[i + 1], p[22])] for i in (6, 10)]
+        return np.vstack([p, shifts])
+
 
 def dfun(x, c, p, out):  # compiled into the run's kernel (connectome.sim.compose)
     """d/dt of (E, I) given the coupling c[0] (from E) and p in `region_parameters` order."""
     for t in range(x.shape[1]):
         E, I = x[0, t], x[1, t]
         c_ee, c_ei, c_ie, c_ii, tau_e, tau_i, a_e, b_e, c_e, theta_e = p[0:10, t]
-        a_i, b_i, theta_i, c_i, r_e, r_i, k_e, k_i, P_, Q, alpha_e, alpha_i, shift = p[10:23, t]
+        a_i, b_i, theta_i, c_i, r_e, r_i, k_e, k_i, P_, Q, alpha_e, alpha_i = p[10:22, t]
+        shift_e, shift_i = p[23, t], p[24, t]  # shift_sigmoid / (1 + exp(a b)), per region (`parameter_matrix`)
         x_e = alpha_e * (c_ee * E - c_ei * I + P_ - theta_e + c[0, t])
         x_i = alpha_i * (c_ie * E - c_ii * I + Q - theta_i)
-        s_e = c_e * (1.0 / (1.0 + math.exp(-a_e * (x_e - b_e))) - shift / (1.0 + math.exp(-a_e * -b_e)))
-        s_i = c_i * (1.0 / (1.0 + math.exp(-a_i * (x_i - b_i))) - shift / (1.0 + math.exp(-a_i * -b_i)))
+        s_e = c_e * (1.0 / (1.0 + math.exp(-a_e * (x_e - b_e))) - shift_e)
+        s_i = c_i * (1.0 / (1.0 + math.exp(-a_i * (x_i - b_i))) - shift_i)
         out[0, t] = (-E + (k_e - r_e * E) * s_e) / tau_e
         out[1, t] = (-I + (k_i - r_i * I) * s_i) / tau_i
 
