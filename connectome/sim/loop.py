@@ -92,8 +92,8 @@ def composed(p: Prepared, parallel: bool, points: int = 1) -> Kernel:
         roles[f"monitor_{i}"] = MONITORS[name].module.update
     body = STEPS.format(monitors="\n".join(f"        monitor_{i}(done, x, mons[{i}])" for i in range(len(p.monitors))))
     sin_cos = p.function.phase and p.kernel != "scatter"
-    # without delays (and for TVB's float32 history and the phase sums) the ring is not kept
-    delayed = p.plan.max_delay > 0 or sin_cos or p.spec.precision == "tvb"
+    # without delays the ring is not kept (but for TVB's float32 history, and for a batch's phase sums)
+    delayed = p.plan.max_delay > 0 or (sin_cos and points > 1) or p.spec.precision == "tvb"
     constants = {"SIN_COS": repr(sin_cos), "DELAYED": repr(delayed), "OBSERVED": repr(p.model.observed[0]),
                  "POINTS": repr(int(points))}
     return Kernel(roles, {"couple"} if parallel else set(), constants, body)

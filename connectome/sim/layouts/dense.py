@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..compose import prange
 from ..history import remember
-from .push import add_blocks, points_of
+from .push import add_blocks, points_of, present
 
 BLOCKS = 16
 
@@ -30,10 +30,11 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
             w, d = weights[s], delays[s]  # one view per source, over all R targets
             for ch in range(channels):
                 h, row, v = hist[ch, s], ch * R * n, cvar[ch % n_cvar]
+                here = present(x, v, s, ch, n_cvar)
                 for t in range(R):
                     to, at, wt = row + t * n, (base - d[t]) * n, w[t]
-                    if POINTS == 1:  # without delays every projection reads the source's present state
-                        xj = h[at] if DELAYED else x[v, s]
+                    if POINTS == 1:
+                        xj = h[at] if DELAYED else here
                         part[to] += wt * (xj if SIN_COS else pre(xj, x[v, t]))
                         continue
                     dst, past, now = part[to:to + n], h[at:at + n], x[v, t * n:t * n + n]

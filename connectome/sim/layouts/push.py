@@ -33,11 +33,12 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
         for s in range(b * R // blocks, (b + 1) * R // blocks):
             for ch in range(channels):
                 h, row, v = hist[ch, s], ch * R * n, cvar[ch % n_cvar]
+                here = present(x, v, s, ch, n_cvar)
                 for e in range(first[s], first[s + 1]):
                     t = index[e]
                     to, at, we = row + t * n, (base - delay[e]) * n, w[e]
-                    if POINTS == 1:  # without delays every projection reads the source's present state
-                        xj = h[at] if DELAYED else x[v, s]
+                    if POINTS == 1:
+                        xj = h[at] if DELAYED else here
                         part[to] += we * (xj if SIN_COS else pre(xj, x[v, t]))
                         continue
                     dst, past, now = part[to:to + n], h[at:at + n], x[v, t * n:t * n + n]
@@ -62,6 +63,16 @@ def add_blocks(x, cvar, out, buffer, cpar):  # a kernel part (connectome.sim.com
                 xi = x[cvar[j], i]
                 total = math.cos(xi) * total - math.sin(xi) * other
             out[j, i] = post(total, cpar[i % POINTS], n_cvar)
+
+
+def present(x, v, s, ch, n_cvar):  # a kernel part (connectome.sim.compose)
+    """Without delays, what every projection of source s reads on channel ch (a run alone): its present
+    state, or for a phase coupling its sine (the first channels) or cosine (the next). A batch reads its
+    points' present values from the ring (a phase coupling's batch keeps one, DELAYED, even without delays)."""
+    value = x[v, s]
+    if SIN_COS and not DELAYED:
+        return math.sin(value) if ch < n_cvar else math.cos(value)
+    return value
 
 
 def points_of(cpar):  # a kernel part (connectome.sim.compose)
