@@ -87,7 +87,7 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
                    f"{out['points']} recorded")
         _print_table(out["rows"])
     for failure in out["failed"]:
-        click.echo(f"error: point {failure['point']} failed twice: {failure['error']}", err=True)
+        click.echo(f"error: point {failure['point']} failed: {failure['error']}", err=True)
     if out["failed"]:
         ctx.exit(EXIT_FAILED_POINTS)
 
