@@ -151,8 +151,10 @@ def main() -> None:
     if args.peers:
         from sweep_peers import run_peers
 
-        for peer in run_peers(args.points, 2000.0, args.peers.split(",")):
+        for peer in run_peers(args.points, 2000.0, args.peers.split(","), zip_path=data / "connectivity_76.zip"):
             rows.append((peer["name"], peer["sweep_s"], peer.get("load_before", float("nan"))))
+    print("The peers are deterministic, their seeds changing the initial state only; connectome's points are "
+          "the sweep above (a stimulus on rV1 for 100 ms, the initial state E = I = 0.1).\n")
     print(f"{machine()}; {args.points} points of 2 s simulated (connectivity_76, wilson-cowan, Heun, dt 0.1 ms, "
           f"delays at 3 mm/ms); median of {args.repeats}, whole processes\n")
     print("| how | wall s | points/s | vs the loop | load (1 min) |")

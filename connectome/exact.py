@@ -6,7 +6,7 @@ import numbers
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from .errors import InputError, Mention
 
@@ -108,17 +108,91 @@ def scaled_floats(values: list[float]) -> tuple[list[int], int] | None:
     rounded division of exact doubles) gives back v, m · 10^-p is each value's shortest decimal scaled to
     10^p: decimals of at most 15 significant digits round to distinct doubles, so no other one can.
     """
+    found = scaled_array(values)
+    return None if found is None else (found[0].tolist(), found[1])
+
+
+def scaled_array(values: Any) -> tuple[Any, int] | None:
+    """`scaled_floats` as an int64 array: (integers, power), or None where it cannot be sure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ints, power = scaled_array(np.array([0.3, 12.5, 1e-3]))
+    >>> ints.tolist(), power
+    ([300, 12500, 1], 3)
+    >>> scaled_array(np.array([0.6693395498556148])) is None  # 16 digits: the exact path decides
+    True
+    """
     import numpy as np
 
-    v = np.array(values, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
     for power in range(16):
         tens = 10.0**power
         m = np.rint(v * tens)
         if not np.all(np.abs(m) < 1e15):
             return None
         if np.array_equal(m / tens, v):
-            return m.astype(np.int64).tolist(), power
+            return m.astype(np.int64), power
     return None
+
+
+def decimal_arrays(values: Any) -> tuple[Any, Any]:
+    """Each float as its shortest decimal m · 10^e, exactly: (m as int64, e as int64), a chunk at a time.
+
+    Any double's shortest decimal has at most 17 significant digits, so m fits 64 bits; no Python object is
+    kept per value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m, e = decimal_arrays(np.array([0.6693395498556148, 2.5, 1e-300]))
+    >>> m.tolist(), e.tolist()
+    ([6693395498556148, 25, 1], [-16, -1, -300])
+    """
+    import numpy as np
+
+    floats = np.asarray(values, dtype=np.float64)
+    m, e = np.empty(len(floats), dtype=np.int64), np.empty(len(floats), dtype=np.int64)
+    for start in range(0, len(floats), 65536):
+        parts = [_decimal(v) for v in floats[start:start + 65536].tolist()]
+        m[start:start + len(parts)] = [p[0] for p in parts]
+        e[start:start + len(parts)] = [p[1] for p in parts]
+    return m, e
+
+
+def scaled_columns(values: Any) -> tuple[Any, int]:
+    """Many strengths (an array of floats, or a list) as integers over one 10^power, without a Python object
+    per value: `scaled_array`'s int64 array where it is sure, else the exact decimals (m, e) of
+    `decimal_arrays`, else (a list with Decimals) `scaled_list`'s list; `scaled_chunk` gives the integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scaled, power = scaled_columns(np.array([0.5, 0.6693395498556148]))
+    >>> scaled_chunk(scaled, power, 0, 2), power
+    ([5000000000000000, 6693395498556148], 16)
+    """
+    import numpy as np
+
+    if not isinstance(values, np.ndarray):
+        return scaled_list(values)
+    found = scaled_array(values)
+    if found is not None:
+        return found
+    m, e = decimal_arrays(values)
+    return (m, e), max(0, -int(e.min(initial=0)))
+
+
+def scaled_chunk(scaled: Any, power: int, start: int, end: int) -> list[int]:
+    """The integers over 10^power of values start to end of `scaled_columns`, as Python integers."""
+    if isinstance(scaled, list):
+        return scaled[start:end]
+    if not isinstance(scaled, tuple):
+        return scaled[start:end].tolist()
+    m, e = scaled[0][start:end].tolist(), scaled[1][start:end].tolist()
+    tens = {x: 10 ** (power + x) for x in set(e)}
+    return [a * tens[b] for a, b in zip(m, e)]
 
 
 def _distinct(values: Iterable[object]) -> list:

@@ -17,6 +17,8 @@ def parse_float(text: str) -> float | Decimal:
     value = float(text)
     if len(text) <= 16 and "e" not in text and "E" not in text:
         return value  # at most 15 significant digits: a double always carries them exactly
+    if float.__repr__(value) == text:  # the float's own shortest text: it carries the decimal
+        return value
     exact = Decimal(text)
     return value if Decimal(repr(value)) == exact else exact
 

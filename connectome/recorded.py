@@ -165,7 +165,7 @@ def _replayed(store: Store, found: dict[str, Any], spec: Any, show_progress: boo
     from .runs import progress_delay
     from .sim import checked_run, prepare
 
-    prepared = prepare(store.rows(store.resolve(found["ref"])), spec)
+    prepared = prepare(store.columns(store.resolve(found["ref"])), spec)
     with tqdm(total=prepared.timing.steps, unit="step", delay=progress_delay(), file=sys.stderr,
               disable=not show_progress, leave=False, desc=f"re-simulating run {found['id']}") as bar:
         result = checked_run(prepared, bar.update, warn=lambda _text: None)

@@ -101,7 +101,7 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
         from .plots import check_picture
 
         check_picture(plot)
-    prepared = prepare(store.rows(version), spec)
+    prepared = prepare(store.columns(version), spec)
     check_csv(output, prepared)
     started, clock = datetime.now(UTC), time.perf_counter()
     with tqdm(total=prepared.timing.steps, unit="step", delay=delay, file=sys.stderr, disable=not show_progress,
@@ -205,7 +205,7 @@ def replay(store: Store, run_id: int, record: bool | None = None) -> tuple[dict[
     spec = spec_of_run(found)
     if record is not None:
         spec = replace(spec, record=record)
-    return found, checked_run(prepare(store.rows(store.resolve(found["ref"])), spec), warn=lambda _text: None)
+    return found, checked_run(prepare(store.columns(store.resolve(found["ref"])), spec), warn=lambda _text: None)
 
 
 def engine_change(found: dict[str, Any]) -> str | None:

@@ -208,7 +208,8 @@ def test_a_killed_sweep_loses_no_finished_point_and_resumes(tmp_path):
     cli = [sys.executable, str(ROOT / "cli.py"), "--db", str(db)]
     assert subprocess.run([*cli, "topology", "import", str(EXAMPLE)], capture_output=True).returncode == 0
     args = [*cli, "sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--duration", "30000",
-            "--record-every", "10", "--grid", "coupling=0:1:24", "--objective", "fc-sc", "--workers", "2", "--seed", "5"]
+            "--record-every", "10", "--grid", "coupling=0:1:24", "--objective", "fc-sc", "--workers", "2", "--seed", "5",
+            "--batch", "2"]  # twelve batches: the kill lands between them
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 120

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import click
 
@@ -24,16 +24,43 @@ def emit(data: Any) -> None:
 def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
     """A plain aligned text table; numbers right-aligned."""
     rows = [list(r) for r in rows]
-    numeric = [bool(rows) and all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows)
-               for i in range(len(headers))]
-    cells = [[("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else printable(str(v)))
-              for v in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    return "\n".join(table_lines(lambda: [rows], headers))
+
+
+def table_lines(chunks: Callable[[], Iterable[Sequence[Sequence[Any]]]], headers: Sequence[str]) -> Iterator[str]:
+    """`table`'s lines for rows given a chunk at a time: `chunks()` is called twice (widths, then lines), so no
+    cell of a large table is held beyond its chunk. The header and its rule come first, then one text per chunk.
+
+    Examples
+    --------
+    >>> for text in table_lines(lambda: ([("a", 1)], [("bb", 1000)]), ["name", "n"]):
+    ...     print(text)
+    name      n
+    ----  -----
+    a         1
+    bb    1,000
+    """
+    numeric, widths, any_rows = [True] * len(headers), [len(h) for h in headers], False
+    for rows in chunks():
+        for r in rows:
+            any_rows = True
+            for i, v in enumerate(r):
+                numeric[i] = numeric[i] and isinstance(v, (int, float)) and not isinstance(v, bool)
+                widths[i] = max(widths[i], len(_cell(v)))
+    numeric = [any_rows and n for n in numeric]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))).rstrip()
 
-    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+    yield line(headers)
+    yield line(["-" * w for w in widths])
+    for rows in chunks():
+        if rows:
+            yield "\n".join(line([_cell(v) for v in r]) for r in rows)
+
+
+def _cell(v: Any) -> str:
+    return "" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else printable(str(v))
 
 
 def printable(text: str) -> str:
@@ -41,6 +68,8 @@ def printable(text: str) -> str:
     newlines) shown as \\uXXXX escapes, whatever an older store holds."""
     import unicodedata
 
+    if text.isprintable():  # none of the categories below (nor any other unprintable one)
+        return text
     return "".join(c if unicodedata.category(c) not in _UNPRINTABLE else f"\\u{ord(c):04x}" if ord(c) < 0x10000
                    else f"\\U{ord(c):08x}" for c in text)
 

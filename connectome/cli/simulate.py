@@ -170,7 +170,7 @@ def estimate(ctx: click.Context, ref: str, neurons: int | None, as_json: bool, *
     from ..sim import estimate_prepared, prepare
 
     found = store_of(ctx).resolve(ref)
-    prepared = prepare(store_of(ctx).rows(found), spec_of_options(neurons, options))
+    prepared = prepare(store_of(ctx).columns(found), spec_of_options(neurons, options))
     est = estimate_prepared(prepared)
     if as_json:
         return emit(est)

@@ -86,12 +86,16 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
     """
     from ..formats import read
 
-    with warnings_shown():
-        graph = read(file, format=fmt, name=name, normalise=normalise, strength_scale=strength_scale, **options)
-    if dry_run:
-        result = _dry_run(ctx, graph)
+    large = None if dry_run or normalise or strength_scale else _large_json(file, fmt, name, options)
+    if large is not None:  # regions as a graph, projections as columns: no object per projection
+        from ..store.columnar import save_columns
+
+        result = save_columns(store_of(ctx, create=True), *large, message=message, source=file)
     else:
-        result = store_of(ctx, create=True).save(graph, message=message, source=file)
+        with warnings_shown():
+            graph = read(file, format=fmt, name=name, normalise=normalise, strength_scale=strength_scale, **options)
+        result = _dry_run(ctx, graph) if dry_run else \
+            store_of(ctx, create=True).save(graph, message=message, source=file)
     if as_json:
         emit({**result.as_dict(), **({"dry_run": True} if dry_run else {})})
     elif dry_run:
@@ -102,6 +106,20 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
         verb = "imported" if result.created else "unchanged, already stored as"
         click.echo(f"{verb} {result.ref}: {result.regions} regions, {result.projections} projections, "
                    f"content {result.content_hash[:12]}")
+
+
+def _large_json(file: str, fmt: str | None, name: str | None, options: dict[str, Any]):
+    """A large canonical JSON file read a block at a time (`formats.canonical_stream`), or None: read it whole."""
+    import os
+
+    from ..formats import detect
+    from ..formats.canonical_stream import STREAM_FROM, read_json_columns
+
+    given = [v for v in options.values() if v is not None and v is not False and v != ()]
+    if given or fmt not in (None, "json") or not os.path.isfile(file) or os.path.getsize(file) < STREAM_FROM or \
+            detect(file, fmt) != "json":
+        return None
+    return read_json_columns(file, name=name)
 
 
 def _dry_run(ctx: click.Context, graph):
@@ -287,37 +305,19 @@ def topology_stats(ctx: click.Context, ref: str, neurons: int | None, scaling: s
       python cli.py topology stats v1 --neurons 1e7
       python cli.py topology stats potjans_diesmann_2014 --neurons 1e9 --scaling indegree
     """
-    from ..counting import count_topology
+    from ..counted import count_columns
+    from .counted import emit_counted, print_counted, print_uncounted
 
     store = store_of(ctx)
     found = store.resolve(ref)
-    rows = store.rows(found)
-    neurons = neurons or rows.neurons
-    stats = {"ref": found.ref, **count_topology(rows, neurons, scaling=scaling)}
+    columns = store.columns(found)
+    neurons = neurons or columns.neurons
+    counted = count_columns(columns, neurons, scaling=scaling)
     if as_json:
-        return emit(stats)
+        return emit_counted(found.ref, counted)
     if neurons is None:
-        return _print_uncounted(stats)
-    click.echo(f"{found.ref} at {neurons:,} neurons, {stats['scaling']} scaling")
-    click.echo(table([(r["name"], r["neurons"]) for r in stats["regions"]], ["region", "neurons"]))
-    click.echo()
-    click.echo(table([(p["source"], p["target"], p["strength"], _rule_text(p), p["connections"])
-                      for p in stats["projections"]], ["source", "target", "strength", "rule", "connections"]))
-    click.echo(f"\ntotal connections: {stats['total_connections']:,}")
-
-
-def _print_uncounted(stats: dict) -> None:
-    """`topology stats` of a topology with no N: shares, strengths and rules, and no derived-count column."""
-    click.echo(f"{stats['ref']}: {len(stats['regions']):,} regions, {len(stats['projections']):,} projections, "
-               f"{stats['scaling']} scaling (no neuron count: give --neurons N for derived counts)")
-    click.echo(table([(r["name"], r["share"]) for r in stats["regions"]], ["region", "share"]))
-    click.echo()
-    click.echo(table([(p["source"], p["target"], p["strength"], _rule_text(p)) for p in stats["projections"]],
-                     ["source", "target", "strength", "rule"]))
-
-
-def _rule_text(p: dict) -> str:
-    return p.get("rule", "pairs") + (", no autapses" if p.get("autapses") is False else "")
+        return print_uncounted(found.ref, counted)
+    print_counted(found.ref, counted)
 
 
 @topology.command("diff")

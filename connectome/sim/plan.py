@@ -24,15 +24,20 @@ from ..bulk import without_gc
 from ..errors import InputError
 from ..counting import STRENGTH_LIMITS, projection_counts, rule_columns, source_slots
 from ..exact import MAX_STRENGTH, apportion, scaled, scaled_list
+from ..graph import Rows
 from ..numeric import check_positive, is_finite_number
 
 if TYPE_CHECKING:
-    from ..graph import Rows
+    from ..columns import Columns
 
 
 @dataclass
 class Plan:
-    """Sizes, edges (source, target indices in projection order), weights and delays of one run."""
+    """Sizes, edges (source, target indices in projection order), weights and delays of one run.
+
+    `src`, `tgt`, `weights` and `delays` are lists for a plan built from rows, int64 and float64 arrays for
+    one built from columns: the same values either way.
+    """
 
     regions: list[str]
     sizes: list[int] | None  # None: a run without N (no region sizes, no connection counts)
@@ -98,14 +103,14 @@ def delays_in_steps(lengths: list[Any], speed: Fraction, dt: Fraction, steps: in
                              f"≥ 0 (mm), got {length!r}")
     per_step = speed * dt  # length / per_step = m · q / (10^power · p)
     if len(lengths) > 50_000 and all(type(length) is float for length in lengths):
-        return _delays_by_floats(lengths, per_step, steps)
+        return _delays_by_floats(lengths, per_step, steps).tolist()
     ints, power = scaled([length for length in lengths if length is not None])
     num, den = per_step.denominator, 10**power * per_step.numerator
     steps_of = {v: min((2 * m * num + den) // (2 * den), steps + 1) for v, m in ints.items()}
     return [0 if length is None else steps_of[length] for length in lengths]
 
 
-def _delays_by_floats(lengths: list[float], per_step: Fraction, steps: int) -> list[int]:
+def _delays_by_floats(lengths: Any, per_step: Fraction, steps: int) -> Any:
     """The same delays for many float lengths: by floats where no rounding can change the result, exactly elsewhere.
 
     The float ratio is within ~1e-12 (relative) of length / (speed · dt) as written; unless its
@@ -114,23 +119,26 @@ def _delays_by_floats(lengths: list[float], per_step: Fraction, steps: int) -> l
     """
     import numpy as np
 
-    ratio = np.array(lengths, dtype=np.float64) / float(per_step)
+    values = np.asarray(lengths, dtype=np.float64)
+    ratio = values / float(per_step)
     nearest = np.floor(ratio + 0.5)
     unsure = np.abs(ratio - np.floor(ratio) - 0.5) < 1e-6
-    out = np.minimum(nearest, steps + 1).astype(np.int64).tolist()
+    out = np.minimum(nearest, steps + 1).astype(np.int64)
     if unsure.any():
-        doubtful = np.flatnonzero(unsure).tolist()
-        ints, power = scaled([lengths[i] for i in doubtful])
+        doubtful = np.flatnonzero(unsure)
+        unsure_lengths = values[doubtful].tolist()
+        ints, power = scaled(unsure_lengths)
         num, den = per_step.denominator, 10**power * per_step.numerator
-        for i in doubtful:
-            out[i] = min((2 * ints[lengths[i]] * num + den) // (2 * den), steps + 1)
+        out[doubtful] = [min((2 * ints[length] * num + den) // (2 * den), steps + 1) for length in unsure_lengths]
     return out
 
 
 @without_gc
-def build_plan(topology: Rows, neurons: int | None, mode: str, *, speed: Fraction | None, dt: Fraction,
+def build_plan(topology: Rows | Columns, neurons: int | None, mode: str, *, speed: Fraction | None, dt: Fraction,
                steps: int, reference: int | None = None) -> Plan:
-    """The plan of a topology (its rows) at `neurons` neurons in coupling `mode` (`raw` or `mean-input`).
+    """The plan of a topology (its rows, or its columns) at `neurons` neurons in coupling `mode` (`raw` or
+    `mean-input`). From rows, its fields are lists; from columns (`connectome.columns.Columns`), numpy arrays
+    with the same values, bit for bit (`connectome.sim.plan_columns`).
 
     `reference` (indegree scaling): the in-degrees K_st, and so the counts, are those of this scale.
     `neurons` None (raw mode only): no region sizes and no connection counts; `speed` None: no delays.
@@ -145,12 +153,18 @@ def build_plan(topology: Rows, neurons: int | None, mode: str, *, speed: Fractio
     if neurons is None and mode == "mean-input":
         raise InputError("mean-input coupling needs a neuron count: its weights follow the region sizes")
     sizes = None if neurons is None else apportion(neurons, [attrs["share"] for _, attrs in topology.regions])
+    in_degree_sizes = None if reference is None else apportion(reference, [a["share"] for _, a in topology.regions])
+    if not isinstance(topology, Rows):  # columns: arrays throughout, where provably the same plan
+        from .plan_columns import columnar_plan, in_arrays
+
+        plan = columnar_plan(topology, mode, sizes, in_degree_sizes, speed=speed, dt=dt, steps=steps)
+        return plan or in_arrays(build_plan(topology.rows(), neurons, mode, speed=speed, dt=dt, steps=steps,
+                                            reference=reference))
     sign_column, length_column, rule_column, autapse_column = topology.columns("sign", "tract_length", "rule", "autapses")
     rules, autapses = rule_columns(rule_column, autapse_column)
     signs = _check_edges(topology, sign_column, rules)
     src, tgt, strengths = topology.sources, topology.targets, topology.strengths
     strength_ints, power = scaled_list(strengths)
-    in_degree_sizes = None if reference is None else apportion(reference, [a["share"] for _, a in topology.regions])
     if mode == "mean-input":
         weights = mean_input_weights(source_slots(in_degree_sizes or sizes, src, tgt, autapses), tgt, signs,
                                      strength_ints, len(regions))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ..columns import Columns
 from ..counting import choose_scaling
 from ..errors import InputError, Mention
 from ..graph import Rows, rows_of
@@ -62,9 +63,10 @@ class Prepared:
         return self.model.kernel_target is not None
 
 
-def prepare(graph: nx.DiGraph | Rows, spec: RunSpec) -> Prepared:
-    """Check the spec against the topology (a graph or its rows), draw the seed once, build the plan once."""
-    topology = rows_of(graph)
+def prepare(graph: nx.DiGraph | Rows | Columns, spec: RunSpec) -> Prepared:
+    """Check the spec against the topology (a graph, its rows or its columns), draw the seed once, build the plan
+    once (from columns, a plan of arrays: `connectome.sim.plan.build_plan`)."""
+    topology = graph if isinstance(graph, Columns) else rows_of(graph)
     check(spec)
     grid = timing(spec)
     model = get_model(spec.model)
@@ -114,7 +116,7 @@ def uses_neurons(model: Model, mode: str) -> bool:
     return model.kernel_target is not None or mode == "mean-input"
 
 
-def _with_neurons(spec: RunSpec, model: Model, mode: str, topology: Rows) -> RunSpec:
+def _with_neurons(spec: RunSpec, model: Model, mode: str, topology: Rows | Columns) -> RunSpec:
     """The spec with the N its run uses: its own, else the topology's reference scale where the run depends
     on N (recorded with the run), refused where there is none; a run that does not depend on N keeps None."""
     if spec.neurons is not None or not uses_neurons(model, mode):

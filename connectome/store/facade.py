@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +11,8 @@ from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
 from ..errors import DatabaseError, InputError, NoDatabase, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, text_problem, validate
-from . import guards, ledger
+from . import columnar, guards, ledger
+from .columnar import stored_number as _exact, with_attrs as _with_attrs
 from . import runs as stored_runs
 from .connection import Conn, Database
 from .locks import lock_key
@@ -25,20 +25,9 @@ from .url import resolve_url
 if TYPE_CHECKING:
     import networkx as nx
 
+    from ..columns import Columns
+
 _RETRYABLE = ("40001", "40P01")  # serialization failure, deadlock: the only conflicts a retry resolves
-
-
-def _exact(value: float, text: str | None) -> float | Decimal:
-    """A stored share or strength: its float column, or its exact text where a double could not carry it."""
-    return value if text is None else Decimal(text)
-
-
-def _with_attrs(key: str, values: list[Any], exact: list[str | None], texts: list[str | None]) -> list[dict[str, Any]]:
-    """Attribute dicts {key: value, **extras}; the JSON texts are decoded in one pass, not one call each."""
-    present = [t for t in texts if t is not None]
-    decoded = iter(json.loads("[" + ",".join(present) + "]") if present else ())
-    values = list(map(_exact, values, exact))
-    return [{key: v} if t is None else {key: v, **next(decoded)} for v, t in zip(values, texts)]
 
 
 def _number_params(column: str, value: Any) -> dict[str, Any]:
@@ -146,10 +135,15 @@ class Store:
             graph = graph.copy()
             graph.graph["name"] = name
         validate(graph, source)
+        rows = content_rows(graph)
+        return self.save_rows(graph, rows, content_hash(graph, rows), message=message, source=source)
+
+    def save_rows(self, graph: nx.DiGraph, rows: tuple[Any, Any], digest: str, *, message: str | None = None,
+                  source: str | None = None) -> SaveResult:
+        """`save` of a validated graph's content rows (`content_rows`: lists, or sized iterables such as
+        `columnar.ProjectionRows`) and their `content_hash` `digest`; the graph's edges are not read."""
         if message is not None and (not isinstance(message, str) or text_problem(message)):
             raise InputError(f"message: {text_problem(message) if isinstance(message, str) else 'must be a string'}")
-        rows = content_rows(graph)
-        digest = content_hash(graph, rows)
         self.reconcile_pending()
         for attempt in range(3):
             try:
@@ -264,6 +258,19 @@ class Store:
         _, region_names, shares, share_texts, region_attrs = zip(*regions) if regions else ((),) * 5
         return Rows(found.name, list(zip(region_names, _with_attrs("share", shares, share_texts, region_attrs))),
                     sources, targets, strengths, extras, description, neurons, scaling)
+
+    def columns(self, ref: str | VersionRef) -> Columns:
+        """A version as arrays (`connectome.columns.Columns`), no Python object per projection: what the engine reads.
+
+        >>> import os, tempfile, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "c.db")), nx.DiGraph(name="pair")
+        >>> g.add_node("a", share=1.0); g.add_edge("a", "a", strength=0.5, tract_length=12.5)
+        >>> store.columns(store.save(g).ref).numbers("tract_length").tolist()
+        [12.5]
+        """
+        found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
+        with self.db.connect() as conn:
+            return columnar.read(conn, found)
 
     @without_gc
     def load(self, ref: str | VersionRef) -> nx.DiGraph:

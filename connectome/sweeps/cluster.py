@@ -163,19 +163,21 @@ def _reason(e: BaseException) -> str:
     return " ".join(f"{type(e).__name__}: {e}".split())[:200]
 
 
-def local_cluster(workers: int | None, dashboard: bool,
-                  on_dashboard: Callable[[str], None] | None = None) -> tuple[Any, Any]:
+def local_cluster(workers: int | None, dashboard: bool, on_dashboard: Callable[[str], None] | None = None,
+                  fresh: bool | None = None) -> tuple[Any, Any]:
     """(client, cluster): a LocalCluster on 127.0.0.1 of `workers` single-threaded processes (default: one
     per core), its dashboard on 127.0.0.1 when `dashboard`, its address handed to `on_dashboard`.
 
     When spawned processes would run the main program again (a script without ``if __name__ ==
-    "__main__":``, a program read from standard input: `spawning.rerun_main`), the workers start as fresh
-    interpreters instead (`spawning.fresh_nanny`)."""
+    "__main__":``, a program read from standard input: `spawning.rerun_main`, asked here unless `fresh`
+    says it, as a caller starting the cluster from another thread must: the main program's stack is
+    its own thread's), the workers start as fresh interpreters instead (`spawning.fresh_nanny`)."""
     from distributed import Client, LocalCluster
 
     from .spawning import fresh_nanny, rerun_main
 
-    count, fresh = workers or cores(), rerun_main() is not None
+    count = workers or cores()
+    fresh = rerun_main() is not None if fresh is None else fresh
     cluster = LocalCluster(n_workers=0 if fresh else count, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": dashboard},
                            silence_logs=logging.ERROR)

@@ -57,7 +57,7 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
     else:
         check_objective(objective, empirical, base)
         version = store.resolve(ref)
-    rows = store.rows(version)
+    rows = store.columns(version)
     target, digest = empirical_target(objective, empirical, [name for name, _ in rows.regions], base)
     if resume is not None:
         if digest != spec.get("empirical_sha256"):

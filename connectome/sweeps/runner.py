@@ -24,6 +24,7 @@ from typing import Any, Callable
 from ..sim.spec import RunSpec
 from .cluster import check_options, connect, cores, local_cluster
 from .grid import Grid
+from .spawning import rerun_main
 
 IN_FLIGHT_PER_WORKER = 4
 SWEEP_POINT_INDEX = "ix_runs_sweep_point"  # one run per (sweep, point): the store's unique index
@@ -72,7 +73,8 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
         plan = plan_sweep(store, ref, base, grid, objective, empirical, resume)
         todo = [i for i in range(plan.points) if i not in plan.done]
         here = remote is None and workers == 1 and not dashboard
-        start = None if here else remote or (lambda: local_cluster(workers, dashboard, on_dashboard))
+        fresh = None if here or remote else rerun_main() is not None  # asked in the main program's thread
+        start = None if here else remote or (lambda: local_cluster(workers, dashboard, on_dashboard, fresh))
         count = len(remote[0].scheduler_info()["workers"]) if remote else workers or cores()
         tally = _compute(store, plan, todo, start, progress, on_point, batch, count)
     finally:

@@ -67,6 +67,6 @@ def bytes_needed(plan, channels: int, tvb: bool) -> int:
 
 
 def _max_in_degree(plan) -> int:
-    from collections import Counter
+    import numpy as np
 
-    return max(Counter(plan.tgt).values(), default=0)
+    return int(np.bincount(np.asarray(plan.tgt, dtype=np.int64)).max(initial=0))
