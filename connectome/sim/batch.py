@@ -98,7 +98,20 @@ def monitors_side_by_side(held: Sequence[Any], regions: int) -> Any:
 def run_batch(points: Sequence[Prepared], progress: Callable[[int], None] | None = None,
               threads: int | None = None) -> list[SimulationResult | InputError]:
     """Step the prepared runs `points` (one plan, see `batch_key`) together; each point's result, or the
-    InputError that refused it (a point that diverged), in order. `progress` counts the batch's steps."""
+    InputError that refused it (a point that diverged), in order. `progress` counts the batch's steps.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from connectome.sim import make_spec, prepare
+    >>> g = nx.DiGraph(); g.add_node("a", share=1.0); g.add_node("b", share=1.0)
+    >>> g.add_edge("a", "b", strength=1.0); g.add_edge("b", "a", strength=1.0)
+    >>> points = [prepare(g, make_spec(None, model="linear", duration_ms=1.0, dt_ms=0.01, coupling=a, seed=1,
+    ...                                initial={"x": 0.5}, delays=False)) for a in (0.1, 1e300)]
+    >>> kept, refused = run_batch(points)
+    >>> f"{float(kept.activity[-1][1]):.4e}", type(refused).__name__
+    ('2.5528e-05', 'InputError')
+    """
     import numpy as np
 
     from .threads import choose_threads
@@ -113,7 +126,15 @@ def run_batch(points: Sequence[Prepared], progress: Callable[[int], None] | None
 
 def compile_batch(points: Sequence[Prepared], threads: int | None = None) -> None:
     """Compile the kernel `points` run with (or load it from the cache folder), stepping nothing: a sweep's
-    client does it once while its workers start, so that they find it compiled."""
+    client does it once while its workers start, so that they find it compiled.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from connectome.sim import make_spec, prepare
+    >>> g = nx.DiGraph(); g.add_node("a", share=1.0)
+    >>> compile_batch([prepare(g, make_spec(None, model="linear", dt_ms=0.01, seed=s)) for s in (1, 2)])
+    """
     import numpy as np
 
     from .threads import choose_threads

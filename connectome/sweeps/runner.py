@@ -30,16 +30,6 @@ IN_FLIGHT_PER_WORKER = 4
 SWEEP_POINT_INDEX = "ix_runs_sweep_point"  # one run per (sweep, point): the store's unique index
 
 
-def run_point(rows: Any, spec_json: dict[str, Any], ref: str, target: dict[str, Any] | None) -> dict[str, Any]:
-    """One point's run, alone: its summary (as `simulate` records it), its scores and its spec; raises its error."""
-    from .batches import run_points
-
-    out = run_points(rows, [spec_json], ref, target)[0]
-    if "error" in out:
-        raise out["error"]
-    return out
-
-
 def score_of(scores: dict[str, Any], objective: str | None) -> float | None:
     """The point's score under the sweep's objective, from its recorded {fc_sc, fc_fit, fcd_ks}."""
     return {"fc-sc": scores.get("fc_sc"), "fc-fit": scores.get("fc_fit"), "fcd-ks": scores.get("fcd_ks")}.get(objective)
@@ -56,14 +46,13 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
 
     `workers` sizes the LocalCluster (at most the cores this process may use; 1: the points run in this
     process, no cluster); `scheduler` is the address of a running Dask scheduler instead; `batch` is the
-    most points one kernel steps together (None: sized by memory and workers, see `batches`); `dashboard` opens the local cluster's dashboard on 127.0.0.1 and hands
-    its address to `on_dashboard`. Points another process records meanwhile (the same sweep run twice at
+    most points one kernel steps together (None: sized by memory and workers, see `batches`); `dashboard`
+    opens the local cluster's dashboard on 127.0.0.1 and hands its address to `on_dashboard`. Points another process records meanwhile (the same sweep run twice at
     once) are left to it and counted in `skipped`. `empirical_fc`, `empirical_bold` and `empirical_fcd` are
     the objective's empirical file (see `scores`). A failed point's error is written by `error_text`.
     """
-    from .plan import plan_sweep
-
     from .batches import check_batch
+    from .plan import plan_sweep
 
     address = check_options(scheduler, workers, dashboard)
     check_batch(batch)
