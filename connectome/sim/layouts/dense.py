@@ -28,6 +28,9 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
             part[i] = 0.0
         for s in range(b * R // blocks, (b + 1) * R // blocks):
             w, d = weights[s], delays[s]  # one view per source, over all R targets
+            if POINTS == 1 and channels == 2:
+                both(part, hist, w, d, base, x, cvar, s)
+                continue
             for ch in range(channels):
                 h, row, v = hist[ch, s], ch * R * n, cvar[ch % n_cvar]
                 here = present(x, v, s, ch, n_cvar)
@@ -42,6 +45,20 @@ def couple(k, x, cvar, out, net):  # a kernel part (connectome.sim.compose)
                         xj = past[q] if DELAYED else x[v, s * n + q]
                         dst[q] += wt * (xj if SIN_COS else pre(xj, now[q]))
     add_blocks(x, cvar, out, buffer, cpar)
+
+
+def both(part, hist, w, d, base, x, cvar, s):  # a kernel part (connectome.sim.compose)
+    """Source s's projections on two channels in one pass (a run alone): each weight and delay read once, the
+    two channels' values side by side; each channel's sums as `couple` takes them one channel at a time."""
+    R, n_cvar = x.shape[1], cvar.shape[0]
+    h0, h1, v0, v1 = hist[0, s], hist[1, s], cvar[0], cvar[1 % n_cvar]
+    here0, here1 = present(x, v0, s, 0, n_cvar), present(x, v1, s, 1, n_cvar)
+    for t in range(R):
+        at, wt = base - d[t], w[t]
+        a0 = h0[at] if DELAYED else here0
+        a1 = h1[at] if DELAYED else here1
+        part[t] += wt * (a0 if SIN_COS else pre(a0, x[v0, t]))
+        part[R + t] += wt * (a1 if SIN_COS else pre(a1, x[v1, t]))
 
 
 def _delay_type(plan):
