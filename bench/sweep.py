@@ -6,7 +6,8 @@
 The sweep: tvb-data's connectivity_76, Wilson–Cowan (Heun, dt 0.1 ms, delays at 3 mm/ms), 2 s simulated per
 point, FC against SC scored, coupling × 16 values × 4 seeds. Each way is timed as a whole process (start,
 imports, numba's cache load, the sweep; a cluster's start inside it), the ways interleaved, `--repeats` times
-(median shown, the load average beside it):
+(median shown, the load average beside it), after an untimed round of 32 points each (batches of 16, as the timed ones) that leaves every
+kernel compiled in numba's cache:
 
 * a plain Python loop over `connectome.simulate` (the points one after the other, nothing recorded);
 * `sweep --workers 1 --batch 1`: every point alone, in the command's own process, each recorded;
@@ -141,6 +142,10 @@ def main() -> None:
     times: dict[str, list[float]] = {}
     loads: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        for name, run in ways(min(args.points, 32)).items():  # untimed: numba's cache holds every kernel after
+            db = Path(tmp) / f"warm-{abs(hash(name))}.db"
+            cli(db, "topology", "import", str(data / "connectivity_76.zip"))
+            run(db)
         for repeat in range(args.repeats):
             for name, run in ways(args.points).items():
                 db = Path(tmp) / f"{repeat}-{len(times.get(name, []))}-{abs(hash(name))}.db"

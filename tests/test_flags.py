@@ -17,9 +17,8 @@ from conftest import EXAMPLE, ROOT, assert_one_line_error
 
 LIBRARY = ROOT / "connectome"
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
-# the generated NEST and PyNN scripts parse their own command lines: those flags are the scripts', not ours;
-# a sweep's fresh worker processes are started with Dask's own command line (`dask spec`)
-OWN_FLAGS = {"realise/scripts.py", "sweeps/spawning.py"}
+# the generated NEST and PyNN scripts parse their own command lines: those flags are the scripts', not ours
+OWN_FLAGS = {"realise/scripts.py"}
 
 
 def _library_modules():

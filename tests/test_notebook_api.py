@@ -84,17 +84,6 @@ def test_a_sweep_runs_from_a_plain_script_without_a_main_guard(tmp_path, how):
     assert done.stdout.splitlines() == ["2 [0.0, 0.035]"]
 
 
-def test_rerun_main_tells_a_guarded_script_from_a_plain_one(tmp_path):
-    probe = "from connectome.sweeps.spawning import rerun_main\nprint(rerun_main())\n"
-    (tmp_path / "plain.py").write_text(probe)
-    (tmp_path / "guarded.py").write_text('if __name__ == "__main__":\n' + textwrap.indent(probe, "    "))
-    out = {name: subprocess.run([sys.executable, str(tmp_path / name)], capture_output=True, text=True,
-                                timeout=60).stdout.strip() for name in ("plain.py", "guarded.py")}
-    assert out == {"plain.py": str(tmp_path / "plain.py"), "guarded.py": "None"}
-    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=60).stdout.strip() == "None"
-
-
 def _pair_run(**fields):
     g = nx.DiGraph(name="pair")
     g.add_node("a", share=1.0)

@@ -21,12 +21,13 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
     `empirical_bold` or `empirical_fcd`, and the RunSpec's `fcd_window_ms` and `fcd_step_ms`); see
     `connectome.sweeps.scores`.
     `workers` sizes the local cluster (at most this machine's cores; 1: the points run in this process);
-    `batch` caps the points one kernel steps together (None: up to 16, as memory and workers allow); `scheduler` is a running Dask
-    scheduler's address (`tcp://HOST:PORT`) instead; `dashboard` opens the local cluster's dashboard on
-    127.0.0.1 (off by default).
+    `batch` caps the points one kernel steps together (None: up to 16, as memory and workers allow);
+    `scheduler` is a running Dask scheduler's address (`tcp://HOST:PORT`) instead; `dashboard` opens the
+    local cluster's dashboard on 127.0.0.1 (off by default).
     `grid`'s values are numbers of any numpy or Python type, lists, ranges or 0-d/1-d arrays, each kept
     as the exact number given (`Grid.of`). It runs from a plain script, guarded by
-    ``if __name__ == "__main__":`` or not, and from a notebook (see `connectome.sweeps.spawning`).
+    ``if __name__ == "__main__":`` or not, and from a notebook (the local cluster's workers are threads of
+    this process: nothing runs the script again).
     Returns a `SweepResult`, the dict {sweep_id, points, ran, skipped, failed, rows, created} (`skipped`:
     points another process recorded meanwhile); `rows` is one dict per recorded point: point, the axes'
     values, seed, run_id, score; `.to_dataframe()` gives them as a table.

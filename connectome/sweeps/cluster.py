@@ -1,8 +1,8 @@
 """Where a sweep's points run: a LocalCluster on this machine, or a running Dask scheduler reached within a bound.
 
-A local cluster listens on 127.0.0.1 only (scheduler, nannies, workers) and has no dashboard unless asked;
-asked, the dashboard binds 127.0.0.1 too. Its workers start as fresh interpreters where spawned ones would
-run the main program again (`spawning`). It has at most one worker per core this process may use. A
+A local cluster is a scheduler and worker threads in this process, listening on 127.0.0.1 only, with no
+dashboard unless asked; asked, the dashboard binds 127.0.0.1 too. It has at most one worker per core this
+process may use. A
 scheduler address is checked before any connection (`tcp://HOST:PORT`, or `tls://HOST:PORT` when Dask's
 TLS settings are present), then reached within CONNECT_TIMEOUT_S, handshake included: a service that
 accepts the connection but does not speak Dask's protocol is refused in one line, as one that is not there.
@@ -163,39 +163,23 @@ def _reason(e: BaseException) -> str:
     return " ".join(f"{type(e).__name__}: {e}".split())[:200]
 
 
-def local_cluster(workers: int | None, dashboard: bool, on_dashboard: Callable[[str], None] | None = None,
-                  fresh: bool | None = None) -> tuple[Any, Any]:
-    """(client, cluster): a LocalCluster on 127.0.0.1 of `workers` single-threaded processes (default: one
-    per core), its dashboard on 127.0.0.1 when `dashboard`, its address handed to `on_dashboard`.
+def local_cluster(workers: int | None, dashboard: bool,
+                  on_dashboard: Callable[[str], None] | None = None) -> tuple[Any, Any]:
+    """(client, cluster): a LocalCluster on 127.0.0.1 of `workers` single-threaded workers (default: one per
+    core) in this process, its dashboard on 127.0.0.1 when `dashboard`, its address handed to `on_dashboard`.
 
-    When spawned processes would run the main program again (a script without ``if __name__ ==
-    "__main__":``, a program read from standard input: `spawning.rerun_main`, asked here unless `fresh`
-    says it, as a caller starting the cluster from another thread must: the main program's stack is
-    its own thread's), the workers start as fresh interpreters instead (`spawning.fresh_nanny`)."""
+    The workers are threads (Dask's LocalCluster without processes): the compiled kernels release the GIL,
+    so they step their batches in parallel. The cluster starts in a fraction of a second, shares the
+    topology's rows without copying them, and never runs the main program again, whatever it is (a
+    script with or without ``if __name__ == "__main__":``, standard input, a notebook). Dask's memory
+    limit is off: a batch is sized by the run's own memory verdict (`batches.batch_size`)."""
     from distributed import Client, LocalCluster
 
-    from .spawning import fresh_nanny, rerun_main
-
-    count = workers or cores()
-    fresh = rerun_main() is not None if fresh is None else fresh
-    cluster = LocalCluster(n_workers=0 if fresh else count, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": dashboard},
-                           silence_logs=logging.ERROR)
+    cluster = LocalCluster(n_workers=workers or cores(), threads_per_worker=1, processes=False, protocol="tcp://",
+                           host="127.0.0.1", dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": dashboard},
+                           memory_limit=0, silence_logs=logging.ERROR)
     try:
-        if fresh:
-            from distributed.worker_memory import parse_memory_limit
-
-            cluster.new_spec = {"cls": fresh_nanny(), "options": {
-                "host": "127.0.0.1", "nthreads": 1, "silence_logs": logging.ERROR,
-                "memory_limit": parse_memory_limit("auto", 1, count, logger=logging.getLogger("distributed"))}}
-            cluster.scale(count)
         client = Client(cluster, set_as_default=False)
-        if fresh:
-            try:
-                client.wait_for_workers(count, timeout=WORKERS_TIMEOUT_S)
-            except BaseException:
-                client.close()
-                raise
     except BaseException:
         cluster.close()
         raise

@@ -1,9 +1,9 @@
 """Running a sweep: batches of points on Dask workers (or here, with one worker); the client records each point.
 
 Without a scheduler address a `distributed.LocalCluster` on 127.0.0.1 sized to the machine (one
-single-threaded worker process per core, no dashboard unless asked), started while the client compiles
-the first batch's kernel into the shared cache folder, so that no worker compiles it again; with one
-worker, the batches run in this process and no cluster starts; with a scheduler address, any running Dask
+single-threaded worker per core, threads of this process; no dashboard unless asked), started while the
+client compiles the first batch's kernel; with one worker, the batches run in this process and no
+cluster starts; with a scheduler address, any running Dask
 cluster (see `cluster`). A task is a batch of points stepped together (`batches`). Workers never touch
 the database: they get the topology's rows once (scattered) and each batch's RunSpecs, and return each
 point's summary and score, or its error; the client records every point of a finished batch at once, as
@@ -24,7 +24,6 @@ from typing import Any, Callable
 from ..sim.spec import RunSpec
 from .cluster import check_options, connect, cores, local_cluster
 from .grid import Grid
-from .spawning import rerun_main
 
 IN_FLIGHT_PER_WORKER = 4
 SWEEP_POINT_INDEX = "ix_runs_sweep_point"  # one run per (sweep, point): the store's unique index
@@ -62,8 +61,7 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
         plan = plan_sweep(store, ref, base, grid, objective, empirical, resume)
         todo = [i for i in range(plan.points) if i not in plan.done]
         here = remote is None and workers == 1 and not dashboard
-        fresh = None if here or remote else rerun_main() is not None  # asked in the main program's thread
-        start = None if here else remote or (lambda: local_cluster(workers, dashboard, on_dashboard, fresh))
+        start = None if here else remote or (lambda: local_cluster(workers, dashboard, on_dashboard))
         count = len(remote[0].scheduler_info()["workers"]) if remote else workers or cores()
         tally = _compute(store, plan, todo, start, progress, on_point, batch, count)
     finally:
