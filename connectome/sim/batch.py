@@ -84,7 +84,15 @@ def point_of(value: Any, regions: int, points: int, q: int) -> Any:
 
 def monitors_side_by_side(held: Sequence[Any], regions: int) -> Any:
     """The monitors' arrays of the points as one batch's: every array whose last axis is the regions side by
-    side, anything else the same for every point (a monitor's convention, `connectome.sim.monitors`)."""
+    side, anything else the same for every point (a monitor's convention, `connectome.sim.monitors`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> held = monitors_side_by_side([(np.array([1.0, 2.0]), 10), (np.array([3.0, 4.0]), 10)], 2)
+    >>> held[0].tolist(), held[1]
+    ([1.0, 3.0, 2.0, 4.0], 10)
+    """
     import numpy as np
 
     first = held[0]

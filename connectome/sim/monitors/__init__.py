@@ -6,6 +6,10 @@ allocated: the memory verdict is the sum of the parts' figures) and `fields(run,
 to the result). A run takes a recorder (`raw` or `temporal-average`) when it records its state
 (`connectome.sim.spec.recording`), else the `signal` its analyses need, if any; the `summary` of the
 observed variable and, when asked, `bold`. A new monitor is a module and a call to `register`.
+
+In a batch (`connectome.sim.batch`) a monitor sees the points side by side as one network of regions ·
+points regions: every numpy array of its `arrays` has the regions on its last axis (a batch holds its
+points there), and anything else (a stride, a constant) is the same for every point of the batch.
 """
 
 from __future__ import annotations
