@@ -291,3 +291,30 @@ def test_a_worker_killed_mid_sweep_costs_no_point(scheduler, store):
     os.kill(victim, signal.SIGKILL)
     worker.join(timeout=300)
     assert result["failed"] == [] and len(result["rows"]) == 8 and len(store.runs()) == 8
+
+
+def test_batch_size_follows_the_points_the_workers_and_the_memory(monkeypatch):
+    """Up to MAX_BATCH points, spread over every worker, at most what a worker's share of half the available
+    memory holds (the run's own estimate per point); a finite-size population runs alone."""
+    import types
+
+    import psutil
+
+    from connectome import read
+    from connectome.sim import make_spec, prepare
+    from connectome.sim.memory import estimate
+    from connectome.sweeps.batches import MAX_BATCH, batch_size
+
+    g = read(EXAMPLE)
+    mass = prepare(g, make_spec(10**6, **BASE))
+    assert MAX_BATCH == 16
+    assert [batch_size(mass, points, workers, None) for points, workers in ((64, 1), (64, 2), (6, 4), (1, 2))] == \
+        [16, 16, 2, 1]
+    assert batch_size(mass, 64, 2, 5) == 5
+    per_point = estimate(mass)["run_bytes"]
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=2 * 2 * per_point * 3))
+    assert batch_size(mass, 64, 2, None) == 3
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=per_point))
+    assert batch_size(mass, 64, 2, None) == 1
+    sampled = prepare(g, make_spec(10**6, model="rate", duration_ms=10.0, seed=1))
+    assert batch_size(sampled, 64, 1, None) == 1
