@@ -41,7 +41,7 @@ def test_every_command_shows_examples_that_name_it(run, path, command):
 
 def test_version_names_the_schema_revision(run):
     out = run("--version").stdout
-    assert out == f"connectome 0.1.0 (database schema revision {HEAD})\n" and HEAD == "0008"
+    assert out == f"connectome 0.1.0 (database schema revision {HEAD})\n" and HEAD == "0009"
 
 
 def test_list_filters_by_name_and_latest(run, tmp_path):

@@ -93,7 +93,7 @@ def test_five_processes_create_one_schema(request, tmp_path, backend):
         assert not errors, errors[0]
         assert all(len(rows) == CREATORS for rows in outcomes.values())
         for url in urls:
-            assert raw_sql(url, "SELECT version_num FROM alembic_version") == [("0008",)]
+            assert raw_sql(url, "SELECT version_num FROM alembic_version") == [("0009",)]
     finally:
         if backend == "postgresql":
             for r in range(CREATE_ROUNDS):

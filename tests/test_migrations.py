@@ -25,6 +25,10 @@ from conftest import EXAMPLE, ROOT, assert_one_line_error, raw_sql, table_counts
 
 
 ADDED_IN_0006 = {"ledger": 1, "run_deletions": 0}
+PACKED_LEGACY = {"projection_arrays": 7}  # 0009 packs legacy@v1 (source, target, strength, tract_length) and v2 (3)
+GUARDS_0009 = {"sqlite": {"projection_arrays_sealed_insert", "projection_arrays_sealed_update",
+                          "projection_arrays_sealed_delete"},
+               "postgresql": {"projection_arrays_sealed", "projection_arrays_no_truncate"}}
 
 
 @pytest.fixture
@@ -181,8 +185,10 @@ def test_upgrade_keeps_every_row_and_backs_up(run, db):
     assert f"backed up to {backup}" in outcome.stdout
     assert table_counts(backup) == before
     after = table_counts(db)
-    assert {k: v for k, v in after.items() if k not in ("runs", "sweeps", *ADDED_IN_0006)} == before
+    assert {k: v for k, v in after.items() if k not in ("runs", "sweeps", "projection_arrays", *ADDED_IN_0006)} == before
     assert after["runs"] == 0 and after["sweeps"] == 0 and after["ledger"] == 1 and after["run_deletions"] == 0
+    # both versions packed from their rows: v1 source, target, strength, attrs.tract_length; v2 the first three
+    assert after["projection_arrays"] == 7
     assert [v["ref"] for v in run("topology", "list", "--json").json()] == ["legacy@v1", "legacy@v2"]
     v1 = run("topology", "show", "legacy@v1", "--json").json()
     assert v1 == {"name": "legacy", "description": "old", "neurons": 1000,
@@ -294,7 +300,7 @@ def test_upgrade_0002_to_0003_keeps_every_row_and_seals_it(run, store_url):
     _filled_at_0002(store_url)
     before = table_counts(store_url)
     assert run("--db", store_url, "db", "upgrade").exit_code == 0
-    assert table_counts(store_url) == {**before, "sweeps": 0, **ADDED_IN_0006}
+    assert table_counts(store_url) == {**before, "sweeps": 0, **ADDED_IN_0006, **PACKED_LEGACY}
     assert sorted(raw_sql(store_url, "SELECT id, sealed, region_count, projection_count FROM topology_versions")) == \
         [(1, True, 2, 1), (2, True, 2, 2)]
     assert raw_sql(store_url, "SELECT ref, regions, projections FROM version_summary ORDER BY ref") == \
@@ -354,7 +360,7 @@ def test_upgrade_0004_to_0005_keeps_every_row_and_meaning(run, store_url, tmp_pa
     _filled_at(store_url, "0004")
     before = table_counts(store_url)
     assert run("--db", store_url, "db", "upgrade").exit_code == 0
-    assert table_counts(store_url) == {**before, **ADDED_IN_0006}
+    assert table_counts(store_url) == {**before, **ADDED_IN_0006, **PACKED_LEGACY}
     assert raw_sql(store_url, "SELECT id, scaling FROM topology_versions ORDER BY id") == [(1, None), (2, None)]
     assert raw_sql(store_url, "SELECT ref, scaling FROM version_summary ORDER BY ref") == \
         [("legacy@v1", "probability"), ("legacy@v2", "probability")]
@@ -393,7 +399,7 @@ def test_upgrade_0005_to_0006_keeps_every_row_and_meaning(run, store_url):
                                      "FROM runs ORDER BY id")
     view_before = raw_sql(store_url, "SELECT * FROM run_view ORDER BY run_id")
     assert run("--db", store_url, "db", "upgrade").exit_code == 0
-    assert table_counts(store_url) == {**before, **ADDED_IN_0006}
+    assert table_counts(store_url) == {**before, **ADDED_IN_0006, **PACKED_LEGACY}
     v1, v2 = (content_hash(g) for g in _legacy_graphs())
     first = link("", "legacy", 1, v1)
     assert raw_sql(store_url, "SELECT id, content_hash, ledger_seq, ledger_hash FROM topology_versions ORDER BY id") == \
@@ -483,7 +489,7 @@ def test_upgrade_0006_to_0007_adds_the_replace_guards_and_the_way_back_removes_t
     try:
         dbmod.downgrade(database, "0006")
         at_0006 = _triggers(db)
-        added = guards.expected("sqlite") - at_0006
+        added = guards.expected("sqlite") - at_0006 - GUARDS_0009["sqlite"]
         assert len(added) == 23 and "ledger_insert" in added and "runs_id_kept_insert" in added
         raw_sql(db, "INSERT OR REPLACE INTO topologies SELECT * FROM topologies")  # the hole: a silent delete
         dbmod.upgrade(database, "0007")
@@ -532,12 +538,13 @@ def test_upgrade_0007_to_0008_lets_a_run_record_no_neuron_count_and_keeps_every_
         assert not _neurons_nullable(store_url)
         before, runs_before = table_counts(store_url), raw_sql(store_url, RUN_COLUMNS_0008)
         view_before, guards_before = raw_sql(store_url, "SELECT * FROM run_view ORDER BY run_id"), _guards(store_url)
-        assert cli("db", "upgrade").exit_code == 0
-        assert _current(database) == "0008" and _neurons_nullable(store_url)
-        assert table_counts(store_url) == before
+        assert cli("db", "upgrade").exit_code == 0  # to 0008, then 0009 packs the one version (4 fields)
+        assert _current(database) == dbmod.HEAD and _neurons_nullable(store_url)
+        assert table_counts(store_url) == {**before, "projection_arrays": 4}
         assert raw_sql(store_url, RUN_COLUMNS_0008) == runs_before
         assert raw_sql(store_url, "SELECT * FROM run_view ORDER BY run_id") == view_before
-        assert _guards(store_url) == guards_before  # the rebuilt table's guards made again
+        dialect = "postgresql" if "://" in store_url else "sqlite"  # the rebuilt table's guards made again
+        assert _guards(store_url) == guards_before | GUARDS_0009[dialect]
         assert cli("topology", "verify").exit_code == 0
         if "://" not in store_url:  # the partial index on pending runs, whole
             assert raw_sql(store_url, "SELECT sql FROM sqlite_master WHERE name = 'ix_runs_pending'")[0][0].endswith(
@@ -552,7 +559,7 @@ def test_upgrade_0007_to_0008_lets_a_run_record_no_neuron_count_and_keeps_every_
                 raw_sql(store_url, statement)
         with pytest.raises(dbmod.DatabaseError, match="runs 2 have no neuron count"):
             dbmod.downgrade(database, "0007")  # no earlier revision can hold it
-        assert _current(database) == "0008"
+        assert _current(database) == dbmod.HEAD  # the whole way down refused
         assert cli("runs", "delete", "2").exit_code == 0
         dbmod.downgrade(database, "0007")
         assert not _neurons_nullable(store_url) and raw_sql(store_url, RUN_COLUMNS_0008) == runs_before

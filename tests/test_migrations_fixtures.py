@@ -25,7 +25,9 @@ from conftest import table_counts
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "revisions"
 MANIFEST: dict[str, dict[str, Any]] = json.loads((FIXTURES / "manifest.json").read_text())
 NEURONS = "10000000"  # as make_fixtures.py asked the old code
-ADDED_SINCE = {"runs": 0, "sweeps": 0, "ledger": 1, "run_deletions": 0}  # tables later revisions add, as they start
+# tables later revisions add, as they start; 0009 packs each of the three versions every fixture holds: source,
+# target, strength and its one attribute (tract_length)
+ADDED_SINCE = {"runs": 0, "sweeps": 0, "ledger": 1, "run_deletions": 0, "projection_arrays": 12}
 
 
 def _entries() -> list[Any]:
@@ -48,7 +50,7 @@ def _revision(path: Path) -> str:
 
 def _expected_counts(entry: dict[str, Any], at: str) -> dict[str, int]:
     """Rows per table after upgrading to revision `at`: the old rows, and the new tables as they start."""
-    added = {"0002": ["runs"], "0004": ["sweeps"], "0006": ["ledger", "run_deletions"]}
+    added = {"0002": ["runs"], "0004": ["sweeps"], "0006": ["ledger", "run_deletions"], "0009": ["projection_arrays"]}
     new = [t for rev, tables in added.items() if entry["revision"] < rev <= at for t in tables]
     return {**entry["tables"], **{t: ADDED_SINCE[t] for t in new}}
 

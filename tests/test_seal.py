@@ -466,9 +466,9 @@ def test_verify_reports_guards_dropped_or_disabled(run, store_url):
     _store(run, store_url)
     if "://" in store_url:
         raw_sql(store_url, "ALTER TABLE runs DISABLE TRIGGER USER")
-        expected = "the store's guards: 2 of 16 triggers disabled (runs_guard, runs_no_truncate)"
+        expected = "the store's guards: 2 of 18 triggers disabled (runs_guard, runs_no_truncate)"
     else:
         raw_sql(store_url, "DROP TRIGGER runs_append_only")
-        expected = "the store's guards: 1 of 42 triggers missing (runs_append_only)"
+        expected = "the store's guards: 1 of 45 triggers missing (runs_append_only)"
     out = run("--db", store_url, "topology", "verify")
     assert out.exit_code == 4 and out.stderr == f"error: the ledger: {expected}\n"

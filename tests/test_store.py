@@ -32,7 +32,7 @@ def _graph(name="t", strength=0.5, **region_attrs):
 def test_new_database_is_created_by_migration(store_url):
     with Store(store_url):
         pass
-    assert raw_sql(store_url, "SELECT version_num FROM alembic_version") == [("0008",)]
+    assert raw_sql(store_url, "SELECT version_num FROM alembic_version") == [("0009",)]
     if "://" not in store_url:
         assert raw_sql(store_url, "PRAGMA journal_mode") == [("wal",)]
 

@@ -64,8 +64,8 @@ def test_verify_finds_what_was_changed_behind_the_triggers(run, store_url):
     assert outcome.exit_code == 4, (changed, outcome.stderr)
     assert "multi_region@v1  FAILED: content hash differs; region or projection counts differ" in outcome.stdout
     assert "other@v1         FAILED: not sealed" in outcome.stdout
-    guards = ("3 of 42 triggers missing (regions_sealed_insert, regions_sealed_update, topology_versions_sealed_update)"
-              if "://" not in str(store_url) else "2 of 16 triggers missing (regions_sealed, topology_versions_sealed)")
+    guards = ("3 of 45 triggers missing (regions_sealed_insert, regions_sealed_update, topology_versions_sealed_update)"
+              if "://" not in str(store_url) else "2 of 18 triggers missing (regions_sealed, topology_versions_sealed)")
     assert outcome.stderr.strip() == "error: 2 of 2 versions failed verification: multi_region@v1, other@v1; " \
                                      f"the ledger: the store's guards: {guards}"
     report = run("--db", store_url, "topology", "verify", "other", "--json")

@@ -28,15 +28,23 @@ def with_attrs(key: str, values: list[Any], exact: list[str | None], texts: list
     return [{key: v} if t is None else {key: v, **next(decoded)} for v, t in zip(values, texts)]
 
 
-def read(conn: Any, found: Any) -> Columns:
-    """The columns of version `found` (a `facade.VersionRef`) through an open connection of the store."""
+def read(conn: Any, found: Any, *, packed: bool = True) -> Columns:
+    """The columns of version `found` (a `facade.VersionRef`) through an open connection of the store: its
+    packed arrays where it has whole ones (`packed`), else its rows a chunk at a time."""
     import numpy as np
 
-    description, neurons, scaling = conn.first(
-        "SELECT description, reference_neurons, scaling FROM topology_versions WHERE id = :id", {"id": found.id})
+    from . import packed as packing
+
+    description, neurons, scaling, sealed, sealed_count = conn.first(
+        "SELECT description, reference_neurons, scaling, sealed, projection_count FROM topology_versions "
+        "WHERE id = :id", {"id": found.id})
     regions = conn.rows("SELECT id, name, share, share_text, CAST(attrs AS TEXT) FROM regions "
                         "WHERE version_id = :v ORDER BY id", {"v": found.id})
     ids, names, shares, share_texts, attrs = zip(*regions) if regions else ((),) * 5
+    regions_of = list(zip(names, with_attrs("share", shares, share_texts, attrs)))
+    arrays = packing.read(conn, found.id, sealed_count, len(ids)) if packed and sealed else None
+    if arrays is not None:  # a sealed version's count is on its row: no scan of its projections
+        return Columns(found.name, regions_of, *packing.as_columns(arrays), description, neurons, scaling)
     low, high, count = conn.first("SELECT min(id), max(id), count(*) FROM projections WHERE version_id = :v",
                                   {"v": found.id})
     builder = ColumnsBuilder(count)
@@ -46,8 +54,7 @@ def read(conn: Any, found: Any) -> Columns:
         if conn.dialect == "sqlite":  # a connection of its own, closed after: a scan reads each page once
             conn.execute("PRAGMA cache_size=-2000")
         _fill(conn, builder, lookup, min(ids), (low, high, found.id))
-    return builder.build(found.name, list(zip(names, with_attrs("share", shares, share_texts, attrs))),
-                         description, neurons, scaling)
+    return builder.build(found.name, regions_of, description, neurons, scaling)
 
 
 def _fill(conn: Any, builder: ColumnsBuilder, lookup: Any, first: int, span: tuple[int, int, int]) -> None:

@@ -11,7 +11,7 @@ from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
 from ..errors import DatabaseError, InputError, NoDatabase, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, text_problem, validate
-from . import columnar, guards, ledger
+from . import columnar, guards, ledger, packed
 from .columnar import stored_number as _exact, with_attrs as _with_attrs
 from . import runs as stored_runs
 from .connection import Conn, Database
@@ -202,6 +202,7 @@ class Store:
             "VALUES (:v, :source, :target, :strength, :strength_text, :attrs)",
             ({"v": version_id, "source": ids[s], "target": ids[t], **_number_params("strength", w), "attrs": a}
              for s, t, w, a in projections))
+        packed.write(conn, version_id, packed.saved_columns(regions, projections))
         ledger.seal(conn, version_id, name, version, digest, len(regions), len(projections))
         return planned
 
@@ -318,16 +319,21 @@ class Store:
         for e in entries:
             if wanted is not None and e.id != wanted:
                 continue
-            graph = self.load(VersionRef(e.id, e.name or "", e.version))
+            found = VersionRef(e.id, e.name or "", e.version)
+            graph = self.load(found)
             computed = content_hash(graph)
             counts = (graph.number_of_nodes(), graph.number_of_edges())
             problems = ([] if computed == e.content_hash else ["content hash differs"]) + \
                 ([] if e.sealed else ["not sealed"]) + \
                 ([] if counts == (e.region_count, e.projection_count) else ["region or projection counts differ"]) + \
-                chained[e.id]
+                chained[e.id] + self._packing_problems(found)
             report.append({"ref": e.ref, "stored_hash": e.content_hash, "computed_hash": computed,
                            "ok": not problems, "problems": problems})
         return report + ([ledger_report] if ledger_entry and ref is None else [])
+
+    def _packing_problems(self, found: VersionRef) -> list[str]:
+        with self.db.connect() as conn:
+            return packed.problems(conn, found.id, columnar.read(conn, found, packed=False))
 
     def record_run(self, version: VersionRef, *, neurons: int | None, parameters: dict[str, Any], seed: int | None,
                    summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,

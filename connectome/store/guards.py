@@ -13,7 +13,7 @@ from functools import cache
 from .connection import Conn
 
 _NAME = re.compile(r"CREATE TRIGGER (\w+)")
-_GUARDING = ("0003", "0006", "0007")  # the revisions that create triggers; each defines _sqlite_triggers/_postgres_triggers
+_GUARDING = ("0003", "0006", "0007", "0009")  # the revisions that create triggers; each defines _sqlite_triggers/_postgres_triggers
 
 
 @cache

@@ -18,7 +18,7 @@ from .url import sqlite_options, sqlite_path
 
 # Every revision shipped, oldest first; tests check it against Alembic's script directory,
 # so that start-up knows the head without loading Alembic.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 HEAD = REVISIONS[-1]
 MIGRATION_LOCK = lock_key("migrations")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint, text)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, PrimaryKeyConstraint, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -85,6 +85,19 @@ class Projection(Base):
     strength: Mapped[float] = mapped_column(Float)
     strength_text: Mapped[Optional[str]] = mapped_column(Text)  # the decimal as written, when a double cannot carry it
     attrs: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
+
+
+class ProjectionArray(Base):
+    """One field of a version's projections packed as an array (`connectome.store.packed`): written before
+    the seal, where every number is a float; the rows stay the truth."""
+
+    __tablename__ = "projection_arrays"
+    __table_args__ = (PrimaryKeyConstraint("version_id", "field"),)
+    version_id: Mapped[int] = mapped_column(ForeignKey("topology_versions.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(Text)  # source, target, strength or attrs.KEY
+    dtype: Mapped[str] = mapped_column(Text)  # <i4 (positions) or <f8 (numbers)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class Run(Base):
