@@ -373,3 +373,15 @@ def test_the_examples_run(module):
 
     outcome = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert outcome.failed == 0 and (outcome.attempted or module.endswith("plan_columns"))
+
+
+@pytest.mark.parametrize("speed", [Fraction(1e-320), Fraction(1, 10**400), Fraction(10**400)])
+def test_delays_at_a_step_a_double_cannot_hold_are_exact_and_quiet(speed, recwarn):
+    """A speed · dt below the smallest normal double (or beyond any double): every delay in integers, no warning."""
+    graph = awkward_graph(6, seed=5, signs=False)
+    tiny = [1e-321, 1.5e-321, 2.5e-321, 5e-324, 0.0, 1e-300, 3e-322]
+    for i, (s, t) in enumerate(graph.edges):
+        graph.edges[s, t]["tract_length"] = tiny[i % len(tiny)]
+    columnar, reference = plans(graph, 10**4, "raw", speed=speed)
+    assert_same_plan(columnar, reference)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -15,6 +15,7 @@ Nothing here depends on the model: the plan is O(regions + projections) and is b
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -101,9 +102,14 @@ def delays_in_steps(lengths: list[Any], speed: Fraction, dt: Fraction, steps: in
             name = where(i)
             raise InputError(f"projection {name[0]!r} -> {name[1]!r}.tract_length: must be a finite number "
                              f"≥ 0 (mm), got {length!r}")
-    per_step = speed * dt  # length / per_step = m · q / (10^power · p)
+    per_step = speed * dt
     if len(lengths) > 50_000 and all(type(length) is float for length in lengths):
         return _delays_by_floats(lengths, per_step, steps).tolist()
+    return _delays_exactly(lengths, per_step, steps)
+
+
+def _delays_exactly(lengths: list[Any], per_step: Fraction, steps: int) -> list[int]:
+    """round-half-up(length / per_step), held at steps + 1, in integers: length / per_step = m · q / (10^power · p)."""
     ints, power = scaled([length for length in lengths if length is not None])
     num, den = per_step.denominator, 10**power * per_step.numerator
     steps_of = {v: min((2 * m * num + den) // (2 * den), steps + 1) for v, m in ints.items()}
@@ -120,16 +126,17 @@ def _delays_by_floats(lengths: Any, per_step: Fraction, steps: int) -> Any:
     import numpy as np
 
     values = np.asarray(lengths, dtype=np.float64)
-    ratio = values / float(per_step)
-    nearest = np.floor(ratio + 0.5)
-    unsure = np.abs(ratio - np.floor(ratio) - 0.5) < 1e-6
+    step = float(per_step) if per_step < sys.float_info.max else math.inf
+    if not sys.float_info.min <= step < math.inf:  # a double holds the step only roughly, or not at all
+        return np.array(_delays_exactly(values.tolist(), per_step, steps), dtype=np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):  # a ratio beyond a double is held at steps + 1 below
+        ratio = values / step
+        nearest = np.floor(ratio + 0.5)
+        unsure = np.abs(ratio - np.floor(ratio) - 0.5) < 1e-6
     out = np.minimum(nearest, steps + 1).astype(np.int64)
     if unsure.any():
         doubtful = np.flatnonzero(unsure)
-        unsure_lengths = values[doubtful].tolist()
-        ints, power = scaled(unsure_lengths)
-        num, den = per_step.denominator, 10**power * per_step.numerator
-        out[doubtful] = [min((2 * ints[length] * num + den) // (2 * den), steps + 1) for length in unsure_lengths]
+        out[doubtful] = _delays_exactly(values[doubtful].tolist(), per_step, steps)
     return out
 
 
