@@ -22,13 +22,15 @@ first run loads the compiled kernel, untimed); "per step" is the time inside the
 divided by the steps (the whole `run` call is given too, per simulated second).
 
 Every figure is a fresh child process, the sides interleaved (order rotated each repeat), the median of
-`--repeats`; each child records the 1-minute load average when it ends, printed beside its figure. Threads:
+`--repeats`; each child records the 1-minute load average when it ends, printed beside its figure. `--busy`:
+every figure beside a busy process (one `python -c "while True: pass"` started first, as bench/threads.py
+does, and killed by its pid at the end). Threads:
 `1` (NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS = 1) and `default` (none set).
 The engine is the installed package, or with `--snapshot` a `git archive HEAD` copy of connectome/ put first
 on sys.path (its compiled kernels in a fresh cache folder). Prints Markdown tables. Never run by CI.
 
 Usage: python bench/floor.py [--quick] [--only numpy --only gather --only models --only integrators]
-       [--threads 1 --threads default] [--models wilson-cowan rate] [--repeats 3] [--snapshot]
+       [--threads 1 --threads default] [--models wilson-cowan rate] [--repeats 3] [--snapshot] [--busy]
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import threads as busy_process  # noqa: E402  (the busy process beside the runs)
 import vs_tvb  # noqa: E402  (the synthetic graphs, TVB's orientation of their arrays, the engine's revision)
 
 ROOT = vs_tvb.ROOT
@@ -432,6 +435,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="models of parts c and d")
     ap.add_argument("--repeats", type=int, default=3, help="children per figure (the median is shown)")
     ap.add_argument("--snapshot", action="store_true", help="run a `git archive HEAD` copy of connectome/")
+    ap.add_argument("--busy", action="store_true", help="every figure beside a busy process")
     args = ap.parse_args()
     args.only, args.threads = args.only or list(PARTS), args.threads or ["1", "default"]
     return args
@@ -439,9 +443,20 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    busy = busy_process.start_busy() if args.busy else None
+    try:
+        measure(args)
+    finally:
+        if busy is not None:
+            busy_process.stop_busy(busy)
+
+
+def measure(args: argparse.Namespace) -> None:
+    """Every part asked for, its tables printed."""
     with tempfile.TemporaryDirectory(prefix="floor-") as folder:
         setup = Setup(args, Path(folder))
-        print(f"{machine_line(setup.revision)} Load at start: {os.getloadavg()[0]:.2f}.")
+        beside = " Beside a busy process (one `python -c \"while True: pass\"`)." if args.busy else ""
+        print(f"{machine_line(setup.revision)} Load at start: {os.getloadavg()[0]:.2f}.{beside}")
         sides = floor_sides(setup, args)
         if "models" in args.only:
             sides.update(model_sides(setup, args))
