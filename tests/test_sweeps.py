@@ -6,6 +6,7 @@ scheduling; a re-run resumes; a killed sweep loses no finished point; a failing 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -161,10 +162,28 @@ def scheduler(tmp_path):
             client.wait_for_workers(2, timeout=60)
         yield address
     finally:
-        for p in procs:
+        _stop(procs)
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM to each started process's group, then SIGKILL to whatever of it (and its children, found before)
+    still runs after a bounded wait: a set-up that failed half-way leaves no worker behind either."""
+    import psutil
+
+    family = []
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            family += [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
+    for p in procs:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGTERM)
-        for p in procs:
-            p.wait(timeout=30)
+    _, alive = psutil.wait_procs(family, timeout=20)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=10)
+    for p in procs:
+        p.wait(timeout=10)
 
 
 def test_a_separately_started_scheduler_runs_the_sweep_on_either_store(run, scheduler, store_url, tmp_path):
