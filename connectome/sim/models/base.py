@@ -151,10 +151,11 @@ class Model:
             out[p.name] = float(value)
         for p in self.region_parameters:
             fallback = given.get(p.name, p.default)
+            fallback_problem = p.problem(fallback)  # checked once, named at the first region that takes it
             values = []
             for region, attrs in regions:
                 value = attrs.get(p.name, fallback)
-                problem = p.problem(value)
+                problem = fallback_problem if p.name not in attrs else p.problem(value)
                 if problem:
                     raise InputError(f"region {region!r}.{p.name}: {problem}")
                 values.append(float(value))
