@@ -51,6 +51,6 @@ def test_python_example_runs(tmp_path):
 
 def test_ci_runs_the_readme_test_command():
     block = re.search(r"<!-- test-command -->\n```bash\n(.*?)\n```\n<!-- /test-command -->", README, re.S).group(1)
-    assert "pytest" in block and "pip install" in block
+    assert "pytest" in block and "pip install" in block and "mkdocs build --strict" in block  # the site, strictly
     script = (ROOT / ".ci" / "run").read_text()
     assert "<!-- test-command -->" in script and "README.md" in script
