@@ -1,8 +1,10 @@
-"""Settings read from the environment (`CONNECTOME_…`), each checked before it is used."""
+"""Settings read from the environment (`CONNECTOME_…`), each checked before it is used, and the name this
+program was started by."""
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Mapping
 
 from .errors import InputError
@@ -26,3 +28,22 @@ def seconds(name: str, default: float, environ: Mapping[str, str] | None = None)
     if not 0 <= value <= MOST_SECONDS:
         raise InputError(f"{name}: must be from 0 to {MOST_SECONDS} seconds, got {text!r}")
     return value
+
+
+def invoked_program(argv0: str | None = None) -> str:
+    """This program as the user started it, from `argv0` (default: ``sys.argv[0]``): ``connectome`` (the
+    console script), ``python -m connectome`` or ``python FILE.py`` (``python cli.py``).
+
+    Examples
+    --------
+    >>> invoked_program("/usr/local/bin/connectome"), invoked_program("/site-packages/connectome/__main__.py")
+    ('connectome', 'python -m connectome')
+    >>> invoked_program("/home/me/connectome/cli.py")
+    'python cli.py'
+    """
+    if argv0 is None:
+        argv0 = sys.argv[0] if sys.argv else ""
+    program = os.path.basename(argv0 or "")
+    if program == "__main__.py":
+        return "python -m connectome"
+    return f"python {program}" if program.endswith(".py") else "connectome"

@@ -140,6 +140,7 @@ def run_page(page: Path, folder: Path, db: str | None = None) -> list[str]:
                 out: list[str] = []
                 if runner.run(test, out=out.append, clear_globs=False).failed:
                     problems.append("".join(out))
+                namespace.update(test.globs)  # doctest ran on a copy: what it defined goes on to the next block
     finally:
         os.chdir(cwd)
     return problems

@@ -45,3 +45,21 @@ def test_blocks_commands_and_exit_codes_are_read_as_documented(tmp_path):
     assert options(page) == {"db": "postgresql"}
     with pytest.raises(ValueError, match="starts with a"):
         commands(Block("console", "no prompt", 3))
+
+
+def test_a_page_keeps_one_namespace_across_its_blocks(tmp_path):
+    page = tmp_path / "docs" / "p.md"
+    page.parent.mkdir()
+    page.write_text("```pycon\n>>> x = 20\n```\n\n```python\ny = x + 1\n```\n\n```pycon\n>>> x + y\n41\n```\n",
+                    encoding="utf-8")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    import doc_pages
+
+    assert doc_pages.run_page.__module__ == "doc_pages"
+    root = doc_pages.ROOT
+    try:
+        doc_pages.ROOT = tmp_path
+        assert run_page(page, folder) == []
+    finally:
+        doc_pages.ROOT = root

@@ -5,6 +5,7 @@ One module per command family; this one holds the group and the error boundary.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, Sequence
 
@@ -12,6 +13,7 @@ import click
 
 from ..errors import ConnectomeError
 from ..plugins import load_plugins
+from ..settings import invoked_program
 
 try:  # before the options are read: a plugin's parts are among their choices
     load_plugins()
@@ -19,6 +21,7 @@ try:  # before the options are read: a plugin's parts are among their choices
 except ConnectomeError as _exc:
     _PLUGINS_FAILED = _exc
 
+from .common import Group  # noqa: E402
 from .db import db_group  # noqa: E402
 from .models import models  # noqa: E402
 from .plot import plot  # noqa: E402
@@ -29,7 +32,7 @@ from .simulate import estimate, simulate  # noqa: E402
 from .topology import topology  # noqa: E402
 
 
-class _CLI(click.Group):
+class _CLI(Group):
     """A group that turns every expected error into one line on stderr and its documented exit code."""
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
@@ -69,7 +72,7 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(cls=_CLI, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("connectome", cls=_CLI, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="PATH_OR_URL", envvar="CONNECTOME_DB", show_envvar=True,
               help="Database: a SQLite file path or any SQLAlchemy URL [default: ./connectome.db].")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda c, p, v: _version(c, v),
@@ -85,6 +88,12 @@ for command in (topology, estimate, simulate, realise, runs, sweep, sweeps, mode
     cli.add_command(command)
 
 
+COMPLETE_VAR = "_CONNECTOME_COMPLETE"  # the shell-completion variable of the console script
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of `python cli.py` and the `connectome` console script."""
-    cli.main(args=argv, prog_name="connectome")
+    """Entry point of `python cli.py`, `python -m connectome` and the `connectome` console script: usage lines and
+    help examples name the program as it was started. Shell completion reads `_CONNECTOME_COMPLETE` whatever
+    starts it, and its scripts are written for the console script (the name a shell completes)."""
+    completing = bool(os.environ.get(COMPLETE_VAR))
+    cli.main(args=argv, prog_name="connectome" if completing else invoked_program(), complete_var=COMPLETE_VAR)

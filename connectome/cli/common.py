@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import click
@@ -12,6 +13,56 @@ from ..exact import parse_count
 
 if TYPE_CHECKING:
     from ..store import Store
+
+# an example line of a help text: indented, starting with the program's canonical name
+_EXAMPLE = re.compile(r"^(?P<indent>[ \t]+)connectome(?= )", re.M)
+
+
+def examples_named(text: str, program: str) -> str:
+    r"""A help text whose example lines (indented, starting ``connectome ``) name `program` instead.
+
+    Examples
+    --------
+    >>> print(examples_named("connectome: a store.\n\nExample:\n  connectome runs list", "python cli.py"))
+    connectome: a store.
+    <BLANKLINE>
+    Example:
+      python cli.py runs list
+    """
+    return _EXAMPLE.sub(lambda m: m.group("indent") + program, text) if program != "connectome" else text
+
+
+class _ProgramFormatter:
+    """A help formatter that writes examples with the program's name as it was started (the rest as is)."""
+
+    def __init__(self, formatter: click.HelpFormatter, program: str) -> None:
+        self._formatter, self._program = formatter, program
+
+    def write_text(self, text: str) -> None:
+        self._formatter.write_text(examples_named(text, self._program))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._formatter, name)
+
+
+class _NamedExamples:
+    """Help texts give their examples as ``connectome WORDS``; `--help` prints them with the program as the
+    user started it (the root command's name: ``connectome``, ``python -m connectome`` or ``python cli.py``)."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        program = ctx.find_root().info_name or "connectome"
+        super().format_help_text(ctx, _ProgramFormatter(formatter, program))  # type: ignore[misc, arg-type]
+
+
+class Command(_NamedExamples, click.Command):
+    """A command whose help examples name the program as it was started."""
+
+
+class Group(_NamedExamples, click.Group):
+    """A command group whose help examples, and its commands' and subgroups', name the program as it was started."""
+
+    command_class = Command
+    group_class = type  # a subgroup is a Group too
 
 
 def emit(data: Any) -> None:

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .common import Group
+
 if TYPE_CHECKING:
     from ..store.connection import Database
 
 
-@click.group("db")
+@click.group("db", cls=Group)
 def db_group() -> None:
     """Inspect and upgrade the database schema."""
 
@@ -29,8 +31,8 @@ def db_upgrade(ctx: click.Context) -> None:
 
     \b
     Examples:
-      python cli.py db upgrade
-      python cli.py --db postgresql+psycopg://lab@db.example/connectome db upgrade
+      connectome db upgrade
+      connectome --db postgresql+psycopg://lab@db.example/connectome db upgrade
     """
     from ..store.migrate import upgrade_with_backup
 
@@ -56,7 +58,7 @@ def db_current(ctx: click.Context) -> None:
 
     \b
     Example:
-      python cli.py db current
+      connectome db current
     """
     from ..errors import DatabaseError
     from ..store.migrate import HEAD, command_hint, current_revision, upgrade_hint
@@ -80,7 +82,7 @@ def db_history() -> None:
 
     \b
     Example:
-      python cli.py db history
+      connectome db history
     """
     from ..store.migrate import history
 

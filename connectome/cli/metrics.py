@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from ..metrics import DISTANCES, WEIGHTS
-from .common import complete_ref, emit, json_option, neurons_option, store_of, table
+from .common import Command, complete_ref, emit, json_option, neurons_option, store_of, table
 
 
-@click.command("metrics")
+@click.command("metrics", cls=Command)
 @click.argument("ref", shell_complete=complete_ref)
 @click.option("--weight", type=click.Choice(list(WEIGHTS)), default="strength", show_default=True,
               help="Edge weights: the strengths, or the derived connection counts at --neurons N.")
@@ -24,8 +24,8 @@ def metrics(ctx: click.Context, ref: str, weight: str, neurons: int | None, dist
 
     \b
     Examples:
-      python cli.py topology metrics multi_region
-      python cli.py topology metrics potjans_diesmann_2014 --weight connections --json
+      connectome topology metrics multi_region
+      connectome topology metrics potjans_diesmann_2014 --weight connections --json
     """
     from ..metrics import metrics as compute
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .common import emit, json_option, table
+from .common import Group, emit, json_option, table
 
 
-@click.group("models")
+@click.group("models", cls=Group)
 def models() -> None:
     """The models the engine runs: equations, parameters and sources."""
 
@@ -19,7 +19,7 @@ def list_models(as_json: bool) -> None:
 
     \b
     Example:
-      python cli.py models list
+      connectome models list
     """
     from ..sim.models import MODELS
 
@@ -39,7 +39,7 @@ def show_model(name: str, as_json: bool) -> None:
 
     \b
     Example:
-      python cli.py models show montbrio-pazo-roxin --json
+      connectome models show montbrio-pazo-roxin --json
     """
     from ..sim.models import get_model
 

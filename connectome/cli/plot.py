@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from .common import ROW_ID, complete_ref, store_of
+from .common import Group, ROW_ID, complete_ref, store_of
 
 output_option = click.option("-o", "--output", required=True, type=click.Path(path_type=str), metavar="FILE",
                              help="The picture: .png or .svg (written under a temporary name, then renamed).")
 
 
-@click.group()
+@click.group(cls=Group)
 def plot() -> None:
     """Draw a topology or a run (matplotlib, PNG or SVG)."""
 
@@ -27,7 +27,7 @@ def plot_matrix(ctx: click.Context, ref: str, output: str, order: str | None) ->
 
     \b
     Example:
-      python cli.py plot matrix multi_region -o docs/matrix.png --order community
+      connectome plot matrix multi_region -o docs/matrix.png --order community
     """
     from ..plots import check_picture, plot_matrix as draw, save
 
@@ -48,8 +48,8 @@ def plot_graph(ctx: click.Context, ref: str, output: str, top: int | None, color
 
     \b
     Example:
-      python cli.py plot graph multi_region -o docs/graph.png
-      python cli.py plot graph connectivity_76 -o graph76.png --top 150 --color-by hemisphere
+      connectome plot graph multi_region -o docs/graph.png
+      connectome plot graph connectivity_76 -o graph76.png --top 150 --color-by hemisphere
     """
     from ..plots import check_picture, plot_graph as draw, save
 
@@ -72,8 +72,8 @@ def plot_run(ctx: click.Context, run_id: int, output: str, variables: tuple[str,
 
     \b
     Examples:
-      python cli.py plot run 1 -o docs/run.png
-      python cli.py plot run 2 --variable bold -o bold.png
+      connectome plot run 1 -o docs/run.png
+      connectome plot run 2 --variable bold -o bold.png
     """
     from ..plots import check_picture, plot_run as draw, save
     from ..recorded import BOLD, arrays_for
@@ -103,7 +103,7 @@ def plot_fc(ctx: click.Context, run_id: int, output: str) -> None:
 
     \b
     Example:
-      python cli.py plot fc 2 -o docs/fc.png
+      connectome plot fc 2 -o docs/fc.png
     """
     from ..plots import check_picture, plot_result_fc as draw, save
     from ..recorded import arrays_for

@@ -10,7 +10,7 @@ import click
 from ..exact import parse_count
 from ..realise import REALISERS
 from ..realise.synapses import DEFAULT_SPEED_MM_PER_MS
-from .common import (complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of,
+from .common import (Command, complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of,
                      warnings_shown)
 
 
@@ -22,7 +22,7 @@ def speed_option(prefix: str = "") -> Any:
                         help=prefix + text if prefix else text[0].upper() + text[1:])
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--topology", "ref", required=True, metavar="REF", shell_complete=complete_ref, help="Topology version: NAME@vN, NAME or vN.")
 @click.option("--neurons", callback=neurons_count, required=True, metavar="N", help="Total neurons: 1e6, 10_000, …")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Random seed [default: drawn and printed].")
@@ -44,7 +44,7 @@ def realise(ctx: click.Context, ref: str, neurons: int, seed: int | None, fmt: s
 
     \b
     Example:
-      python cli.py realise --topology potjans_diesmann_2014 --neurons 1e4 --seed 1 -o pd14_circuit
+      connectome realise --topology potjans_diesmann_2014 --neurons 1e4 --seed 1 -o pd14_circuit
     """
     from ..extras import require
     from ..realise.sonata import realise_sonata

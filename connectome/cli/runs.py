@@ -6,11 +6,11 @@ import json
 
 import click
 
-from .common import ROW_ID, complete_ref, emit, json_option, store_of, table
+from .common import Group, ROW_ID, complete_ref, emit, json_option, store_of, table
 from .simulate import print_summary
 
 
-@click.group()
+@click.group(cls=Group)
 def runs() -> None:
     """Recorded simulation runs."""
 
@@ -31,8 +31,8 @@ def runs_list(ctx: click.Context, ref: str | None, model: str | None, sweep: int
 
     \b
     Examples:
-      python cli.py runs list
-      python cli.py runs list --ref connectivity_76 --model reduced-wong-wang --limit 5 --json
+      connectome runs list
+      connectome runs list --ref connectivity_76 --model reduced-wong-wang --limit 5 --json
     """
     found = store_of(ctx).runs(ref=ref, model=model, sweep=sweep, limit=limit)
     if as_json:
@@ -62,7 +62,7 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
 
     \b
     Example:
-      python cli.py runs show 1
+      connectome runs show 1
     """
     found = store_of(ctx).run(run_id)
     if as_json:
@@ -86,7 +86,7 @@ def runs_delete(ctx: click.Context, run_id: int, reason: str | None, keep_output
 
     \b
     Example:
-      python cli.py runs delete 3 --reason "wrong stimulus"
+      connectome runs delete 3 --reason "wrong stimulus"
     """
     done = store_of(ctx).delete_run(run_id, reason=reason, remove_output=not keep_output)
     if as_json:
@@ -109,7 +109,7 @@ def runs_rerun(ctx: click.Context, run_id: int, output: str | None, as_json: boo
 
     \b
     Example:
-      python cli.py runs rerun 1 --output again.npz
+      connectome runs rerun 1 --output again.npz
     """
     from ..runs import engine_change, spec_of_run, simulate_version
 

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import click
 
 from ..exact import parse_count
-from .common import complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of, table
+from .common import Command, complete_ref, emit, json_option, neurons_count, scaling_option, size_text, store_of, table
 
 
 def _max_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
@@ -155,7 +155,7 @@ def spec_of_options(neurons: int | None, options: dict[str, Any]) -> Any:
                      params=params, stimuli=tuple(options.pop("stimuli")), **options)
 
 
-@click.command()
+@click.command(cls=Command)
 @simulation_options
 @run_options
 @json_option
@@ -165,7 +165,7 @@ def estimate(ctx: click.Context, ref: str, neurons: int | None, as_json: bool, *
 
     \b
     Example:
-      python cli.py estimate --topology v1 --neurons 1e9 --duration 1000
+      connectome estimate --topology v1 --neurons 1e9 --duration 1000
     """
     from ..sim import estimate_prepared, prepare
 
@@ -203,7 +203,7 @@ def component_label(part: str) -> str:
     return COMPONENTS.get(part, part.removeprefix("monitor ") + (" monitor" if part.startswith("monitor ") else ""))
 
 
-@click.command()
+@click.command(cls=Command)
 @simulation_options
 @run_options
 @click.option("--output", type=click.Path(path_type=str), help="Write time, activity and region names (.npz or .csv).")
@@ -224,8 +224,8 @@ def simulate(ctx: click.Context, ref: str, neurons: int | None, output: str | No
 
     \b
     Examples:
-      python cli.py simulate --topology v1 --neurons 1e7 --stimulus sensory_cortex=1.0@100:400
-      python cli.py simulate --topology v1 --model wilson-cowan --noise E=0.001 --fc --plot run.png
+      connectome simulate --topology v1 --neurons 1e7 --stimulus sensory_cortex=1.0@100:400
+      connectome simulate --topology v1 --model wilson-cowan --noise E=0.001 --fc --plot run.png
     """
     from ..runs import check_output, simulate_version
     from .common import warnings_shown

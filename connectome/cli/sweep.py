@@ -10,14 +10,14 @@ import click
 
 from ..errors import InputError
 from ..sweeps.scores import OBJECTIVES
-from .common import ROW_ID, emit, json_option, store_of, table, warnings_shown
+from .common import Command, Group, ROW_ID, emit, json_option, store_of, table, warnings_shown
 from .flags import spelled
 from .simulate import run_options, simulation_options, spec_of_options
 
 EXIT_FAILED_POINTS = 5
 
 
-@click.command()
+@click.command(cls=Command)
 @partial(simulation_options, required=False)
 @run_options
 @click.option("--grid", "axes", multiple=True, metavar="NAME=START:STOP:COUNT|NAME=V1,V2,…",
@@ -57,8 +57,8 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
 
     \b
     Examples:
-      python cli.py sweep --topology v1 --neurons 1e7 --model linear --grid coupling=0:0.9:4 --seeds 2 --objective fc-sc --workers 2
-      python cli.py sweep --topology v1 --neurons 1e7 --model linear --monitor bold --duration 600000 --grid coupling=0:0.9:4 --objective fcd-ks --fcd-window 60000 --fcd-step 2000 --empirical-bold bold.csv
+      connectome sweep --topology v1 --neurons 1e7 --model linear --grid coupling=0:0.9:4 --seeds 2 --objective fc-sc --workers 2
+      connectome sweep --topology v1 --neurons 1e7 --model linear --monitor bold --duration 600000 --grid coupling=0:0.9:4 --objective fcd-ks --fcd-window 60000 --fcd-step 2000 --empirical-bold bold.csv
     """
     from ..sweeps import Grid, run_sweep
     from ..sweeps.cluster import check_options
@@ -102,7 +102,7 @@ def _print_table(rows: list[dict[str, Any]], limit: int | None = None) -> None:
                      ["point", *names, "run", "score"]))
 
 
-@click.group("sweeps")
+@click.group("sweeps", cls=Group)
 def sweeps() -> None:
     """Recorded sweeps: list, show, plot."""
 
@@ -115,7 +115,7 @@ def list_sweeps(ctx: click.Context, as_json: bool) -> None:
 
     \b
     Example:
-      python cli.py sweeps list
+      connectome sweeps list
     """
     from ..store import sweeps as stored
 
@@ -137,7 +137,7 @@ def show_sweep(ctx: click.Context, sweep_id: int, as_json: bool) -> None:
 
     \b
     Example:
-      python cli.py sweeps show 1 --json
+      connectome sweeps show 1 --json
     """
     from ..store import sweeps as stored
     from ..sweeps.runner import table as points
@@ -166,7 +166,7 @@ def plot_sweep(ctx: click.Context, sweep_id: int, output: str) -> None:
 
     \b
     Example:
-      python cli.py sweeps plot 1 -o sweep.png
+      connectome sweeps plot 1 -o sweep.png
     """
     from ..sweeps.plot import plot
 

@@ -13,7 +13,7 @@ from ..formats import NORMALISE
 from ..formats.options import ReaderOption
 from ..formats.registry import readable, reader_options, writable
 from ..realise.scripts import SCRIPTS
-from .common import (complete_ref, emit, json_option, neurons_option, printable, scaling_option, store_of, table,
+from .common import (Group, complete_ref, emit, json_option, neurons_option, printable, scaling_option, store_of, table,
                      warnings_shown)
 from .realise import speed_option
 
@@ -52,7 +52,7 @@ def reader_flags(command: Callable) -> Callable:
     return command
 
 
-@click.group()
+@click.group(cls=Group)
 def topology() -> None:
     """Import, list, show, export, compare and count topologies."""
 
@@ -77,12 +77,12 @@ def topology_import(ctx: click.Context, file: str, name: str | None, message: st
 
     \b
     Examples:
-      python cli.py topology import examples/multi_region.json
-      python cli.py topology import celegans.tsv --weight Weight --normalise max --strength-scale 100
-      python cli.py topology import lausanne.graphml --undirected --weight-attr number_of_fibers --normalise max
-      python cli.py topology import connectivity_76.zip --strength-scale 10 --dry-run
-      python cli.py topology import DTI_CM.mat --labels names.txt --lengths DTI_LEN.mat --normalise max
-      python cli.py topology import edges.csv --duplicates sum --where Type=chemical --where Type=electrical
+      connectome topology import examples/multi_region.json
+      connectome topology import celegans.tsv --weight Weight --normalise max --strength-scale 100
+      connectome topology import lausanne.graphml --undirected --weight-attr number_of_fibers --normalise max
+      connectome topology import connectivity_76.zip --strength-scale 10 --dry-run
+      connectome topology import DTI_CM.mat --labels names.txt --lengths DTI_LEN.mat --normalise max
+      connectome topology import edges.csv --duplicates sum --where Type=chemical --where Type=electrical
     """
     from ..formats import read
 
@@ -144,8 +144,8 @@ def topology_list(ctx: click.Context, pattern: str | None, latest: bool, as_json
 
     \b
     Examples:
-      python cli.py topology list
-      python cli.py topology list --name 'connectivity_*' --latest --json
+      connectome topology list
+      connectome topology list --name 'connectivity_*' --latest --json
     """
     versions = store_of(ctx).versions(pattern, latest=latest)
     if as_json:
@@ -163,8 +163,8 @@ def topology_show(ctx: click.Context, ref: str, as_json: bool) -> None:
 
     \b
     Examples:
-      python cli.py topology show multi_region@v1
-      python cli.py topology show v1 --json
+      connectome topology show multi_region@v1
+      connectome topology show v1 --json
     """
     from ..graph import to_document
 
@@ -206,8 +206,8 @@ def topology_export(ctx: click.Context, ref: str, output: str | None, fmt: str |
 
     \b
     Examples:
-      python cli.py topology export multi_region -o multi_region.graphml
-      python cli.py topology export potjans_diesmann_2014 --format nest --neurons 1e5 -o pd14_nest.py
+      connectome topology export multi_region -o multi_region.graphml
+      connectome topology export potjans_diesmann_2014 --format nest --neurons 1e5 -o pd14_nest.py
     """
     from ..formats import carries, output_format, write
     from ..formats.canonical import dumps
@@ -267,8 +267,8 @@ def topology_verify(ctx: click.Context, ref: str | None, as_json: bool) -> None:
 
     \b
     Examples:
-      python cli.py topology verify
-      python cli.py topology verify multi_region@v1 --json
+      connectome topology verify
+      connectome topology verify multi_region@v1 --json
     """
     from ..errors import VerificationFailed
 
@@ -302,8 +302,8 @@ def topology_stats(ctx: click.Context, ref: str, neurons: int | None, scaling: s
 
     \b
     Examples:
-      python cli.py topology stats v1 --neurons 1e7
-      python cli.py topology stats potjans_diesmann_2014 --neurons 1e9 --scaling indegree
+      connectome topology stats v1 --neurons 1e7
+      connectome topology stats potjans_diesmann_2014 --neurons 1e9 --scaling indegree
     """
     from ..counted import count_columns
     from .counted import emit_counted, print_counted, print_uncounted
@@ -333,7 +333,7 @@ def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, s
 
     \b
     Example:
-      python cli.py topology diff multi_region@v1 multi_region@v2 --neurons 1e7
+      connectome topology diff multi_region@v1 multi_region@v2 --neurons 1e7
     """
     from ..diff import diff
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import sys
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,10 +29,9 @@ def upgrade_hint() -> str:
 
 def command_hint(words: str) -> str:
     """A command as the user started this program: `connectome WORDS`, `python cli.py WORDS` or `python -m connectome WORDS`."""
-    program = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
-    if program == "__main__.py":
-        return f"python -m connectome {words}"
-    return f"python {program} {words}" if program.endswith(".py") else f"connectome {words}"
+    from ..settings import invoked_program
+
+    return f"{invoked_program()} {words}"
 
 
 def current_revision(conn: Conn) -> str | None:
