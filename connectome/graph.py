@@ -380,6 +380,8 @@ def derived_counts(graph: nx.DiGraph, total: int, *, scaling: str | None = None)
 
     Each projection's `autapses` and the topology's `scaling` (or `scaling`) apply; see `connectome.counting`.
 
+    Examples
+    --------
     >>> import networkx as nx
     >>> g = nx.DiGraph(name="pair")
     >>> g.add_node("a", share=1.0); g.add_node("b", share=1.0); g.add_edge("a", "b", strength=2.5)

@@ -122,8 +122,11 @@ def run_page(page: Path, folder: Path, db: str | None = None) -> list[str]:
     (folder / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
     env, namespace, problems = environment(db), {"__name__": "__docs__"}, []
     where = page.relative_to(ROOT)
-    cwd = os.getcwd()
+    cwd, kept = os.getcwd(), os.environ.get("CONNECTOME_DB")
     os.chdir(folder)
+    os.environ.pop("CONNECTOME_DB", None)
+    if db:  # the page's Python blocks see the store its commands use
+        os.environ["CONNECTOME_DB"] = db
     try:
         for block in blocks(page):
             if block.lang == "console":
@@ -143,4 +146,7 @@ def run_page(page: Path, folder: Path, db: str | None = None) -> list[str]:
                 namespace.update(test.globs)  # doctest ran on a copy: what it defined goes on to the next block
     finally:
         os.chdir(cwd)
+        os.environ.pop("CONNECTOME_DB", None)
+        if kept is not None:
+            os.environ["CONNECTOME_DB"] = kept
     return problems

@@ -63,3 +63,24 @@ def test_a_page_keeps_one_namespace_across_its_blocks(tmp_path):
         assert run_page(page, folder) == []
     finally:
         doc_pages.ROOT = root
+
+
+def test_equations_become_mathml_and_a_broken_one_fails_the_build():
+    import importlib.util
+
+    from doc_pages import DOCS
+
+    spec = importlib.util.spec_from_file_location("equations_hook", DOCS / "hooks" / "equations.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+
+    class Page:
+        class file:
+            src_uri = "p.md"
+
+    out = hook.on_page_content('<p>a <span class="arithmatex">\\(x^2 &lt; \\tau\\)</span> b</p>'
+                               '<div class="arithmatex">\\[\\frac{1}{2}\\]</div>', Page, None, None)
+    assert out.startswith("<p>a <math") and "<msup><mi>x</mi><mn>2</mn></msup><mo>&#x0003C;</mo><mi>&#x003C4;</mi>" in out
+    assert 'display="block"' in out and "<mfrac>" in out and "arithmatex" not in out
+    with pytest.raises(ValueError, match=r"docs/p.md: cannot typeset '\\\\left\( x'"):
+        hook.on_page_content('<span class="arithmatex">\\(\\left( x\\)</span>', Page, None, None)

@@ -57,7 +57,7 @@ def test_stats_at_the_reference_scale_give_nest_synapse_numbers(run, pd14):
     nest_total = sum(round(nest_synapses(s, t)) for s in range(8) for t in range(8))
     assert nest_total == 298_880_968 and stats["total_connections"] == 298_880_944  # 55 floors: 24 below
     l5 = next(p for p in stats["projections"] if (p["source"], p["target"]) == ("L5I", "L5E"))
-    assert l5["connections"] == round(nest_synapses(5, 4)) == 2_407_889  # the pairs reading: 1,924,567 (-20%)
+    assert l5["connections"] == round(nest_synapses(5, 4)) == 2_407_889  # the pairs reading: 1,924,572 (-20%)
 
 
 def test_the_pairs_reading_undercounts_as_the_issue_found(tmp_path, run):
@@ -67,7 +67,10 @@ def test_the_pairs_reading_undercounts_as_the_issue_found(tmp_path, run):
         p["strength"] = p["connection_probability"] * 1000
     (tmp_path / "pairs.json").write_text(json.dumps({**doc, "name": "pairs", "scaling": "probability"}))
     run("topology", "import", tmp_path / "pairs.json")
-    assert run("topology", "stats", "pairs", "--json").json()["total_connections"] == 284_810_996
+    stats = run("topology", "stats", "pairs", "--json").json()
+    assert stats["total_connections"] == 284_810_996
+    l5 = next(p for p in stats["projections"] if (p["source"], p["target"]) == ("L5I", "L5E"))
+    assert l5["connections"] == 1_924_572  # round(1065 · 4850 · 0.3726): the README's figure
 
 
 def test_in_degrees_at_a_billion_neurons_are_the_reference_ones(run, pd14):

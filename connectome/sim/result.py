@@ -19,7 +19,74 @@ if TYPE_CHECKING:
 
 @dataclass
 class SimulationResult(Labelled):
-    """What a run produced: the recorded series, a per-region summary and the parameters."""
+    """What a run produced: the recorded series, a per-region summary and the parameters.
+
+    Every series is [samples, regions], its columns in the order of `regions`; times are in ms.
+
+    Attributes
+    ----------
+    regions : list of str
+        The region names.
+    region_neurons : list of int or None
+        Each region's neurons (None: a run without N).
+    time_ms : numpy.ndarray
+        The time of each recorded sample (empty when the state is not recorded).
+    activity : numpy.ndarray
+        The observed variable's series, [samples, regions].
+    summary_regions : list of dict
+        One dict per region: its name, neurons (with N), peak and mean of the observed variable, and the
+        time it first reached its activation level (models that have one).
+    propagation_order : list of str or None
+        The regions in the order they became active (None: a model without an activation level).
+    total_connections : int or None
+        The derived connections of the topology at `neurons` (None: a run without N).
+    neurons : int or None
+        The total N (None: a run without N).
+    duration_ms, dt_ms : float
+        The simulated time and the step.
+    steps : int
+        The number of steps taken.
+    seed : int or None
+        The seed the random numbers were drawn from.
+    deterministic : bool
+        Whether the run drew no noise.
+    speed_mm_per_ms : float or None
+        The conduction speed of the delays (None: the run has no delays).
+    record_every_ms : float
+        The interval between recorded samples.
+    coupling : float
+        The coupling function's `a` (the rate model's G).
+    width : float
+        The rate model's sigmoid width.
+    stimuli : list of Stimulus
+        The stimuli applied.
+    model, coupling_mode, kernel : str
+        The model, the coupling mode and the coupling layout the run used.
+    spec : RunSpec or None
+        Every parameter of the run, the seed included.
+    states : dict of str to numpy.ndarray
+        Every recorded state variable by name, [samples, regions].
+    bold, bold_time_ms : numpy.ndarray or None
+        The BOLD signal [BOLD samples, regions] and its own time axis.
+    fc : numpy.ndarray or None
+        Functional connectivity, [regions, regions].
+    fc_sc : dict or None
+        Pearson correlations: ``fc_sc`` of FC and the weight matrix over the off-diagonal entries,
+        ``fc_log_sc`` of FC and the log weights over the projections.
+    observed : str
+        The state variable `activity` holds.
+    monitors : dict of str to numpy.ndarray
+        Further monitors' arrays, by ``NAME.KEY``.
+    fcd, fcd_time_ms : numpy.ndarray or None
+        FCD between sliding windows, [windows, windows], and the time of each window's first sample.
+    spectrum_hz, spectrum_power : numpy.ndarray or None
+        The power spectrum's frequencies and its power, [frequencies, regions].
+    analyses : dict
+        The analyses' summaries (``fcd``, ``spectrum``), where the run asked for them.
+    signal, signal_time_ms : numpy.ndarray or None
+        The series the FC, FCD and spectrum are computed from when the state is not recorded (the model's
+        proxy); used by the analyses, never written.
+    """
 
     regions: list[str]
     region_neurons: list[int] | None  # None: a run without N

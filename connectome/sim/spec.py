@@ -38,6 +38,69 @@ class RunSpec:
     whose weights follow the region sizes); None takes the topology's reference scale there, and leaves N out
     everywhere else. `delays`: projections with a `tract_length` (mm) are delayed by length / speed, at
     `speed_mm_per_ms` or else DEFAULT_SPEED_MM_PER_MS; False runs without delays.
+
+    Attributes
+    ----------
+    neurons : int or None
+        The total N, for the models that use it.
+    duration_ms, dt_ms : float
+        The simulated time and the time step, in ms.
+    model : str
+        A registered model's name (`connectome.sim.models.MODELS`).
+    params : dict of str to float
+        The model's parameters, and the coupling function's as ``coupling.NAME``.
+    coupling : float or None
+        The coupling function's `a` (the rate model's G).
+    coupling_mode : {"raw", "mean-input"} or None
+        Raw strengths as weights, or each target's input normalised.
+    coupling_function, integrator : str or None
+        Registered names (`connectome.sim.coupling.FUNCTIONS`, `connectome.sim.integrators.INTEGRATORS`).
+    noise : dict of str to float
+        Additive noise intensity D per state variable.
+    initial : dict, "random" or None
+        The state on t ≤ 0.
+    monitor : str
+        What records the state: ``raw`` or ``temporal-average``.
+    monitors : tuple of str
+        Further monitors by their registered names (`connectome.sim.monitors`).
+    bold : bool
+        Add the BOLD signal.
+    bold_period_ms : float
+        The BOLD signal's sampling period.
+    bold_scale, bold_baseline : float or None
+        The BOLD drive z = scale · (proxy − baseline); None: the model's default.
+    fc : bool
+        Add the functional connectivity and its correlation with the structural connectivity.
+    transient_ms : float
+        Time left out at the start of the FC.
+    precision : {"float64", "tvb"}
+        ``tvb``: TVB's float32 history, products and row sums.
+    speed_mm_per_ms : float or None
+        The conduction speed of the delays.
+    delays : bool
+        Delay projections with a `tract_length`.
+    record_every_ms : float or None
+        The recording interval (None: every step).
+    record : bool or None
+        Record the raw traces (None: see `recording`).
+    stimuli : tuple of str
+        Stimuli in their text form (``REGION=AMP@START:END``).
+    deterministic : bool
+        The rate model's N → ∞ limit: no finite-size noise.
+    seed : int or None
+        The random seed (None: drawn when the run is prepared, and recorded).
+    max_steps : int
+        Refuse a run of more time steps than this.
+    kernel : {"auto", "scatter", "push", "dense"}
+        The coupling layout.
+    scaling : {"probability", "indegree"} or None
+        How counts and the rate model's K follow N; None: the topology's own.
+    fcd_window_ms, fcd_step_ms : float or None
+        The FCD's sliding window and step; None: no FCD.
+    spectrum : bool
+        Add the power spectrum of the recorded activity and its peak.
+    spectrum_window_ms : float
+        The spectrum's Welch segment.
     """
 
     neurons: int | None = None

@@ -263,6 +263,8 @@ class Store:
     def columns(self, ref: str | VersionRef) -> Columns:
         """A version as arrays (`connectome.columns.Columns`), no Python object per projection: what the engine reads.
 
+        Examples
+        --------
         >>> import os, tempfile, networkx as nx
         >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "c.db")), nx.DiGraph(name="pair")
         >>> g.add_node("a", share=1.0); g.add_edge("a", "a", strength=0.5, tract_length=12.5)
