@@ -337,3 +337,15 @@ def test_batch_size_follows_the_points_the_workers_and_the_memory(monkeypatch):
     assert batch_size(mass, 64, 2, None) == 1
     sampled = prepare(g, make_spec(10**6, model="rate", duration_ms=10.0, seed=1))
     assert batch_size(sampled, 64, 1, None) == 1
+
+
+def test_a_sweep_from_python_with_whole_numbers_is_the_cli_sweep(run, db):
+    """`duration_ms=40` from Python and `--duration 40` from the command line are one sweep: the second finds
+    the first's points recorded instead of starting a new sweep."""
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+    out = run("sweep", "--topology", "v1", "--neurons", "1e6", "--duration", "40", "--grid", "coupling=0.1,0.2",
+              "--seed", "5", "--workers", "1", "--json")
+    assert out.exit_code == 0, out.stderr
+    with Store(db) as store:
+        again = sweep(store, "v1", 10**6, grid={"coupling": [0.1, 0.2]}, duration_ms=40, seed=5, workers=1)
+    assert (again["sweep_id"], again["ran"]) == (out.json()["sweep_id"], 0)

@@ -69,7 +69,7 @@ def _bold_text(drive: dict) -> str:
     if not drive["typical"]:
         return text + f"  BOLD drive z = {quantity}, unscaled (the model declares no typical range; --bold-scale)"
     low, high = drive["typical"]
-    text += (f"  BOLD drive z = {drive['scale']:g}{f'/{unit}' if unit else ''} x ({quantity} - {drive['baseline']:g}"
+    text += (f"  BOLD drive z = {drive['scale']:g}{f'/{unit}' if unit else ''} · ({quantity} - {drive['baseline']:g}"
              f"{f' {unit}' if unit else ''}), typical range [{low:g}, {high:g}]{f' {unit}' if unit else ''} "
              "(--bold-scale, --bold-baseline)")
     return text + (f"\n  after {drive['source']}" if drive["source"] else "")

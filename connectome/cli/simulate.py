@@ -272,7 +272,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         click.echo("FC-SC correlation: " + ", ".join(f"{k} {'-' if v is None else f'{v:.3f}'}" for k, v in fc.items()))
     _print_analyses(summary)
     click.echo(f"wall {summary['wall_s']:.2f} s, peak RSS {size_text(summary['peak_rss_bytes'])}"
-               + (f", activity written to {summary['output']}" if summary["output"] else ""))
+               + (f", written to {summary['output']}" if summary["output"] else ""))
 
 
 def _print_analyses(summary: dict[str, Any]) -> None:

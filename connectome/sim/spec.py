@@ -139,9 +139,15 @@ class RunSpec:
     spectrum_window_ms: float = 1000.0  # its Welch segment
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict; `RunSpec.from_json` reads it back to an equal spec."""
-        return asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params), "noise": dict(self.noise),
-                               "monitors": list(self.monitors)}
+        """A JSON-ready dict; `RunSpec.from_json` reads it back to an equal spec. A whole number given for a
+        float field is written as a float (300000 as 300000.0), so equal specs are equal texts."""
+        out = asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params), "noise": dict(self.noise),
+                              "monitors": list(self.monitors)}
+        for f in fields(self):
+            value = out[f.name]
+            if f.type in ("float", "float | None") and type(value) is int and abs(value) < 2**53:
+                out[f.name] = float(value)
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RunSpec":

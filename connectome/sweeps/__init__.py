@@ -13,7 +13,7 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
           empirical_bold: str | None = None, empirical_fcd: str | None = None, scheduler: str | None = None,
           workers: int | None = None, batch: int | None = None, resume: int | None = None,
           dashboard: bool = False, **run: Any) -> dict[str, Any]:
-    """Run (or resume) a sweep from Python, as `python cli.py sweep` does.
+    """Run (or resume) a sweep from Python, as the `sweep` command does.
 
     `store` is a `Store` or a database path or URL; `grid` maps a parameter to its values (or is a list of
     `NAME=START:STOP:COUNT` / `NAME=V1,V2` texts); `run` are RunSpec fields (model, duration_ms, …).

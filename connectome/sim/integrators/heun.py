@@ -6,7 +6,7 @@
 where the corrector's coupling c̃(t_k+1) is summed again at the predictor: a delay of d ≥ 1 steps reads
 the history at t_k+1 − d, a delay of 0 the predicted state x̃. With additive noise (the same n in both
 stages) it is the stochastic Heun scheme, strong order 1 for additive noise (Kloeden & Platen 1992,
-§15.1; Mannella 2002). Measured orders are in the README's engine section.
+§15.1; Mannella 2002). Measured orders are in the documentation's engine section.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 
 with the coupling c and the stimulus I of step k held for both stages and the same noise n = √(2D·dt)·ξ
 in both. It is second order on an uncoupled region; holding c makes it first order on a coupled network
-(the README's engine section gives the measured figures). For reproducing TVB's runs.
+(the documentation's engine section gives the measured figures). For reproducing TVB's runs.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ class Model:
     def describe(self) -> dict[str, Any]:
         """What `models show` prints: variables, coupled ones, parameters, equations, sources."""
         return {
-            "name": self.name, "doc": (type(self).__doc__ or "").strip().splitlines()[0],
+            "name": self.name, "doc": ((type(self).__doc__ or "").strip().splitlines() or [""])[0],
             "state_variables": [{"name": v.name, "range": [v.low, v.high],
                                  "bounds": [None if math.isinf(v.floor) else v.floor,
                                             None if math.isinf(v.ceiling) else v.ceiling], "doc": v.doc}

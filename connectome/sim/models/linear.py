@@ -17,7 +17,7 @@ class Linear(Model):
                                    doc="rate of decay; its magnitude should exceed the node's in-strength"),)
     equations = "dx/dt = gamma * x + c"
     bold = BoldDrive("x", "", (-0.5, 0.5), doc="the activity itself (its units are its input's); x stays within "
-                     "±0.5 with the noise (D ≤ 0.05) and coupling of the README's sweeps and the tests")
+                     "±0.5 with noise D ≤ 0.05 and coupling a ≤ 1 on connectomes of unit in-strength")
 
     def check_step(self, dt: float, params: dict) -> None:
         """Euler and Heun diverge for dt · |γ| > 2 (their stability limit on the real axis): refuse such a step."""
