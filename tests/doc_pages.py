@@ -66,8 +66,8 @@ def options(page: Path) -> dict[str, str]:
 
 
 def pages() -> list[Path]:
-    """Every page of the site with a block that runs."""
-    return [p for p in sorted(DOCS.rglob("*.md")) if blocks(p)]
+    """Every page of the site with a block that runs, and the README."""
+    return [p for p in [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))] if blocks(p)]
 
 
 def commands(block: Block) -> list[tuple[str, list[str], int]]:

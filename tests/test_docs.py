@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from doc_pages import Block, blocks, commands, matches, options, pages, run_page
+from doc_pages import ROOT, Block, blocks, commands, matches, options, pages, run_page
 
 
-@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(p.parents[1])))
+@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_block_of_the_page_runs_as_shown(page: Path, tmp_path, request):
     db = request.getfixturevalue("pg_url") if options(page).get("db") == "postgresql" else None
     problems = run_page(page, tmp_path, db)

@@ -195,7 +195,7 @@ def test_the_base_install_has_no_optional_package_and_the_test_extra_has_them_al
 
 
 def test_every_install_hint_names_connectome_modeller():
-    paths = [ROOT / "README.md", *(ROOT / "connectome").rglob("*.py")]
+    paths = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "connectome").rglob("*.py")]
     texts = {path: path.read_text(encoding="utf-8") for path in paths}
     hints = [(path.name, hint) for path, text in texts.items()
              for hint in re.findall(r"pip install ((?:-e )?'?[^\s'`]+'?)", text) if "{" not in hint]  # not a template

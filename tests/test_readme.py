@@ -10,7 +10,8 @@ import pytest
 from conftest import EXAMPLE, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SQL_EXAMPLES = re.findall(r"```sql\n(.*?)\n```\n```text\n(.*?)\n```", README, re.S)
+SQL_PAGE = (ROOT / "docs" / "guide" / "sql.md").read_text(encoding="utf-8")
+SQL_EXAMPLES = re.findall(r"```sql\n(.*?)\n```\n```text\n(.*?)\n```", SQL_PAGE, re.S)
 
 
 def _format(rows):
@@ -46,7 +47,7 @@ def test_python_example_runs(tmp_path):
     code = code.replace("examples/multi_region.json", str(EXAMPLE))
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["multi_region@v1", str(65_375_000_000_000)]
+    assert done.stdout.split() == ["multi_region@v1", str(6_537_500_000)]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -13,7 +13,7 @@ from scipy import stats as sps
 
 from conftest import ROOT, assert_one_line_error
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+TOUR = (ROOT / "docs" / "guide" / "commands.md").read_text(encoding="utf-8")
 
 NET = {"name": "net", "neurons": 600,
        "regions": [{"name": "E", "share": 4}, {"name": "I", "share": 1}, {"name": "empty at 5", "share": 0.001}],
@@ -198,9 +198,9 @@ def test_script_exports_need_a_scale_and_other_formats_refuse_the_options(run, t
     assert "sim.FromListConnector(pairs)" in text and "PA_PER_NA = 1000.0" in text
 
 
-def test_the_readme_pynn_example_runs_in_under_a_minute(db, tmp_path):
-    """The README's PyNN commands, run as shown, print what it shows, each within 60 s."""
-    block = re.search(r"(\$ python cli\.py topology export potjans_diesmann_2014 --format pynn .*?)\n```", README,
+def test_the_documented_pynn_example_runs_in_under_a_minute(db, tmp_path):
+    """The PyNN commands of docs/guide/commands.md, run as shown, print what it shows, each within 60 s."""
+    block = re.search(r"(\$ connectome topology export potjans_diesmann_2014 --format pynn .*?)\n```", TOUR,
                       re.S).group(1)
     lines = block.splitlines()
     env = {**os.environ, "CONNECTOME_DB": str(db)}
@@ -209,7 +209,7 @@ def test_the_readme_pynn_example_runs_in_under_a_minute(db, tmp_path):
                           env=env, cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
     for i in range(0, len(lines), 2):
         command, shown = lines[i].removeprefix("$ ").split(), lines[i + 1]
-        argv = cli + command[2:] if command[:2] == ["python", "cli.py"] else [sys.executable, *command[1:]]
+        argv = cli + command[1:] if command[0] == "connectome" else [sys.executable, *command[1:]]
         done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert (done.stdout + done.stderr).strip().splitlines()[-1] == shown, command
