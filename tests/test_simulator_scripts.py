@@ -13,7 +13,7 @@ from scipy import stats as sps
 
 from conftest import ROOT, assert_one_line_error
 
-TOUR = (ROOT / "docs" / "guide" / "commands.md").read_text(encoding="utf-8")
+TOUR = (ROOT / "docs" / "guide" / "topologies.md").read_text(encoding="utf-8")
 
 NET = {"name": "net", "neurons": 600,
        "regions": [{"name": "E", "share": 4}, {"name": "I", "share": 1}, {"name": "empty at 5", "share": 0.001}],
@@ -199,7 +199,7 @@ def test_script_exports_need_a_scale_and_other_formats_refuse_the_options(run, t
 
 
 def test_the_documented_pynn_example_runs_in_under_a_minute(db, tmp_path):
-    """The PyNN commands of docs/guide/commands.md, run as shown, print what it shows, each within 60 s."""
+    """The PyNN commands of docs/guide/topologies.md, run as shown, print what it shows, each within 60 s."""
     block = re.search(r"(\$ connectome topology export potjans_diesmann_2014 --format pynn .*?)\n```", TOUR,
                       re.S).group(1)
     lines = block.splitlines()
