@@ -75,3 +75,22 @@ def test_shell_completion_offers_topology_references(run, db):
     env["CONNECTOME_DB"] = str(db.parent / "new.db")
     subprocess.run([sys.executable, "-m", "connectome"], env=env, capture_output=True, timeout=60, cwd=ROOT)
     assert not (db.parent / "new.db").exists()  # completing never creates a database
+
+
+@pytest.mark.parametrize("args", [["topology", "list"], ["runs", "list"],
+                                  ["sweeps", "list"], ["db", "current"]])
+def test_store_commands_start_without_the_heavy_libraries(tmp_path, args):
+    """A command that reads rows imports neither numpy nor SQLAlchemy, numba, networkx or Dask: its start-up
+    stays a small multiple of Python's own (docs/benchmarks.md, start-up)."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.db"
+    code = ("import sys\nfrom connectome.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('numpy', 'sqlalchemy', 'numba', 'networkx', 'dask', 'distributed') "
+            "if m in sys.modules), file=sys.stderr)")
+    subprocess.run([sys.executable, "-m", "connectome", "--db", str(db), "topology", "import", str(EXAMPLE)],
+                   check=True, capture_output=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code, "--db", str(db), *args], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr

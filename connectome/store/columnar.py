@@ -7,10 +7,10 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ..columns import Columns, ColumnsBuilder
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the columns only when a version is read as columns
     import networkx as nx
+
+    from ..columns import Columns, ColumnsBuilder
 
 CHUNK = 16384
 
@@ -33,6 +33,7 @@ def read(conn: Any, found: Any, *, packed: bool = True) -> Columns:
     packed arrays where it has whole ones (`packed`), else its rows a chunk at a time."""
     import numpy as np
 
+    from ..columns import Columns, ColumnsBuilder
     from . import packed as packing
 
     description, neurons, scaling, sealed, sealed_count = conn.first(

@@ -11,8 +11,8 @@ from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
 from ..errors import DatabaseError, InputError, NoDatabase, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, text_problem, validate
-from . import columnar, guards, ledger, packed
-from .columnar import stored_number as _exact, with_attrs as _with_attrs
+from . import columnar, guards, ledger
+from .columnar import stored_number, with_attrs
 from . import runs as stored_runs
 from .connection import Conn, Database
 from .locks import lock_key
@@ -202,6 +202,8 @@ class Store:
             "VALUES (:v, :source, :target, :strength, :strength_text, :attrs)",
             ({"v": version_id, "source": ids[s], "target": ids[t], **_number_params("strength", w), "attrs": a}
              for s, t, w, a in projections))
+        from . import packed  # numpy, only when a version is saved
+
         packed.write(conn, version_id, packed.saved_columns(regions, projections))
         ledger.seal(conn, version_id, name, version, digest, len(regions), len(projections))
         return planned
@@ -254,10 +256,10 @@ class Store:
                 source_ids, target_ids, values, texts, attrs = zip(*chunk)
                 sources.extend(map(index.__getitem__, source_ids))
                 targets.extend(map(index.__getitem__, target_ids))
-                strengths.extend(map(_exact, values, texts) if any(texts) else values)
+                strengths.extend(map(stored_number, values, texts) if any(texts) else values)
                 extras.extend(attrs)
         _, region_names, shares, share_texts, region_attrs = zip(*regions) if regions else ((),) * 5
-        return Rows(found.name, list(zip(region_names, _with_attrs("share", shares, share_texts, region_attrs))),
+        return Rows(found.name, list(zip(region_names, with_attrs("share", shares, share_texts, region_attrs))),
                     sources, targets, strengths, extras, description, neurons, scaling)
 
     def columns(self, ref: str | VersionRef) -> Columns:
@@ -334,6 +336,8 @@ class Store:
         return report + ([ledger_report] if ledger_entry and ref is None else [])
 
     def _packing_problems(self, found: VersionRef) -> list[str]:
+        from . import packed
+
         with self.db.connect() as conn:
             return packed.problems(conn, found.id, columnar.read(conn, found, packed=False))
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from .grid import Grid, parse_axis
-from .runner import run_sweep
+
+
+def __getattr__(name: str) -> Any:  # the runner (numpy, the engine) only when a sweep runs
+    if name == "run_sweep":
+        from .runner import run_sweep
+
+        return run_sweep
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, grid: dict[str, Any] | list[str] = (),
@@ -34,6 +41,7 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
     """
     from ..sim import make_spec
     from ..store import Store
+    from .runner import run_sweep
 
     if not isinstance(store, Store):
         store = Store(store)
