@@ -49,7 +49,7 @@ def main() -> None:
     for name, regions, density, delays, ms, goal in CASES:
         g = graph(regions, density)
         start = time.perf_counter()
-        prepared = prepare(g, make_spec(10**6, deterministic=True, speed_mm_per_ms=3.0 if delays else None,
+        prepared = prepare(g, make_spec(10**6, deterministic=True, speed_mm_per_ms=3.0 if delays else None, delays=delays,
                                         duration_ms=ms, kernel=args.kernel, record_every_ms=1.0,
                                         coupling_mode="raw", coupling=0.01))
         plan_s = time.perf_counter() - start

@@ -59,6 +59,8 @@ with open(sys.argv[1], "rb") as fh:
     graph = pickle.load(fh)
 before = hwm()
 kw = dict(dt_ms=p["dt"], deterministic=True, speed_mm_per_ms=p["speed"] or None, coupling=p["G"], **p["extra"])
+if accepts("delays"):  # an engine where no speed means the default speed: no delays said outright
+    kw["delays"] = bool(p["speed"])
 if accepts("coupling_mode"):
     kw["coupling_mode"] = "raw"
 def call(duration, record):
