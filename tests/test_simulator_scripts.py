@@ -1,5 +1,6 @@
 """topology export --format nest|pynn: scripts that NEST and PyNN run, making exactly the derived counts."""
 
+import ast
 import json
 import os
 import re
@@ -199,21 +200,22 @@ def test_script_exports_need_a_scale_and_other_formats_refuse_the_options(run, t
 
 
 def test_the_documented_pynn_example_runs_in_under_a_minute(db, tmp_path):
-    """The PyNN commands of docs/guide/topologies.md, run as shown, print what it shows, each within 60 s."""
-    block = re.search(r"(\$ connectome topology export potjans_diesmann_2014 --format pynn .*?)\n```", TOUR,
-                      re.S).group(1)
-    lines = block.splitlines()
+    """The PyNN export of docs/guide/topologies.md and the run of its script, as shown, print what it shows, each
+    within 60 s."""
+    export = re.search(r"^\$ (connectome topology export potjans_diesmann_2014@v1 --format pynn .*)\n(.*)\n", TOUR,
+                       re.M)
+    script = re.search(r'^>>> python\(("pd14_pynn\.py".*)\)\n(.*)\n', TOUR[export.end():], re.M)
+    argv = ast.literal_eval(f"[{script.group(1)}]")
+    assert argv == ["pd14_pynn.py", "--simulator", "mock"]
     env = {**os.environ, "CONNECTOME_DB": str(db)}
     cli = [sys.executable, str(ROOT / "cli.py")]
     assert subprocess.run([*cli, "topology", "import", str(ROOT / "examples" / "potjans_diesmann_2014.json")],
                           env=env, cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
-    for i in range(0, len(lines), 2):
-        command, shown = lines[i].removeprefix("$ ").split(), lines[i + 1]
-        argv = cli + command[1:] if command[0] == "connectome" else [sys.executable, *command[1:]]
-        done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    for command, shown in [(cli + export.group(1).split()[1:], export.group(2)),
+                           ([sys.executable, *argv], script.group(2))]:
+        done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert (done.stdout + done.stderr).strip().splitlines()[-1] == shown, command
-    assert lines[-2] == "$ python pd14_pynn.py --simulator mock"
 
 
 PAYLOAD = '__import__("os").mkdir("INJECTED")'
