@@ -349,3 +349,10 @@ def test_a_sweep_from_python_with_whole_numbers_is_the_cli_sweep(run, db):
     with Store(db) as store:
         again = sweep(store, "v1", 10**6, grid={"coupling": [0.1, 0.2]}, duration_ms=40, seed=5, workers=1)
     assert (again["sweep_id"], again["ran"]) == (out.json()["sweep_id"], 0)
+    out = run("sweep", "--topology", "v1", "--model", "linear", "--duration", "20", "--param", "gamma=-1",
+              "--initial", "x=0", "--noise", "x=1", "--grid", "coupling=0.1", "--seed", "5", "--workers", "1", "--json")
+    assert out.exit_code == 0, out.stderr
+    with Store(db) as store:  # parameters, initial states and noise by name: whole numbers too
+        again = sweep(store, "v1", grid={"coupling": [0.1]}, model="linear", duration_ms=20, params={"gamma": -1},
+                      initial={"x": 0}, noise={"x": 1}, seed=5, workers=1)
+    assert (again["sweep_id"], again["ran"]) == (out.json()["sweep_id"], 0)

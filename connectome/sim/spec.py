@@ -144,9 +144,11 @@ class RunSpec:
         out = asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params), "noise": dict(self.noise),
                               "monitors": list(self.monitors)}
         for f in fields(self):
-            value = out[f.name]
-            if f.type in ("float", "float | None") and type(value) is int and abs(value) < 2**53:
-                out[f.name] = float(value)
+            if f.type in ("float", "float | None"):
+                out[f.name] = _float_if_whole(out[f.name])
+        for name in ("params", "noise", "initial"):  # numbers by name: a parameter, a variable's D or state
+            if isinstance(out[name], dict):
+                out[name] = {k: _float_if_whole(v) for k, v in out[name].items()}
         return out
 
     @classmethod
@@ -196,6 +198,11 @@ def make_spec(neurons: object = None, **params: Any) -> RunSpec:
     spec = RunSpec(neurons=neurons, stimuli=texts, **params)  # type: ignore[arg-type]
     check(spec)
     return spec
+
+
+def _float_if_whole(value: Any) -> Any:
+    """A whole number (not a bool) as the float it equals, where a double holds it exactly; else as it is."""
+    return float(value) if type(value) is int and abs(value) < 2**53 else value
 
 
 def check(spec: RunSpec) -> None:
