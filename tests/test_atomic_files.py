@@ -50,6 +50,12 @@ def test_a_killed_upgrade_never_leaves_a_partial_backup_nor_replaces_one(tmp_pat
     template = tmp_path / "template.db"
     _store_at_0002(template)
     expected = table_counts(template)
+    whole = tmp_path / "whole.db"  # upgraded without a kill: the packed arrays revision 0009 adds
+    shutil.copyfile(template, whole)
+    assert subprocess.run([sys.executable, str(ROOT / "cli.py"), "--db", str(whole), "db", "upgrade"],
+                          capture_output=True, timeout=120).returncode == 0
+    packed = table_counts(whole)["projection_arrays"]
+    assert packed > 0
     rng = random.Random(8)
     for trial in range(TRIALS):
         folder = tmp_path / f"trial{trial}"
@@ -66,8 +72,11 @@ def test_a_killed_upgrade_never_leaves_a_partial_backup_nor_replaces_one(tmp_pat
                 assert table_counts(backup) == expected  # complete, or it would not have its name
         with sqlite3.connect(db) as conn:  # the store itself: at 0002 or at head, never between
             assert 2 <= int(conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]) <= int(HEAD)
-        assert {k: v for k, v in table_counts(db).items() if k not in ("alembic_version", "sweeps", "ledger", "run_deletions")} == \
+        counts = table_counts(db)
+        added = ("alembic_version", "sweeps", "ledger", "run_deletions", "projection_arrays")
+        assert {k: v for k, v in counts.items() if k not in added} == \
             {k: v for k, v in expected.items() if k != "alembic_version"}
+        assert counts.get("projection_arrays", 0) in (0, packed)  # none, or every version packed
 
 
 def test_a_killed_run_leaves_no_truncated_output_and_no_record_without_its_file(tmp_path):
