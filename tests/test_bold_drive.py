@@ -229,7 +229,7 @@ def test_models_show_states_the_drive_and_simulate_takes_it(run, tmp_path):
     assert (shown["quantity"], shown["unit"], shown["scale"], shown["baseline"], shown["typical"]) == \
         ("y1 - y2", "mV", 0.004, 10.0, [0.0, 20.0])
     text = run("models", "show", "kuramoto").stdout
-    assert "BOLD and FC from sin(theta)" in text and "z = 0.04 x (sin(theta) - 0)" in text
+    assert "BOLD and FC from sin(theta)" in text and "z = 0.04 · (sin(theta) - 0)" in text
     assert run("topology", "import", EXAMPLE).exit_code == 0
     out = run("simulate", "--topology", "v1", "--neurons", "1e4", "--model", "jansen-rit", "--duration", "200",
               "--monitor", "bold", "--bold-period", "100", "--bold-scale", "0.002", "--bold-baseline", "5",
