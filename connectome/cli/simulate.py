@@ -165,7 +165,7 @@ def estimate(ctx: click.Context, ref: str, neurons: int | None, as_json: bool, *
 
     \b
     Example:
-      connectome estimate --topology v1 --neurons 1e9 --duration 1000
+      connectome estimate --topology multi_region@v1 --neurons 1e9 --duration 1000
     """
     from ..sim import estimate_prepared, prepare
 
@@ -224,8 +224,8 @@ def simulate(ctx: click.Context, ref: str, neurons: int | None, output: str | No
 
     \b
     Examples:
-      connectome simulate --topology v1 --neurons 1e7 --stimulus sensory_cortex=1.0@100:400
-      connectome simulate --topology v1 --model wilson-cowan --noise E=0.001 --fc --plot run.png
+      connectome simulate --topology multi_region@v1 --neurons 1e7 --stimulus sensory_cortex=1.0@100:400
+      connectome simulate --topology multi_region@v1 --model wilson-cowan --noise E=0.001 --fc --record --plot run.png
     """
     from ..runs import check_output, simulate_version
     from .common import warnings_shown

@@ -57,8 +57,8 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
 
     \b
     Examples:
-      connectome sweep --topology v1 --neurons 1e7 --model linear --grid coupling=0:0.9:4 --seeds 2 --objective fc-sc --workers 2
-      connectome sweep --topology v1 --neurons 1e7 --model linear --monitor bold --duration 600000 --grid coupling=0:0.9:4 --objective fcd-ks --fcd-window 60000 --fcd-step 2000 --empirical-bold bold.csv
+      connectome sweep --topology multi_region@v1 --neurons 1e7 --model linear --grid coupling=0:0.9:4 --seeds 2 --objective fc-sc --workers 2
+      connectome sweep --topology multi_region@v1 --neurons 1e7 --model linear --monitor bold --duration 600000 --grid coupling=0:0.9:4 --objective fcd-ks --fcd-window 60000 --fcd-step 2000 --empirical-bold bold.csv
     """
     from ..sweeps import Grid, run_sweep
     from ..sweeps.cluster import check_options

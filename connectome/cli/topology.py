@@ -164,7 +164,7 @@ def topology_show(ctx: click.Context, ref: str, as_json: bool) -> None:
     \b
     Examples:
       connectome topology show multi_region@v1
-      connectome topology show v1 --json
+      connectome topology show multi_region@v1 --json
     """
     from ..graph import to_document
 
@@ -302,7 +302,7 @@ def topology_stats(ctx: click.Context, ref: str, neurons: int | None, scaling: s
 
     \b
     Examples:
-      connectome topology stats v1 --neurons 1e7
+      connectome topology stats multi_region@v1 --neurons 1e7
       connectome topology stats potjans_diesmann_2014 --neurons 1e9 --scaling indegree
     """
     from ..counted import count_columns
