@@ -99,27 +99,118 @@ class ConnectomeError(Spelled, Exception):
     """Base of every error the library raises on purpose; `exit_code` is the CLI's exit status.
 
     Its arguments are the message's parts: text, and a `Mention` for each parameter it names.
+
+    Attributes
+    ----------
+    exit_code : int
+        1 here (an error no subclass describes); each subclass sets its own.
+
+    Examples
+    --------
+    >>> from connectome import parse_count
+    >>> try:
+    ...     parse_count("ten")
+    ... except ConnectomeError as error:
+    ...     print(type(error).__name__, error.exit_code, error)
+    InputError 2 neurons: must be a whole number ≥ 1, got 'ten'
     """
 
     exit_code = 1
 
 
 class InputError(ConnectomeError):
-    """Bad input or usage: a file, a field, an argument (exit code 2)."""
+    """Bad input or usage: a file, a field, an argument (exit code 2).
+
+    Attributes
+    ----------
+    exit_code : int
+        2.
+
+    Examples
+    --------
+    >>> from connectome import build_graph, validate
+    >>> g = build_graph("pair", [("a", {"share": 1.0}), ("b", {"share": 1.0})], [("a", "b", {"strength": -0.2})])
+    >>> validate(g, "pair.json")
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: pair.json: projection 'a' -> 'b'.strength: must be > 0, got -0.2
+    >>> InputError.exit_code
+    2
+    """
 
     exit_code = 2
 
 
 class ReferenceNotFound(InputError):
-    """A topology reference that names no version, or more than one (exit code 2)."""
+    """A topology reference that names no version, or more than one (exit code 2).
+
+    Raised by `connectome.store.Store.resolve`, and so by `Store.load` and the other methods that resolve one.
+
+    Attributes
+    ----------
+    exit_code : int
+        2, as an `InputError`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from connectome import Store
+    >>> store = Store(os.path.join(tempfile.mkdtemp(), "demo.db"))
+    >>> store.resolve("pair@v2")
+    Traceback (most recent call last):
+    ...
+    connectome.errors.ReferenceNotFound: pair@v2: no topology named 'pair' (see `topology list`)
+    >>> store.close(); ReferenceNotFound.exit_code
+    2
+    """
 
 
 class ResourceError(InputError):
-    """A run that cannot fit in the memory this machine has (exit code 2)."""
+    """A run too big to start: more memory than this machine has, more steps than `max_steps`, more than a week
+    of computing, or a realised circuit beyond `max_edges` or the free disk (exit code 2).
+
+    Attributes
+    ----------
+    exit_code : int
+        2, as an `InputError`.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from connectome import simulate
+    >>> g = nx.DiGraph(); g.add_node("a", share=1.0)
+    >>> simulate(g, model="linear", duration_ms=1000.0, dt_ms=0.01, max_steps=1000)
+    Traceback (most recent call last):
+    ...
+    connectome.errors.ResourceError: duration_ms/dt_ms: 1000 ms in steps of 0.01 ms is 100,000 steps, more than the 1,000 allowed; use a larger dt_ms, or raise max_steps
+    >>> ResourceError.exit_code
+    2
+    """
 
 
 class DatabaseError(ConnectomeError):
-    """The database cannot be used as it is: schema behind, ahead or foreign (exit code 3)."""
+    """The database cannot be used as it is: schema behind, ahead or foreign (exit code 3).
+
+    Raised when a `connectome.store.Store` opens it, or when an operation finds it unusable.
+
+    Attributes
+    ----------
+    exit_code : int
+        3.
+
+    Examples
+    --------
+    >>> import os, sqlite3, tempfile
+    >>> from connectome import Store
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.db")
+    >>> sqlite3.connect(path).execute("CREATE TABLE notes (text)").connection.close()
+    >>> Store(path)
+    Traceback (most recent call last):
+    ...
+    connectome.errors.DatabaseError: sqlite:///.../notes.db: not a connectome database (it has tables notes and no schema revision)
+    >>> DatabaseError.exit_code
+    3
+    """
 
     exit_code = 3
 

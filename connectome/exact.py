@@ -207,7 +207,25 @@ def _distinct(values: Iterable[object]) -> list:
 
 
 def apportion(total: int, shares: Sequence[int | float]) -> list[int]:
-    """Largest-remainder apportionment of `total` by `shares`; ties go to the one listed first."""
+    """Largest-remainder apportionment of `total` by `shares`; ties go to the one listed first.
+
+    Parameters
+    ----------
+    total : int
+        The whole to share out (the neuron count N).
+    shares : sequence of int or float
+        Positive weights, taken as the decimals written (0.3 is 3/10).
+
+    Returns
+    -------
+    list of int
+        One count per share, in order, summing to `total` exactly.
+
+    Examples
+    --------
+    >>> apportion(10, [1, 1, 1]), apportion(1000, [0.3, 0.7])
+    ([4, 3, 3], [300, 700])
+    """
     weights = [exact(s) for s in shares]
     whole = sum(weights, Fraction(0))
     quotas = [total * w / whole for w in weights]
@@ -220,6 +238,25 @@ def apportion(total: int, shares: Sequence[int | float]) -> list[int]:
 
 
 def connections(source_neurons: int, target_neurons: int, strength: int | float) -> int:
-    """floor(N_s · N_t · strength / 1000), exactly, as a Python int of any size."""
+    """floor(N_s · N_t · strength / 1000), exactly, as a Python int of any size.
+
+    Parameters
+    ----------
+    source_neurons, target_neurons : int
+        The sizes N_s and N_t of the two regions.
+    strength : int or float
+        Connections per 1000 neuron pairs, taken as the decimal written (0.29 is 29/100).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> connections(100, 1000, 0.29)  # in floats, 100 * 1000 * 0.29 / 1000 is 28.999999999999996
+    29
+    >>> connections(10**11, 10**11, 1000)
+    10000000000000000000000
+    """
     s = exact(strength)
     return (source_neurons * target_neurons * s.numerator) // (s.denominator * MAX_STRENGTH)

@@ -36,7 +36,25 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 
 
 class MissingExtra(ConnectomeError):
-    """A feature whose optional dependencies are not installed: the message names the extra (exit code 6)."""
+    """A feature whose optional dependencies are not installed: the message names the extra (exit code 6).
+
+    Raised as the feature starts, before any work is done (`require` imports and raises; `missing` builds one).
+
+    Attributes
+    ----------
+    exit_code : int
+        6.
+
+    Examples
+    --------
+    What ``sweep`` raises where Dask's ``distributed`` is not installed:
+
+    >>> from connectome.extras import missing
+    >>> error = missing("sweeps", "sweep", ModuleNotFoundError("No module named 'distributed'"))
+    >>> print(error); error.exit_code
+    sweep needs the optional 'sweeps' extra, which is not installed (No module named 'distributed'): pip install 'connectome-modeller[sweeps]'
+    6
+    """
 
     exit_code = 6
 

@@ -103,7 +103,37 @@ def build_graph(
     neurons: int | None = None,
     scaling: str | None = None,
 ) -> nx.DiGraph:
-    """A topology DiGraph from (name, attrs) regions and (source, target, attrs) projections."""
+    """A topology DiGraph from (name, attrs) regions and (source, target, attrs) projections.
+
+    The graph is not checked: `validate` does that.
+
+    Parameters
+    ----------
+    name : str
+        The topology's name (the graph attribute ``name``).
+    regions : iterable of (str, mapping)
+        Each region's name and attributes (``share`` and any others).
+    projections : iterable of (str, str, mapping)
+        Each projection's source, target and attributes (``strength`` and any others); a region named here
+        but not in `regions` is added without attributes.
+    description : str or None
+        A free text, kept as the graph attribute ``description``.
+    neurons : int or None
+        The reference scale, kept as the graph attribute ``neurons``.
+    scaling : str or None
+        ``"indegree"`` or ``"probability"``; the default (probability) is left out of the graph.
+
+    Returns
+    -------
+    networkx.DiGraph
+
+    Examples
+    --------
+    >>> g = build_graph("pair", [("a", {"share": 1.0}), ("b", {"share": 3.0})], [("a", "b", {"strength": 2.5})],
+    ...                 neurons=1000)
+    >>> g.graph, list(g.edges(data=True))
+    ({'name': 'pair', 'neurons': 1000}, [('a', 'b', {'strength': 2.5})])
+    """
     import networkx as nx
 
     graph = nx.DiGraph(name=name)
@@ -224,7 +254,34 @@ def _check_attrs(source: object, where: str, attrs: Mapping[str, Any], reserved:
 
 
 def validate(graph: nx.DiGraph, source: object = None) -> nx.DiGraph:
-    """Check a topology graph against the data model; raise InputError naming the first fault."""
+    """Check a topology graph against the data model; raise InputError naming the first fault.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        The topology.
+    source : object
+        Where it came from (a file name), the first part of the message; None leaves it out.
+
+    Returns
+    -------
+    networkx.DiGraph
+        `graph` itself, unchanged.
+
+    Raises
+    ------
+    InputError
+        A graph that is not a DiGraph, lacks a name or regions, or has a share, strength, name or attribute
+        the data model refuses: ``SOURCE: WHERE: PROBLEM``.
+
+    Examples
+    --------
+    >>> g = build_graph("pair", [("a", {"share": 1.0}), ("b", {"share": 1.0})], [("a", "b", {"strength": 1001})])
+    >>> validate(g, "pair.json")
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: pair.json: projection 'a' -> 'b'.strength: must be ≤ 1000, got 1001 (more than one connection per pair needs rule synapses)
+    """
     if graph.is_multigraph() or not graph.is_directed():
         kind = "a multigraph" if graph.is_multigraph() else "undirected"
         raise located(source, "", f"the graph is {kind}; a topology is a directed graph without parallel edges")
@@ -298,7 +355,27 @@ def _number(value: Any) -> float | Decimal:
 
 
 def to_document(graph: nx.DiGraph, *, canonical: bool = False) -> dict[str, Any]:
-    """The canonical JSON document of a topology; `canonical` also sorts regions and projections."""
+    """The canonical JSON document of a topology; `canonical` also sorts regions and projections.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A validated topology.
+    canonical : bool
+        Sort regions by name and projections by (source, target); False keeps the graph's order.
+
+    Returns
+    -------
+    dict
+        ``name``, then ``description``, ``neurons`` and ``scaling`` where set (not the default), ``regions``
+        and ``projections``; attributes at their default values (``rule: pairs``) are left out.
+
+    Examples
+    --------
+    >>> g = build_graph("pair", [("b", {"share": 3}), ("a", {"share": 1})], [("a", "b", {"strength": 2.5})])
+    >>> to_document(g, canonical=True)
+    {'name': 'pair', 'regions': [{'name': 'a', 'share': 1.0}, {'name': 'b', 'share': 3.0}], 'projections': [{'source': 'a', 'target': 'b', 'strength': 2.5}]}
+    """
     regions = [
         {"name": n, "share": _number(a["share"]), **_extras(a, "share")} for n, a in graph.nodes(data=True)
     ]
@@ -361,6 +438,25 @@ def content_hash(graph: nx.DiGraph, rows: tuple[list[RegionRow], list[Projection
     """SHA-256 of the canonical content (sorted rows); name and description are labels and left out.
 
     A number a double cannot carry (a Decimal) enters as its decimal text, a JSON string.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A validated topology.
+    rows : tuple of two lists, or None
+        Its `content_rows`, when already computed; None computes them.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> g = build_graph("pair", [("a", {"share": 1.0}), ("b", {"share": 3.0})], [("a", "b", {"strength": 2.5})])
+    >>> h = build_graph("renamed", [("b", {"share": 3}), ("a", {"share": 1})], [("a", "b", {"strength": 2.5})])
+    >>> content_hash(g), content_hash(h) == content_hash(g)
+    ('aec161bc8aa2...', True)
     """
     regions, projections = rows or content_rows(graph)
     content = [graph.graph.get("neurons"), sorted(regions), sorted(projections)]
@@ -380,12 +476,33 @@ def derived_counts(graph: nx.DiGraph, total: int, *, scaling: str | None = None)
 
     Each projection's `autapses` and the topology's `scaling` (or `scaling`) apply; see `connectome.counting`.
 
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A validated topology.
+    total : int
+        The total number of neurons N, apportioned to the regions by share.
+    scaling : str or None
+        ``"probability"`` or ``"indegree"``, instead of the topology's own.
+
+    Returns
+    -------
+    dict
+        ``neurons``, ``scaling``, ``regions`` (name, neurons), ``projections`` (source, target, strength,
+        connections; ``rule``/``autapses`` where not the default) and ``total_connections``: Python ints.
+
+    Raises
+    ------
+    InputError
+        A scaling it cannot apply (``indegree`` without the reference scale ``neurons``).
+
     Examples
     --------
     >>> import networkx as nx
     >>> g = nx.DiGraph(name="pair")
-    >>> g.add_node("a", share=1.0); g.add_node("b", share=1.0); g.add_edge("a", "b", strength=2.5)
-    >>> derived_counts(g, 1000)["total_connections"]
-    625
+    >>> g.add_node("a", share=1.0); g.add_node("b", share=3.0); g.add_edge("a", "b", strength=2.5)
+    >>> counts = derived_counts(g, 1000)
+    >>> counts["regions"], counts["total_connections"]
+    ([{'name': 'a', 'neurons': 250}, {'name': 'b', 'neurons': 750}], 468)
     """
     return count_topology(rows_of(graph), total, scaling=scaling)

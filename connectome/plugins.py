@@ -26,6 +26,30 @@ def load_plugins(environ: Mapping[str, str] | None = None) -> list[str]:
     """Import every module named in `CONNECTOME_PLUGINS`; the names imported.
 
     A module that cannot be imported is an InputError naming it.
+
+    Parameters
+    ----------
+    environ : mapping or None
+        Where to find ``CONNECTOME_PLUGINS`` (module names separated by commas); None: `os.environ`.
+
+    Returns
+    -------
+    list of str
+        The modules imported, in order.
+
+    Raises
+    ------
+    InputError
+        A module that cannot be imported, whatever its own error.
+
+    Examples
+    --------
+    >>> load_plugins({"CONNECTOME_PLUGINS": "json, colorsys"})
+    ['json', 'colorsys']
+    >>> load_plugins({"CONNECTOME_PLUGINS": "no_such_plugin"})
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: CONNECTOME_PLUGINS: cannot import the plugin 'no_such_plugin': ModuleNotFoundError: No module named 'no_such_plugin'
     """
     environ = os.environ if environ is None else environ
     loaded = []

@@ -23,23 +23,35 @@ _NAMES = {"fc": "functional connectivity", BOLD: "BOLD signal"}
 def run_arrays(store: Store, run_id: int) -> RunArrays:
     """The arrays run `run_id` wrote to its output file, labelled (see `Store.run_arrays`).
 
+    Parameters
+    ----------
+    store : Store
+        The store that recorded the run.
+    run_id : int
+        The run (`SimulationResult.run_id`, `Store.runs`).
+
+    Returns
+    -------
+    RunArrays
+        Its regions, time axes and series, with the run's `run_id`, `spec` and `summary`.
+
+    Raises
+    ------
+    InputError
+        No such run, a run that recorded no output file, or one whose file is missing or unreadable.
+
     Examples
     --------
-    >>> import os, tempfile
-    >>> import networkx as nx
+    >>> import os, tempfile, networkx as nx
     >>> from connectome import Store
-    >>> from connectome.runs import simulate_version
-    >>> from connectome.sim import make_spec
-    >>> folder = tempfile.mkdtemp()
-    >>> store = Store(os.path.join(folder, "lab.db"))
-    >>> g = nx.DiGraph(name="pair"); g.add_node("a", share=1.0); g.add_node("b", share=1.0)
-    >>> g.add_edge("a", "b", strength=1.0)
-    >>> version = store.resolve(store.save(g).ref)
-    >>> summary = simulate_version(store, version, make_spec(1000, duration_ms=5.0, seed=1),
-    ...                            output=os.path.join(folder, "run.npz"))
-    >>> arrays = run_arrays(store, summary["run_id"])
-    >>> arrays.regions, arrays.observed, arrays.activity.shape
-    (['a', 'b'], 'a', (51, 2))
+    >>> folder = tempfile.mkdtemp(); store = Store(os.path.join(folder, "lab.db"))
+    >>> g = nx.DiGraph([("a", "b", {"strength": 1.0})], name="pair"); nx.set_node_attributes(g, 1.0, "share")
+    >>> store.save(g).ref
+    'pair@v1'
+    >>> result = store.simulate("pair@v1", 1000, duration_ms=5.0, seed=1, output=os.path.join(folder, "run.npz"))
+    >>> arrays = run_arrays(store, result.run_id)
+    >>> arrays.run_id, arrays.regions, arrays.observed, arrays.activity.shape, arrays.spec.seed, arrays.neurons
+    (1, ['a', 'b'], 'a', (51, 2), 1, 1000)
     >>> run_arrays(store, 99)
     Traceback (most recent call last):
     ...
@@ -102,17 +114,12 @@ def arrays_for(store: Store, run_id: int, needs: Sequence[str] = (), *, show_pro
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> import networkx as nx
+    >>> import os, tempfile, networkx as nx
     >>> from connectome import Store
-    >>> from connectome.runs import simulate_version
-    >>> from connectome.sim import make_spec
     >>> store = Store(os.path.join(tempfile.mkdtemp(), "lab.db"))
-    >>> g = nx.DiGraph(name="pair"); g.add_node("a", share=1.0); g.add_node("b", share=1.0)
-    >>> g.add_edge("a", "b", strength=1.0)
-    >>> version = store.resolve(store.save(g).ref)
-    >>> summary = simulate_version(store, version, make_spec(1000, duration_ms=5.0, seed=1))
-    >>> arrays_for(store, summary["run_id"], notify=print).activity.shape
+    >>> g = nx.DiGraph([("a", "b", {"strength": 1.0})], name="pair"); nx.set_node_attributes(g, 1.0, "share")
+    >>> result = store.simulate(store.save(g).ref, 1000, duration_ms=5.0, seed=1)  # no output file
+    >>> arrays_for(store, result.run_id, notify=print).activity.shape
     run 1 recorded no output file: re-simulating it in memory (nothing is recorded)
     (51, 2)
     """

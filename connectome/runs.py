@@ -91,12 +91,22 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
                      show_progress: bool = False, warn: Callable[[str], None] | None = None,
                      plot: str | None = None, threads: int | None = None) -> dict[str, Any]:
     """Run `spec` on a stored version, write its activity (and its picture) if asked, record the run and
-    return its summary. The progress bar (`show_progress`) appears after `progress_delay()` seconds."""
+    return its summary (`record_simulation`'s, for the commands)."""
+    return record_simulation(store, version, spec, output=output, show_progress=show_progress, warn=warn, plot=plot,
+                             threads=threads)[0]
+
+
+def record_simulation(store: Store, version: VersionRef, spec: RunSpec, *, output: str | None = None,
+                      show_progress: bool = False, warn: Callable[[str], None] | None = None,
+                      plot: str | None = None, threads: int | None = None) -> tuple[dict[str, Any], Any]:
+    """`simulate_version`'s work: the run's summary (its `run_id` set) and its `SimulationResult`.
+
+    The progress bar (`show_progress`) appears after `progress_delay()` seconds."""
     from tqdm import tqdm
 
     check_output(output)
     delay = progress_delay()  # checked on every run, a bar or not
-    store.reconcile_pending()
+    store._reconcile_pending()
     if plot is not None:
         from .plots import check_picture
 
@@ -114,7 +124,7 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
 
     def record(staged: Path | None = None) -> int:
         neurons = None if spec.neurons is None else int(spec.neurons)
-        return store.record_run(version, neurons=neurons, parameters=spec.to_json(), seed=spec.seed, summary=summary,
+        return store._record_run(version, neurons=neurons, parameters=spec.to_json(), seed=spec.seed, summary=summary,
                                 output=summary["output"], started_at=started, wall_s=wall_s,
                                 peak_rss_bytes=summary["peak_rss_bytes"], staged=None if staged is None else str(staged))
 
@@ -126,15 +136,15 @@ def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output
         summary["plot"] = plot
     if output is None:
         summary["run_id"] = record()
-        return summary
+        return summary, result
     with staged(output) as tmp:
         result.write(tmp, suffix=Path(output).suffix)
         summary["run_id"] = _publish(store, record(staged=tmp), tmp, output)
-    return summary
+    return summary, result
 
 
 def _publish(store: Store, run_id: int, tmp: Path, output: str) -> int:
-    """Put a pending run's complete file in place, then clear its mark (see `Store.record_run`).
+    """Put a pending run's complete file in place, then clear its mark (see `Store._record_run`).
 
     The file is complete under its temporary name before the run is committed as pending; a process
     killed after that commit leaves a pending row that the next writer settles: completed if this
@@ -143,9 +153,9 @@ def _publish(store: Store, run_id: int, tmp: Path, output: str) -> int:
     try:
         os.replace(tmp, output)
     except OSError:
-        store.discard_run(run_id, reason="its output file could not be put in place")
+        store._discard_run(run_id, reason="its output file could not be put in place")
         raise
-    store.complete_run(run_id)
+    store._complete_run(run_id)
     return run_id
 
 

@@ -4,7 +4,7 @@ import json
 
 import networkx as nx
 
-from connectome.diff import diff
+from connectome.compare import diff
 from conftest import EXAMPLE
 
 

@@ -76,7 +76,7 @@ def _runs_for_listing(run, tmp_path):
         version = store.resolve("other")
         sweep_id, _, _ = stored.create_or_find(store, version, {"grid": "x", "objective": "fc-fit"}, 7, 2)
         for point, fit in enumerate((0.25, 0.5)):
-            store.record_run(version, neurons=10, parameters={"model": "linear", "duration_ms": 20.0}, seed=point,
+            store._record_run(version, neurons=10, parameters={"model": "linear", "duration_ms": 20.0}, seed=point,
                              summary={"fc_fit": fit}, output=None, started_at=datetime(2026, 1, 1), wall_s=0.5,
                              peak_rss_bytes=None, sweep=(sweep_id, point))
     return sweep_id

@@ -273,7 +273,7 @@ def test_runs_delete_logs_the_run_and_removes_its_file(run, store_url, tmp_path)
 
 
 def test_a_sweep_point_is_recorded_as_before(store_url):
-    """The contract the sweep runner relies on: record_run with `sweep`, the run id inside its summary."""
+    """The contract the sweep runner relies on: _record_run with `sweep`, the run id inside its summary."""
     from datetime import UTC, datetime
 
     with Store(store_url) as store:
@@ -281,7 +281,7 @@ def test_a_sweep_point_is_recorded_as_before(store_url):
         with store.db.connect() as conn, conn.transaction():
             sweep_id = conn.insert("INSERT INTO sweeps (version_id, spec, points, created_at) "
                                    "VALUES (:v, '{}', 2, :at)", {"v": version.id, "at": conn.stamp(datetime(2026, 1, 1))})
-        ids = [store.record_run(version, neurons=10, parameters={"p": p}, seed=p, summary={"propagation_order": []},
+        ids = [store._record_run(version, neurons=10, parameters={"p": p}, seed=p, summary={"propagation_order": []},
                                 output=None, started_at=datetime.now(UTC), wall_s=0.1, peak_rss_bytes=None,
                                 sweep=(sweep_id, p)) for p in (0, 1)]
         assert [(r["id"], r["summary"]["run_id"], r["seed"]) for r in store.runs()] == [(ids[0], ids[0], 0), (ids[1], ids[1], 1)]
@@ -308,7 +308,7 @@ if where == "before-rename":
         replace = staticmethod(lambda *a: os.kill(os.getpid(), signal.SIGKILL))
     runs.os = Killed()
 else:
-    Store.complete_run = lambda self, run_id: os.kill(os.getpid(), signal.SIGKILL)
+    Store._complete_run = lambda self, run_id: os.kill(os.getpid(), signal.SIGKILL)
 from connectome.cli import main
 main()
 """
@@ -387,16 +387,16 @@ def test_a_pending_run_of_a_live_process_is_left_alone(run, store_url, tmp_path)
     staged.write_text("t\n")
     with Store(store_url) as store:
         version = store.resolve("other")
-        run_id = store.record_run(version, neurons=10, parameters={}, seed=None, summary={"propagation_order": []},
+        run_id = store._record_run(version, neurons=10, parameters={}, seed=None, summary={"propagation_order": []},
                                   output=str(tmp_path / "live.csv"), started_at=datetime.now(UTC), wall_s=0.1,
                                   peak_rss_bytes=None, staged=str(staged))
         writer = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--db", store_url, "topology", "import",
                                  str(EXAMPLE), "--name", "third"], capture_output=True, text=True, timeout=120)
         assert writer.returncode == 0, writer.stderr  # another process: this one (the writer) is alive
-        assert store.reconcile_pending() == []  # this process: the row is in flight
+        assert store._reconcile_pending() == []  # this process: the row is in flight
         assert raw_sql(store_url, f"SELECT count(*) FROM runs WHERE id = {run_id} AND pending IS NOT NULL") == [(1,)]
         os.replace(staged, tmp_path / "live.csv")
-        assert store.complete_run(run_id) is True
+        assert store._complete_run(run_id) is True
         assert store.run(run_id)["output"] == str(tmp_path / "live.csv")
 
 

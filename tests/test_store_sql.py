@@ -103,7 +103,7 @@ def _exercise(store: Store) -> None:
     assert set(store.load(version).nodes) == {"a ?%s", "b"}
     assert all(entry["ok"] for entry in store.verify(ledger_entry=True))
     sweep_id, created, seed = stored_sweeps.create_or_find(store, version, {"note": HOSTILE}, 5, 1)
-    run_id = store.record_run(version, neurons=10, parameters={"note": HOSTILE}, seed=seed,
+    run_id = store._record_run(version, neurons=10, parameters={"note": HOSTILE}, seed=seed,
                               summary={"note": HOSTILE}, output=None, started_at=datetime.now(UTC), wall_s=0.1,
                               peak_rss_bytes=None, sweep=(sweep_id, 0))
     assert stored_sweeps.has_point(store, sweep_id, 0) and list(stored_sweeps.recorded(store, sweep_id)) == [0]

@@ -380,7 +380,7 @@ def test_a_point_recorded_by_another_process_is_left_to_it(cluster, store_url):
 
         for point in (6, 7, 10, 11):  # the window holds 8 points: 6 and 7 run here too, 10 and 11 not yet
             if not stored.has_point(store, 1, point):
-                theirs[point] = store.record_run(store.resolve("v1"), neurons=10**6, parameters={"by": "other"},
+                theirs[point] = store._record_run(store.resolve("v1"), neurons=10**6, parameters={"by": "other"},
                                                  seed=None, summary={}, output=None, started_at=datetime.now(),
                                                  wall_s=0.0, peak_rss_bytes=None, sweep=(1, point))
 
@@ -446,3 +446,28 @@ def test_a_scheduler_without_workers_is_one_line(store, monkeypatch):
         with pytest.raises(InputError, match="the scheduler has no worker \\(none joined within 1 s\\)"):
             sweep(store, "v1", 10**6, grid={"coupling": [0.0, 0.5]}, scheduler=empty.scheduler_address, seed=2, **BASE)
         assert time.monotonic() - started < 15
+
+
+# ---- what the grid and its points say before and while they run
+
+def test_a_grid_value_outside_the_models_range_is_refused_before_anything_is_stored(run, db):
+    """Every cell's model parameters are checked with the spec, not when the point runs (`_check_points`)."""
+    from conftest import table_counts
+
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+    out = run("sweep", "--topology", "multi_region@v1", "--model", "linear", "--duration", "10",
+              "--grid", "gamma=-1,5", "--workers", "1")
+    assert_one_line_error(out, "--grid gamma=5.0: --param gamma: must be in (-inf, 0], got 5.0")
+    assert table_counts(db)["sweeps"] == 0 and table_counts(db)["runs"] == 0
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_warning_every_point_raises_is_one_warning_line(run, workers):
+    """The step warning of a model is raised by the plan and by every point's preparation: shown once."""
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+    out = run("sweep", "--topology", "multi_region@v1", "--model", "montbrio-pazo-roxin", "--dt", "1",
+              "--duration", "2", "--grid", "coupling=0.1,0.2,0.3", "--workers", workers, "--seed", "1")
+    assert out.exit_code == 0, out.stderr
+    assert out.stderr.splitlines() == [
+        "warning: --dt: dt·|λ| = 3.12 for montbrio-pazo-roxin (its fastest rate |λ| = 3.12/ms at its default point; "
+        "the explicit schemes are unstable above 2); a step below 0.16 ms resolves it"]

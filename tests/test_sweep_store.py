@@ -14,7 +14,7 @@ def test_450_recorded_points_read_back_whole(tmp_path):
         assert (created, seed) == (True, 7)
         points = [p for p in range(600) if p % 10 not in (3, 7)][:450]  # gaps, so pages end between points
         for p in points:
-            store.record_run(version, neurons=10, parameters={}, seed=p, summary={"fc_fit": p / 1000}, output=None,
+            store._record_run(version, neurons=10, parameters={}, seed=p, summary={"fc_fit": p / 1000}, output=None,
                              started_at=datetime(2026, 1, 1), wall_s=0.0, peak_rss_bytes=None, sweep=(sweep_id, p))
         found = stored.recorded(store, sweep_id)
         assert sorted(found) == points and len(found) == 450

@@ -74,10 +74,12 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
                          "--grid, --objective or --empirical-* with it")
     else:
         base = grid = None
-    out = run_sweep(store_of(ctx), ref, base, grid, objective=objective, empirical_fc=empirical_fc,
-                    empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler, workers=workers,
-                    batch=batch, resume=resume, dashboard=dashboard, progress=not as_json and sys.stderr.isatty(),
-                    on_dashboard=lambda link: click.echo(f"dashboard: {link}", err=True), error_text=spelled)
+    with warnings_shown():
+        out = run_sweep(store_of(ctx), ref, base, grid, objective=objective, empirical_fc=empirical_fc,
+                        empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler,
+                        workers=workers, batch=batch, resume=resume, dashboard=dashboard,
+                        progress=not as_json and sys.stderr.isatty(),
+                        on_dashboard=lambda link: click.echo(f"dashboard: {link}", err=True), error_text=spelled)
     if as_json:
         emit({k: v for k, v in out.items() if k != "created"})
     else:

@@ -335,7 +335,7 @@ def topology_diff(ctx: click.Context, old: str, new: str, neurons: int | None, s
     Example:
       connectome topology diff multi_region@v1 multi_region@v2 --neurons 1e7
     """
-    from ..diff import diff
+    from ..compare import diff
 
     store = store_of(ctx)
     a, b = store.resolve(old), store.resolve(new)

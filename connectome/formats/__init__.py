@@ -202,13 +202,28 @@ def write(graph: nx.DiGraph, path: str | os.PathLike, *, format: str | None = No
 def carries(graph: nx.DiGraph, path: str | os.PathLike, *, format: str | None = None) -> bool:
     """True when the file at `path` reads back to the same content as `graph` (same content hash).
 
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        The topology written.
+    path : str or os.PathLike
+        The file to read back.
+    format : str or None
+        Its format [default: `output_format`, from the extension].
+
+    Returns
+    -------
+    bool
+        False when the format cannot hold everything in `graph` (a matrix has no shares, no ``neurons``).
+
     Examples
     --------
     >>> import networkx as nx, tempfile
     >>> g = nx.DiGraph(name="pair", neurons=10); g.add_nodes_from("ab", share=1.0); g.add_edge("a", "b", strength=1.0)
-    >>> path = Path(tempfile.mkdtemp()) / "pair.npy"
-    >>> write(g, path); carries(g, path)
-    False
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write(g, folder / "pair.graphml"); write(g, folder / "pair.npy")
+    >>> carries(g, folder / "pair.graphml"), carries(g, folder / "pair.npy")  # .npy loses neurons=10
+    (True, False)
     """
     from ..graph import content_hash
 

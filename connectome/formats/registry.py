@@ -134,6 +134,30 @@ def register_format(name: str, *, extensions: tuple[str, ...] = (), reader: Func
                     fallback: bool = False, scales: bool = False) -> Format:
     """Add a format to the registry (the parameters are those of `Format`); the record added.
 
+    Parameters
+    ----------
+    name : str
+        Its name (lower-case letters, digits and ``-``), not yet registered.
+    extensions : tuple of str
+        The file extensions it claims (lower-case, with the dot).
+    reader, writer : callable, str or None
+        Its read and write functions, or ``"module:function"``; at least one of them.
+    options : tuple of ReaderOption
+        The keyword options its reader takes.
+    sniff : callable or None
+        ``sniff(head) -> bool``: whether a file's first bytes are in this format.
+    folder : callable, str or None
+        ``folder(path) -> bool``: whether it reads the folder at `path`.
+    fallback : bool
+        Read the files no extension or `sniff` claims (one format at most).
+    scales : bool
+        Its reader applies ``strength_scale`` itself.
+
+    Returns
+    -------
+    Format
+        The record registered.
+
     Raises
     ------
     ValueError
@@ -145,6 +169,10 @@ def register_format(name: str, *, extensions: tuple[str, ...] = (), reader: Func
     >>> fmt = register_format("doc-example", extensions=(".docx-example",), reader=lambda path, **kw: None)
     >>> "doc-example" in readable(), unregister_format("doc-example") is fmt
     (True, True)
+    >>> register_format("csv", reader=lambda path, **kw: None)
+    Traceback (most recent call last):
+    ...
+    ValueError: format 'csv': already registered
     """
     fmt = Format(name, tuple(extensions), reader, writer, tuple(options), sniff, folder, fallback, scales)
     _check(fmt)

@@ -47,14 +47,43 @@ def simulate(graph: nx.DiGraph, neurons: int | None = None, *, progress: Callabl
     take beyond a week; warns (ResourceWarning) above half of the available memory. A neural mass needs
     no N; the rate model takes the topology's reference scale (`graph.graph["neurons"]`) when given none.
 
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        The topology: regions with a `share`, projections with a `strength`.
+    neurons : int, optional
+        The total N, for the models that use it.
+    progress : callable, optional
+        Called with the steps done since its last call, once each percent of the run (a tqdm bar's `update`).
+    threads : int, optional
+        How many threads sum the coupling (None: `CONNECTOME_THREADS`, else chosen); results are identical.
+    **params
+        RunSpec fields (`model`, `duration_ms`, `coupling`, `seed`, …); `stimuli` as Stimulus objects or text.
+
+    Returns
+    -------
+    SimulationResult
+        The recorded series, the per-region summary and the parameters, the seed drawn included.
+
+    Raises
+    ------
+    InputError
+        A value a RunSpec field does not take (a keyword that is no field: TypeError).
+    ResourceError
+        A run beyond `max_steps`, beyond the memory or beyond a week.
+
     Examples
     --------
     >>> import networkx as nx
     >>> g = nx.DiGraph(); g.add_node("a", share=1.0); g.add_node("b", share=1.0)
     >>> g.add_edge("a", "b", strength=1.0, tract_length=30.0)
     >>> r = simulate(g, model="linear", duration_ms=10.0, dt_ms=0.01)
-    >>> r.neurons, r.speed_mm_per_ms, r.total_connections
-    (None, 3.0, None)
+    >>> r.neurons, r.speed_mm_per_ms, r.total_connections, r.activity.shape
+    (None, 3.0, None, (1001, 2))
+    >>> simulate(g, model="linear", duration_ms=0.01, dt_ms=0.1)
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: dt_ms: the time step (0.1 ms) must not exceed the duration (0.01 ms)
     """
     from .prepared import prepare
     from .spec import make_spec

@@ -61,6 +61,17 @@ class RunArrays(Labelled):
         The run's parameters, when read through the store.
     summary : dict
         The run's recorded summary, when read through the store.
+
+    Examples
+    --------
+    >>> import os, tempfile, networkx as nx
+    >>> from connectome import simulate
+    >>> g = nx.DiGraph([("a", "b", {"strength": 1.0})]); nx.set_node_attributes(g, 1.0, "share")
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.npz")
+    >>> simulate(g, 1000, duration_ms=10.0, seed=1).write(path)
+    >>> run = read_output(path, observed="a")
+    >>> run.regions, run.observed, run.activity.shape, run.fc, run.spec, run.model
+    (['a', 'b'], 'a', (101, 2), None, None, 'rate')
     """
 
     path: str
@@ -82,17 +93,45 @@ class RunArrays(Labelled):
 
     @property
     def activity(self) -> np.ndarray | None:
-        """The observed variable's trace, [samples, regions] (None when the raw traces were not recorded)."""
+        """The observed variable's trace, [samples, regions] (None when the raw traces were not recorded).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> run = RunArrays("run.npz", ["a"], np.array([0.0, 0.1]), {"E": np.ones((2, 1))}, observed="E")
+        >>> run.activity.tolist(), RunArrays("run.npz", ["a"], np.zeros(0)).activity
+        ([[1.0], [1.0]], None)
+        """
         return self.states.get(self.observed or "")
 
     @property
     def model(self) -> str:
-        """The run's model."""
+        """The run's model: its spec's, else its summary's, else "rate".
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from connectome import RunSpec
+        >>> RunArrays("run.npz", ["a"], np.zeros(0), spec=RunSpec(model="kuramoto")).model
+        'kuramoto'
+        >>> RunArrays("run.npz", ["a"], np.zeros(0), summary={"model": "linear"}).model
+        'linear'
+        """
         return self.spec.model if self.spec is not None else self.summary.get("model", "rate")
 
     @property
     def duration_ms(self) -> float:
-        """The run's duration in ms."""
+        """The run's duration in ms: its spec's, else its summary's, else its last sample's time.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from connectome import RunSpec
+        >>> RunArrays("run.npz", ["a"], np.array([0.0, 0.5, 1.0])).duration_ms
+        1.0
+        >>> RunArrays("run.npz", ["a"], np.zeros(0), spec=RunSpec(duration_ms=20)).duration_ms
+        20.0
+        """
         if self.spec is not None:
             return float(self.spec.duration_ms)
         ends = [a[-1] for a in (self.time_ms, self.bold_time_ms) if a is not None and len(a)]
@@ -100,22 +139,57 @@ class RunArrays(Labelled):
 
     @property
     def neurons(self) -> int | None:
-        """The run's neuron count, where its model uses one."""
+        """The run's neuron count, where its model uses one (from its summary; else None).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> with_n = RunArrays("run.npz", ["a"], np.zeros(0), summary={"neurons": 1000})
+        >>> with_n.neurons, RunArrays("run.npz", ["a"], np.zeros(0)).neurons
+        (1000, None)
+        """
         return self.summary.get("neurons")
 
     @property
     def stimuli(self) -> list[Any]:
-        """The run's stimuli (from its spec)."""
+        """The run's stimuli (from its spec; none without one), as Stimulus objects.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from connectome import RunSpec
+        >>> run = RunArrays("run.npz", ["a"], np.zeros(0), spec=RunSpec(stimuli=("a=1@0:5",)))
+        >>> [(s.region, s.amplitude, s.start_ms, s.end_ms) for s in run.stimuli]
+        [('a', 1.0, 0.0, 5.0)]
+        """
         return [] if self.spec is None else self.spec.stimulus_objects()
 
     @property
     def summary_regions(self) -> list[dict[str, Any]]:
-        """The recorded per-region summary."""
+        """The recorded per-region summary (empty without one).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> run = RunArrays("run.npz", ["a"], np.zeros(0), summary={"regions": [{"name": "a", "peak_activity": 0.4}]})
+        >>> run.summary_regions, RunArrays("run.npz", ["a"], np.zeros(0)).summary_regions
+        ([{'name': 'a', 'peak_activity': 0.4}], [])
+        """
         return list(self.summary.get("regions") or [])
 
     def bold_series(self) -> "RunArrays":
         """The same run with its BOLD signal as its only series (`observed` "BOLD", on BOLD's time axis),
         for what draws one time axis.
+
+        Returns
+        -------
+        RunArrays
+            A copy; this one is unchanged.
+
+        Raises
+        ------
+        InputError
+            The run holds no BOLD signal.
 
         Examples
         --------
@@ -124,6 +198,10 @@ class RunArrays(Labelled):
         >>> view = run.bold_series()
         >>> view.observed, view.activity.shape, view.time_ms.tolist()
         ('BOLD', (2, 1), [0.0, 720.0])
+        >>> RunArrays("x.npz", ["a"], np.zeros(0)).bold_series()
+        Traceback (most recent call last):
+        ...
+        connectome.errors.InputError: x.npz: holds no BOLD signal
         """
         if self.bold is None:
             raise InputError(f"{self.path}: holds no BOLD signal")

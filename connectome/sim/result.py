@@ -86,6 +86,17 @@ class SimulationResult(Labelled):
     signal, signal_time_ms : numpy.ndarray or None
         The series the FC, FCD and spectrum are computed from when the state is not recorded (the model's
         proxy); used by the analyses, never written.
+    run_id : int or None
+        The run's id in the store that recorded it (`Store.simulate`); None when it was not recorded.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from connectome import simulate
+    >>> g = nx.DiGraph([("a", "b", {"strength": 1.0})]); nx.set_node_attributes(g, 1.0, "share")
+    >>> r = simulate(g, 1000, duration_ms=10.0, seed=1)
+    >>> r.regions, r.region_neurons, r.activity.shape, float(r.time_ms[-1]), r.total_connections, r.run_id
+    (['a', 'b'], [500, 500], (101, 2), 10.0, 250, None)
     """
 
     regions: list[str]
@@ -126,9 +137,26 @@ class SimulationResult(Labelled):
     # proxy [samples, regions] every record_every_ms; used by the analyses, never written
     signal: np.ndarray | None = None
     signal_time_ms: np.ndarray | None = None
+    run_id: int | None = None  # the run's record in a store (`Store.simulate`); None: not recorded
 
     def parameters(self) -> dict[str, Any]:
-        """The run's parameters as plain JSON-able values (stimuli in their text form)."""
+        """The run's parameters as plain JSON-able values (stimuli in their text form).
+
+        Returns
+        -------
+        dict
+            neurons, duration_ms, dt_ms, steps, seed, deterministic, speed_mm_per_ms, record_every_ms,
+            coupling, width, stimuli, model, coupling_mode and kernel.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from connectome import simulate
+        >>> g = nx.DiGraph([("a", "b", {"strength": 1.0})]); nx.set_node_attributes(g, 1.0, "share")
+        >>> p = simulate(g, 1000, duration_ms=10.0, seed=1, stimuli="a=1@0:5").parameters()
+        >>> p["steps"], p["seed"], p["stimuli"], p["model"], p["coupling_mode"]
+        (100, 1, ['a=1@0:5'], 'rate', 'mean-input')
+        """
         return {
             "neurons": self.neurons,
             "duration_ms": self.duration_ms,
@@ -149,7 +177,25 @@ class SimulationResult(Labelled):
     def summary(self) -> dict[str, Any]:
         """The summary as plain JSON-able values (no time series), with the fields of the run's model only:
         `neurons` and `total_connections` where the run has N, `propagation_order` where the model has an
-        activation level, `fc_sc` and `fc_log_sc` where it has FC, the analyses' entries where asked."""
+        activation level, `fc_sc` and `fc_log_sc` where it has FC, the analyses' entries where asked.
+
+        Returns
+        -------
+        dict
+            ``regions`` (one dict per region, as `summary_regions`) and the fields above.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from connectome import simulate
+        >>> g = nx.DiGraph([("a", "b", {"strength": 1.0})]); nx.set_node_attributes(g, 1.0, "share")
+        >>> s = simulate(g, 1000, duration_ms=10.0, seed=1).summary()
+        >>> list(s), s["total_connections"], sorted(s["regions"][0])
+        (['neurons', 'total_connections', 'regions', 'propagation_order'], 250,
+         ['activation_ms', 'mean_activity', 'name', 'neurons', 'peak_activity'])
+        >>> list(simulate(g, model="kuramoto", duration_ms=10.0, seed=1, fc=True).summary())
+        ['regions', 'fc_sc', 'fc_log_sc']
+        """
         counts = {} if self.neurons is None else {"neurons": self.neurons, "total_connections": self.total_connections}
         order = {} if self.propagation_order is None else {"propagation_order": list(self.propagation_order)}
         return counts | {"regions": [dict(r) for r in self.summary_regions]} | order | (self.fc_sc or {}) \
@@ -160,6 +206,34 @@ class SimulationResult(Labelled):
         every other array the run has) or `.csv` (time_ms,<region>,…), atomically.
 
         `suffix` chooses the format when the path's own extension does not (a staged temporary name).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (replaced if it exists).
+        suffix : {".npz", ".csv"}, optional
+            The format, when not the path's extension.
+
+        Raises
+        ------
+        InputError
+            A format other than .npz and .csv.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np
+        >>> import networkx as nx
+        >>> from connectome import simulate
+        >>> g = nx.DiGraph([("a", "b", {"strength": 1.0})]); nx.set_node_attributes(g, 1.0, "share")
+        >>> r, path = simulate(g, 1000, duration_ms=10.0, seed=1), os.path.join(tempfile.mkdtemp(), "run.npz")
+        >>> r.write(path)
+        >>> with np.load(path) as saved:
+        ...     sorted(saved.files), saved["activity"].shape
+        (['activity', 'regions', 'time_ms'], (101, 2))
+        >>> r.write("run.txt")
+        Traceback (most recent call last):
+        ...
+        connectome.errors.InputError: run.txt: unknown output format '.txt'; use .npz or .csv
         """
         p = Path(path)
         suffix = (suffix or p.suffix).lower()

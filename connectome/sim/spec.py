@@ -38,6 +38,8 @@ class RunSpec:
     whose weights follow the region sizes); None takes the topology's reference scale there, and leaves N out
     everywhere else. `delays`: projections with a `tract_length` (mm) are delayed by length / speed, at
     `speed_mm_per_ms` or else DEFAULT_SPEED_MM_PER_MS; False runs without delays.
+    Built directly it is not checked: `make_spec` builds one from keyword arguments and checks every number
+    (`prepare` checks it again).
 
     Attributes
     ----------
@@ -101,6 +103,12 @@ class RunSpec:
         Add the power spectrum of the recorded activity and its peak.
     spectrum_window_ms : float
         The spectrum's Welch segment.
+
+    Examples
+    --------
+    >>> spec = RunSpec(1000, duration_ms=20.0, stimuli=("a=1@0:5",), seed=1)
+    >>> spec.model, spec.dt_ms, spec.bold, spec.seed
+    ('rate', 0.1, False, 1)
     """
 
     neurons: int | None = None
@@ -140,7 +148,22 @@ class RunSpec:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; `RunSpec.from_json` reads it back to an equal spec. A whole number given for a
-        float field is written as a float (300000 as 300000.0), so equal specs are equal texts."""
+        float field is written as a float (300000 as 300000.0), so equal specs are equal texts.
+
+        Returns
+        -------
+        dict
+            Every field by name; tuples as lists.
+
+        Examples
+        --------
+        >>> spec = RunSpec(1000, duration_ms=300, stimuli=("a=1@0:5",))
+        >>> data = spec.to_json()
+        >>> data["neurons"], data["duration_ms"], data["stimuli"], data["seed"]
+        (1000, 300.0, ['a=1@0:5'], None)
+        >>> RunSpec.from_json(data) == spec
+        True
+        """
         out = asdict(self) | {"stimuli": list(self.stimuli), "params": dict(self.params), "noise": dict(self.noise),
                               "monitors": list(self.monitors)}
         for f in fields(self):
@@ -153,7 +176,36 @@ class RunSpec:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RunSpec":
-        """The spec stored with a run (unknown keys refused, so a newer run is not silently misread)."""
+        """The spec stored with a run (unknown keys refused, so a newer run is not silently misread).
+
+        A spec stored before `record` existed recorded its state (True); one stored before `delays` existed
+        has delays only where it gave a speed.
+
+        Parameters
+        ----------
+        data : dict
+            A spec as `to_json` wrote it.
+
+        Returns
+        -------
+        RunSpec
+            The spec, not checked (see `make_spec`).
+
+        Raises
+        ------
+        InputError
+            A key that is not a field.
+
+        Examples
+        --------
+        >>> spec = RunSpec.from_json({"neurons": 10, "duration_ms": 5.0})
+        >>> spec.neurons, spec.duration_ms, spec.record, spec.delays
+        (10, 5.0, True, False)
+        >>> RunSpec.from_json({"neurons": 10, "colour": "red"})
+        Traceback (most recent call last):
+        ...
+        connectome.errors.InputError: run specification: unknown parameters colour
+        """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -165,11 +217,44 @@ class RunSpec:
                       "noise": dict(data.get("noise", {})), "monitors": tuple(data.get("monitors", ()))})
 
     def with_seed(self, seed: int | None) -> "RunSpec":
-        """The same spec with its seed set."""
+        """The same spec with its seed set.
+
+        Parameters
+        ----------
+        seed : int or None
+            The seed (None: drawn when the run is prepared).
+
+        Returns
+        -------
+        RunSpec
+            A new spec; this one is unchanged (it is frozen).
+
+        Examples
+        --------
+        >>> spec = RunSpec(1000, seed=1)
+        >>> spec.with_seed(7).seed, spec.seed, spec.with_seed(None).seed
+        (7, 1, None)
+        """
         return replace(self, seed=seed)
 
     def stimulus_objects(self) -> list[Stimulus]:
-        """The stimuli, parsed."""
+        """The stimuli, parsed.
+
+        Returns
+        -------
+        list of Stimulus
+            One per text of `stimuli`, in their order.
+
+        Raises
+        ------
+        InputError
+            A text that is not a stimulus.
+
+        Examples
+        --------
+        >>> [(s.region, s.amplitude, s.end_ms) for s in RunSpec(stimuli=("v1=0.5@10:20",)).stimulus_objects()]
+        [('v1', 0.5, 20.0)]
+        """
         return [parse_stimulus(s) for s in self.stimuli]
 
 

@@ -193,5 +193,5 @@ def save_columns(store: Any, graph: "nx.DiGraph", columns: Columns, *, message: 
 
     regions, _ = content_rows(graph)
     projections = ProjectionRows(columns, list(graph.nodes))
-    return store.save_rows(graph, (regions, projections), content_digest(graph, regions, projections),
+    return store._save_rows(graph, (regions, projections), content_digest(graph, regions, projections),
                            message=message, source=source)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +12,13 @@ from ..errors import DatabaseError, InputError, NoDatabase, ReferenceNotFound
 from ..graph import Rows, build_graph, content_hash, content_rows, text_problem, validate
 from . import columnar, guards, ledger
 from .columnar import stored_number, with_attrs
-from . import runs as stored_runs
 from .connection import Conn, Database
 from .locks import lock_key
 from .migrate import ensure_schema
 from .runs import VERSION as _VERSION
 from .runs import now as _now
 from .runs import stamp as _stamp
+from .recorded_runs import RunRecords
 from .url import resolve_url
 
 if TYPE_CHECKING:
@@ -61,7 +60,15 @@ def plan_save(graph: nx.DiGraph, latest: tuple[int, str] | None, rows: tuple[lis
 
 @dataclass(frozen=True)
 class VersionRef:
-    """A resolved reference: the row id and the NAME@vN it stands for."""
+    """A resolved reference: the row id and the NAME@vN it stands for (what `Store.resolve` returns).
+
+    Examples
+    --------
+    >>> import os, tempfile, networkx as nx
+    >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+    >>> g.add_node("a", share=1.0); store.resolve(store.save(g).ref)
+    VersionRef(id=1, name='pair', version=1)
+    """
 
     id: int
     name: str
@@ -69,13 +76,30 @@ class VersionRef:
 
     @property
     def ref(self) -> str:
-        """The canonical reference text, NAME@vN."""
+        """The canonical reference text, NAME@vN.
+
+        Examples
+        --------
+        >>> VersionRef(7, "pair", 2).ref
+        'pair@v2'
+        """
         return f"{self.name}@v{self.version}"
 
 
 @dataclass(frozen=True)
 class SaveResult:
-    """What an import did: the version it created, or the identical one it found."""
+    """What an import did: the version it created, or the identical newest one it found (`created` False).
+
+    `regions` and `projections` are the version's counts; `content_hash` its hash (`connectome.content_hash`).
+
+    Examples
+    --------
+    >>> import os, tempfile, networkx as nx
+    >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+    >>> g.add_node("a", share=1.0); result = store.save(g)
+    >>> result.ref, result.version, result.created, result.regions, result.projections
+    ('pair@v1', 1, True, 1, 0)
+    """
 
     ref: str
     name: str
@@ -86,11 +110,23 @@ class SaveResult:
     content_hash: str
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON-ready form `topology import` prints as JSON."""
+        """The JSON-ready form `topology import` prints as JSON.
+
+        Returns
+        -------
+        dict
+            The fields by name, in their order.
+        Examples
+        --------
+        >>> import json
+        >>> print(json.dumps(SaveResult("pair@v1", "pair", 1, True, 2, 1, "5a3f").as_dict()))
+        {"ref": "pair@v1", "name": "pair", "version": 1, "created": true, "regions": 2, "projections": 1,
+         "content_hash": "5a3f"}
+        """
         return asdict(self)
 
 
-class Store:
+class Store(RunRecords):
     """A connectome database (SQLite file or server): topologies, their versions and recorded runs.
 
     Parameters
@@ -100,7 +136,6 @@ class Store:
     create : bool
         Create a SQLite file that does not exist yet (at the newest schema); False refuses a missing file with
         `NoDatabase` (exit code 3), creating nothing, as every reader of an existing store should.
-
     Examples
     --------
     >>> import os, tempfile
@@ -118,7 +153,15 @@ class Store:
         ensure_schema(self.db)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections; a `with` block does it on leaving (a closed store reconnects if used).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> with Store(os.path.join(tempfile.mkdtemp(), "lab.db")) as store:
+        ...     store.versions()
+        []
+        """
         self.db.close()
 
     def __enter__(self) -> "Store":
@@ -130,21 +173,53 @@ class Store:
     @without_gc
     def save(self, graph: nx.DiGraph, *, name: str | None = None, message: str | None = None,
              source: str | None = None) -> SaveResult:
-        """Store `graph` as the next version of its topology, in one locked transaction; identical content is not stored twice."""
+        """Store `graph` as the next version of its topology, in one locked transaction; content identical to
+        the newest version is not stored again.
+
+        Parameters
+        ----------
+        graph : networkx.DiGraph
+            The topology (validated first); its name is ``graph.graph["name"]``.
+        name : str or None
+            Store it under this name instead (the graph itself is not changed).
+        message : str or None
+            A note kept with the version (`versions` shows it).
+        source : str or None
+            Where it came from (a file name): kept with the version, and the prefix of validation errors.
+        Returns
+        -------
+        SaveResult
+            The version created, or the identical newest one (``created`` False).
+        Raises
+        ------
+        InputError
+            The graph is not a valid topology, or `message` is not usable text.
+        Examples
+        --------
+        >>> import os, tempfile, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph()
+        >>> g.add_node("a", share=1.0); g.add_edge("a", "a", strength=0.5)
+        >>> store.save(g, name="solo").ref, store.save(g, name="solo").created
+        ('solo@v1', False)
+        >>> g["a"]["a"]["strength"] = -1; store.save(g, name="solo", source="solo.json")
+        Traceback (most recent call last):
+        ...
+        connectome.errors.InputError: solo.json: projection 'a' -> 'a'.strength: must be > 0, got -1
+        """
         if name is not None:
             graph = graph.copy()
             graph.graph["name"] = name
         validate(graph, source)
         rows = content_rows(graph)
-        return self.save_rows(graph, rows, content_hash(graph, rows), message=message, source=source)
+        return self._save_rows(graph, rows, content_hash(graph, rows), message=message, source=source)
 
-    def save_rows(self, graph: nx.DiGraph, rows: tuple[Any, Any], digest: str, *, message: str | None = None,
+    def _save_rows(self, graph: nx.DiGraph, rows: tuple[Any, Any], digest: str, *, message: str | None = None,
                   source: str | None = None) -> SaveResult:
         """`save` of a validated graph's content rows (`content_rows`: lists, or sized iterables such as
         `columnar.ProjectionRows`) and their `content_hash` `digest`; the graph's edges are not read."""
         if message is not None and (not isinstance(message, str) or text_problem(message)):
             raise InputError(f"message: {text_problem(message) if isinstance(message, str) else 'must be a string'}")
-        self.reconcile_pending()
+        self._reconcile_pending()
         for attempt in range(3):
             try:
                 with self.db.connect() as conn, conn.transaction(lock=lock_key("topology", graph.graph["name"])):
@@ -157,7 +232,26 @@ class Store:
         raise AssertionError("unreachable")
 
     def plan_save(self, graph: nx.DiGraph, *, name: str | None = None) -> SaveResult:
-        """What `save` would do (the version it would create, or the identical one it would find), writing nothing."""
+        """What `save` would do (the version it would create, or the identical one it would find), writing nothing.
+
+        Parameters
+        ----------
+        graph : networkx.DiGraph
+            The topology (validated first, InputError).
+        name : str or None
+            Plan it under this name instead of ``graph.graph["name"]``.
+        Returns
+        -------
+        SaveResult
+            What `save` would return now.
+        Examples
+        --------
+        >>> import os, tempfile, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+        >>> g.add_node("a", share=1.0); planned = store.plan_save(g)
+        >>> planned.ref, planned.created, store.versions()
+        ('pair@v1', True, [])
+        """
         if name is not None:
             graph = graph.copy()
             graph.graph["name"] = name
@@ -209,7 +303,32 @@ class Store:
         return planned
 
     def resolve(self, ref: str) -> VersionRef:
-        """Resolve `NAME@vN`, `NAME`, `NAME@latest` or a bare `vN` (when only one topology has version N)."""
+        """Resolve `NAME@vN`, `NAME`, `NAME@latest` or a bare `vN` (when only one topology has version N).
+
+        Parameters
+        ----------
+        ref : str
+            The reference; `NAME` and `NAME@latest` stand for the newest version.
+        Returns
+        -------
+        VersionRef
+            The version's row id, name and number.
+        Raises
+        ------
+        ReferenceNotFound
+            No such topology or version, or a bare `vN` that no topology or several have (listed).
+        Examples
+        --------
+        >>> import os, tempfile, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+        >>> g.add_node("a", share=1.0); _ = store.save(g); g.add_node("b", share=1.0); _ = store.save(g)
+        >>> store.resolve("pair@latest").ref, store.resolve("v1")
+        ('pair@v2', VersionRef(id=1, name='pair', version=1))
+        >>> store.resolve("pear")
+        Traceback (most recent call last):
+        ...
+        connectome.errors.ReferenceNotFound: pear: no topology named 'pear' (see `topology list`)
+        """
         query = "SELECT v.id, t.name, v.version FROM topology_versions v JOIN topologies t ON t.id = v.topology_id"
         with self.db.connect() as conn:
             bare = _VERSION.fullmatch(ref)
@@ -241,6 +360,23 @@ class Store:
         """A version as plain columns, without networkx: what the engine needs (and `load` builds a graph from).
 
         Projections are fetched a chunk at a time into columns; their extra attributes stay JSON text.
+
+        Parameters
+        ----------
+        ref : str or VersionRef
+            The version (a reference `resolve` takes, or its result).
+        Returns
+        -------
+        connectome.graph.Rows
+            Regions as (name, attributes) pairs; projections as source and target indices and strengths.
+        Examples
+        --------
+        >>> import os, tempfile, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+        >>> g.add_node("a", share=1.0); g.add_node("b", share=3.0); g.add_edge("b", "a", strength=0.5)
+        >>> rows = store.rows(store.save(g).ref)
+        >>> rows.regions, rows.sources, rows.targets, rows.strengths
+        ([('a', {'share': 1.0}), ('b', {'share': 3.0})], [1], [0], [0.5])
         """
         found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
         sources, targets, strengths, extras = [], [], [], []
@@ -265,6 +401,14 @@ class Store:
     def columns(self, ref: str | VersionRef) -> Columns:
         """A version as arrays (`connectome.columns.Columns`), no Python object per projection: what the engine reads.
 
+        Parameters
+        ----------
+        ref : str or VersionRef
+            The version (a reference `resolve` takes, or its result).
+        Returns
+        -------
+        connectome.columns.Columns
+            Region and projection columns as numpy arrays, extra attributes included.
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -279,7 +423,25 @@ class Store:
 
     @without_gc
     def load(self, ref: str | VersionRef) -> nx.DiGraph:
-        """The DiGraph of a version, with regions and projections in their stored order."""
+        """The DiGraph of a version, with regions and projections in their stored order.
+
+        Parameters
+        ----------
+        ref : str or VersionRef
+            The version (a reference `resolve` takes, or its result).
+        Returns
+        -------
+        networkx.DiGraph
+            The topology as saved, with its name, description, reference scale and extra attributes.
+        Examples
+        --------
+        >>> import os, tempfile, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+        >>> g.add_node("a", share=1.0); g.add_edge("a", "a", strength=0.5, tract_length=12.5)
+        >>> h = store.load(store.save(g).ref)
+        >>> h.graph, list(h.edges(data=True))
+        ({'name': 'pair'}, [('a', 'a', {'strength': 0.5, 'tract_length': 12.5})])
+        """
         rows = self.rows(ref)
         return build_graph(rows.name, rows.regions, rows.projections(), description=rows.description,
                            neurons=rows.neurons, scaling=rows.scaling)
@@ -287,8 +449,26 @@ class Store:
     def versions(self, name: str | None = None, *, latest: bool = False) -> list[dict[str, Any]]:
         """Every version of every topology, by name then version: O(versions), counts kept on the version row.
 
-        `name`: only topologies whose name matches this shell pattern (`*`, `?`, `[…]`; exact otherwise);
-        `latest`: only the newest version of each.
+        Parameters
+        ----------
+        name : str or None
+            Only topologies whose name matches this shell pattern (`*`, `?`, `[…]`; exact otherwise).
+        latest : bool
+            Only the newest version of each.
+        Returns
+        -------
+        list of dict
+            One per version: name, version, ref, regions, projections, created_at, message.
+        Examples
+        --------
+        >>> import os, tempfile, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+        >>> g.add_node("a", share=1.0); _ = store.save(g, message="first")
+        >>> g.add_edge("a", "a", strength=0.5); _ = store.save(g)
+        >>> [(v["ref"], v["projections"], v["message"]) for v in store.versions("p*")]
+        [('pair@v1', 0, 'first'), ('pair@v2', 1, None)]
+        >>> [v["ref"] for v in store.versions(latest=True)], store.versions("pear")
+        (['pair@v2'], [])
         """
         import fnmatch
 
@@ -308,9 +488,24 @@ class Store:
         """Recompute every version's content hash (or one version's), compare it with the stored one and check
         its seal, counts and ledger entry; one dict per version (ref, stored_hash, computed_hash, ok, problems).
 
-        `ledger_entry` (whole store only): end the list with the ledger's own entry (ref "(ledger)", entries,
-        stored and recomputed head), which reports versions missing from the store and guarding triggers missing or
-        disabled.
+        Parameters
+        ----------
+        ref : str or None
+            Check only this version (ReferenceNotFound if there is none); None: every version.
+        ledger_entry : bool
+            Whole store only: end the list with the ledger's own entry (ref "(ledger)", entries, stored and recomputed
+            head), which reports versions missing from the store and guarding triggers missing or disabled.
+        Returns
+        -------
+        list of dict
+            One per version, by id; `ok` is True when `problems` is empty.
+        Examples
+        --------
+        >>> import os, tempfile, networkx as nx
+        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
+        >>> g.add_node("a", share=1.0); _ = store.save(g)
+        >>> [(r["ref"], r["ok"], r["problems"]) for r in store.verify(ledger_entry=True)]
+        [('pair@v1', True, []), ('(ledger)', True, [])]
         """
         with self.db.connect() as conn, conn.transaction(write=False):
             entries, head = ledger.read(conn)
@@ -340,78 +535,3 @@ class Store:
 
         with self.db.connect() as conn:
             return packed.problems(conn, found.id, columnar.read(conn, found, packed=False))
-
-    def record_run(self, version: VersionRef, *, neurons: int | None, parameters: dict[str, Any], seed: int | None,
-                   summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
-                   peak_rss_bytes: int | None, sweep: tuple[int, int] | None = None,
-                   staged: str | None = None) -> int:
-        """Record a finished simulation run (its id inside its summary too) and return the id.
-
-        `sweep` is (sweep id, point number) for a sweep's point. `staged`: the complete output file under its temporary
-        name; the run is then committed as pending, and the caller renames `staged` to `output` and calls
-        `complete_run` (a process killed in between is reconciled by the next writer, `reconcile_pending`).
-        """
-        return stored_runs.record(self, version, neurons=neurons, parameters=parameters, seed=seed, summary=summary,
-                                  output=output, started_at=started_at, wall_s=wall_s, peak_rss_bytes=peak_rss_bytes,
-                                  sweep=sweep, staged=staged)
-
-    def complete_run(self, run_id: int) -> bool:
-        """Clear the pending mark of a run whose output file is now in place; False if it was not pending."""
-        return stored_runs.complete(self, run_id)
-
-    def discard_run(self, run_id: int, *, reason: str) -> dict[str, Any] | None:
-        """Delete a pending run whose output file could not be put in place (logged); None if it was not pending."""
-        return stored_runs.discard(self, run_id, reason)
-
-    def reconcile_pending(self) -> list[dict[str, Any]]:
-        """Settle pending runs left by processes that are gone: completed when their output file is in place,
-        else deleted (logged in `run_deletions`) with their temporary file; what was done, one dict each."""
-        return stored_runs.reconcile(self)
-
-    def delete_run(self, run_id: int, *, reason: str | None = None, remove_output: bool = True) -> dict[str, Any]:
-        """Delete a finished run: log it in `run_deletions` (the run as it was, the reason, when) and delete its
-        row in one transaction, then remove its output file unless `remove_output` is False.
-
-        Returns {run_id, ref, output, output_removed, reason, deleted_at} (and output_error when the file could
-        not be removed). The only way a run row goes: triggers refuse any other DELETE.
-        """
-        self.reconcile_pending()
-        return stored_runs.delete(self, run_id, reason=reason, remove_output=remove_output)
-
-    def run_deletions(self) -> list[dict[str, Any]]:
-        """The log of deleted runs, oldest first."""
-        return stored_runs.deletions(self)
-
-    def runs(self, *, ref: str | None = None, model: str | None = None, sweep: int | None = None,
-             limit: int | None = None) -> list[dict[str, Any]]:
-        """The recorded (finished) runs, oldest first: every one, or those that match every filter given.
-
-        `ref`: runs of a topology (every version of a bare NAME; one version for NAME@vN, NAME@latest or vN);
-        `model`: runs of that model; `sweep`: the points of that sweep; `limit`: only the newest `limit` of them.
-        Each run is its record (as `run` gives it) with `model`, `duration_ms`, `sweep_id`, `sweep_point`,
-        `objective` and `score` (its sweep's objective and score; else its FC–SC correlation, when it has FC).
-
-        Examples
-        --------
-        >>> import os, tempfile, datetime, networkx as nx
-        >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
-        >>> g.add_node("a", share=1.0); version = store.resolve(store.save(g).ref)
-        >>> for model in ("rate", "linear", "linear"):
-        ...     _ = store.record_run(version, neurons=10, parameters={"model": model, "duration_ms": 5.0}, seed=1, summary={},
-        ...         output=None, started_at=datetime.datetime(2026, 1, 1), wall_s=0.1, peak_rss_bytes=None)
-        >>> [(r["id"], r["model"], r["duration_ms"]) for r in store.runs(ref="pair", model="linear", limit=1)]
-        [(3, 'linear', 5.0)]
-        """
-        return stored_runs.listing(self, ref=ref, model=model, sweep=sweep, limit=limit)
-
-    def run(self, run_id: int) -> dict[str, Any]:
-        """One recorded (finished) run by id; `output_exists` says whether its output file is still in place."""
-        return stored_runs.finished(self, run_id)[0]
-
-    def run_arrays(self, run_id: int) -> Any:
-        """The arrays run `run_id` wrote to its output file, labelled: a `connectome.sim.recorded.RunArrays`
-        with its regions, time axes, state variables, BOLD, FC and its RunSpec (InputError when the run has no
-        output file or it is missing). See `connectome.recorded.run_arrays` for an example."""
-        from ..recorded import run_arrays
-
-        return run_arrays(self, run_id)

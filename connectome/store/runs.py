@@ -87,7 +87,7 @@ def record(store: Store, version: VersionRef, *, neurons: int | None, parameters
            summary: dict[str, Any], output: str | None, started_at: datetime, wall_s: float,
            peak_rss_bytes: int | None, sweep: tuple[int, int] | None = None,
            staged: str | os.PathLike | None = None) -> int:
-    """Insert a run (see `Store.record_run`); with `staged`, as pending, its output column empty until completed."""
+    """Insert a run (see `Store._record_run`); with `staged`, as pending, its output column empty until completed."""
     mark = None if staged is None or output is None else pending_mark(output, staged)
     if mark is not None:
         _IN_FLIGHT.add(mark["staged"])  # before its commit: no reconciler of this process may take it as abandoned

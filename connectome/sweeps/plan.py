@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import InputError, Mention
+from ..sim.models import get_model
 from ..sim.spec import RunSpec, check
 from .grid import Grid, GridCell, point_spec, seeds_of
 from .scores import check_objective, empirical_target
@@ -90,7 +91,8 @@ CHECK_EVERY_CELL_UP_TO = 10_000
 
 
 def _check_points(base: RunSpec, grid: Grid) -> None:
-    """The grid's specs pass the spec's checks (names of run fields and numbers) before anything is stored.
+    """The grid's specs pass the spec's checks (names of run fields, numbers, the model's parameters and their
+    ranges) before anything is stored.
 
     Up to 10,000 cells every cell is checked; beyond, every value of every axis once, the other axes at their
     first values (O(sum of the axes' lengths)); a cell failing only in combination then fails as its point.
@@ -102,6 +104,8 @@ def _check_points(base: RunSpec, grid: Grid) -> None:
         cells = [{**first, name: value} for name, values in grid.axes for value in values]
     for cell in cells:
         try:
-            check(point_spec(base, cell, 0))
+            spec = point_spec(base, cell, 0)
+            check(spec)
+            get_model(spec.model).check_params(spec.params)
         except InputError as e:
             raise InputError(GridCell.of(cell), ": ", *e.args) from None

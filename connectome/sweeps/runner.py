@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..sim.spec import RunSpec
 from .cluster import check_options, connect, cores, local_cluster
@@ -57,13 +59,14 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
     check_batch(batch)
     remote = (connect(address), None) if address else None  # a scheduler that does not answer: nothing stored
     try:
-        empirical = {"fc": empirical_fc, "bold": empirical_bold, "fcd": empirical_fcd}
-        plan = plan_sweep(store, ref, base, grid, objective, empirical, resume)
-        todo = [i for i in range(plan.points) if i not in plan.done]
-        here = remote is None and workers == 1 and not dashboard
-        start = None if here else remote or (lambda: local_cluster(workers, dashboard, on_dashboard))
-        count = len(remote[0].scheduler_info()["workers"]) if remote else workers or cores()
-        tally = _compute(store, plan, todo, start, progress, on_point, batch, count)
+        with _each_warning_once():
+            empirical = {"fc": empirical_fc, "bold": empirical_bold, "fcd": empirical_fcd}
+            plan = plan_sweep(store, ref, base, grid, objective, empirical, resume)
+            todo = [i for i in range(plan.points) if i not in plan.done]
+            here = remote is None and workers == 1 and not dashboard
+            start = None if here else remote or (lambda: local_cluster(workers, dashboard, on_dashboard))
+            count = len(remote[0].scheduler_info()["workers"]) if remote else workers or cores()
+            tally = _compute(store, plan, todo, start, progress, on_point, batch, count)
     finally:
         if remote is not None:
             remote[0].close()
@@ -71,6 +74,23 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
     return {"sweep_id": plan.sweep_id, "points": plan.points, "ran": tally["ran"], "skipped": tally["skipped"],
             "failed": [{"point": point, "error": f"{type(e).__name__}: {error_text(e)}".strip()}
                        for point, e in tally["failed"]], "rows": rows, "created": plan.created}
+
+
+@contextmanager
+def _each_warning_once() -> Iterator[None]:
+    """Warn once of each warning the sweep's points raise (the same step warning of every point is one
+    warning), after the block, from this thread (the local cluster's workers are this process's threads)."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        seen: set[tuple[type, str]] = set()
+        for w in caught:
+            if (w.category, str(w.message)) not in seen:
+                seen.add((w.category, str(w.message)))
+                warnings.warn(w.message, stacklevel=3)
 
 
 def _compute(store: Any, plan: Any, todo: list[int], connection: Any, progress: bool,
@@ -216,7 +236,7 @@ def _record(store: Any, plan: Any, point: int, out: dict[str, Any]) -> bool:
     spec = out["spec"]
     try:
         neurons = None if spec.get("neurons") is None else int(spec["neurons"])
-        store.record_run(plan.version, neurons=neurons, parameters=spec, seed=spec.get("seed"),
+        store._record_run(plan.version, neurons=neurons, parameters=spec, seed=spec.get("seed"),
                          summary=summary, output=None, started_at=datetime.fromisoformat(out["started_at"]),
                          wall_s=summary["wall_s"], peak_rss_bytes=summary["peak_rss_bytes"],
                          sweep=(plan.sweep_id, point))

@@ -16,7 +16,35 @@ MODELS: dict[str, Model] = {}
 
 
 def register_model(model: Model) -> Model:
-    """Make `model` available to runs by its name (the `model` parameter)."""
+    """Make `model` available to runs by its name (the `model` parameter).
+
+    A model registered under a name already taken replaces the one registered before.
+
+    Parameters
+    ----------
+    model : Model
+        An instance of a `Model` subclass (its ``name``, variables, parameters and ``kernel_dfun``).
+
+    Returns
+    -------
+    Model
+        `model` itself.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from connectome import simulate
+    >>> from connectome.sim.models.linear import Linear
+    >>> class Damped(Linear):
+    ...     name = "damped"
+    >>> _ = register_model(Damped()); sorted(MODELS)[:2]
+    ['damped', 'jansen-rit']
+    >>> g = nx.DiGraph(); g.add_node("a", share=1.0)
+    >>> simulate(g, model="damped", duration_ms=10.0, dt_ms=0.01).model
+    'damped'
+    >>> del MODELS["damped"]; sorted(MODELS)[:2]
+    ['jansen-rit', 'kuramoto']
+    """
     MODELS[model.name] = model
     return model
 

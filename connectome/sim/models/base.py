@@ -162,6 +162,15 @@ class Model:
             out[p.name] = values
         return out
 
+    def check_params(self, given: dict[str, Any]) -> None:
+        """Refuse given parameters this model does not have or whose values are out of range, before any
+        topology is read (InputError naming the parameter): what `parameters` checks, but per region."""
+        self.parameters([], given)
+        for p in self.region_parameters:
+            problem = p.problem(given[p.name]) if p.name in given else None
+            if problem:
+                raise InputError(Mention("params", key=p.name), f": {problem}")
+
     @staticmethod
     def arrays(params: dict[str, Any]) -> dict[str, Any]:
         """The parameters with every per-region list as a float64 array."""

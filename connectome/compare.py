@@ -34,7 +34,36 @@ def _connections(graph: nx.DiGraph, neurons: int, scaling: str | None) -> dict[t
 
 def diff(old: nx.DiGraph, new: nx.DiGraph, *, neurons: int | None = None, scaling: str | None = None) -> dict[str, Any]:
     """The differences from `old` to `new`; with `neurons`, also the change in derived connections (each
-    version counted under its own scaling, or under `scaling` when given)."""
+    version counted under its own scaling, or under `scaling` when given).
+
+    Parameters
+    ----------
+    old, new : networkx.DiGraph
+        The two topologies (validated).
+    neurons : int or None
+        A total neuron count N at which to compare the derived connections; None leaves them out.
+    scaling : str or None
+        ``"probability"`` or ``"indegree"``, for both versions instead of their own.
+
+    Returns
+    -------
+    dict
+        ``graph_changed`` (only when ``neurons`` or ``scaling`` differ), ``regions_added``/``removed``/``changed``,
+        ``projections_added``/``removed``/``changed`` (each change as ``{"old", "new"}``) and, with `neurons`,
+        ``connections_delta``: the totals and each projection whose count changed.
+
+    Examples
+    --------
+    >>> from connectome import build_graph
+    >>> old = build_graph("pair", [("a", {"share": 1}), ("b", {"share": 1})], [("a", "b", {"strength": 2.0})])
+    >>> new = build_graph("pair", [("a", {"share": 1}), ("b", {"share": 1}), ("c", {"share": 2})],
+    ...                   [("a", "b", {"strength": 4.0})])
+    >>> changes = diff(old, new, neurons=1000)
+    >>> changes["regions_added"], changes["projections_changed"][0]["changes"]
+    (['c'], {'strength': {'old': 2.0, 'new': 4.0}})
+    >>> changes["connections_delta"]["total"]  # c takes half the neurons: a and b have 250 each
+    {'old': 500, 'new': 250, 'delta': -250}
+    """
     result: dict[str, Any] = {
         **({"graph_changed": c} if (c := _changes(_labels(old), _labels(new))) else {}),
         "regions_added": [n for n in new if n not in old],
