@@ -109,8 +109,12 @@ def record_simulation(store: Store, version: VersionRef, spec: RunSpec, *, outpu
     store._reconcile_pending()
     if plot is not None:
         from .plots import check_picture
+        from .plots.run import NO_TRACES
+        from .sim.spec import recording
 
         check_picture(plot)
+        if not recording(spec):
+            raise InputError(Mention("plot"), f": this run {NO_TRACES}", Mention("record"))
     prepared = prepare(store.columns(version), spec)
     check_csv(output, prepared)
     started, clock = datetime.now(UTC), time.perf_counter()

@@ -68,6 +68,31 @@ def test_run_pictures_from_simulate_and_from_the_store(run, stored, tmp_path):
     assert len(run("runs", "list", "--json").json()) == 1  # a bad --plot is refused before the run
 
 
+def test_a_picture_of_a_run_that_records_no_traces_is_refused_before_the_run(run, stored, tmp_path):
+    """With FC (or BOLD) a run records only what they need: no empty axes, one line naming --record."""
+    out = run("simulate", "--topology", stored, "--model", "wilson-cowan", "--fc", "--duration", "100",
+              "--plot", tmp_path / "p.png")
+    assert_one_line_error(out, "--plot: this run records no traces to draw (a run with BOLD, FC or FCD records only "
+                          "what they need); ask for them with --record")
+    assert not (tmp_path / "p.png").exists() and run("runs", "list", "--json").json() == []
+    done = run("simulate", "--topology", stored, "--model", "wilson-cowan", "--fc", "--record", "--duration", "100",
+               "--plot", tmp_path / "p.png")
+    assert done.exit_code == 0 and (tmp_path / "p.png").exists()
+
+
+def test_plot_run_of_a_result_without_traces_says_so():
+    import networkx as nx
+
+    from connectome import simulate
+    from connectome.errors import InputError
+    from connectome.plots import plot_run
+
+    g = nx.DiGraph(); g.add_node("a", share=1.0); g.add_node("b", share=1.0); g.add_edge("a", "b", strength=1.0)
+    result = simulate(g, model="wilson-cowan", duration_ms=20.0, fc=True, seed=1)
+    with pytest.raises(InputError, match=r"^the run records no traces to draw .*; ask for them with record$"):
+        plot_run(result)
+
+
 def test_fc_and_state_variable_pictures(run, stored, tmp_path):
     done = run("simulate", "--topology", stored, "--neurons", "1e6", "--model", "wilson-cowan", "--noise", "E=0.001",
                "--noise", "I=0.001", "--fc", "--duration", "1000", "--seed", "3", "--json")

@@ -17,8 +17,14 @@ if TYPE_CHECKING:
 LEGEND_REGIONS = 12  # regions drawn as named lines up to this many; a heatmap above
 
 
+NO_TRACES = ("records no traces to draw (a run with BOLD, FC or FCD records only what they need); ask for them "
+             "with ")
+
+
 def _series(result: Any, variables: Sequence[str] | None) -> dict[str, Any]:
     """The variables to draw, name → [samples, regions]."""
+    if len(result.time_ms) == 0:
+        raise InputError(f"the run {NO_TRACES}", Mention("record"))
     series = {result.observed: result.activity} if not variables else {}
     for name in variables or ():
         if name not in result.states and name != result.observed:
