@@ -91,7 +91,7 @@ def test_graph_draws_the_strongest_projections_without_self_loops_coloured_by_he
     assert widths[-1] == pytest.approx(0.4 + 2.6 * np.log1p(strengths[39]) / np.log1p(strengths[0]))
     assert ax.get_title() == f"brain76: regions at x, y; strongest 40 of {g.number_of_edges() - loops:,} " \
                              f"projections; {loops} self-loops not drawn"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["hemisphere = False", "hemisphere = True"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["left hemisphere", "right hemisphere"]
     nodes = next(c for c in ax.collections if isinstance(c, PathCollection))
     assert nodes.get_sizes().max() == pytest.approx(4000 / 76) and len(set(map(tuple, nodes.get_facecolors()))) == 2
     names = [t for t in ax.texts if t.get_text().startswith(("L", "R"))]
@@ -191,3 +191,23 @@ def test_a_run_of_more_than_twelve_regions_is_a_heatmap_of_regions_by_time():
     assert [t.get_text() for t in many.get_yticklabels()] == [f"r{i}" for i in range(13)]
     assert all(t.get_fontsize() >= 8 for t in many.get_yticklabels())
     assert many.figure.axes[-1].get_ylabel() == "E"  # the colour bar names the variable
+
+
+def test_a_long_region_name_at_the_edge_of_the_graph_is_drawn_whole():
+    """The axes widen to the labels: a name centred on the leftmost region is not cut at the axes' edge."""
+    import networkx as nx
+    from matplotlib.text import Text
+
+    from connectome.plots import plot_graph
+
+    g = nx.DiGraph(name="edge")
+    g.add_node("a_region_with_a_very_long_name_indeed", share=1.0, x=0.0, y=0.0)
+    g.add_node("b", share=1.0, x=1.0, y=0.0)
+    g.add_edge("a_region_with_a_very_long_name_indeed", "b", strength=1.0)
+    ax = plot_graph(g).axes[0]
+    frame = ax.get_window_extent()
+    labels = [t for t in ax.get_children() if isinstance(t, Text) and t.get_text() in g]
+    assert len(labels) == 2
+    for label in labels:
+        box = label.get_window_extent()
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, (label.get_text(), box, frame)

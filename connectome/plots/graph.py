@@ -63,6 +63,28 @@ def _positions(graph: nx.DiGraph, seed: int) -> tuple[dict[str, tuple[float, flo
     return nx.spring_layout(graph, seed=seed), False
 
 
+def _within_axes(ax: Axes, texts: Any) -> None:
+    """Widen the axes' limits until every label lies inside them (a long name at the edge is not cut)."""
+    from matplotlib.transforms import Bbox
+
+    texts = list(texts)
+    for _ in range(8):  # widening shrinks the data scale, so the labels' data extent shrinks: a few rounds settle
+        box = Bbox.union([t.get_window_extent() for t in texts]).transformed(ax.transData.inverted())
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        if box.x0 >= x0 and box.x1 <= x1 and box.y0 >= y0 and box.y1 <= y1:
+            return
+        pad_x, pad_y = 0.01 * (x1 - x0), 0.01 * (y1 - y0)
+        ax.set_xlim(min(x0, box.x0 - pad_x), max(x1, box.x1 + pad_x))
+        ax.set_ylim(min(y0, box.y0 - pad_y), max(y1, box.y1 + pad_y))
+
+
+def _legend_label(attribute: str, value: Any) -> str:
+    """`attribute = value`; TVB's boolean hemisphere (True: right) as the hemisphere's name."""
+    if attribute == "hemisphere" and isinstance(value, bool):
+        return "right hemisphere" if value else "left hemisphere"
+    return f"{attribute} = {value}"
+
+
 def _colours(graph: nx.DiGraph, color_by: str | None) -> tuple[Any, dict[str, Any]]:
     """Node colours by the region attribute `color_by` and what draws their key (a legend or a colour bar)."""
     from matplotlib import colormaps
@@ -80,7 +102,7 @@ def _colours(graph: nx.DiGraph, color_by: str | None) -> tuple[Any, dict[str, An
         return [float(v) for v in values], {"cmap": "viridis", "colorbar": color_by}
     palette = colormaps["tab10" if len(distinct) <= 10 else "tab20"]
     colour = {v: palette(i % palette.N) for i, v in enumerate(distinct)}
-    handles = [Line2D([], [], ls="", marker="o", color=colour[v], label=f"{color_by} = {v}")
+    handles = [Line2D([], [], ls="", marker="o", color=colour[v], label=_legend_label(color_by, v))
                for v in distinct[:CATEGORIES]]
     return [colour[v] for v in values], {"legend": handles}
 
@@ -103,8 +125,8 @@ def plot_graph(graph: nx.DiGraph, path: str | os.PathLike | None = None, *, seed
     top : int, optional
         Draw the `top` strongest projections (default: 3 per region; see `strongest`).
     color_by : str, optional
-        Colour regions by this region attribute (e.g. ``"hemisphere"``): a legend of its values, or a
-        colour bar when it takes more than 20 numeric values.
+        Colour regions by this region attribute (e.g. ``"hemisphere"``, whose True is the right one, as in
+        TVB): a legend of its values, or a colour bar when it takes more than 20 numeric values.
     ax : matplotlib.axes.Axes, optional
         Draw into this Axes instead of a new figure.
 
@@ -124,7 +146,7 @@ def plot_graph(graph: nx.DiGraph, path: str | os.PathLike | None = None, *, seed
     >>> fig.axes[0].get_title()
     'pair: regions at x, y; 1 projection'
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    ['hemisphere = False', 'hemisphere = True']
+    ['left hemisphere', 'right hemisphere']
     """
     import networkx as nx
     import numpy as np
@@ -155,7 +177,7 @@ def plot_graph(graph: nx.DiGraph, path: str | os.PathLike | None = None, *, seed
     if "legend" in key:
         ax.legend(handles=key["legend"], fontsize=LABEL_PT, loc="best")
     if n <= MAX_LABELS:
-        nx.draw_networkx_labels(graph, positions, ax=ax, font_size=LABEL_PT)
+        _within_axes(ax, nx.draw_networkx_labels(graph, positions, ax=ax, font_size=LABEL_PT).values())
     total = sum(1 for s, t in graph.edges if s != t)
     shown = (f"strongest {len(drawn):,} of {total:,} projections" if len(drawn) < total
              else f"{total:,} projection{'' if total == 1 else 's'}")
