@@ -204,6 +204,29 @@ def plot_result_fc(result: Any, graph: nx.DiGraph, path: str | os.PathLike | Non
     """`plot_fc` of a run (a SimulationResult with FC) on its topology: SC = S + Sᵀ of the strengths,
     the signal and window from `fc_source`.
 
+    Parameters
+    ----------
+    result : SimulationResult or RunArrays
+        A run with FC (`fc`, `regions`; see `fc_source`).
+    graph : networkx.DiGraph
+        Its topology.
+    path : str or os.PathLike, optional
+        Also write the figure there (.png or .svg, atomically).
+    title : str, optional
+        A first title line.
+    ax : matplotlib.axes.Axes or sequence of three, optional
+        Where to draw, as `plot_fc` takes it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn.
+
+    Raises
+    ------
+    InputError
+        The run has no functional connectivity.
+
     Examples
     --------
     >>> import numpy as np, networkx as nx

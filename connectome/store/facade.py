@@ -136,6 +136,11 @@ class Store(RunRecords):
     create : bool
         Create a SQLite file that does not exist yet (at the newest schema); False refuses a missing file with
         `NoDatabase` (exit code 3), creating nothing, as every reader of an existing store should.
+    Raises
+    ------
+    DatabaseError
+        The database cannot be used as it is (exit code 3): its schema is behind or ahead of this version, or
+        (`NoDatabase`) its file is missing and `create` is False.
     Examples
     --------
     >>> import os, tempfile

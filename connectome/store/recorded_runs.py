@@ -31,7 +31,8 @@ class RunRecords:
         plot : str or None
             A .png or .svg picture of the run to write too (the `plots` extra).
         threads : int or None
-            Threads that sum the coupling; None: chosen for the run. Results are identical for any number.
+            Threads that sum the coupling; None: ``CONNECTOME_THREADS``, else chosen for the run and the machine.
+            Results are identical for any number.
         **params
             Every other keyword is a RunSpec field, as `connectome.simulate` takes them: model, duration_ms,
             dt_ms, seed, bold, fc, ...
@@ -41,8 +42,12 @@ class RunRecords:
             The run's result, with `run_id` set to the id of its record.
         Raises
         ------
-        ReferenceNotFound, InputError, ResourceError
-            An unknown version; an unusable parameter or output path; a run too large to fit or finish.
+        ReferenceNotFound
+            No such version.
+        InputError
+            An unusable parameter, `output` or `plot` path.
+        ResourceError
+            A run too large for the memory or too long to finish, refused before it starts.
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -139,7 +144,8 @@ class RunRecords:
         >>> from connectome import Store
         >>> store, g = Store(os.path.join(tempfile.mkdtemp(), "lab.db")), nx.DiGraph(name="pair")
         >>> g.add_node("a", share=1.0); ref = store.save(g).ref
-        >>> _ = store.delete_run(store.simulate(ref, model="wilson-cowan", duration_ms=5.0, seed=1).run_id, reason="typo")
+        >>> run_id = store.simulate(ref, model="wilson-cowan", duration_ms=5.0, seed=1).run_id
+        >>> _ = store.delete_run(run_id, reason="typo")
         >>> [(d["run_id"], d["ref"], d["reason"]) for d in store.run_deletions()]
         [(1, 'pair@v1', 'typo')]
         """
