@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import runs as stored_runs
+from .refs import VersionRef
 
 if TYPE_CHECKING:
     from ..sim.result import SimulationResult
-    from .facade import VersionRef
 
 
 class RunRecords:
