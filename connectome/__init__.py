@@ -12,7 +12,7 @@ _EXPORTS = {
     "ConnectomeError": "errors", "DatabaseError": "errors", "InputError": "errors", "ReferenceNotFound": "errors",
     "ResourceError": "errors", "MissingExtra": "extras", "SaveResult": "store", "Store": "store", "VersionRef": "store",
     "apportion": "exact", "connections": "exact", "derived_counts": "graph", "parse_count": "exact",
-    "build_graph": "graph", "content_hash": "graph", "to_document": "graph", "validate": "graph",
+    "build_graph": "graph", "content_hash": "graph", "to_document": "graph", "validate": "validation",
     "diff": "compare", "read": "formats", "write": "formats", "RunSpec": "sim", "simulate": "sim", "sweep": "sweeps",
 }
 __all__ = sorted(_EXPORTS)

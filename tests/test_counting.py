@@ -56,7 +56,7 @@ def test_bad_rules_and_scalings_are_refused_naming_the_field(projection, top, me
 
 
 def test_the_graph_validator_applies_the_same_rules():
-    from connectome.graph import validate
+    from connectome.validation import validate
 
     g = nx.DiGraph(name="g")
     g.add_node("a", share=1.0)

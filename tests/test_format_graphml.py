@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import networkx as nx
 import pytest
 
-from connectome.graph import text_problem
+from connectome.validation import text_problem
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from connectome.formats import graphml

@@ -22,7 +22,8 @@ from connectome.formats.graphml import read_graphml
 from connectome.formats.limits import MAX_COLUMNS, MAX_MATRIX_CELLS, MAX_PROJECTIONS
 from connectome.formats.matfile import read_mat
 from connectome.formats.matrix import load_npy, read_labelled_matrix, read_matrix_csv, read_npy
-from connectome.graph import build_graph, validate
+from connectome.graph import build_graph
+from connectome.validation import validate
 from conftest import assert_one_line_error, input_error, table_counts
 
 M = np.array([[0.0, 2.5, 0.0], [0.0, 0.0, 1.0], [4.0, 0.0, 0.5]])

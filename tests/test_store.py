@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from connectome.errors import InputError, ReferenceNotFound
-from connectome.graph import text_problem
+from connectome.validation import text_problem
 from connectome.formats.canonical import dumps, read_json
 from connectome.graph import content_hash, same_topology, to_document
 from connectome.store import Store

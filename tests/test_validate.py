@@ -3,7 +3,7 @@
 import networkx as nx
 import pytest
 
-from connectome.graph import validate
+from connectome.validation import validate
 from conftest import input_error
 
 

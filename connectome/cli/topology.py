@@ -124,7 +124,7 @@ def _large_json(file: str, fmt: str | None, name: str | None, options: dict[str,
 
 def _dry_run(ctx: click.Context, graph):
     """What an import would store, without creating a database that does not exist yet."""
-    from ..graph import validate
+    from ..validation import validate
     from ..store.facade import plan_save
     from ..store.url import resolve_url, sqlite_path
 

@@ -146,7 +146,7 @@ def read(path: str | os.PathLike, *, format: str | None = None, name: str | None
     >>> read(path, normalise="max", strength_scale=2).edges["a", "b"]["strength"]
     2.0
     """
-    from ..graph import validate
+    from ..validation import validate
 
     fmt = format_named(detect(path, format))
     given = {k: v for k, v in options.items()

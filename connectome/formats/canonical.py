@@ -12,8 +12,8 @@ from ..atomic import write_text
 from ..errors import located
 from ..counting import rule_problem, scaling_problem, strength_limit
 from ..numeric import check_positive
-from ..graph import (RESERVED_PROJECTION_KEYS, _check_extra, build_graph, key_problem, name_problem, neurons_problem,
-                     to_document, validate)
+from ..graph import build_graph, to_document
+from ..validation import RESERVED_PROJECTION_KEYS, _check_extra, key_problem, name_problem, neurons_problem, validate
 from .inputs import Source, label, read_text
 from .options import option_error
 

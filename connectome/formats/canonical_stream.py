@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from .. import jsontext
 from ..columns import Columns, ColumnsBuilder
 from ..exact import MAX_STRENGTH
-from ..graph import key_problem
+from ..validation import key_problem
 from .canonical import _no_constants, parse_document
 from .inputs import MAX_FILE_BYTES
 

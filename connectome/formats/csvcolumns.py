@@ -24,7 +24,7 @@ import io
 from typing import Callable, Iterator
 
 from ..errors import Mention, located
-from ..graph import key_problem
+from ..validation import key_problem
 from .inputs import DECIMAL, Source, decode, read_bytes
 from .limits import MAX_COLUMNS
 from .options import OptionError

@@ -53,7 +53,8 @@ from ..atomic import open_output
 from ..counting import rule_problem, strength_limit
 from ..errors import ConnectomeWarning, Mention, located
 from ..numeric import check_positive
-from ..graph import RESERVED_REGION_KEYS, build_graph, validate
+from ..graph import build_graph
+from ..validation import RESERVED_REGION_KEYS, validate
 from .inputs import DECIMAL, INTEGER, Source, file_stem, label
 from . import edgerows
 from .csvcolumns import csv_records, rows as _rows  # noqa: F401 (csv_records: importable from here too)

@@ -50,7 +50,8 @@ from networkx.readwrite.graphml import GraphMLReader
 
 from ..atomic import open_output
 from ..errors import Mention, located
-from ..graph import build_graph, key_problem, shown, validate
+from ..graph import build_graph
+from ..validation import key_problem, shown, validate
 from .inputs import DECIMAL, INTEGER, Source, file_stem, label, read_bytes
 from .limits import brief
 from .lengths import attach_lengths, check_key

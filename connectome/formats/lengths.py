@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import ConnectomeWarning, Mention, located
-from ..graph import shown
+from ..validation import shown
 from .inputs import Source, label, read_bytes
 from .limits import check_cells
 from .options import option_error

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import Mention, located
 from ..extras import require
-from ..graph import shown
+from ..validation import shown
 from .inputs import Source, label, read_bytes
 from .limits import (CHUNK, MAX_MEMBER_BYTES, MAX_PROJECTIONS, MAX_RATIO, brief, check_cells, check_inflation,
                      inflation_cap)

@@ -39,7 +39,8 @@ import numpy as np
 
 from ..atomic import open_output, staged
 from ..errors import located
-from ..graph import build_graph, shown, validate
+from ..graph import build_graph
+from ..validation import shown, validate
 from .builtin import ORIENTATIONS
 from .csvcolumns import csv_records
 from .inputs import DECIMAL, Source, decode, file_stem, label, read_bytes

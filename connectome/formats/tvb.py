@@ -73,7 +73,8 @@ import networkx as nx
 from ..atomic import open_output
 from ..errors import ConnectomeWarning, located
 from ..numeric import check_positive, is_number
-from ..graph import build_graph, validate
+from ..graph import build_graph
+from ..validation import validate
 from .archive import Member, classify, members
 from .inputs import Source, file_stem, label
 from .options import option_error

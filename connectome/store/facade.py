@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from ..bulk import without_gc
 from ..counting import DEFAULT_SCALING
 from ..errors import DatabaseError, InputError, NoDatabase, ReferenceNotFound
-from ..graph import content_hash, content_rows, text_problem, validate
+from ..graph import content_hash, content_rows
+from ..validation import text_problem, validate
 from . import ledger
 from .connection import Conn, Database
 from .locks import lock_key

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from ..errors import InputError, Mention
 from ..extras import require
-from ..graph import shown
+from ..validation import shown
 
 CONNECT_TIMEOUT_S = 5.0
 WORKERS_TIMEOUT_S = 30.0  # a scheduler just started may wait for its workers a while

@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any, Callable, Mapping
 
 from ..errors import InputError, Mention
-from ..graph import shown
+from ..validation import shown
 from ..exact import parse_count
 from ..sim.spec import RunSpec
 

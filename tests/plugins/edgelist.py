@@ -15,7 +15,8 @@ from connectome.errors import located
 from connectome.formats import ReaderOption, register_format
 from connectome.formats.inputs import Source, file_stem, label, read_text
 from connectome.formats.options import option_error
-from connectome.graph import build_graph, validate
+from connectome.graph import build_graph
+from connectome.validation import validate
 
 SEPARATOR = ReaderOption("separator", str, "the column separator [default: blanks]", metavar="TEXT")
 
