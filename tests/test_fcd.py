@@ -280,3 +280,15 @@ def test_a_runs_series_is_made_once_for_its_fc_fcd_and_spectrum(monkeypatch, bol
     result = run(p)
     assert len(calls) == made and result.fc is not None and result.fcd is not None
     assert result.analyses["spectrum"]["signal"] == "activity"
+
+
+def test_an_fc_of_fewer_than_three_samples_is_refused_before_the_run():
+    """10 ms of a 2 s BOLD period: the spec is refused when made, not after every step has run."""
+    from connectome.sim import make_spec
+
+    with pytest.raises(InputError, match=r"^fc: at most 1 BOLD samples after the 0 ms transient; need at least 3 "
+                                         r"\(lengthen duration_ms, shorten transient_ms or record more often\)$"):
+        make_spec(model="wilson-cowan", duration_ms=10.0, bold=True, fc=True)
+    with pytest.raises(InputError, match=r"^fc: at most 2 recorded samples after the 5 ms transient"):
+        make_spec(model="wilson-cowan", duration_ms=10.0, transient_ms=5.0, record_every_ms=4.0, fc=True)
+    assert make_spec(model="wilson-cowan", duration_ms=10.0, transient_ms=5.0, record_every_ms=2.5, fc=True).fc

@@ -44,8 +44,9 @@ def check_analyses(spec: Any) -> None:
 
 
 def _check_lengths(spec: Any) -> None:
-    """Refuse, before the run, a window longer than the most samples the run can record after its transient
-    (the run's time grid refused elsewhere is left to `prepare`; the exact count is checked after the run)."""
+    """Refuse, before the run, an FC of fewer than 3 samples and a window longer than the most samples the run
+    can record after its transient (the run's time grid refused elsewhere is left to `prepare`; the exact
+    count is checked after the run)."""
     from fractions import Fraction
 
     from .spec import exact, timing
@@ -66,6 +67,13 @@ def _check_lengths(spec: Any) -> None:
         asked.append(("fcd_window_ms", spec.fcd_window_ms, every, what))
     if spec.spectrum:
         asked.append(("spectrum_window_ms", spec.spectrum_window_ms, grid.stride * grid.dt, "recorded"))
+    if spec.fc:
+        every, what = (bold, "BOLD") if bold else (grid.stride * grid.dt, "recorded")
+        most = 0 if span < 0 else int(span // every) + 1
+        if most < 3:
+            raise InputError(Mention("fc"), f": at most {most} {what} samples after the {spec.transient_ms:g} ms "
+                             "transient; need at least 3 (lengthen ", Mention("duration_ms"), ", shorten ",
+                             Mention("transient_ms"), " or record more often)")
     for keyword, window, every, what in asked:
         most = 0 if span < 0 else int(span // every) + 1
         width = int(exact(window) / every + Fraction(1, 2))
