@@ -227,6 +227,21 @@ def test_a_service_that_accepts_but_does_not_speak_dask_is_one_line_within_15_s(
     assert raw_sql(db, "SELECT count(*) FROM sweeps") == [(0,)]
 
 
+def test_a_port_where_nothing_listens_is_refused_at_once_in_one_line(tmp_path):
+    """A refused connection is not retried until the 5 s bound (Dask's own connect would)."""
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        store.save(read(EXAMPLE))
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    address = f"tcp://127.0.0.1:{port}"
+    done, _seconds = _cli("--db", str(db), *SWEEP, "--grid", "coupling=0,1", "--scheduler", address)
+    _one_line(done, f"--scheduler {address}: no Dask scheduler answers there (the connection was refused: nothing "
+              "listens on that port)")
+    assert raw_sql(db, "SELECT count(*) FROM sweeps") == [(0,)]
+
+
 def test_a_running_scheduler_is_reached(cluster, store):
     client, local = cluster
     out = sweep(store, "v1", 10**6, grid={"coupling": [0.0, 0.5]}, scheduler=local.scheduler_address, seed=2, **BASE)

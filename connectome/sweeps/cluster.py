@@ -132,6 +132,7 @@ def _handshake(address: str) -> None:
     """
     from distributed.comm import connect as comm_connect
 
+    _reachable(address)
     outcome: dict[str, BaseException | None] = {}
 
     async def exchange() -> None:
@@ -155,6 +156,21 @@ def _handshake(address: str) -> None:
     if outcome["error"] is not None:
         raise InputError(Mention("scheduler", address),
                          f": no Dask scheduler answers there ({_reason(outcome['error'])})")
+
+
+def _reachable(address: str) -> None:
+    """Refuse at once an address where nothing listens (Dask's own connect retries a refused port until its
+    timeout); one TCP connection, bounded by CONNECT_TIMEOUT_S, closed again."""
+    import socket
+
+    host, _, port = address.partition("://")[2].rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except ConnectionRefusedError:
+        raise InputError(Mention("scheduler", address), ": no Dask scheduler answers there (the connection was "
+                         "refused: nothing listens on that port)") from None
+    except OSError:
+        return  # unreachable, unresolvable or slow: the handshake below says why, within its own bound
 
 
 def _reason(e: BaseException) -> str:
