@@ -38,9 +38,9 @@ def sections(markdown: str) -> dict[str, str]:
 def test_the_models_page_names_every_model_with_every_parameter_and_source():
     from connectome.sim.models import MODELS
 
-    module = hook("models_page")
+    module = hook("registry_pages")
     text = page("models.md", module)
-    assert not any(marker in text for marker in module.MARKERS)
+    assert not any(marker in text for marker in module.PAGES["models.md"])
     found = sections(text)
     for name, model in MODELS.items():
         assert name in found, f"models.md has no section for the model {name!r}"
@@ -57,7 +57,7 @@ def test_the_models_page_names_every_coupling_function_and_integrator():
     from connectome.sim.coupling import FUNCTIONS
     from connectome.sim.integrators import INTEGRATORS
 
-    text = page("models.md", hook("models_page"))
+    text = page("models.md", hook("registry_pages"))
     for name in (*FUNCTIONS, *INTEGRATORS):
         assert f"| `{name}` |" in text, f"models.md does not list {name!r}"
 
@@ -65,7 +65,7 @@ def test_the_models_page_names_every_coupling_function_and_integrator():
 def test_the_formats_page_names_every_format_and_reader_option():
     from connectome.formats.registry import formats, reader_options
 
-    text = page("formats.md", hook("formats_page"))
+    text = page("formats.md", hook("registry_pages"))
     for fmt in formats():
         assert f"| `{fmt.name}` |" in text, f"formats.md does not list the format {fmt.name!r}"
     for keyword in reader_options():
@@ -82,13 +82,14 @@ def test_a_model_added_without_documentation_would_show(monkeypatch):
         name = "undocumented-example"
 
     monkeypatch.setitem(models.MODELS, Undocumented.name, Undocumented())
-    assert "## undocumented-example" in page("models.md", hook("models_page"))
+    assert "## undocumented-example" in page("models.md", hook("registry_pages"))
 
 
-@pytest.mark.parametrize("name,module", [("models.md", "models_page"), ("formats.md", "formats_page")])
-def test_a_page_without_its_markers_is_refused(name, module):
+@pytest.mark.parametrize("name", ["models.md", "formats.md"])
+def test_a_page_without_its_markers_is_refused(name):
     with pytest.raises(ValueError, match="marker"):
-        hook(module).on_page_markdown("# nothing", SimpleNamespace(file=SimpleNamespace(src_uri=name)), None, None)
+        hook("registry_pages").on_page_markdown("# nothing", SimpleNamespace(file=SimpleNamespace(src_uri=name)),
+                                                None, None)
 
 
 def api_modules() -> list[str]:

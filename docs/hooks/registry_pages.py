@@ -1,12 +1,14 @@
-"""MkDocs hook: the models page, written from the engine's registries as the site is built.
+"""MkDocs hook: the pages written from the registries as the site is built.
 
-`docs/models.md` holds markers; each is replaced by text made from a registry, so that the page names every
-registered model, coupling function and integrator with the parameters, equations and sources the code has:
+Each page below holds markers; each marker is replaced by text made from a registry, so that the pages name
+every registered part with what the code has:
 
-* ``<!-- models -->``: every model (`connectome.sim.models.MODELS`, as `Model.describe` and
-  `connectome models show NAME --json` give it);
-* ``<!-- coupling functions -->``: `connectome.sim.coupling.FUNCTIONS`;
-* ``<!-- integrators -->``: `connectome.sim.integrators.INTEGRATORS`.
+* `docs/models.md`: ``<!-- models -->``, every model (`connectome.sim.models.MODELS`, as `Model.describe`
+  and `connectome models show NAME --json` give it); ``<!-- coupling functions -->``,
+  `connectome.sim.coupling.FUNCTIONS`; ``<!-- integrators -->``, `connectome.sim.integrators.INTEGRATORS`;
+* `docs/formats.md`: ``<!-- formats -->``, each format's name, extensions, reader and writer
+  (`connectome.formats.registry`); ``<!-- reader options -->``, each reader option, its flag on the command
+  line, its keyword in Python and the formats that take it.
 
 `tests/test_docs_models.py` checks the text against the registries.
 """
@@ -15,19 +17,14 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any
-
-PAGE = "models.md"
-MARKERS = ("<!-- models -->", "<!-- coupling functions -->", "<!-- integrators -->")
+from typing import Any, Callable
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """Fill the models page's markers; leave every other page as it is."""
-    if page.file.src_uri != PAGE:
-        return markdown
-    for marker, make in zip(MARKERS, (models_markdown, coupling_markdown, integrators_markdown)):
+    """Fill a registry page's markers; leave every other page as it is."""
+    for marker, make in PAGES.get(page.file.src_uri, {}).items():
         if marker not in markdown:
-            raise ValueError(f"docs/{PAGE}: the marker {marker} is missing")
+            raise ValueError(f"docs/{page.file.src_uri}: the marker {marker} is missing")
         markdown = markdown.replace(marker, make())
     return markdown
 
@@ -37,18 +34,18 @@ def cell(value: object) -> str:
     return str(value).replace("|", r"\|").replace("\n", " ")
 
 
-def number(value: float | None) -> str:
-    """A number as the command line shows it (`0.27`, `154`, `-inf`)."""
-    if value is None:
-        return ""
-    return f"{value:g}" if not math.isinf(value) else ("inf" if value > 0 else "-inf")
-
-
 def table(header: list[str], rows: list[list[str]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def number(value: float | None) -> str:
+    """A number as the command line shows it (`0.27`, `154`, `-inf`)."""
+    if value is None:
+        return ""
+    return f"{value:g}" if not math.isinf(value) else ("inf" if value > 0 else "-inf")
 
 
 def model_markdown(model: Any) -> str:
@@ -107,3 +104,53 @@ def integrators_markdown() -> str:
 
     return table(["integrator", "noise", "what it is"],
                  [[f"`{i.name}`", "additive" if i.stochastic else "", i.doc] for i in INTEGRATORS.values()])
+
+
+def function(value: Any) -> str:
+    """A reader's or writer's Python name (`connectome.formats.tvb.read_tvb`), or an empty cell for none."""
+    if value is None:
+        return ""
+    name = value.replace(":", ".") if isinstance(value, str) else f"{value.__module__}.{value.__qualname__}"
+    return f"`{name}`"
+
+
+def formats_markdown() -> str:
+    """Every registered format, in registration order (which breaks ties between extensions)."""
+    from connectome.formats.registry import formats
+
+    rows = []
+    for fmt in formats():
+        found = " ".join(f"`{e}`" for e in fmt.extensions) + (" or a folder" if fmt.folder is not None else "")
+        if fmt.fallback:
+            found += " (and any file nothing else claims)"
+        rows.append([f"`{fmt.name}`", found, function(fmt.reader), function(fmt.writer)])
+    return table(["format", "files", "reader", "writer"], rows)
+
+
+def flag(keyword: str) -> str:
+    """The command line's flag for a reader option (`source_column` is `--source`)."""
+    from connectome.cli.flags import FLAGS
+
+    return FLAGS.get(keyword, "--" + keyword.replace("_", "-"))
+
+
+def options_markdown() -> str:
+    """Every reader option: flag, keyword, value, the formats that take it, what it does."""
+    from connectome.formats.registry import reader_options
+
+    rows = []
+    for option, names in reader_options().values():
+        kind = option.type
+        value = ("flag" if kind is bool else " / ".join(kind) if isinstance(kind, tuple)
+                 else "file" if getattr(kind, "__name__", "") == "Path" else kind.__name__)
+        value += " (repeatable)" if option.multiple else ""
+        rows.append([f"`{flag(option.keyword)}`", f"`{option.keyword}`", value, ", ".join(names), option.help])
+    return table(["flag", "Python keyword", "value", "formats", "what it does"], rows)
+
+
+# each page's markers, in the order they appear, and what fills each
+PAGES: dict[str, dict[str, Callable[[], str]]] = {
+    "models.md": {"<!-- models -->": models_markdown, "<!-- coupling functions -->": coupling_markdown,
+                  "<!-- integrators -->": integrators_markdown},
+    "formats.md": {"<!-- formats -->": formats_markdown, "<!-- reader options -->": options_markdown},
+}
