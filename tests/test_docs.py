@@ -3,6 +3,7 @@ harness itself holds to its rules."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,6 @@ def test_every_block_of_the_page_runs_as_shown(page: Path, tmp_path, request):
     db = request.getfixturevalue("pg_url") if options(page).get("db") == "postgresql" else None
     problems = run_page(page, tmp_path, db)
     assert not problems, "\n\n".join(problems)
-    import os
-
     pictures = os.environ.get("CONNECTOME_DOCS_PICTURES")  # the pictures the page's own run made, kept for the site
     if pictures:
         for made in (tmp_path / "pictures").glob("*.png"):
