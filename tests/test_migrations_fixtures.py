@@ -134,3 +134,10 @@ def _write(path: Path, document: dict[str, Any]) -> Path:
     """`document` written to `path` as JSON; the path."""
     path.write_text(json.dumps(document))
     return path
+
+
+def test_the_upgrading_guides_store_is_the_0007_fixture():
+    """docs/guide/upgrading.md upgrades examples/data/old_store_0007.sqlite: the fixture this file checks."""
+    root = Path(__file__).resolve().parent.parent
+    shipped = root / "examples" / "data" / "old_store_0007.sqlite"
+    assert shipped.read_bytes() == (root / "tests" / "fixtures" / "revisions" / "0007-6b6ac0c.sqlite").read_bytes()
