@@ -51,6 +51,23 @@ def test_the_models_page_names_every_model_with_every_parameter_and_source():
         for variable in info["state_variables"]:
             assert f"| `{variable['name']}` |" in section, f"{name}: state variable {variable['name']} is missing"
         assert info["equations"] in section and all(source in section for source in info["sources"])
+        check_typeset_equations(name, info, section)
+
+
+def check_typeset_equations(name: str, info: dict, section: str) -> None:
+    """The model's `latex` is there, each equation one line, shown as display math in its section and
+    read by latex2mathml (the site's converter) with no command left unknown."""
+    from latex2mathml.converter import convert
+
+    assert info["latex"], f"{name}: no typeset equations (`latex`)"
+    for tex in info["latex"]:
+        assert tex.strip() and "\n" not in tex and "$" not in tex, f"{name}: {tex!r} is not one line of LaTeX"
+        assert f"$$\n{tex}\n$$" in section, f"{name}: {tex!r} is not shown as display math"
+        try:
+            mathml = convert(tex, display="block")
+        except Exception as exc:  # noqa: BLE001 (latex2mathml's errors carry no message)
+            raise AssertionError(f"{name}: latex2mathml cannot read {tex!r} ({type(exc).__name__})") from exc
+        assert "\\" not in mathml, f"{name}: latex2mathml does not know a command in {tex!r}"
 
 
 def test_the_models_page_names_every_coupling_function_and_integrator():
@@ -83,6 +100,25 @@ def test_a_model_added_without_documentation_would_show(monkeypatch):
 
     monkeypatch.setitem(models.MODELS, Undocumented.name, Undocumented())
     assert "## undocumented-example" in page("models.md", hook("registry_pages"))
+
+
+@pytest.mark.parametrize("latex, message", [((), "no typeset equations"), ((r"x^",), "cannot read"),
+                                            ((r"\frac{dx}{dt} = \gamaa x",), "does not know"),
+                                            (("x = 1\n+ c",), "not one line")])
+def test_a_model_added_without_readable_typeset_equations_would_fail(monkeypatch, latex, message):
+    from connectome.sim import models
+    from connectome.sim.models.linear import Linear
+
+    class Untypeset(Linear):
+        """A model registered by a test."""
+
+        name = "untypeset-example"
+
+    Untypeset.latex = latex
+    monkeypatch.setitem(models.MODELS, Untypeset.name, Untypeset())
+    section = sections(page("models.md", hook("registry_pages")))[Untypeset.name]
+    with pytest.raises(AssertionError, match=message):
+        check_typeset_equations(Untypeset.name, Untypeset().describe(), section)
 
 
 @pytest.mark.parametrize("name", ["models.md", "formats.md"])

@@ -486,3 +486,21 @@ def test_a_warning_every_point_raises_is_one_warning_line(run, workers):
     assert out.stderr.splitlines() == [
         "warning: --dt: dt·|λ| = 3.12 for montbrio-pazo-roxin (its fastest rate |λ| = 3.12/ms at its default point; "
         "the explicit schemes are unstable above 2); a step below 0.16 ms resolves it"]
+
+
+def test_resume_with_anything_it_would_ignore_is_refused_from_python_and_the_command_line(run, db):
+    """A resumed sweep runs its stored specification: a topology, grid or run field given with it is refused."""
+    assert run("topology", "import", EXAMPLE).exit_code == 0
+    with pytest.raises(InputError, match=r"^resume: a resumed sweep runs its stored specification; give no ref, "
+                                         r"grid, duration_ms with it$"):
+        sweep(db, "nonexistent", resume=1, grid={"coupling": [1.0]}, duration_ms=20.0)
+    assert_one_line_error(run("sweep", "--resume", "1", "--neurons", "5", "--grid", "coupling=1"),
+                          "--resume: a resumed sweep runs its stored specification; give no --neurons, --grid with it")
+
+
+def test_a_keyword_that_is_no_run_parameter_is_one_clear_error(tmp_path):
+    with pytest.raises(InputError, match=r"^duration: not a run parameter \(did you mean duration_ms\?\)$"):
+        make_spec(model="linear", duration=5.0)
+    with pytest.raises(InputError, match=r"^bogus: not a run parameter"):
+        sweep(tmp_path / "unused.db", "pair@v1", grid={"coupling": [1.0]}, bogus=1)
+    assert not (tmp_path / "unused.db").exists()  # refused before the store is opened

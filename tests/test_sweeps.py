@@ -214,7 +214,8 @@ def test_an_unreachable_scheduler_and_bad_arguments_are_one_line(run):
     out = run("sweep", "--topology", "v1", "--neurons", "1e6", *CLI_BASE, "--grid", "coupling=0,1",
               "--scheduler", "tcp://127.0.0.1:9")
     assert_one_line_error(out, "--scheduler tcp://127.0.0.1:9")
-    assert_one_line_error(run("sweep", "--resume", "1", "--grid", "coupling=1"), "--resume: the sweep's stored")
+    assert_one_line_error(run("sweep", "--resume", "1", "--grid", "coupling=1"),
+                          "--resume: a resumed sweep runs its stored specification; give no --grid with it")
     assert_one_line_error(run("sweep", "--resume", "7"), "sweep 7: no such sweep")
     assert_one_line_error(run("sweep", "--topology", "v1", "--neurons", "1e6", "--grid", "nope=1,2"),
                           "--grid nope=1.0", "no parameter nope")

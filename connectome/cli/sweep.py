@@ -62,17 +62,17 @@ def sweep(ctx: click.Context, ref: str | None, neurons: int | None, axes: tuple[
     """
     from ..sweeps import Grid, run_sweep
     from ..sweeps.cluster import check_options
+    from ..sweeps.plan import check_resume_alone
 
     check_options(scheduler, workers, dashboard)  # refused before the store is opened
     if resume is None:
         if ref is None or not axes:
             raise InputError("sweep: give --topology and at least one --grid (or --resume ID)")
         base, grid = spec_of_options(neurons, options), Grid.parse(axes, seeds)
-    elif ref is not None or neurons is not None or axes or objective or any((empirical_fc, empirical_bold,
-                                                                              empirical_fcd)):
-        raise InputError("--resume: the sweep's stored specification is used; give no --topology, --neurons, "
-                         "--grid, --objective or --empirical-* with it")
     else:
+        check_resume_alone(resume, {"ref": ref, "neurons": neurons, "grid": axes, "objective": objective,
+                                    "empirical_fc": empirical_fc, "empirical_bold": empirical_bold,
+                                    "empirical_fcd": empirical_fcd})
         base = grid = None
     with warnings_shown():
         out = run_sweep(store_of(ctx), ref, base, grid, objective=objective, empirical_fc=empirical_fc,

@@ -68,7 +68,7 @@ def simulate(graph: nx.DiGraph, neurons: int | None = None, *, progress: Callabl
     Raises
     ------
     InputError
-        A value a RunSpec field does not take (a keyword that is no field: TypeError).
+        A keyword that is no RunSpec field, or a value a field does not take.
     ResourceError
         A run beyond `max_steps`, beyond the memory or beyond a week.
 

@@ -280,9 +280,23 @@ def make_spec(neurons: object = None, **params: Any) -> RunSpec:
             raise InputError(Mention("stimuli"), f": expected {STIMULUS_SYNTAX}, got {text!r}")
     if "width" in params:  # the rate model's width: a model parameter, kept as a keyword for convenience
         params["params"] = {**params.get("params", {}), "width": params.pop("width")}
+    _known_fields(params)
     spec = RunSpec(neurons=neurons, stimuli=texts, **params)  # type: ignore[arg-type]
     check(spec)
     return spec
+
+
+def _known_fields(params: dict[str, Any]) -> None:
+    """Refuse a keyword that is no RunSpec field (InputError, with the nearest field's name when one is close)."""
+    import difflib
+    from dataclasses import fields
+
+    known = [f.name for f in fields(RunSpec)]
+    for name in params:
+        if name not in known:
+            near = difflib.get_close_matches(str(name), known, n=1)
+            raise InputError(f"{name}: not a run parameter" + (f" (did you mean {near[0]}?)" if near else
+                                                               " (the RunSpec fields are the run's parameters)"))
 
 
 def _float_if_whole(value: Any) -> Any:

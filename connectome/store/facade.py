@@ -66,11 +66,13 @@ class Store(VersionReads, RunRecords):
     create : bool
         Create a SQLite file that does not exist yet (at the newest schema); False refuses a missing file with
         `NoDatabase` (exit code 3), creating nothing, as every reader of an existing store should.
+
     Raises
     ------
     DatabaseError
         The database cannot be used as it is (exit code 3): its schema is behind or ahead of this version, or
         (`NoDatabase`) its file is missing and `create` is False.
+
     Examples
     --------
     >>> import os, tempfile
@@ -121,14 +123,17 @@ class Store(VersionReads, RunRecords):
             A note kept with the version (`versions` shows it).
         source : str or None
             Where it came from (a file name): kept with the version, and the prefix of validation errors.
+
         Returns
         -------
         SaveResult
             The version created, or the identical newest one (``created`` False).
+
         Raises
         ------
         InputError
             The graph is not a valid topology, or `message` is not usable text.
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -175,10 +180,12 @@ class Store(VersionReads, RunRecords):
             The topology (validated first, InputError).
         name : str or None
             Plan it under this name instead of ``graph.graph["name"]``.
+
         Returns
         -------
         SaveResult
             What `save` would return now.
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -244,14 +251,17 @@ class Store(VersionReads, RunRecords):
         ----------
         ref : str
             The reference; `NAME` and `NAME@latest` stand for the newest version.
+
         Returns
         -------
         VersionRef
             The version's row id, name and number.
+
         Raises
         ------
         ReferenceNotFound
             No such topology or version, or a bare `vN` that no topology or several have (listed).
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx

@@ -36,10 +36,12 @@ class RunRecords:
         **params
             Every other keyword is a RunSpec field, as `connectome.simulate` takes them: model, duration_ms,
             dt_ms, seed, bold, fc, ...
+
         Returns
         -------
         SimulationResult
             The run's result, with `run_id` set to the id of its record.
+
         Raises
         ------
         ReferenceNotFound
@@ -48,6 +50,7 @@ class RunRecords:
             An unusable parameter, `output` or `plot` path.
         ResourceError
             A run too large for the memory or too long to finish, refused before it starts.
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -108,15 +111,18 @@ class RunRecords:
             Why, kept in the log.
         remove_output : bool
             Remove the run's output file (a regular .npz or .csv file only) after the row is gone.
+
         Returns
         -------
         dict
             {run_id, ref, output, output_removed, reason, deleted_at} (and output_error when the file could not
             be removed).
+
         Raises
         ------
         InputError
             No such run (or it was deleted already).
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -138,6 +144,7 @@ class RunRecords:
         -------
         list of dict
             One per deleted run: run_id, ref, output, reason, deleted_at.
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -165,11 +172,13 @@ class RunRecords:
             The points of that sweep.
         limit : int or None
             Only the newest `limit` of them.
+
         Returns
         -------
         list of dict
             Each run's record (as `run` gives it) with `model`, `duration_ms`, `sweep_id`, `sweep_point`,
             `objective` and `score` (its sweep's objective and score; else its FC–SC correlation, when it has FC).
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -190,15 +199,18 @@ class RunRecords:
         ----------
         run_id : int
             The run.
+
         Returns
         -------
         dict
             id, ref, neurons, seed, parameters (its RunSpec), started_at, wall_s, peak_rss_bytes, output, summary
             and output_exists (None: no output file).
+
         Raises
         ------
         InputError
             No such run; for a deleted one, when and why it was deleted.
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx
@@ -218,14 +230,17 @@ class RunRecords:
         ----------
         run_id : int
             The run (one given an `output` file).
+
         Returns
         -------
         connectome.sim.recorded.RunArrays
             Its regions, time axes, state variables, BOLD, FC and its RunSpec.
+
         Raises
         ------
         InputError
             No such run, or the run has no output file or it is missing.
+
         Examples
         --------
         >>> import os, tempfile, networkx as nx

@@ -66,6 +66,7 @@ class SaveResult:
         -------
         dict
             The fields by name, in their order.
+
         Examples
         --------
         >>> import json

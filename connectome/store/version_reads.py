@@ -30,10 +30,12 @@ class VersionReads:
         ----------
         ref : str or VersionRef
             The version (a reference `resolve` takes, or its result).
+
         Returns
         -------
         connectome.graph.Rows
             Regions as (name, attributes) pairs; projections as source and target indices and strengths.
+
         Examples
         --------
         >>> from connectome import Store
@@ -71,10 +73,12 @@ class VersionReads:
         ----------
         ref : str or VersionRef
             The version (a reference `resolve` takes, or its result).
+
         Returns
         -------
         connectome.columns.Columns
             Region and projection columns as numpy arrays, extra attributes included.
+
         Examples
         --------
         >>> from connectome import Store
@@ -96,10 +100,12 @@ class VersionReads:
         ----------
         ref : str or VersionRef
             The version (a reference `resolve` takes, or its result).
+
         Returns
         -------
         networkx.DiGraph
             The topology as saved, with its name, description, reference scale and extra attributes.
+
         Examples
         --------
         >>> from connectome import Store
@@ -123,10 +129,12 @@ class VersionReads:
             Only topologies whose name matches this shell pattern (`*`, `?`, `[…]`; exact otherwise).
         latest : bool
             Only the newest version of each.
+
         Returns
         -------
         list of dict
             One per version: name, version, ref, regions, projections, created_at, message.
+
         Examples
         --------
         >>> from connectome import Store
@@ -164,10 +172,12 @@ class VersionReads:
         ledger_entry : bool
             Whole store only: end the list with the ledger's own entry (ref "(ledger)", entries, stored and recomputed
             head), which reports versions missing from the store and guarding triggers missing or disabled.
+
         Returns
         -------
         list of dict
             One per version, by id; `ok` is True when `problems` is empty.
+
         Examples
         --------
         >>> from connectome import Store

@@ -19,7 +19,7 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
           seeds: int = 1, objective: str | None = None, empirical_fc: str | None = None,
           empirical_bold: str | None = None, empirical_fcd: str | None = None, scheduler: str | None = None,
           workers: int | None = None, batch: int | None = None, resume: int | None = None,
-          dashboard: bool = False, **run: Any) -> dict[str, Any]:
+          dashboard: bool = False, **run: Any) -> SweepResult:
     """Run (or resume) a sweep from Python, as the `sweep` command does.
 
     It runs from a plain script, guarded by ``if __name__ == "__main__":`` or not, and from a notebook (the
@@ -52,7 +52,8 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
     batch : int, optional
         The most points one kernel steps together (None: up to 16, as memory and workers allow).
     resume : int, optional
-        A sweep's id: run its points that have no recorded run, with its stored parameters.
+        A sweep's id: run its points that have no recorded run, with its stored parameters (refused with
+        `ref`, `neurons`, `grid`, `objective`, an empirical file or a RunSpec field, which it would ignore).
     dashboard : bool
         Open the local cluster's dashboard on 127.0.0.1.
     **run
@@ -79,14 +80,18 @@ def sweep(store: Any, ref: str | None = None, neurons: int | None = None, *, gri
     """
     from ..sim import make_spec
     from ..store import Store
+    from .plan import check_resume_alone
     from .runner import run_sweep
 
-    if not isinstance(store, Store):
-        store = Store(store)
+    check_resume_alone(resume, {"ref": ref, "neurons": neurons, "grid": grid, "objective": objective,
+                                "empirical_fc": empirical_fc, "empirical_bold": empirical_bold,
+                                "empirical_fcd": empirical_fcd, **run})
     base = axes = None
-    if resume is None:
+    if resume is None:  # checked before the store is opened: a bad argument creates no database
         axes = Grid.of(grid, seeds)
         base = make_spec(neurons, **run)
+    if not isinstance(store, Store):
+        store = Store(store)
     return SweepResult(run_sweep(store, ref, base, axes, objective=objective, empirical_fc=empirical_fc,
                                  empirical_bold=empirical_bold, empirical_fcd=empirical_fcd, scheduler=scheduler,
                                  workers=workers, batch=batch, resume=resume, dashboard=dashboard))

@@ -87,6 +87,26 @@ def plan_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | N
                      target)
 
 
+def check_resume_alone(resume: int | None, given: dict[str, Any]) -> None:
+    """Refuse, with `resume`, any of `given` (keyword → value) that is set: a resumed sweep runs its stored
+    specification, so a topology, grid, objective or run field given with it would be silently ignored.
+
+    Examples
+    --------
+    >>> check_resume_alone(1, {"ref": "pair@v1", "grid": None, "duration_ms": 20.0})
+    Traceback (most recent call last):
+    ...
+    connectome.errors.InputError: resume: a resumed sweep runs its stored specification; give no ref, duration_ms with it
+    """
+    if resume is None:
+        return
+    extra = [name for name, value in given.items() if value not in (None, (), [], {}, False)]
+    if extra:
+        mentions = [part for name in extra for part in (", ", Mention(name))][1:]
+        raise InputError(Mention("resume"), ": a resumed sweep runs its stored specification; give no ", *mentions,
+                         " with it")
+
+
 CHECK_EVERY_CELL_UP_TO = 10_000
 
 

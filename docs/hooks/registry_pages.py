@@ -49,11 +49,15 @@ def number(value: float | None) -> str:
 
 
 def model_markdown(model: Any) -> str:
-    """One model's section: what it is, its equations, variables, parameters, defaults, BOLD drive and sources."""
+    """One model's section: what it is, its equations (typeset from `latex`, then as text), variables,
+    parameters, defaults, BOLD drive and sources."""
     info = model.describe()
     text = inspect.cleandoc(type(model).__doc__ or "")
-    out = [f"## {info['name']}", "", text, "", "Equations (c is the network input, I a stimulus):", "",
-           "```text", info["equations"], "```", ""]
+    out = [f"## {info['name']}", "", text, "", "Equations (c is the network input; a stimulus adds to the derivative "
+           "of each stimulated variable, or to the rate model's h as I):", ""]
+    for tex in info["latex"]:  # display math, typeset by `equations.py`
+        out += ["$$", tex, "$$", ""]
+    out += (["As text:", ""] if info["latex"] else []) + ["```text", info["equations"], "```", ""]
     out += ["State variables (range: where the values typically lie, and a random initial state is drawn):", "",
             table(["variable", "range", "clamped to", "coupled", "observed", "meaning"],
                   [[f"`{v['name']}`", f"[{number(v['range'][0])}, {number(v['range'][1])}]",

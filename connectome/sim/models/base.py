@@ -103,6 +103,10 @@ class Model:
     model (τ dx/dt = g(c) − x) also gives `kernel_target`: out ← g(c), which its finite-size noise draws from.
     A stimulus I(t) adds to the derivative of the `stimulated` variables (as TVB adds it to `stvar`), or,
     for a model with `kernel_input(c, drive, row)`, enters the coupling input c instead.
+
+    The equations are stated twice for readers: `equations` as plain text (`models show`) and `latex` as
+    typeset display equations (the models page), one LaTeX string per equation, each on one line and
+    readable by latex2mathml; both say what `kernel_dfun` computes, with the parameters' names.
     """
 
     name: str
@@ -129,6 +133,7 @@ class Model:
     array_proxy: ClassVar[Callable[..., Any] | None] = None
     bold: BoldDrive | None = None
     equations: str = ""
+    latex: tuple[str, ...] = ()  # the equations typeset: one display equation (one line of LaTeX) per entry
     sources: tuple[str, ...] = ()
     notes: str = ""
 
@@ -194,7 +199,7 @@ class Model:
         return len(self.coupled) if self.coupling_terms is None else self.coupling_terms
 
     def describe(self) -> dict[str, Any]:
-        """What `models show` prints: variables, coupled ones, parameters, equations, sources."""
+        """What `models show` prints: variables, coupled ones, parameters, equations (as text and LaTeX), sources."""
         return {
             "name": self.name, "doc": ((type(self).__doc__ or "").strip().splitlines() or [""])[0],
             "state_variables": [{"name": v.name, "range": [v.low, v.high],
@@ -207,7 +212,7 @@ class Model:
                            for p in (*self.global_parameters, *self.region_parameters)],
             "coupling_mode": self.default_coupling_mode, "coupling_function": self.default_coupling_function,
             "integrator": self.default_integrator, "integrators": list(self.integrators or _registered()),
-            "equations": self.equations, "sources": list(self.sources), "notes": self.notes,
+            "equations": self.equations, "latex": list(self.latex), "sources": list(self.sources), "notes": self.notes,
             "bold_drive": self.bold_drive(),
         }
 

@@ -34,6 +34,11 @@ class JansenRit(Model):
                  "dy3 = A a S(y1 - y2) - 2 a y3 - a^2 y0\n"
                  "dy4 = A a (mu + a_2 J S(a_1 J y0) + c) - 2 a y4 - a^2 y1\n"
                  "dy5 = B b a_4 J S(a_3 J y0) - 2 b y5 - b^2 y2")
+    latex = (r"S(v) = \frac{2 \nu_{\max}}{1 + e^{r (v_0 - v)}}",
+             r"\frac{dy_0}{dt} = y_3, \quad \frac{dy_1}{dt} = y_4, \quad \frac{dy_2}{dt} = y_5",
+             r"\frac{dy_3}{dt} = A a\, S(y_1 - y_2) - 2 a y_3 - a^2 y_0",
+             r"\frac{dy_4}{dt} = A a \left(\mu + a_2 J\, S(a_1 J y_0) + c\right) - 2 a y_4 - a^2 y_1",
+             r"\frac{dy_5}{dt} = B b\, a_4 J\, S(a_3 J y_0) - 2 b y_5 - b^2 y_2")
     bold = BoldDrive("y1 - y2", "mV", (0.0, 20.0), doc="the pyramidal cells' mean membrane potential, the "
                      "model's EEG output; 2–12 mV at rest, up to 19.5 coupled with noise y4 ≤ 0.001. The BOLD "
                      "signal follows the local field potential best (Logothetis et al. 2001)",

@@ -17,6 +17,7 @@ class Kuramoto(Model):
     region_parameters = (Parameter("omega", 1.0, unit="rad/ms", doc="natural angular frequency"),)
     default_coupling_function = "kuramoto"
     equations = "dtheta/dt = omega + c"
+    latex = (r"\frac{d\theta}{dt} = \omega + c",)
     bold = BoldDrive("sin(theta)", "", (-1.0, 1.0), doc="the oscillation, never the unwrapped phase (which only "
                      "grows): Cabral et al.'s activity r = sin θ", source="Cabral et al. (2011) NeuroImage 57:130")
     sources = ("Kuramoto (1975) Lecture Notes in Physics 39:420", "Cabral et al. (2011) NeuroImage 57:130",

@@ -16,6 +16,7 @@ class Linear(Model):
     region_parameters = (Parameter("gamma", -10.0, high=0.0, unit="1/ms",
                                    doc="rate of decay; its magnitude should exceed the node's in-strength"),)
     equations = "dx/dt = gamma * x + c"
+    latex = (r"\frac{dx}{dt} = \gamma x + c",)
     bold = BoldDrive("x", "", (-0.5, 0.5), doc="the activity itself (its units are its input's); x stays within "
                      "±0.5 with noise D ≤ 0.05 and coupling a ≤ 1 on connectomes of unit in-strength")
 

@@ -31,6 +31,9 @@ class MontbrioPazoRoxin(Model):
 
     equations = ("tau dr/dt = Delta / (pi tau) + 2 V r;  r clamped to r >= 0\n"
                  "tau dV/dt = V^2 - pi^2 tau^2 r^2 + eta + J tau r + I + cr c_r + cv c_V")
+    latex = (r"\tau \frac{dr}{dt} = \frac{\Delta}{\pi \tau} + 2 V r, \quad r \text{ clamped to } r \ge 0",
+             r"\tau \frac{dV}{dt} = V^2 - \pi^2 \tau^2 r^2 + \eta + J \tau r + I "
+             r"+ \mathit{cr}\, c_r + \mathit{cv}\, c_V")
     bold = BoldDrive("r", "", (0.0, 2.0), doc="the population firing rate (in units of 1/tau): 0.08 at rest, "
                      "up to 1.4 coupled with noise r ≤ 0.001",
                      source="Montbrió, Pazó & Roxin (2015) Phys. Rev. X 5:021028")

@@ -41,6 +41,8 @@ class RateModel(Model):
     integrators = ("exponential-euler", "euler")
     default_coupling_a = 1.0  # G
     equations = "tau_ms * da/dt = -a + sigma((h - threshold) / width),  h = c + I,  sigma(x) = 1 / (1 + exp(-x))"
+    latex = (r"\tau \frac{da}{dt} = -a + \sigma\!\left(\frac{h - \theta}{\mathrm{width}}\right)",
+             r"h = c + I, \quad \sigma(x) = \frac{1}{1 + e^{-x}}")
     sources = ("Wilson & Cowan (1972) Biophys. J. 12:1", "Buice & Cowan (2007) Phys. Rev. E 75:051919",
                "Bressloff (2009) SIAM J. Appl. Math. 70:1488", "Benayoun et al. (2010) PLoS Comput. Biol. 6:e1000846")
 

@@ -45,6 +45,12 @@ class WilsonCowan(Model):
     equations = ("x_e = alpha_e (c_ee E - c_ei I + P - theta_e + c);  x_i = alpha_i (c_ie E - c_ii I + Q - theta_i)\n"
                  "S_k(x) = c_k (1 / (1 + exp(-a_k (x - b_k))) - shift_sigmoid / (1 + exp(a_k b_k)))\n"
                  "tau_e dE/dt = -E + (k_e - r_e E) S_e(x_e);  tau_i dI/dt = -I + (k_i - r_i I) S_i(x_i)")
+    latex = (r"x_e = \alpha_e (c_{ee} E - c_{ei} I + P - \theta_e + c), \quad "
+             r"x_i = \alpha_i (c_{ie} E - c_{ii} I + Q - \theta_i)",
+             r"S_k(x) = c_k \left(\frac{1}{1 + e^{-a_k (x - b_k)}} "
+             r"- \frac{\mathrm{shift\_sigmoid}}{1 + e^{a_k b_k}}\right), \quad k \in \{e, i\}",
+             r"\tau_e \frac{dE}{dt} = -E + (k_e - r_e E)\, S_e(x_e)",
+             r"\tau_i \frac{dI}{dt} = -I + (k_i - r_i I)\, S_i(x_i)")
     bold = BoldDrive("E", "", (-0.25, 0.75), doc="the excitatory activity (the observed variable): "
                      "0–0.49 at rest, −0.25–0.75 with noise E ≤ 0.001",
                      source="Wilson & Cowan (1972) Biophys. J. 12:1")

@@ -29,6 +29,8 @@ class ReducedWongWang(Model):
     )
     equations = ("x = w J_N S + I_o + J_N c;  H(x) = (a x - b) / (1 - exp(-d (a x - b)))\n"
                  "dS/dt = -S / tau_s + (1 - S) H(x) gamma;  S clamped to [0, 1]")
+    latex = (r"x = w J_N S + I_o + J_N c, \quad H(x) = \frac{a x - b}{1 - e^{-d (a x - b)}}",
+             r"\frac{dS}{dt} = -\frac{S}{\tau_s} + (1 - S)\, H(x)\, \gamma, \quad S \text{ clamped to } [0, 1]")
     bold = BoldDrive("S", "", (0.0, 1.0), doc="the NMDA gating variable, clamped to [0, 1]: the balloon's input in "
                      "Deco et al. (2013)", source="Deco et al. (2013) J. Neurosci. 33:11239")
     sources = ("Wong & Wang (2006) J. Neurosci. 26:1314", "Deco et al. (2013) J. Neurosci. 33:11239",
