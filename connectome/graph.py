@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-
 @dataclass
 class Rows:
     """A topology as plain columns, in the graph's order: what the engine reads, without networkx.

@@ -3,7 +3,8 @@
 import pytest
 
 from connectome.errors import InputError
-from connectome.sim.spec import RunSpec, timing
+from connectome.sim.spec import RunSpec
+from connectome.sim.timing import timing
 
 
 @pytest.mark.parametrize("every, stride", [(0.1, 1), (0.3, 3), (1.0, 10), (0.7, 7), (10, 100)])

@@ -29,7 +29,7 @@ def check_analyses(spec: Any) -> None:
     ...
     connectome.errors.InputError: fcd_window_ms and fcd_step_ms go together: give both, or neither
     """
-    from .spec import positive
+    from .timing import positive
 
     if (spec.fcd_window_ms is None) != (spec.fcd_step_ms is None):
         raise InputError(Mention("fcd_window_ms"), " and ", Mention("fcd_step_ms"),
@@ -49,7 +49,8 @@ def _check_lengths(spec: Any) -> None:
     count is checked after the run)."""
     from fractions import Fraction
 
-    from .spec import exact, timing
+    from ..exact import exact
+    from .timing import timing
 
     try:
         grid = timing(spec)
@@ -109,7 +110,8 @@ def fcd_bytes(spec: Any, regions: int) -> tuple[int, int]:
     """
     from fractions import Fraction
 
-    from .spec import exact, timing
+    from ..exact import exact
+    from .timing import timing
 
     if spec.fcd_window_ms is None:
         return 0, 0

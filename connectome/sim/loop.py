@@ -20,7 +20,7 @@ from ..errors import InputError, Mention
 from .compose import Kernel, load
 from .prepared import Prepared
 from .result import SimulationResult
-from .spec import Timing
+from .timing import Timing
 
 STEPS = '''
 def steps(k_from, k_to, x, model, net, drive, step, noise, mons):

@@ -18,7 +18,8 @@ from .layouts import choose_layout
 from .models import Model, get_model
 from .plan import Plan, build_plan
 from .schedule import Drive
-from .spec import DEFAULT_SPEED_MM_PER_MS, RunSpec, Timing, check, positive, timing
+from .spec import DEFAULT_SPEED_MM_PER_MS, RunSpec, check
+from .timing import Timing, positive, timing
 from .stimulus import check_stimuli
 
 if TYPE_CHECKING:

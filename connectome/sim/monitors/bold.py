@@ -81,7 +81,7 @@ def update(done, x, arrays):  # a kernel part (connectome.sim.compose)
 
 def steps(dt: Fraction, period_ms: Any) -> int:
     """The BOLD sampling period in steps (rounded half up); the time step must be at most 1 ms."""
-    from ..spec import positive
+    from ..timing import positive
 
     if dt > MAX_DT_MS:
         raise InputError(Mention("dt_ms"), ": the BOLD monitor integrates the balloon model at the run's step, "
