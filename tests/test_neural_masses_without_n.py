@@ -53,7 +53,7 @@ def test_runs_without_n_are_stored_with_neurons_null(run, imported, db):
 
 
 def test_estimate_without_neurons_shows_no_connection_counts(run, imported):
-    text = run("estimate", *WC, "--monitor", "bold", "--fc").stdout.splitlines()
+    text = run("estimate", *WC, "--monitor", "bold", "--bold-period", "100", "--fc").stdout.splitlines()
     assert text[0] == "multi_region@v1: wilson-cowan"
     assert not any("explicit storage" in line or "connections" in line for line in text)
     est = run("estimate", *WC, "--json").json()

@@ -94,12 +94,12 @@ WC = ("--topology", "v1", "--neurons", "1e3", "--model", "wilson-cowan", "--nois
 
 
 def test_estimate_shows_each_part_and_record_every_implies_the_raw_traces(run, imported):
-    lean = run("estimate", *WC, "--monitor", "bold", "--fc").stdout.splitlines()
-    assert lean[2:8] == ["    summary:                 160 B", "    BOLD:                    296 B",
-                         "    FC:                      680 B", "    network:                 328 B",
+    lean = run("estimate", *WC, "--monitor", "bold", "--bold-period", "1000", "--fc").stdout.splitlines()
+    assert lean[2:8] == ["    summary:                 160 B", "    BOLD:                    392 B",
+                         "    FC:                      760 B", "    network:                 328 B",
                          "    noise:                   468.8 KiB", "    state:                   1.4 KiB"]
     for extra in (["--record"], ["--record-every", "1"]):
-        shown = run("estimate", *WC, "--monitor", "bold", "--fc", *extra).stdout.splitlines()
+        shown = run("estimate", *WC, "--monitor", "bold", "--bold-period", "1000", "--fc", *extra).stdout.splitlines()
         assert shown[2].startswith("    raw traces:  ") and shown[3:9] == lean[2:8], extra
     proxy = run("estimate", *WC, "--fc", "--no-record").stdout.splitlines()
     assert proxy[2] == "    FC signal (not written): 281.3 KiB"
@@ -119,7 +119,7 @@ RATE = ("--topology", "v1", "--neurons", "1e3", "--duration", "10", "--determini
 
 
 @pytest.mark.parametrize("args, has", [
-    ([*WC, "--monitor", "bold", "--fc"], "BOLD, FC and no raw traces"),
+    ([*WC, "--monitor", "bold", "--bold-period", "1000", "--fc"], "BOLD, FC and no raw traces"),
     ([*WC, "--monitor", "bold", "--record"], "BOLD and 2 state variables (E, I)"),
     ([*RATE, "--fc", "--record"], "FC"),
     ([*RATE, "--fc"], "FC and no raw traces"),

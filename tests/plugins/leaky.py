@@ -20,6 +20,7 @@ class Leaky(Model):
                          Parameter("P", 0.0, doc="constant input"))
     default_integrator = "euler"
     equations = "tau dx/dt = -x + c + P"
+    latex = (r"\tau \frac{dx}{dt} = -x + c + P",)
     sources = ("a test of the plugin mechanism",)
 
 
