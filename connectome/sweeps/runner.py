@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Callable, Iterator
 
+from ..errors import ConnectomeWarning
 from ..sim.spec import RunSpec
 from .cluster import check_options, connect, cores, local_cluster
 from .grid import Grid
@@ -48,8 +49,9 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
     `workers` sizes the LocalCluster (at most the cores this process may use; 1: the points run in this
     process, no cluster); `scheduler` is the address of a running Dask scheduler instead; `batch` is the
     most points one kernel steps together (None: sized by memory and workers, see `batches`); `dashboard`
-    opens the local cluster's dashboard on 127.0.0.1 and hands its address to `on_dashboard`. Points another process records meanwhile (the same sweep run twice at
-    once) are left to it and counted in `skipped`. `empirical_fc`, `empirical_bold` and `empirical_fcd` are
+    opens the local cluster's dashboard on 127.0.0.1 and hands its address to `on_dashboard`. Points another
+    process records meanwhile (the same sweep run twice at once) are left to it and counted in `skipped`.
+    Each distinct ConnectomeWarning of the plan and the points is warned once, after they ran. `empirical_fc`, `empirical_bold` and `empirical_fcd` are
     the objective's empirical file (see `scores`). A failed point's error is written by `error_text`.
     """
     from .batches import check_batch
@@ -83,7 +85,7 @@ def _each_warning_once() -> Iterator[None]:
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            warnings.simplefilter("always", ConnectomeWarning)  # every one recorded; others as the caller filters them
             yield
     finally:
         seen: set[tuple[type, str]] = set()
