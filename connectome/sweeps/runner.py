@@ -51,8 +51,9 @@ def run_sweep(store: Any, ref: str | None, base: RunSpec | None, grid: Grid | No
     most points one kernel steps together (None: sized by memory and workers, see `batches`); `dashboard`
     opens the local cluster's dashboard on 127.0.0.1 and hands its address to `on_dashboard`. Points another
     process records meanwhile (the same sweep run twice at once) are left to it and counted in `skipped`.
-    Each distinct ConnectomeWarning of the plan and the points is warned once, after they ran. `empirical_fc`, `empirical_bold` and `empirical_fcd` are
-    the objective's empirical file (see `scores`). A failed point's error is written by `error_text`.
+    Each distinct ConnectomeWarning of the plan and the points is warned once, after they ran.
+    `empirical_fc`, `empirical_bold` and `empirical_fcd` are the objective's empirical file (see `scores`). A
+    failed point's error is written by `error_text`.
     """
     from .batches import check_batch
     from .plan import plan_sweep
