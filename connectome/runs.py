@@ -87,19 +87,11 @@ def peak_rss_bytes() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-def simulate_version(store: Store, version: VersionRef, spec: RunSpec, *, output: str | None = None,
-                     show_progress: bool = False, warn: Callable[[str], None] | None = None,
-                     plot: str | None = None, threads: int | None = None) -> dict[str, Any]:
-    """Run `spec` on a stored version, write its activity (and its picture) if asked, record the run and
-    return its summary (`record_simulation`'s, for the commands)."""
-    return record_simulation(store, version, spec, output=output, show_progress=show_progress, warn=warn, plot=plot,
-                             threads=threads)[0]
-
-
 def record_simulation(store: Store, version: VersionRef, spec: RunSpec, *, output: str | None = None,
                       show_progress: bool = False, warn: Callable[[str], None] | None = None,
                       plot: str | None = None, threads: int | None = None) -> tuple[dict[str, Any], Any]:
-    """`simulate_version`'s work: the run's summary (its `run_id` set) and its `SimulationResult`.
+    """Run `spec` on a stored version, write its activity (and its picture) if asked and record the run: its
+    summary (what `simulate --json` prints, its `run_id` set) and its `SimulationResult`.
 
     The progress bar (`show_progress`) appears after `progress_delay()` seconds."""
     from tqdm import tqdm

@@ -111,14 +111,14 @@ def runs_rerun(ctx: click.Context, run_id: int, output: str | None, as_json: boo
     Example:
       connectome runs rerun 1 --output again.npz
     """
-    from ..runs import engine_change, spec_of_run, simulate_version
+    from ..runs import engine_change, record_simulation, spec_of_run
 
     store = store_of(ctx)
     found = store.run(run_id)
     if (change := engine_change(found)) is not None:
         click.echo(f"warning: {change}", err=True)
-    summary = simulate_version(store, store.resolve(found["ref"]), spec_of_run(found), output=output,
-                               warn=lambda text: click.echo(f"warning: {text}", err=True))
+    summary, _result = record_simulation(store, store.resolve(found["ref"]), spec_of_run(found), output=output,
+                                         warn=lambda text: click.echo(f"warning: {text}", err=True))
     if as_json:
         return emit(summary)
     print_summary(summary)

@@ -227,7 +227,7 @@ def simulate(ctx: click.Context, ref: str, neurons: int | None, output: str | No
       connectome simulate --topology multi_region@v1 --neurons 1e7 --stimulus sensory_cortex=1.0@100:400
       connectome simulate --topology multi_region@v1 --model wilson-cowan --noise E=0.001 --fc --record --plot run.png
     """
-    from ..runs import check_output, simulate_version
+    from ..runs import check_output, record_simulation
     from .common import warnings_shown
 
     check_output(output)
@@ -235,9 +235,9 @@ def simulate(ctx: click.Context, ref: str, neurons: int | None, output: str | No
     found = store.resolve(ref)
     spec = spec_of_options(neurons, options)
     with warnings_shown():
-        summary = simulate_version(store, found, spec, output=output, threads=threads, plot=plot,
-                                   show_progress=not as_json and sys.stderr.isatty(),
-                                   warn=lambda text: click.echo(f"warning: {text}", err=True))
+        summary, _result = record_simulation(store, found, spec, output=output, threads=threads, plot=plot,
+                                             show_progress=not as_json and sys.stderr.isatty(),
+                                             warn=lambda text: click.echo(f"warning: {text}", err=True))
     if as_json:
         return emit(summary)
     print_summary(summary)

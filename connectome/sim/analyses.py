@@ -72,9 +72,9 @@ def _check_lengths(spec: Any) -> None:
         every, what = (bold, "BOLD") if bold else (grid.stride * grid.dt, "recorded")
         most = 0 if span < 0 else int(span // every) + 1
         if most < 3:
-            raise InputError(Mention("fc"), f": at most {most} {what} samples after the {spec.transient_ms:g} ms "
-                             "transient; need at least 3 (lengthen ", Mention("duration_ms"), ", shorten ",
-                             Mention("transient_ms"), " or record more often)")
+            from .fc import too_few_samples
+
+            raise too_few_samples(f"at most {most}", what, spec.transient_ms)
     for keyword, window, every, what in asked:
         most = 0 if span < 0 else int(span // every) + 1
         width = int(exact(window) / every + Fraction(1, 2))

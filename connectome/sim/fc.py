@@ -72,6 +72,13 @@ class _Recorded:
         return self.states[self.names[variable]][t]
 
 
+def too_few_samples(count: str, what: str, transient_ms: float) -> InputError:
+    """The error of an FC of fewer than 3 samples (`count`: the number, or "at most N" before the run)."""
+    return InputError(Mention("fc"), f": {count} {what} samples after the {transient_ms:g} ms transient; need at "
+                      "least 3 (lengthen ", Mention("duration_ms"), ", shorten ", Mention("transient_ms"),
+                      " or record more often)")
+
+
 def functional_connectivity(series: Any, time_ms: Any, transient_ms: float, what: str) -> Any:
     """FC[i, j] = Pearson correlation of regions i and j over the samples after `transient_ms`.
 
@@ -81,9 +88,7 @@ def functional_connectivity(series: Any, time_ms: Any, transient_ms: float, what
 
     keep = np.asarray(time_ms) >= transient_ms
     if keep.sum() < 3:
-        raise InputError(Mention("fc"), f": {int(keep.sum())} {what} samples after the {transient_ms:g} ms "
-                         "transient; need at least 3 (lengthen the run, shorten ", Mention("transient_ms"),
-                         " or record more often)")
+        raise too_few_samples(str(int(keep.sum())), what, transient_ms)
     x = series[keep]  # a copy, centred in place: the series and one copy at the peak
     x -= x.mean(axis=0)
     norm = np.sqrt((x * x).sum(axis=0))

@@ -244,13 +244,14 @@ class Store(VersionReads, RunRecords):
         ledger.seal(conn, version_id, name, version, digest, len(regions), len(projections))
         return planned
 
-    def resolve(self, ref: str) -> VersionRef:
+    def resolve(self, ref: str | VersionRef) -> VersionRef:
         """Resolve `NAME@vN`, `NAME`, `NAME@latest` or a bare `vN` (when only one topology has version N).
 
         Parameters
         ----------
-        ref : str
-            The reference; `NAME` and `NAME@latest` stand for the newest version.
+        ref : str or VersionRef
+            The reference; `NAME` and `NAME@latest` stand for the newest version. A VersionRef (already
+            resolved) is returned as it is.
 
         Returns
         -------
@@ -269,11 +270,15 @@ class Store(VersionReads, RunRecords):
         >>> g.add_node("a", share=1.0); _ = store.save(g); g.add_node("b", share=1.0); _ = store.save(g)
         >>> store.resolve("pair@latest").ref, store.resolve("v1")
         ('pair@v2', VersionRef(id=1, name='pair', version=1))
+        >>> found = store.resolve("pair@v1"); store.resolve(found) is found  # already resolved: as it is
+        True
         >>> store.resolve("pear")
         Traceback (most recent call last):
         ...
         connectome.errors.ReferenceNotFound: pear: no topology named 'pear' (see `topology list`)
         """
+        if isinstance(ref, VersionRef):
+            return ref
         query = "SELECT v.id, t.name, v.version FROM topology_versions v JOIN topologies t ON t.id = v.topology_id"
         with self.db.connect() as conn:
             bare = _VERSION.fullmatch(ref)

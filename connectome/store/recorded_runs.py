@@ -64,8 +64,7 @@ class RunRecords:
         from ..runs import record_simulation
         from ..sim.spec import make_spec
 
-        version = ref if not isinstance(ref, str) else self.resolve(ref)
-        summary, result = record_simulation(self, version, make_spec(neurons, **params), output=output, plot=plot,
+        summary, result = record_simulation(self, self.resolve(ref), make_spec(neurons, **params), output=output, plot=plot,
                                             threads=threads)
         result.run_id = summary["run_id"]
         return result

@@ -46,7 +46,7 @@ class VersionReads:
         >>> rows.regions, rows.sources, rows.targets, rows.strengths
         ([('a', {'share': 1.0}), ('b', {'share': 3.0})], [1], [0], [0.5])
         """
-        found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
+        found = self.resolve(ref)
         sources, targets, strengths, extras = [], [], [], []
         with self.db.connect() as conn:
             description, neurons, scaling = conn.first(
@@ -88,7 +88,7 @@ class VersionReads:
         >>> store.columns(store.save(g).ref).numbers("tract_length").tolist()
         [12.5]
         """
-        found = ref if isinstance(ref, VersionRef) else self.resolve(ref)
+        found = self.resolve(ref)
         with self.db.connect() as conn:
             return columnar.read(conn, found)
 
