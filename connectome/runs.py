@@ -91,7 +91,7 @@ def record_simulation(store: Store, version: VersionRef, spec: RunSpec, *, outpu
                       show_progress: bool = False, warn: Callable[[str], None] | None = None,
                       plot: str | None = None, threads: int | None = None) -> tuple[dict[str, Any], Any]:
     """Run `spec` on a stored version, write its activity (and its picture) if asked and record the run: its
-    summary (what `simulate --json` prints, its `run_id` set) and its `SimulationResult`.
+    summary (what the `simulate` command prints, its `run_id` set) and its `SimulationResult`.
 
     The progress bar (`show_progress`) appears after `progress_delay()` seconds."""
     from tqdm import tqdm
